@@ -1,0 +1,31 @@
+"""LatentLab: explore, traverse, cluster and retrain latent spaces.
+
+The Python face of the engine. Everything the dashboard and the ``latentlab``
+command line do goes through the functions re-exported here::
+
+    import latentlab as ll
+    ds = ll.load_dataset("digits")
+    ckpt = ll.load_checkpoint("digits-vae")
+    emb = ll.embed(ckpt, ds)
+"""
+
+__version__ = "0.1.0"
+
+from latentlab.errors import LatentLabError  # noqa: E402
+
+# The facade is imported on first use so that ``import latentlab.data`` stays light.
+_FACADE = {
+    "cluster", "embed", "interpolate", "list_checkpoints", "list_datasets",
+    "load_checkpoint", "load_dataset", "project", "train", "traverse",
+}
+
+
+def __getattr__(name):
+    if name in _FACADE:
+        from latentlab import lab
+
+        return getattr(lab, name)
+    raise AttributeError(f"module 'latentlab' has no attribute {name!r}")
+
+
+__all__ = ["LatentLabError", *sorted(_FACADE)]

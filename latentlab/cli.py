@@ -1,0 +1,349 @@
+"""The ``latentlab`` command line, over the same facade the dashboard uses.
+
+Errors a user can fix print one line on stderr and exit 2; ``--debug`` shows
+the traceback instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+from pathlib import Path
+
+from latentlab.errors import LatentLabError
+
+
+def _ints(text: str) -> list[int]:
+    try:
+        return [int(t) for t in text.split(",") if t.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated integers, got '{text}'") from None
+
+
+def _emit(args, obj, text: str | None = None) -> None:
+    if getattr(args, "json", False):
+        print(json.dumps(obj, indent=2, default=str))
+    elif text is not None:
+        print(text)
+
+
+def _table(rows: list[dict], columns: list[str]) -> str:
+    if not rows:
+        return "(none)"
+    cells = [[("" if r.get(c) is None else (f"{r[c]:.4g}" if isinstance(r[c], float) else str(r[c]))) for c in columns] for r in rows]
+    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths))]
+    lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths)) for row in cells]
+    return "\n".join(lines)
+
+
+def _check_out(path: str, suffixes: tuple[str, ...]) -> Path:
+    out = Path(path)
+    if out.suffix.lower() not in suffixes:
+        raise LatentLabError(f"--out {path}: expected a file ending in {' or '.join(suffixes)}.")
+    if not out.parent.exists():
+        raise LatentLabError(f"--out {path}: the folder {out.parent} does not exist; create it first.")
+    return out
+
+
+# ---------------------------------------------------------------- commands
+
+
+def cmd_datasets(args) -> None:
+    from latentlab.data import list_datasets
+
+    rows = list_datasets()
+    _emit(args, rows, _table(rows, ["name", "kind", "source", "summary"]))
+
+
+def cmd_import(args) -> None:
+    from latentlab.data import import_dataset
+
+    ds = import_dataset(args.path, args.name, labels=args.labels, kind="embedding" if args.embedding else None)
+    _emit(args, ds.summary(), f"imported '{ds.name}': {ds.description}")
+
+
+def model_flag_fields() -> dict[str, dataclasses.Field]:
+    """Every user-settable config field of every registry model, by name."""
+    from latentlab.models import MODELS
+
+    fields: dict[str, dataclasses.Field] = {}
+    for cls in MODELS.values():
+        for f in cls.config_cls.user_fields():
+            fields.setdefault(f.name, f)
+    return fields
+
+
+def _train_config(args):
+    from latentlab.trainer import TrainConfig
+
+    if args.epochs is not None and args.steps is not None:
+        raise LatentLabError("Give --epochs or --steps, not both.")
+    if args.lr <= 0 or args.batch_size < 1:
+        raise LatentLabError("--lr must be positive and --batch-size at least 1.")
+    return TrainConfig(
+        epochs=args.epochs if args.steps is None else None, steps=args.steps, batch_size=args.batch_size, lr=args.lr,
+        seed=args.seed, device=args.device, checkpoint_every=args.checkpoint_every or 0,
+    )
+
+
+def _model_params(args) -> dict:
+    return {name: getattr(args, name) for name in model_flag_fields() if getattr(args, name, None) is not None}
+
+
+def cmd_train(args) -> None:
+    from latentlab import lab
+    from latentlab.trainer import PrintProgress
+
+    cfg = _train_config(args)
+    if args.background:
+        from latentlab.jobs import submit_train
+
+        job = submit_train(args.dataset, args.model, _model_params(args), cfg, name=args.name)
+        _emit(args, {"job": job}, f"submitted job {job}; follow it with 'latentlab jobs show {job}'")
+        return
+    callbacks = [] if args.json else [PrintProgress(every=max(1, cfg.total_steps(1) // 20 or 1))]
+    result = lab.train(args.dataset, args.model, _model_params(args), cfg, name=args.name, callbacks=callbacks)
+    _emit(args, {"checkpoint": str(result.checkpoint), "name": result.name, "step": result.step, "terms": result.terms,
+                 "samples_per_s": result.samples_per_s, "seconds": result.seconds},
+          f"saved checkpoint '{result.name}' ({result.checkpoint}) after {result.step} steps, loss {result.terms.get('loss', float('nan')):.4f}")
+
+
+def cmd_checkpoints(args) -> None:
+    from latentlab.checkpoints import list_checkpoints
+
+    rows = list_checkpoints()
+    _emit(args, rows, _table(rows, ["name", "source", "model", "dataset", "latent_dim", "beta", "step", "loss"]))
+
+
+def cmd_embed(args) -> None:
+    import numpy as np
+
+    from latentlab import lab
+
+    out = _check_out(args.out, (".npz",))
+    ck = lab.load_checkpoint(args.checkpoint)
+    ds = lab.dataset_for(ck, args.dataset)
+    emb = lab.embed(ck, ds)
+    arrays = {k: v for k, v in emb.to_arrays().items() if v is not None}
+    if ds.labels is not None:
+        arrays["labels"] = ds.labels if ds.labels.dtype.kind in "iub" else ds.labels.astype(str)
+    np.savez(out, **arrays)
+    _emit(args, {"out": str(out), "n": len(ds), "latent_dim": emb.latent_dim}, f"wrote {out} ({len(ds)} x {emb.latent_dim})")
+
+
+def cmd_project(args) -> None:
+    import pandas as pd
+
+    from latentlab import lab
+
+    out = _check_out(args.out, (".csv",))
+    ck = lab.load_checkpoint(args.checkpoint)
+    ds = lab.dataset_for(ck, args.dataset)
+    xy = lab.project(ck, ds, method=args.method, dims=args.dims, seed=args.seed, **_kv(args.param))
+    df = pd.DataFrame(xy, columns=[f"{args.method}_{i + 1}" for i in range(xy.shape[1])])
+    if ds.labels is not None:
+        df[ds.label_name] = ds.labels
+    df.to_csv(out, index_label="index")
+    _emit(args, {"out": str(out), "n": len(df)}, f"wrote {out} ({len(df)} points, {args.method} {args.dims}-D)")
+
+
+def cmd_cluster(args) -> None:
+    import pandas as pd
+
+    from latentlab import lab
+
+    out = _check_out(args.out, (".csv",))
+    ck = lab.load_checkpoint(args.checkpoint)
+    ds = lab.dataset_for(ck, args.dataset)
+    params = _kv(args.param)
+    if args.k is not None:
+        params["k"] = args.k
+    res = lab.cluster(ck, ds, method=args.method, on=args.on, seed=args.seed, **params)
+    df = pd.DataFrame({"index": range(len(res.labels))})
+    if ds.labels is not None:
+        df[ds.label_name] = ds.labels
+    df["cluster"] = res.labels
+    df.to_csv(out, index=False)
+    text = f"wrote {out}; " + ", ".join(f"{k}={v:.3f}" for k, v in res.scores.items())
+    _emit(args, {"out": str(out), "scores": res.scores}, text)
+
+
+def cmd_traverse(args) -> None:
+    from latentlab import lab
+    from latentlab.render import image_grid
+
+    ck = lab.load_checkpoint(args.checkpoint)
+    ds = lab.dataset_for(ck, args.dataset)
+    tr = lab.traverse(ck, ds, index=args.index, dims=args.dims, steps=args.steps, span=args.range)
+    if ds.kind == "image":
+        out = _check_out(args.out, (".png",))
+        image_grid(tr.items).save(out)
+    else:
+        out = _check_out(args.out, (".csv",))
+        tr.to_table(ds.feature_names).to_csv(out, index=False)
+    _emit(args, {"out": str(out), "dims": tr.dims, "steps": args.steps}, f"wrote {out} ({len(tr.dims)} dims x {args.steps} steps)")
+
+
+def cmd_interpolate(args) -> None:
+    import pandas as pd
+
+    from latentlab import lab
+    from latentlab.render import image_grid
+
+    ck = lab.load_checkpoint(args.checkpoint)
+    ds = lab.dataset_for(ck, args.dataset)
+    items = lab.interpolate(ck, ds, start=getattr(args, "from"), end=args.to, steps=args.steps, spherical=args.slerp)
+    if ds.kind == "image":
+        out = _check_out(args.out, (".png",))
+        image_grid(items[None]).save(out)
+    else:
+        out = _check_out(args.out, (".csv",))
+        pd.DataFrame(items.reshape(len(items), -1), columns=ds.feature_names).to_csv(out, index_label="step")
+    _emit(args, {"out": str(out), "steps": args.steps}, f"wrote {out} ({args.steps} steps)")
+
+
+def cmd_serve(args) -> None:
+    import subprocess
+
+    app = Path(__file__).resolve().parent.parent / "app.py"
+    if not app.exists():
+        raise LatentLabError(f"The dashboard's app.py was not found next to the package ({app}); run from a source checkout.")
+    cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(args.port), "--server.headless", "true"]
+    raise SystemExit(subprocess.call(cmd, cwd=app.parent))
+
+
+def _kv(pairs: list[str] | None) -> dict:
+    """``--param name=value`` pairs; numbers are parsed, other values stay strings."""
+    out = {}
+    for pair in pairs or []:
+        if "=" not in pair:
+            raise LatentLabError(f"--param {pair}: expected NAME=VALUE.")
+        k, v = pair.split("=", 1)
+        for cast in (int, float):
+            try:
+                v = cast(v)
+                break
+            except ValueError:
+                continue
+        out[k.strip().replace("-", "_")] = v
+    return out
+
+
+# ---------------------------------------------------------------- parser
+
+
+def _add_train_flags(p: argparse.ArgumentParser) -> None:
+    from latentlab.models import MODELS
+
+    p.add_argument("--dataset", required=True, help="dataset name (see 'latentlab datasets')")
+    p.add_argument("--model", required=True, choices=list(MODELS), help="model from the registry")
+    for name, f in model_flag_fields().items():
+        typ = type(f.default) if f.default is not None else str
+        p.add_argument("--" + name.replace("_", "-"), dest=name, type=typ, default=None, help=f.metadata.get("help"))
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--epochs", type=int, default=None)
+    g.add_argument("--steps", type=int, default=None)
+    p.add_argument("--batch-size", type=int, default=128)
+    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"])
+    p.add_argument("--checkpoint-every", type=int, default=0, metavar="STEPS")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="latentlab", description="Explore, traverse, cluster and retrain latent spaces.")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def add(name, func, help_text, json_flag=True):
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.set_defaults(func=func)
+        if json_flag:
+            p.add_argument("--json", action="store_true", help="print JSON")
+        return p
+
+    add("datasets", cmd_datasets, "list built-in and imported datasets")
+    p = add("import", cmd_import, "register a file (CSV, TSV, Parquet, NPY, NPZ, ZIP of images) as a dataset")
+    p.add_argument("path")
+    p.add_argument("--name", required=True)
+    p.add_argument("--labels", help="column (or NPZ array) holding labels")
+    p.add_argument("--embedding", action="store_true", help="the file holds precomputed embeddings")
+
+    p = add("train", cmd_train, "train a model and save a checkpoint")
+    _add_train_flags(p)
+    p.add_argument("--name", help="checkpoint name (default DATASET-MODEL)")
+    p.add_argument("--background", action="store_true", help="run as a background job")
+
+    add("checkpoints", cmd_checkpoints, "list shipped and user checkpoints")
+
+    def with_ckpt(name, func, help_text):
+        q = add(name, func, help_text)
+        q.add_argument("checkpoint", help="checkpoint name or path")
+        q.add_argument("--dataset", help="dataset (default: the checkpoint's training set)")
+        return q
+
+    p = with_ckpt("embed", cmd_embed, "encode a dataset: means, log-variances, KL, reconstruction error")
+    p.add_argument("--out", required=True)
+    p = with_ckpt("project", cmd_project, "project the latent means with UMAP, PCA or t-SNE")
+    p.add_argument("--method", default="umap", choices=["umap", "pca", "tsne"])
+    p.add_argument("--dims", type=int, default=2, choices=[2, 3])
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--param", action="append", metavar="NAME=VALUE", help="method parameter, e.g. n_neighbors=30")
+    p.add_argument("--out", required=True)
+    p = with_ckpt("cluster", cmd_cluster, "cluster the latent means or their projection")
+    p.add_argument("--method", default="kmeans", choices=["kmeans", "gmm", "hdbscan", "agglomerative"])
+    p.add_argument("--k", type=int)
+    p.add_argument("--on", default="latent", choices=["latent", "projection"])
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--param", action="append", metavar="NAME=VALUE")
+    p.add_argument("--out", required=True)
+    p = with_ckpt("traverse", cmd_traverse, "decode a traversal grid (rows = dims, columns = values)")
+    p.add_argument("--index", type=int, help="base item (default: the prior mean)")
+    p.add_argument("--dims", type=_ints, help="comma-separated latent dims (default: all)")
+    p.add_argument("--steps", type=int, default=9)
+    p.add_argument("--range", type=float, default=3.0, help="values span -R..R in prior units")
+    p.add_argument("--out", required=True)
+    p = with_ckpt("interpolate", cmd_interpolate, "decode a path between two items' codes")
+    p.add_argument("--from", type=int, required=True)
+    p.add_argument("--to", type=int, required=True)
+    p.add_argument("--steps", type=int, default=8)
+    p.add_argument("--slerp", action="store_true", help="spherical instead of linear")
+    p.add_argument("--out", required=True)
+    p = add("serve", cmd_serve, "start the dashboard", json_flag=False)
+    p.add_argument("--port", type=int, default=8501)
+
+    try:
+        from latentlab.jobs.cli import add_job_commands
+    except ImportError:
+        pass
+    else:
+        add_job_commands(sub, add, _add_train_flags)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        args.func(args)
+    except LatentLabError as exc:
+        if args.debug:
+            raise
+        print(f"latentlab: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("latentlab: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        if args.debug:
+            raise
+        print(f"latentlab: internal error: {type(exc).__name__}: {exc} (rerun with --debug for the traceback)", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,107 @@
+"""The ``Dataset`` type shared by every reader, model and page."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+KINDS = ("image", "tabular", "embedding")
+
+
+@dataclass
+class Dataset:
+    """Items, and what is known about them.
+
+    Attributes
+    ----------
+    name : str
+        Registry or workspace name.
+    x : ndarray, shape (N, *item_shape)
+        Images are channel-first ``(N, C, H, W)`` and may be ``uint8`` (0..255),
+        ``bool`` or float in [0, 1], possibly memory-mapped; tables and embeddings
+        are ``float32`` ``(N, D)``.
+    kind : {"image", "tabular", "embedding"}
+    labels : ndarray of shape (N,), optional
+        Class labels (ints or strings), used for colouring and scores.
+    factors : DataFrame, optional
+        Ground-truth factor table, one row per item, one integer-coded column per factor.
+    feature_names : list of str
+        One name per feature for tables; empty for images.
+    fingerprint : str
+        A content hash; caches of derived results are keyed by it.
+    """
+
+    name: str
+    x: np.ndarray
+    kind: str
+    labels: np.ndarray | None = None
+    factors: pd.DataFrame | None = None
+    feature_names: list[str] = field(default_factory=list)
+    fingerprint: str = ""
+    description: str = ""
+    label_name: str = "label"
+
+    def __post_init__(self):
+        if self.kind not in KINDS:
+            raise ValueError(f"kind must be one of {KINDS}, not {self.kind!r}")
+        if not self.fingerprint:
+            self.fingerprint = array_fingerprint(self.x, self.labels)
+
+    def __len__(self) -> int:
+        return int(self.x.shape[0])
+
+    @property
+    def item_shape(self) -> tuple[int, ...]:
+        return tuple(int(s) for s in self.x.shape[1:])
+
+    @property
+    def is_image(self) -> bool:
+        return self.kind == "image"
+
+    def as_float(self, index=None) -> np.ndarray:
+        """Items as float32 (images scaled to [0, 1]); ``index`` selects rows."""
+        x = self.x if index is None else self.x[index]
+        if x.dtype == np.uint8:
+            return x.astype(np.float32) / 255.0
+        return np.asarray(x, dtype=np.float32)
+
+    def subset(self, index: np.ndarray, name: str | None = None) -> "Dataset":
+        index = np.asarray(index)
+        return Dataset(
+            name=name or f"{self.name}[{len(index)}]",
+            x=np.asarray(self.x[index]),
+            kind=self.kind,
+            labels=None if self.labels is None else self.labels[index],
+            factors=None if self.factors is None else self.factors.iloc[index].reset_index(drop=True),
+            feature_names=list(self.feature_names),
+            fingerprint=hashlib.sha256((self.fingerprint + array_digest(index)).encode()).hexdigest()[:20],
+            description=self.description,
+            label_name=self.label_name,
+        )
+
+    def summary(self) -> dict:
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "n": len(self),
+            "item_shape": list(self.item_shape),
+            "has_labels": self.labels is not None,
+            "factors": [] if self.factors is None else list(self.factors.columns),
+            "fingerprint": self.fingerprint,
+            "description": self.description,
+        }
+
+
+def array_digest(a: np.ndarray) -> str:
+    a = np.ascontiguousarray(a)
+    h = hashlib.sha256(str((a.dtype.str, a.shape)).encode())
+    h.update(memoryview(a.view(np.uint8).reshape(-1)) if a.dtype != object else str(a.tolist()).encode())
+    return h.hexdigest()[:20]
+
+
+def array_fingerprint(x: np.ndarray, labels: np.ndarray | None = None) -> str:
+    parts = array_digest(x) + (array_digest(labels.astype(str)) if labels is not None else "")
+    return hashlib.sha256(parts.encode()).hexdigest()[:20]

@@ -1,0 +1,149 @@
+"""One registry of datasets: built-ins by short name, plus imported files.
+
+Imported datasets live in ``$LATENTLAB_HOME/datasets`` as ``NAME.npz`` (arrays,
+no pickles) with a ``NAME.json`` manifest; the manifest is written last, so a
+dataset is listed only once it is whole.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from latentlab.data import builtin, shapes
+from latentlab.data.dataset import Dataset
+from latentlab.data.readers import read_file
+from latentlab.errors import LatentLabError
+from latentlab.workspace import atomic_path, remove_stale_temporaries, subdir, write_json_atomic
+
+
+@dataclass(frozen=True)
+class BuiltinDataset:
+    name: str
+    loader: Callable[[], Dataset]
+    kind: str
+    summary: str
+
+
+BUILTINS: dict[str, BuiltinDataset] = {
+    "digits": BuiltinDataset("digits", builtin.load_digits, "image", "1,797 8x8 handwritten digits with labels"),
+    "shapes": BuiltinDataset(
+        "shapes", shapes.load_shapes_full, "image", "737,280 64x64 dSprites-style images, 5 factors (cached on disk)"
+    ),
+    "shapes-20k": BuiltinDataset(
+        "shapes-20k", lambda: shapes.load_shapes_subset(20_000), "image", "a fixed 20,000-image subset of shapes"
+    ),
+    "wine": BuiltinDataset("wine", builtin.load_wine, "tabular", "178 wines, 13 standardised features, 3 classes"),
+    "breast-cancer": BuiltinDataset(
+        "breast-cancer", builtin.load_breast_cancer, "tabular", "569 tumours, 30 standardised features, 2 classes"
+    ),
+}
+
+NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+_SHAPES_N = re.compile(r"^shapes-(\d+)(k?)$")
+
+
+def _datasets_dir() -> Path:
+    return subdir("datasets")
+
+
+def list_datasets() -> list[dict]:
+    """Built-in and imported datasets, one dict each (name, kind, source, summary)."""
+    rows = [{"name": b.name, "kind": b.kind, "source": "built-in", "summary": b.summary} for b in BUILTINS.values()]
+    for manifest in sorted(_datasets_dir().glob("*.json")):
+        try:
+            meta = json.loads(manifest.read_text())
+        except (OSError, ValueError):
+            continue
+        if (manifest.with_suffix(".npz")).exists():
+            rows.append({"name": meta["name"], "kind": meta["kind"], "source": "imported", "summary": meta.get("description", "")})
+    return rows
+
+
+def dataset_names() -> list[str]:
+    return [row["name"] for row in list_datasets()]
+
+
+def load_dataset(name: str) -> Dataset:
+    """Load a dataset by name (built-in, ``shapes-N``/``shapes-Nk`` subsets, or imported)."""
+    if name in BUILTINS:
+        return _load_builtin(name)
+    m = _SHAPES_N.match(name)
+    if m:
+        n = int(m.group(1)) * (1000 if m.group(2) else 1)
+        if not 1 <= n <= shapes.N_TOTAL:
+            raise LatentLabError(f"Dataset '{name}': a shapes subset must have 1 to {shapes.N_TOTAL:,} images.")
+        return shapes.load_shapes_subset(n, name=name)
+    folder = _datasets_dir()
+    manifest, arrays = folder / f"{name}.json", folder / f"{name}.npz"
+    if not (manifest.exists() and arrays.exists()):
+        known = ", ".join(dataset_names())
+        raise LatentLabError(f"Unknown dataset '{name}'; known datasets: {known} (or import one with 'latentlab import').")
+    return _load_imported(manifest, arrays)
+
+
+@lru_cache(maxsize=8)
+def _load_builtin(name: str) -> Dataset:
+    return BUILTINS[name].loader()
+
+
+def _load_imported(manifest: Path, arrays: Path) -> Dataset:
+    meta = json.loads(manifest.read_text())
+    with np.load(arrays, allow_pickle=False) as z:
+        x = z["x"]
+        labels = z["labels"] if "labels" in z.files else None
+        factors = pd.DataFrame(z["factors"], columns=meta.get("factor_names")) if "factors" in z.files else None
+    return Dataset(
+        name=meta["name"], x=x, kind=meta["kind"], labels=labels, factors=factors,
+        feature_names=meta.get("feature_names", []), fingerprint=meta["fingerprint"],
+        description=meta.get("description", ""), label_name=meta.get("label_name", "label"),
+    )
+
+
+def import_dataset(path: str | Path, name: str, labels: str | None = None, kind: str | None = None,
+                   overwrite: bool = False) -> Dataset:
+    """Read a user file and register it in the workspace under ``name``.
+
+    The dataset is written whole or not at all; an existing name is never
+    replaced unless ``overwrite`` is true.
+    """
+    if not NAME_RE.match(name or ""):
+        raise LatentLabError(f"Dataset name '{name}' is not allowed; use letters, digits, '.', '_' or '-' (up to 64).")
+    if name in BUILTINS or _SHAPES_N.match(name):
+        raise LatentLabError(f"Dataset name '{name}' is taken by a built-in dataset; choose another --name.")
+    folder = _datasets_dir()
+    remove_stale_temporaries(folder)
+    manifest, arrays = folder / f"{name}.json", folder / f"{name}.npz"
+    if manifest.exists() and not overwrite:
+        raise LatentLabError(f"A dataset named '{name}' already exists; choose another --name or remove it first.")
+    ds = read_file(path, name, labels=labels, kind=kind)
+    payload = {"x": ds.x}
+    if ds.labels is not None:
+        lab = ds.labels
+        payload["labels"] = lab if lab.dtype.kind in "iub" else lab.astype(str)
+    if ds.factors is not None:
+        payload["factors"] = ds.factors.to_numpy()
+    with atomic_path(arrays) as tmp:
+        with open(tmp, "wb") as fh:
+            np.savez(fh, **payload)
+    write_json_atomic(manifest, {
+        "name": name, "kind": ds.kind, "fingerprint": ds.fingerprint, "description": ds.description,
+        "feature_names": ds.feature_names, "label_name": ds.label_name,
+        "factor_names": None if ds.factors is None else list(ds.factors.columns),
+        "source": Path(path).name, "n": len(ds), "item_shape": list(ds.item_shape), "created": time.time(),
+    })
+    return ds
+
+
+def remove_dataset(name: str) -> None:
+    folder = _datasets_dir()
+    for suffix in (".json", ".npz"):
+        (folder / f"{name}{suffix}").unlink(missing_ok=True)

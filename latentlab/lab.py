@@ -1,0 +1,274 @@
+"""The facade the CLI, the dashboard and Python users share.
+
+Each function takes a checkpoint (a name, a path or a loaded ``Checkpoint``)
+and optionally a dataset (a name or a ``Dataset``; by default the one the
+checkpoint was trained on), and returns plain arrays or small result types.
+Derived arrays are cached on disk under their inputs' fingerprints.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from latentlab import checkpoints as ckpts
+from latentlab.cache import cached_arrays
+from latentlab.checkpoints import Checkpoint
+from latentlab.clustering import cluster_scores, cluster_table, make_clusterer
+from latentlab.data import Dataset, list_datasets, load_dataset
+from latentlab.embedding import Embedding, embed_dataset
+from latentlab.errors import LatentLabError
+from latentlab.models import build_model, make_config
+from latentlab.projection import make_projector
+from latentlab.trainer import BaseCallback, TrainConfig, Trainer
+from latentlab.traversal import interpolation, traversal_grid, traversal_values
+from latentlab.workspace import digest
+
+list_checkpoints = ckpts.list_checkpoints
+HISTORY_ROWS = 2000
+
+__all__ = ["cluster", "embed", "interpolate", "list_checkpoints", "list_datasets", "load_checkpoint",
+           "load_dataset", "project", "train", "traverse"]
+
+
+# ---------------------------------------------------------------- resolving inputs
+
+
+def load_checkpoint(ref: str | Path | Checkpoint) -> Checkpoint:
+    return ref if isinstance(ref, Checkpoint) else ckpts.load_checkpoint(ref)
+
+
+def as_dataset(ref: str | Dataset) -> Dataset:
+    return ref if isinstance(ref, Dataset) else load_dataset(ref)
+
+
+def dataset_for(ckpt: Checkpoint, dataset: str | Dataset | None = None) -> Dataset:
+    """The dataset to use with ``ckpt``: the given one, else its training set; shapes must match."""
+    ds = as_dataset(dataset if dataset is not None else ckpt.dataset_name)
+    need = tuple(ckpt.model.config.input_shape)
+    if ds.item_shape != need:
+        raise LatentLabError(
+            f"Dataset '{ds.name}' has items of shape {ds.item_shape} but checkpoint '{ckpt.name}' expects {need}; "
+            "pick a dataset of the same shape."
+        )
+    return ds
+
+
+def likelihood_for(ds: Dataset) -> str:
+    return "bernoulli" if ds.kind == "image" else "gaussian"
+
+
+# ---------------------------------------------------------------- training
+
+
+@dataclass
+class TrainResult:
+    checkpoint: Path  # the manifest
+    name: str
+    step: int
+    terms: dict
+    samples_per_s: float
+    seconds: float
+
+
+class PeriodicCheckpoint(BaseCallback):
+    """Save the run (weights, optimizer, history) every ``every`` steps and at the end."""
+
+    def __init__(self, save, every: int):
+        self.save, self.every = save, every
+
+    def on_step(self, trainer: Trainer) -> None:
+        st = trainer.state
+        if self.every and st.step % self.every == 0 and st.step < st.total:
+            self.save(trainer)
+
+    def on_end(self, trainer: Trainer) -> None:
+        self.save(trainer)
+
+
+def train(dataset: str | Dataset, model: str = "vae", model_params: dict | None = None,
+          train_config: TrainConfig | None = None, name: str | None = None, callbacks=(),
+          resume: str | Path | None = None) -> TrainResult:
+    """Train a registry model on a dataset and save it as a checkpoint.
+
+    ``resume`` names an existing checkpoint of an unfinished run: its weights,
+    optimizer state, step and loss history are restored and training continues
+    to the run's total.
+    """
+    cfg = train_config or TrainConfig(epochs=10)
+    start_step, history = 0, []
+    if resume is not None:
+        manifest_path = ckpts.resolve_checkpoint(resume)
+        manifest = ckpts.read_manifest(manifest_path)
+        ds = as_dataset(dataset if dataset is not None else manifest["dataset"]["name"])
+        ck = ckpts.load_checkpoint(manifest_path)
+        net, model, name = ck.model, manifest["model"], manifest_path.stem
+        start_step = int(manifest.get("step", 0))
+        history = list(manifest.get("history", []))
+    else:
+        ds = as_dataset(dataset)
+        params = dict(model_params or {})
+        from latentlab.models import model_class
+
+        if "dataset_size" in {f.name for f in dataclasses.fields(model_class(model).config_cls)}:
+            params["dataset_size"] = len(ds)
+        config = make_config(model, ds.item_shape, likelihood_for(ds), **params)
+        net = build_model(model, config)
+        name = name or ckpts.unique_name(f"{ds.name}-{model}")
+        manifest_path = ckpts.checkpoint_path(name)
+        if manifest_path.exists():
+            raise LatentLabError(f"A checkpoint named '{name}' already exists; choose another --name.")
+    import torch
+
+    torch.manual_seed(cfg.seed)
+    if resume is None:  # seeded initial weights
+        net = build_model(model, net.config)
+    trainer = Trainer(net, ds, cfg, start_step=start_step, history=history)
+    if resume is not None:
+        ckpts.load_optimizer_state(manifest, manifest_path.parent, trainer.optimizer)
+
+    def save(tr: Trainer) -> None:
+        st = tr.state
+        hist = st.history if len(st.history) <= HISTORY_ROWS else st.history[:: len(st.history) // HISTORY_ROWS + 1]
+        ckpts.save_checkpoint(
+            tr.model, model, manifest_path,
+            dataset={"name": ds.name, "fingerprint": ds.fingerprint, "kind": ds.kind, "item_shape": list(ds.item_shape), "n": len(ds)},
+            training={**cfg.to_dict(), "total_steps": st.total},
+            step=st.step, terms=st.terms, optimizer=tr.optimizer,
+        )
+        _add_history(manifest_path, hist)
+
+    trainer.callbacks = [*callbacks, PeriodicCheckpoint(save, cfg.checkpoint_every)]
+    state = trainer.run()
+    return TrainResult(manifest_path, name, state.step, state.terms, state.samples_per_s, state.elapsed)
+
+
+def _add_history(manifest_path: Path, history: list[dict]) -> None:
+    import json
+
+    from latentlab.workspace import write_json_atomic
+
+    manifest = json.loads(manifest_path.read_text())
+    manifest["history"] = history
+    write_json_atomic(manifest_path, manifest)
+
+
+# ---------------------------------------------------------------- embedding, maps, clusters
+
+
+def embed(checkpoint, dataset=None, device: str = "auto") -> Embedding:
+    ck = load_checkpoint(checkpoint)
+    return embed_dataset(ck.model, ck.fingerprint, dataset_for(ck, dataset), device=device)
+
+
+def project(checkpoint, dataset=None, method: str = "umap", dims: int = 2, seed: int = 0, **params) -> np.ndarray:
+    """Project the latent means to 2-D or 3-D: (N, dims), cached."""
+    emb = embed(checkpoint, dataset)
+    return project_embedding(emb, method, dims, seed, **params)
+
+
+def project_embedding(emb: Embedding, method: str = "umap", dims: int = 2, seed: int = 0, **params) -> np.ndarray:
+    projector = make_projector(method, n_components=dims, random_state=seed, **params)
+    key = digest("project", emb.key, method, projector.get_params())
+    return cached_arrays("project", key, lambda: {"xy": projector.fit_transform(emb.mean)})["xy"]
+
+
+@dataclass
+class ClusterResult:
+    labels: np.ndarray  # (N,) cluster per sample, -1 = noise
+    scores: dict[str, float]
+    table: pd.DataFrame  # per-cluster summary
+
+
+def cluster(checkpoint, dataset=None, method: str = "kmeans", on: str = "latent", seed: int = 0,
+            projection: dict | None = None, **params) -> ClusterResult:
+    """Cluster latent means (``on="latent"``) or a projection of them (``on="projection"``)."""
+    ck = load_checkpoint(checkpoint)
+    ds = dataset_for(ck, dataset)
+    emb = embed_dataset(ck.model, ck.fingerprint, ds)
+    return cluster_embedding(emb, ds, method, on, seed, projection, **params)
+
+
+def cluster_embedding(emb: Embedding, ds: Dataset, method: str = "kmeans", on: str = "latent", seed: int = 0,
+                      projection: dict | None = None, **params) -> ClusterResult:
+    if on == "latent":
+        X, space_key = emb.mean, emb.key
+    elif on == "projection":
+        proj = {"method": "umap", "dims": 2, **(projection or {})}
+        X = project_embedding(emb, proj.pop("method"), proj.pop("dims"), seed, **proj)
+        space_key = digest(emb.key, projection)
+    else:
+        raise LatentLabError(f"--on must be 'latent' or 'projection', not '{on}'.")
+    clusterer = make_clusterer(method, random_state=seed, **params)
+    key = digest("cluster", space_key, method, clusterer.get_params(), seed)
+    labels = cached_arrays("cluster", key, lambda: {"labels": clusterer.fit_predict(X)})["labels"]
+    scores = cluster_scores(X, labels, ds.labels, seed=seed)
+    return ClusterResult(labels, scores, cluster_table(emb.mean, labels, ds.labels))
+
+
+# ---------------------------------------------------------------- traversals
+
+
+@dataclass
+class Traversal:
+    items: np.ndarray  # (R, C, *item_shape)
+    dims: list[int]
+    values: np.ndarray  # (R, C)
+    base: np.ndarray  # (D,)
+
+    def to_table(self, feature_names: list[str]) -> pd.DataFrame:
+        """Long table for tabular data: one row per (dim, step), one column per feature."""
+        R, C = self.values.shape
+        rows = []
+        for r in range(R):
+            for c in range(C):
+                rows.append({"dim": self.dims[r], "value": float(self.values[r, c]),
+                             **dict(zip(feature_names, map(float, self.items[r, c].reshape(-1))))})
+        return pd.DataFrame(rows)
+
+
+def latent_frame(ck: Checkpoint, emb: Embedding) -> tuple[np.ndarray, np.ndarray]:
+    """Centre and scale of 'prior units': the prior for VAEs, the codes' statistics for AEs."""
+    if ck.model.stochastic:
+        return np.zeros(ck.latent_dim, np.float32), np.ones(ck.latent_dim, np.float32)
+    return emb.mean.mean(0), emb.mean.std(0) + 1e-6
+
+
+def base_latent(ck: Checkpoint, emb: Embedding, index: int | None) -> np.ndarray:
+    if index is None:
+        return latent_frame(ck, emb)[0]
+    if not 0 <= index < len(emb.mean):
+        raise LatentLabError(f"--index {index} is out of range; the dataset has {len(emb.mean)} items (0..{len(emb.mean) - 1}).")
+    return emb.mean[index]
+
+
+def traverse(checkpoint, dataset=None, index: int | None = None, dims: list[int] | None = None,
+             steps: int = 9, span: float = 3.0) -> Traversal:
+    """Decode a grid varying each of ``dims`` (rows) over ``steps`` values (columns)."""
+    ck = load_checkpoint(checkpoint)
+    emb = embed(ck, dataset)
+    D = ck.latent_dim
+    dims = list(range(D)) if dims is None else list(dims)
+    bad = [d for d in dims if not 0 <= d < D]
+    if bad or not dims:
+        raise LatentLabError(f"--dims {bad or dims} out of range; this checkpoint has latent dimensions 0..{D - 1}.")
+    if steps < 2 or span <= 0:
+        raise LatentLabError("--steps must be at least 2 and --range positive.")
+    base = base_latent(ck, emb, index)
+    center, scale = latent_frame(ck, emb)
+    values = traversal_values(steps, span, center, scale, dims)
+    return Traversal(traversal_grid(ck.model, base, dims, values), dims, values, base)
+
+
+def interpolate(checkpoint, dataset=None, start: int = 0, end: int = 1, steps: int = 8, spherical: bool = False) -> np.ndarray:
+    """Decode ``steps`` points between the codes of items ``start`` and ``end``: (steps, *item_shape)."""
+    ck = load_checkpoint(checkpoint)
+    emb = embed(ck, dataset)
+    if steps < 2:
+        raise LatentLabError("--steps must be at least 2.")
+    z0, z1 = base_latent(ck, emb, start), base_latent(ck, emb, end)
+    return interpolation(ck.model, z0, z1, steps, spherical)

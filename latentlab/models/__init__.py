@@ -1,0 +1,51 @@
+"""One registry of models, keyed by the short names the CLI and UI use."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from latentlab.errors import LatentLabError
+from latentlab.models.ae import AutoEncoder
+from latentlab.models.base import LatentModel, LossOutput, ModelConfig, Posterior, kl_per_dim
+from latentlab.models.tcvae import BetaTCVAE
+from latentlab.models.vae import VAE, BetaVAE
+
+MODELS: dict[str, type[LatentModel]] = {
+    "ae": AutoEncoder,
+    "vae": VAE,
+    "beta-vae": BetaVAE,
+    "beta-tcvae": BetaTCVAE,
+}
+
+DESCRIPTIONS = {
+    "ae": "deterministic autoencoder",
+    "vae": "variational autoencoder (Kingma & Welling 2013)",
+    "beta-vae": "beta-VAE, KL weighted by beta (Higgins et al. 2017)",
+    "beta-tcvae": "beta-TCVAE, total correlation weighted by beta, MWS estimator (Chen et al. 2018)",
+}
+
+
+def model_class(name: str) -> type[LatentModel]:
+    try:
+        return MODELS[name]
+    except KeyError:
+        raise LatentLabError(f"Unknown model '{name}'; choose one of: {', '.join(MODELS)}.") from None
+
+
+def make_config(name: str, input_shape, likelihood: str, **overrides) -> ModelConfig:
+    """A config for model ``name``; ``None`` overrides keep the defaults."""
+    cls = model_class(name).config_cls
+    valid = {f.name for f in dataclasses.fields(cls)}
+    extra = {k for k, v in overrides.items() if v is not None and k not in valid}
+    if extra:
+        raise LatentLabError(f"Model '{name}' has no setting {', '.join(sorted(extra))}; its settings are {', '.join(f.name for f in cls.user_fields())}.")
+    kwargs = {k: v for k, v in overrides.items() if v is not None}
+    return cls(**kwargs, input_shape=tuple(input_shape), likelihood=likelihood)
+
+
+def build_model(name: str, config: ModelConfig) -> LatentModel:
+    return model_class(name)(config)
+
+
+__all__ = ["MODELS", "DESCRIPTIONS", "LatentModel", "LossOutput", "ModelConfig", "Posterior", "build_model",
+           "kl_per_dim", "make_config", "model_class"]

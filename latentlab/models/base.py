@@ -1,0 +1,128 @@
+"""The interface every LatentLab model shares.
+
+A model maps items to a posterior over latents (``encode``), latents back to
+items (``decode``), and a batch to a scalar loss with named terms (``loss``).
+Configs are dataclasses: their fields drive the CLI flags and the UI form, and
+a checkpoint stores them so the model can be rebuilt exactly.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+
+class Posterior(NamedTuple):
+    mean: torch.Tensor  # (B, D)
+    logvar: torch.Tensor | None  # (B, D), None for deterministic encoders
+
+
+class LossOutput(NamedTuple):
+    loss: torch.Tensor  # scalar, mean over the batch
+    terms: dict[str, torch.Tensor]  # named scalar terms, e.g. recon and kl
+
+
+@dataclass
+class ModelConfig:
+    """Fields shared by every model; ``help`` metadata is shown in CLI and UI."""
+
+    latent_dim: int = field(default=10, metadata={"help": "number of latent dimensions", "min": 1, "max": 512})
+    hidden: str = field(default="256,128", metadata={"help": "MLP hidden sizes, comma separated"})
+    arch: str = field(default="auto", metadata={"help": "network: auto (conv for 64x64 images), mlp or conv",
+                                                  "choices": ["auto", "mlp", "conv"]})
+    # Filled from the data when the model is built; stored in the checkpoint.
+    input_shape: tuple = field(default=(), metadata={"internal": True})
+    likelihood: str = field(default="auto", metadata={"internal": True})
+
+    def to_dict(self) -> dict:
+        d = dataclasses.asdict(self)
+        d["input_shape"] = list(self.input_shape)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "ModelConfig":
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = set(d) - names
+        if unknown:
+            raise ValueError(f"unknown config fields for {cls.__name__}: {sorted(unknown)}")
+        d = dict(d)
+        if "input_shape" in d:
+            d["input_shape"] = tuple(d["input_shape"])
+        return cls(**d)
+
+    @classmethod
+    def user_fields(cls) -> list[dataclasses.Field]:
+        """Fields a user sets (CLI flags, form inputs), without the internal ones."""
+        return [f for f in dataclasses.fields(cls) if not f.metadata.get("internal")]
+
+    def hidden_sizes(self) -> list[int]:
+        return [int(h) for h in str(self.hidden).split(",") if str(h).strip()]
+
+
+class LatentModel(nn.Module):
+    """Base class: deterministic autoencoder behaviour and the loss skeleton."""
+
+    config_cls = ModelConfig
+    stochastic = False
+
+    def __init__(self, config: ModelConfig):
+        super().__init__()
+        from latentlab.models.nets import build_networks
+
+        self.config = config
+        out_features = 2 * config.latent_dim if self.stochastic else config.latent_dim
+        self.encoder, self.decoder = build_networks(config, out_features)
+
+    # -- interface ---------------------------------------------------------
+    def encode(self, x: torch.Tensor) -> Posterior:
+        h = self.encoder(x)  # (B, D) or (B, 2D)
+        if not self.stochastic:
+            return Posterior(h, None)
+        mean, logvar = h.chunk(2, dim=1)
+        return Posterior(mean, logvar.clamp(-12.0, 8.0))
+
+    def decode_logits(self, z: torch.Tensor) -> torch.Tensor:
+        return self.decoder(z).view(z.shape[0], *self.config.input_shape)
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        """Latents (B, D) -> items in data space (B, *input_shape)."""
+        out = self.decode_logits(z)
+        return torch.sigmoid(out) if self.config.likelihood == "bernoulli" else out
+
+    def loss(self, x: torch.Tensor) -> LossOutput:
+        post = self.encode(x)
+        z = self.sample(post)
+        recon = self.reconstruction_loss(self.decode_logits(z), x)  # (B,)
+        terms = {"recon": recon.mean()}
+        reg = self.regulariser(post, z, terms)
+        loss = terms["recon"] + reg
+        terms["loss"] = loss
+        return LossOutput(loss, terms)
+
+    # -- hooks for subclasses ---------------------------------------------
+    def sample(self, post: Posterior) -> torch.Tensor:
+        if post.logvar is None or not self.training:
+            return post.mean
+        return post.mean + torch.randn_like(post.mean) * torch.exp(0.5 * post.logvar)
+
+    def regulariser(self, post: Posterior, z: torch.Tensor, terms: dict) -> torch.Tensor:
+        return torch.zeros((), device=post.mean.device)
+
+    def reconstruction_loss(self, logits: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        """Per-sample negative log-likelihood, summed over features: (B,)."""
+        if self.config.likelihood == "bernoulli":
+            nll = F.binary_cross_entropy_with_logits(logits, x, reduction="none")
+        else:  # unit-variance Gaussian, constants dropped
+            nll = 0.5 * (logits - x) ** 2
+        return nll.flatten(1).sum(1)
+
+
+def kl_per_dim(post: Posterior) -> torch.Tensor:
+    """KL(q(z|x) || N(0, I)) per sample and dimension: (B, D)."""
+    mean, logvar = post.mean, post.logvar
+    return 0.5 * (mean.pow(2) + logvar.exp() - 1.0 - logvar)

@@ -1,0 +1,18 @@
+"""Projectors keyed by short name: ``umap``, ``pca``, ``tsne``."""
+
+from latentlab.errors import LatentLabError
+from latentlab.projection.base import Param, Projector
+from latentlab.projection.methods import PCAProjector, TSNEProjector, UMAPProjector
+
+PROJECTORS: dict[str, type[Projector]] = {"umap": UMAPProjector, "pca": PCAProjector, "tsne": TSNEProjector}
+
+
+def make_projector(method: str, n_components: int = 2, random_state: int = 0, **params) -> Projector:
+    try:
+        cls = PROJECTORS[method]
+    except KeyError:
+        raise LatentLabError(f"Unknown projection method '{method}'; choose one of: {', '.join(PROJECTORS)}.") from None
+    return cls(n_components=n_components, random_state=random_state, **params)
+
+
+__all__ = ["PROJECTORS", "Param", "Projector", "make_projector"]
