@@ -134,7 +134,7 @@ class Trainer:
             x = stream.next()
             out = self.model.loss(x)
             if not torch.isfinite(out.loss):
-                raise TrainingDiverged(st.step + 1, {k: float(v) for k, v in out.terms.items()})
+                raise TrainingDiverged(st.step + 1, {k: float(v.detach()) for k, v in out.terms.items()})
             self.optimizer.zero_grad(set_to_none=True)
             out.loss.backward()
             if cfg.grad_clip:

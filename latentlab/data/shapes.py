@@ -13,7 +13,6 @@ memory-mapped file in the workspace cache; subsets are rendered directly.
 
 from __future__ import annotations
 
-import json
 from functools import lru_cache
 
 import numpy as np
@@ -78,19 +77,24 @@ def render(index: np.ndarray) -> np.ndarray:
     return out
 
 
+def sprite_positions(sprite: np.ndarray) -> np.ndarray:
+    """One sprite at all 32x32 positions, in flat-index order: (1024, 64, 64) bool.
+
+    The images are 64x64 windows of one padded canvas, so no image is drawn twice.
+    """
+    canvas = np.zeros((64 + PATCH - 1, 64 + PATCH - 1), dtype=bool)
+    canvas[PATCH - 1 : 2 * PATCH - 1, PATCH - 1 : 2 * PATCH - 1] = sprite
+    win = np.lib.stride_tricks.sliding_window_view(canvas, (64, 64))[::-1, ::-1]  # (pos_y, pos_x, 64, 64)
+    return win.transpose(1, 0, 2, 3).reshape(-1, 64, 64)  # flat order is pos_x, then pos_y
+
+
 def _write_full(path) -> None:
-    bank = sprite_bank()
+    bank = sprite_bank().reshape(-1, PATCH, PATCH)
+    per_sprite = FACTOR_SIZES[3] * FACTOR_SIZES[4]
     with atomic_path(path) as tmp:
         mm = np.lib.format.open_memmap(tmp, mode="w+", dtype=bool, shape=(N_TOTAL, 1, 64, 64))
-        # Each sprite's 32x32 positions are windows of one padded canvas.
-        per_sprite = FACTOR_SIZES[3] * FACTOR_SIZES[4]
-        for flat in range(int(np.prod(FACTOR_SIZES[:3]))):
-            s, k, a = np.unravel_index(flat, FACTOR_SIZES[:3])
-            canvas = np.zeros((64 + PATCH - 1, 64 + PATCH - 1), dtype=bool)
-            canvas[PATCH - 1 :, PATCH - 1 :][:PATCH, :PATCH] = bank[s, k, a]
-            win = np.lib.stride_tricks.sliding_window_view(canvas, (64, 64))[::-1, ::-1]  # (py, px, 64, 64)
-            block = win.transpose(1, 0, 2, 3)  # index order is pos_x, then pos_y
-            mm[flat * per_sprite : (flat + 1) * per_sprite, 0] = block.reshape(per_sprite, 64, 64)
+        for flat, sprite in enumerate(bank):  # one chunk of 1,024 images per sprite
+            mm[flat * per_sprite : (flat + 1) * per_sprite, 0] = sprite_positions(sprite)
         mm.flush()
         del mm
 
@@ -136,7 +140,3 @@ def load_shapes_subset(n: int, seed: int = 0, name: str | None = None) -> Datase
         description=f"A fixed random subset ({n:,} images, seed {seed}) of the procedural dSprites set.",
         label_name="shape",
     )
-
-
-def describe() -> str:
-    return json.dumps({"factors": dict(zip(FACTOR_NAMES, FACTOR_SIZES))})

@@ -1,0 +1,27 @@
+# LatentLab: `make run` starts the dashboard on the demo data, `make test` runs the tests.
+PYTHON ?= python3
+PORT ?= 8501
+
+.PHONY: install install-dev run test test-fast bench
+
+# torch is installed on its own first: an existing torch 2.x (>= 2.6) is kept as it is.
+install:
+	@$(PYTHON) -c "import torch" 2>/dev/null || $(PYTHON) -m pip install "torch==2.13.0"
+	$(PYTHON) -m pip install -q -e .
+
+install-dev:
+	@$(PYTHON) -c "import torch" 2>/dev/null || $(PYTHON) -m pip install "torch==2.13.0"
+	$(PYTHON) -m pip install -q -e ".[dev]"
+
+run: install
+	$(PYTHON) -m streamlit run app.py --server.port $(PORT)
+
+test: install-dev
+	$(PYTHON) -m pytest -q
+
+test-fast: install-dev
+	$(PYTHON) -m pytest -q -m "not e2e"
+
+bench: install
+	$(PYTHON) benchmarks/cli_loop.py
+	$(PYTHON) benchmarks/train_throughput.py

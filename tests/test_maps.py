@@ -1,0 +1,74 @@
+import numpy as np
+import pytest
+
+import latentlab as ll
+from latentlab.clustering import CLUSTERERS, cluster_scores, make_clusterer, matched_accuracy
+from latentlab.errors import LatentLabError
+from latentlab.projection import PROJECTORS, make_projector
+from latentlab.trainer import TrainConfig
+
+
+@pytest.fixture
+def blobs():
+    from sklearn.datasets import make_blobs
+
+    X, y = make_blobs(n_samples=150, centers=3, n_features=6, random_state=0)
+    return X.astype(np.float32), y
+
+
+@pytest.mark.parametrize("method", list(PROJECTORS))
+@pytest.mark.parametrize("dims", [2, 3])
+def test_projectors_shape_and_seeded_determinism(blobs, method, dims):
+    X, _ = blobs
+    a = make_projector(method, n_components=dims, random_state=1).fit_transform(X)
+    b = make_projector(method, n_components=dims, random_state=1).fit_transform(X)
+    assert a.shape == (150, dims)
+    np.testing.assert_allclose(a, b, atol=1e-5)
+
+
+def test_projector_rejects_unknown_parameters(blobs):
+    with pytest.raises(LatentLabError, match="Unknown parameter"):
+        make_projector("pca", bogus=1).fit_transform(blobs[0])
+    with pytest.raises(LatentLabError, match="Unknown projection"):
+        make_projector("isomap")
+
+
+@pytest.mark.parametrize("method", list(CLUSTERERS))
+def test_clusterers_recover_separated_blobs(blobs, method):
+    X, y = blobs
+    params = {"min_cluster_size": 10} if method == "hdbscan" else {"k": 3}
+    labels = make_clusterer(method, random_state=0, **params).fit_predict(X)
+    assert labels.shape == (150,)
+    assert matched_accuracy(y, labels) > 0.95
+    again = make_clusterer(method, random_state=0, **params).fit_predict(X)
+    np.testing.assert_array_equal(labels, again)
+
+
+def test_scores_perfect_and_random(blobs):
+    X, y = blobs
+    perfect = cluster_scores(X, y, y)
+    assert perfect["ari"] == pytest.approx(1.0) and perfect["matched_accuracy"] == 1.0
+    assert perfect["silhouette"] > 0.5
+    noise = cluster_scores(X, np.random.default_rng(0).integers(0, 3, 150), y)
+    assert abs(noise["ari"]) < 0.1
+
+
+def test_matched_accuracy_ignores_label_names():
+    assert matched_accuracy(np.array(["a", "a", "b", "b"]), np.array([7, 7, 3, 3])) == 1.0
+
+
+def test_facade_caches_projection_and_clusters(workspace, tiny_table):
+    r = ll.train(tiny_table, "vae", {"latent_dim": 3}, TrainConfig(steps=30, batch_size=32))
+    xy = ll.project(r.name, tiny_table, method="pca")
+    assert xy.shape == (80, 2)
+    cached = list((workspace / "cache" / "project").glob("*.npz"))
+    assert len(cached) == 1
+    mtime = cached[0].stat().st_mtime_ns
+    np.testing.assert_array_equal(ll.project(r.name, tiny_table, method="pca"), xy)
+    assert cached[0].stat().st_mtime_ns == mtime  # read back, not recomputed
+    res = ll.cluster(r.name, tiny_table, method="kmeans", k=2)
+    assert set(res.labels.tolist()) == {0, 1}
+    assert {"silhouette", "ari", "nmi", "matched_accuracy"} <= set(res.scores)
+    assert list(res.table["size"]) and res.table["size"].sum() == 80
+    onproj = ll.cluster(r.name, tiny_table, method="gmm", on="projection", k=2, projection={"method": "pca"})
+    assert onproj.labels.shape == (80,)

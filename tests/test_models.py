@@ -1,0 +1,88 @@
+import numpy as np
+import pytest
+import torch
+
+import latentlab as ll
+from latentlab.checkpoints import load_checkpoint
+from latentlab.errors import LatentLabError, TrainingDiverged
+from latentlab.models import MODELS, build_model, make_config
+from latentlab.trainer import TrainConfig, Trainer
+
+
+@pytest.mark.parametrize("name", list(MODELS))
+@pytest.mark.parametrize("shape,kind", [((1, 8, 8), "image"), ((1, 64, 64), "image"), ((6,), "tabular")])
+def test_every_model_builds_and_computes_named_terms(name, shape, kind):
+    config = make_config(name, shape, "bernoulli" if kind == "image" else "gaussian", latent_dim=3, hidden="16")
+    model = build_model(name, config)
+    x = torch.rand(5, *shape)
+    post = model.encode(x)
+    assert post.mean.shape == (5, 3)
+    assert (post.logvar is None) == (name == "ae")
+    assert model.decode(post.mean).shape == (5, *shape)
+    out = model.loss(x)
+    assert out.loss.ndim == 0 and torch.isfinite(out.loss)
+    assert "recon" in out.terms and ("kl" in out.terms) == (name != "ae")
+
+
+@pytest.mark.parametrize("name", list(MODELS))
+def test_every_model_trains_and_round_trips(workspace, tiny_images, name):
+    result = ll.train(tiny_images, name, {"latent_dim": 2, "hidden": "16"}, TrainConfig(steps=5, batch_size=16))
+    assert result.step == 5
+    ck = load_checkpoint(result.name)
+    assert ck.model_name == name and ck.manifest["step"] == 5
+    x = torch.from_numpy(tiny_images.as_float()[:4])
+    again = load_checkpoint(result.checkpoint)  # by path
+    torch.testing.assert_close(ck.model.encode(x).mean, again.model.encode(x).mean, rtol=0, atol=0)
+    torch.testing.assert_close(ck.model.decode(torch.ones(2, 2)), again.model.decode(torch.ones(2, 2)), rtol=0, atol=0)
+
+
+def test_training_lowers_the_loss_on_digits(workspace):
+    result = ll.train("digits", "vae", {"latent_dim": 4}, TrainConfig(epochs=4, batch_size=64, log_every=1))
+    hist = load_checkpoint(result.name).manifest["history"]
+    first = np.mean([h["loss"] for h in hist[:5]])
+    last = np.mean([h["loss"] for h in hist[-5:]])
+    assert last < 0.8 * first
+
+
+def test_seeded_training_is_reproducible(workspace, tiny_table):
+    a = ll.train(tiny_table, "vae", {"latent_dim": 2}, TrainConfig(steps=8, batch_size=16, seed=3), name="a")
+    b = ll.train(tiny_table, "vae", {"latent_dim": 2}, TrainConfig(steps=8, batch_size=16, seed=3), name="b")
+    assert a.terms == b.terms
+
+
+def test_divergence_is_reported_with_its_step(workspace, tiny_table):
+    model = build_model("vae", make_config("vae", (5,), "gaussian", latent_dim=2))
+    x = tiny_table.x.copy()
+    x[0, 0] = np.inf
+    bad = type(tiny_table)(name="bad", x=x, kind="tabular")
+    with pytest.raises(TrainingDiverged, match=r"diverged at step \d+"):
+        Trainer(model, bad, TrainConfig(steps=50, batch_size=80)).run()
+
+
+def test_unknown_model_and_setting_are_user_errors(workspace, tiny_table):
+    with pytest.raises(LatentLabError, match="Unknown model"):
+        ll.train(tiny_table, "gan", {}, TrainConfig(steps=1))
+    with pytest.raises(LatentLabError, match="no setting beta"):
+        ll.train(tiny_table, "ae", {"beta": 2.0}, TrainConfig(steps=1))
+
+
+def test_tcvae_decomposition_sums_to_kl_estimate():
+    config = make_config("beta-tcvae", (6,), "gaussian", latent_dim=3, dataset_size=100)
+    model = build_model("beta-tcvae", config).train()
+    out = model.loss(torch.randn(32, 6))
+    t = out.terms
+    torch.testing.assert_close(t["mi"] + t["tc"] + t["dwkl"], t["kl"])
+
+
+def test_checkpoint_validation_refuses_mismatched_weights(workspace, tiny_table):
+    from safetensors.torch import save_file
+
+    r = ll.train(tiny_table, "ae", {"latent_dim": 2}, TrainConfig(steps=2), name="victim")
+    save_file({"encoder.1.weight": torch.zeros(3, 3)}, str(r.checkpoint.with_suffix(".safetensors")))
+    with pytest.raises(LatentLabError, match="do not match"):
+        load_checkpoint("victim")
+    with pytest.raises(LatentLabError, match="not found"):
+        load_checkpoint("nothing-here")
+    (workspace / "model.pt").write_bytes(b"pickle")
+    with pytest.raises(LatentLabError, match="pickle"):
+        load_checkpoint(workspace / "model.pt")
