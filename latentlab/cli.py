@@ -334,6 +334,8 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"latentlab: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # output piped into head and the like
+        return 0
     except KeyboardInterrupt:
         print("latentlab: interrupted", file=sys.stderr)
         return 130

@@ -1,0 +1,127 @@
+"""Background jobs: training, projections and clusterings that outlive the
+process that asked for them (a Streamlit rerun, a closed tab, a CLI call).
+
+``submit_*`` writes a queued row and makes sure a runner is alive; the runner
+starts worker processes; ``cancel`` and ``resume`` change a job's state.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import os
+import signal
+import time
+from dataclasses import fields
+
+from latentlab.errors import LatentLabError
+from latentlab.jobs import store
+from latentlab.jobs.runner import ensure_runner
+from latentlab.jobs.store import ACTIVE, FINISHED, Job, get, history, list_jobs
+
+__all__ = ["ACTIVE", "FINISHED", "Job", "cancel", "get", "history", "list_jobs", "resume", "submit",
+           "submit_sweep", "submit_train", "wait"]
+
+
+def submit(kind: str, params: dict, name: str | None = None, sweep: str | None = None, start: bool = True) -> int:
+    job_id = store.create(kind, params, name=name, sweep=sweep)
+    if start:
+        ensure_runner()
+    return job_id
+
+
+def _check_train_request(dataset: str, model: str, model_params: dict | None) -> None:
+    from latentlab.data.registry import _SHAPES_N, dataset_names
+    from latentlab.models import model_class
+
+    if dataset not in dataset_names() and not _SHAPES_N.match(dataset):
+        raise LatentLabError(f"Unknown dataset '{dataset}'; known datasets: {', '.join(dataset_names())}.")
+    valid = {f.name for f in model_class(model).config_cls.user_fields()}
+    bad = set(model_params or {}) - valid
+    if bad:
+        raise LatentLabError(f"Model '{model}' has no setting {', '.join(sorted(bad))}; its settings are {', '.join(sorted(valid))}.")
+
+
+def submit_train(dataset: str, model: str, model_params: dict | None, train_config, name: str | None = None,
+                 sweep: str | None = None, start: bool = True) -> int:
+    """Queue a training run; its checkpoint is called ``name`` (default DATASET-MODEL-jobID)."""
+    from latentlab import checkpoints
+
+    _check_train_request(dataset, model, model_params)
+    if name is not None and (checkpoints.checkpoint_path(name).exists()
+                             or any(j.params.get("name") == name for j in list_jobs(ACTIVE) if j.kind == "train")):
+        raise LatentLabError(f"A checkpoint or job named '{name}' already exists; choose another --name.")
+    params = {"dataset": dataset, "model": model, "model_params": dict(model_params or {}),
+              "train_config": train_config.to_dict(), "name": name}
+    job_id = store.create("train", params, name=name, sweep=sweep)
+    if name is None:
+        params["name"] = checkpoints.unique_name(f"{dataset}-{model}-job{job_id}")
+        store.update(job_id, params=params, name=params["name"])
+    if start:
+        ensure_runner()
+    return job_id
+
+
+def submit_sweep(dataset: str, model: str, grid: dict[str, list], model_params: dict | None, train_config,
+                 name: str | None = None) -> tuple[str, list[int]]:
+    """One training job per point of the grid (at most two axes); returns (sweep id, job ids).
+
+    Grid keys are model settings (``beta``, ``latent_dim``, ...) or training
+    settings (``seed``, ``lr``, ``batch_size``).
+    """
+    from latentlab.models import model_class
+
+    if not 1 <= len(grid) <= 2:
+        raise LatentLabError("A sweep takes one or two --grid axes, e.g. --grid beta=1,4,8 --grid seed=0,1.")
+    model_keys = {f.name for f in model_class(model).config_cls.user_fields()}
+    train_keys = {f.name for f in fields(type(train_config))}
+    for key in grid:
+        if key not in model_keys | train_keys:
+            raise LatentLabError(f"--grid {key}: not a setting of '{model}' or of training; use one of {', '.join(sorted(model_keys | train_keys))}.")
+    sweep = name or f"sweep-{time.strftime('%Y%m%d-%H%M%S')}"
+    ids = []
+    for values in itertools.product(*grid.values()):
+        point = dict(zip(grid, values))
+        mp = {**(model_params or {}), **{k: v for k, v in point.items() if k in model_keys}}
+        tc = type(train_config)(**{**train_config.to_dict(), **{k: v for k, v in point.items() if k in train_keys and k not in model_keys}})
+        label = "-".join(f"{k}{v}" for k, v in point.items())
+        ids.append(submit_train(dataset, model, mp, tc, name=None, sweep=sweep, start=False))
+        job = get(ids[-1])
+        store.update(ids[-1], name=f"{sweep}/{label}", params={**job.params, "point": point})
+    ensure_runner()
+    return sweep, ids
+
+
+def cancel(job_id: int) -> Job:
+    job = get(job_id)
+    if job.state in FINISHED:
+        raise LatentLabError(f"Job {job_id} has already ended ({job.state}); there is nothing to cancel.")
+    if store.transition(job_id, ("queued",), state="cancelled", finished=time.time(), error="Cancelled before it started."):
+        return get(job_id)
+    store.update(job_id, cancel_requested=1)
+    if job.pid:
+        with contextlib.suppress(OSError):
+            os.kill(job.pid, signal.SIGTERM)
+    return get(job_id)
+
+
+def resume(job_id: int) -> Job:
+    """Queue an interrupted, failed or cancelled training job again; it continues from its last checkpoint."""
+    job = get(job_id)
+    if job.kind != "train":
+        raise LatentLabError(f"Job {job_id} is a {job.kind} job; only training jobs can be resumed (submit it again).")
+    if not store.transition(job_id, ("interrupted", "failed", "cancelled"), state="queued", cancel_requested=0,
+                            error=None, finished=None, pid=None):
+        raise LatentLabError(f"Job {job_id} is {job.state}; only interrupted, failed or cancelled jobs can be resumed.")
+    ensure_runner()
+    return get(job_id)
+
+
+def wait(job_id: int, timeout: float = 600.0, poll: float = 0.2) -> Job:
+    """Block until the job ends (or ``timeout`` seconds pass); returns it."""
+    deadline = time.time() + timeout
+    while True:
+        job = get(job_id)
+        if job.state in FINISHED or time.time() > deadline:
+            return job
+        time.sleep(poll)

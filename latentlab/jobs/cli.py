@@ -1,0 +1,115 @@
+"""``latentlab jobs ...`` and ``latentlab sweep``: the job system on the command line."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from latentlab.errors import LatentLabError
+
+
+def _when(ts: float | None) -> str:
+    return dt.datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M:%S") if ts else ""
+
+
+def cmd_list(args) -> None:
+    from latentlab import jobs
+    from latentlab.cli import _emit, _table
+
+    rows = [j.to_dict() for j in jobs.list_jobs()]
+    view = [{**r, "progress": f"{r['step']}/{r['total']}", "created": _when(r["created"]),
+             "loss": r["terms"].get("loss")} for r in rows]
+    _emit(args, rows, _table(view, ["id", "kind", "name", "state", "progress", "loss", "created"]))
+
+
+def cmd_show(args) -> None:
+    from latentlab import jobs
+    from latentlab.cli import _emit
+
+    job = jobs.get(args.id)
+    d = job.to_dict()
+    d["history_rows"] = len(jobs.history(job.id))
+    lines = [f"job {job.id} ({job.kind}) {job.name or ''}", f"state: {job.state}", f"step: {job.step}/{job.total}",
+             f"pid: {job.pid}", f"checkpoint: {d['checkpoint']}", f"error: {job.error or ''}",
+             "terms: " + ", ".join(f"{k}={v:.4g}" for k, v in job.terms.items())]
+    if job.resumed_from is not None:
+        lines.append(f"resumed from step {job.resumed_from}")
+    _emit(args, d, "\n".join(lines))
+
+
+def cmd_cancel(args) -> None:
+    from latentlab import jobs
+    from latentlab.cli import _emit
+
+    job = jobs.cancel(args.id)
+    _emit(args, job.to_dict(), f"job {job.id}: cancel requested ({job.state})")
+
+
+def cmd_resume(args) -> None:
+    from latentlab import jobs
+    from latentlab.cli import _emit
+
+    job = jobs.resume(args.id)
+    _emit(args, job.to_dict(), f"job {job.id} queued again; it continues from its last checkpoint")
+
+
+def cmd_wait(args) -> None:
+    from latentlab import jobs
+    from latentlab.cli import _emit
+
+    job = jobs.wait(args.id, timeout=args.timeout)
+    _emit(args, job.to_dict(), f"job {job.id}: {job.state}")
+    if job.state not in jobs.FINISHED:
+        raise LatentLabError(f"Job {job.id} is still {job.state} after {args.timeout:.0f} s.")
+
+
+def _parse_grid(items: list[str]) -> dict[str, list]:
+    grid = {}
+    for item in items:
+        if "=" not in item:
+            raise LatentLabError(f"--grid {item}: expected NAME=V1,V2,...")
+        key, values = item.split("=", 1)
+        parsed = []
+        for v in values.split(","):
+            v = v.strip()
+            for cast in (int, float):
+                try:
+                    v = cast(v)
+                    break
+                except ValueError:
+                    continue
+            parsed.append(v)
+        grid[key.strip().replace("-", "_")] = parsed
+    return grid
+
+
+def cmd_sweep(args) -> None:
+    from latentlab import jobs
+    from latentlab.cli import _emit, _model_params, _train_config
+
+    sweep, ids = jobs.submit_sweep(args.dataset, args.model, _parse_grid(args.grid), _model_params(args),
+                                   _train_config(args), name=args.name)
+    _emit(args, {"sweep": sweep, "jobs": ids}, f"sweep {sweep}: submitted jobs {', '.join(map(str, ids))}")
+
+
+def add_job_commands(sub, add, add_train_flags) -> None:
+    p = sub.add_parser("jobs", help="list, show, cancel, resume or wait for background jobs")
+    jsub = p.add_subparsers(dest="jobs_command", required=True)
+
+    def jadd(name, func, help_text):
+        q = jsub.add_parser(name, help=help_text, description=help_text)
+        q.set_defaults(func=func)
+        q.add_argument("--json", action="store_true")
+        return q
+
+    jadd("list", cmd_list, "list jobs, newest first")
+    for name, func, text in (("show", cmd_show, "show one job"), ("cancel", cmd_cancel, "cancel a job"),
+                             ("resume", cmd_resume, "resume an interrupted, failed or cancelled training job")):
+        jadd(name, func, text).add_argument("id", type=int)
+    q = jadd("wait", cmd_wait, "wait until a job ends")
+    q.add_argument("id", type=int)
+    q.add_argument("--timeout", type=float, default=3600.0)
+
+    s = add("sweep", cmd_sweep, "submit one training job per point of a hyperparameter grid")
+    add_train_flags(s)
+    s.add_argument("--grid", action="append", required=True, metavar="NAME=V1,V2", help="e.g. beta=1,4,8 (one or two)")
+    s.add_argument("--name", help="sweep name")

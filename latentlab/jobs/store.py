@@ -1,0 +1,211 @@
+"""The job table: SQLite in the workspace, safe for several processes.
+
+WAL journal mode lets readers (every dashboard tab, ``latentlab jobs``) work
+while a worker writes; every write is one short transaction. Nothing here
+imports torch, so the runner and the CLI listing stay light.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import sqlite3
+import time
+from contextlib import closing, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from latentlab.errors import LatentLabError
+from latentlab.workspace import home
+
+STATES = ("queued", "running", "succeeded", "failed", "cancelled", "interrupted")
+ACTIVE = ("queued", "running")
+FINISHED = ("succeeded", "failed", "cancelled", "interrupted")
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS jobs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL,
+    name TEXT,
+    params TEXT NOT NULL,
+    state TEXT NOT NULL,
+    step INTEGER NOT NULL DEFAULT 0,
+    total INTEGER NOT NULL DEFAULT 0,
+    terms TEXT NOT NULL DEFAULT '{}',
+    heartbeat REAL,
+    pid INTEGER,
+    error TEXT,
+    result TEXT,
+    sweep TEXT,
+    cancel_requested INTEGER NOT NULL DEFAULT 0,
+    resumed_from INTEGER,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    created REAL NOT NULL,
+    started REAL,
+    finished REAL
+);
+CREATE TABLE IF NOT EXISTS history (
+    job_id INTEGER NOT NULL,
+    step INTEGER NOT NULL,
+    terms TEXT NOT NULL,
+    PRIMARY KEY (job_id, step)
+);
+"""
+
+
+@dataclass
+class Job:
+    id: int
+    kind: str
+    name: str | None
+    params: dict
+    state: str
+    step: int
+    total: int
+    terms: dict
+    heartbeat: float | None
+    pid: int | None
+    error: str | None
+    result: str | None
+    sweep: str | None
+    cancel_requested: bool
+    resumed_from: int | None
+    attempts: int
+    created: float
+    started: float | None
+    finished: float | None
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def progress(self) -> float:
+        return min(1.0, self.step / self.total) if self.total else 0.0
+
+    @property
+    def eta_s(self) -> float | None:
+        if self.state != "running" or not self.started or self.step <= (self.resumed_from or 0):
+            return None
+        rate = (self.step - (self.resumed_from or 0)) / max(time.time() - self.started, 1e-6)
+        return (self.total - self.step) / rate
+
+    def to_dict(self) -> dict:
+        d = {k: getattr(self, k) for k in self.__dataclass_fields__ if k != "extra"}
+        d["checkpoint"] = self.params.get("name") if self.kind == "train" else None
+        d["progress"] = self.progress
+        return d
+
+
+def db_path() -> Path:
+    return home() / "jobs.sqlite"
+
+
+_READY: set[Path] = set()
+
+
+def _initialise(path: Path) -> None:
+    """Create the schema and switch to WAL once, under a file lock.
+
+    Switching the journal mode does not wait on SQLite's busy handler, so two
+    processes creating the database at once must take turns.
+    """
+    if path in _READY:
+        return
+    with open(path.with_suffix(".lock"), "a+") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        with closing(sqlite3.connect(path, timeout=30.0, isolation_level=None)) as conn:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.executescript(SCHEMA)
+    _READY.add(path)
+
+
+@contextmanager
+def connect(immediate: bool = False):
+    """A short-lived connection; ``immediate`` takes the write lock up front."""
+    path = db_path()
+    _initialise(path)
+    conn = sqlite3.connect(path, timeout=30.0, isolation_level=None)
+    conn.row_factory = sqlite3.Row
+    try:
+        conn.execute("PRAGMA busy_timeout=30000")
+        conn.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        try:
+            yield conn
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    finally:
+        conn.close()
+
+
+def _row_to_job(row: sqlite3.Row) -> Job:
+    d = dict(row)
+    d["params"] = json.loads(d["params"])
+    d["terms"] = json.loads(d["terms"] or "{}")
+    d["cancel_requested"] = bool(d["cancel_requested"])
+    return Job(**d)
+
+
+def create(kind: str, params: dict, name: str | None = None, sweep: str | None = None, total: int = 0) -> int:
+    with connect(immediate=True) as c:
+        cur = c.execute(
+            "INSERT INTO jobs (kind, name, params, state, total, sweep, created) VALUES (?, ?, ?, 'queued', ?, ?, ?)",
+            (kind, name, json.dumps(params), total, sweep, time.time()),
+        )
+        return int(cur.lastrowid)
+
+
+def get(job_id: int) -> Job:
+    with connect() as c:
+        row = c.execute("SELECT * FROM jobs WHERE id = ?", (int(job_id),)).fetchone()
+    if row is None:
+        raise LatentLabError(f"No job with id {job_id}; run 'latentlab jobs list' to see the jobs.")
+    return _row_to_job(row)
+
+
+def list_jobs(states: tuple[str, ...] | None = None, limit: int = 500) -> list[Job]:
+    with connect() as c:
+        if states:
+            marks = ",".join("?" * len(states))
+            rows = c.execute(f"SELECT * FROM jobs WHERE state IN ({marks}) ORDER BY id DESC LIMIT ?", (*states, limit)).fetchall()
+        else:
+            rows = c.execute("SELECT * FROM jobs ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
+    return [_row_to_job(r) for r in rows]
+
+
+def update(job_id: int, **fields) -> None:
+    if "params" in fields:
+        fields["params"] = json.dumps(fields["params"])
+    if "terms" in fields:
+        fields["terms"] = json.dumps(fields["terms"])
+    cols = ", ".join(f"{k} = ?" for k in fields)
+    with connect(immediate=True) as c:
+        c.execute(f"UPDATE jobs SET {cols} WHERE id = ?", (*fields.values(), int(job_id)))
+
+
+def transition(job_id: int, from_states: tuple[str, ...], **fields) -> bool:
+    """Update a job only if it is in one of ``from_states``; True if it was."""
+    if "params" in fields:
+        fields["params"] = json.dumps(fields["params"])
+    cols = ", ".join(f"{k} = ?" for k in fields)
+    marks = ",".join("?" * len(from_states))
+    with connect(immediate=True) as c:
+        cur = c.execute(f"UPDATE jobs SET {cols} WHERE id = ? AND state IN ({marks})",
+                        (*fields.values(), int(job_id), *from_states))
+        return cur.rowcount == 1
+
+
+def report_progress(job_id: int, step: int, total: int, terms: dict, history: list[dict]) -> bool:
+    """Heartbeat, progress and new loss-history rows in one transaction; returns cancel_requested."""
+    with connect(immediate=True) as c:
+        c.execute("UPDATE jobs SET step = ?, total = ?, terms = ?, heartbeat = ? WHERE id = ?",
+                  (step, total, json.dumps(terms), time.time(), job_id))
+        c.executemany("INSERT OR REPLACE INTO history (job_id, step, terms) VALUES (?, ?, ?)",
+                      [(job_id, int(h["step"]), json.dumps({k: v for k, v in h.items() if k != "step"})) for h in history])
+        row = c.execute("SELECT cancel_requested FROM jobs WHERE id = ?", (job_id,)).fetchone()
+    return bool(row and row[0])
+
+
+def history(job_id: int) -> list[dict]:
+    with connect() as c:
+        rows = c.execute("SELECT step, terms FROM history WHERE job_id = ? ORDER BY step", (int(job_id),)).fetchall()
+    return [{"step": r["step"], **json.loads(r["terms"])} for r in rows]

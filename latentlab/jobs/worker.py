@@ -1,0 +1,144 @@
+"""A worker process: runs one job, reports progress and heartbeats to the job
+table, and ends the job as succeeded, failed or cancelled.
+
+Started by the runner as ``python -m latentlab.jobs.worker JOB_ID``, in its
+own session, so Streamlit reruns, closed tabs or the submitting process
+exiting never touch it.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+import time
+import traceback
+
+from latentlab.errors import JobCancelled, LatentLabError
+from latentlab.jobs import store
+from latentlab.trainer import BaseCallback
+
+REPORT_EVERY_S = 0.5
+HEARTBEAT_EVERY_S = 2.0
+
+
+class JobReporter(BaseCallback):
+    """Sends step, loss terms and new history rows; raises if the job was cancelled."""
+
+    def __init__(self, job_id: int):
+        self.job_id = job_id
+        self.sent = 0
+        self.last = 0.0
+
+    def _report(self, trainer) -> None:
+        st = trainer.state
+        cancel = store.report_progress(self.job_id, st.step, st.total, st.terms, st.history[self.sent:])
+        self.sent = len(st.history)
+        self.last = time.time()
+        if cancel:
+            raise JobCancelled()
+
+    def on_start(self, trainer) -> None:
+        self._report(trainer)
+
+    def on_step(self, trainer) -> None:
+        if time.time() - self.last >= REPORT_EVERY_S or trainer.state.step == trainer.state.total:
+            self._report(trainer)
+
+
+def default_checkpoint_every(total: int) -> int:
+    return max(50, total // 20)
+
+
+def run_train(job: store.Job) -> str:
+    from latentlab import checkpoints, lab
+    from latentlab.trainer import TrainConfig
+
+    p = job.params
+    cfg = TrainConfig(**p["train_config"])
+    name = p["name"]
+    existing = checkpoints.user_checkpoints_dir() / f"{name}.json"
+    resume = name if existing.exists() else None
+    if cfg.checkpoint_every <= 0:
+        data = lab.as_dataset(p["dataset"])
+        cfg.checkpoint_every = default_checkpoint_every(cfg.total_steps(len(data)))
+    if resume:
+        step = checkpoints.read_manifest(existing).get("step", 0)
+        store.update(job.id, resumed_from=step, step=step)
+    lab.train(p["dataset"], p["model"], p.get("model_params"), cfg, name=name,
+              callbacks=[JobReporter(job.id)], resume=resume)
+    return name
+
+
+def run_project(job: store.Job) -> str:
+    from latentlab import lab
+
+    p = job.params
+    store.update(job.id, total=1)
+    lab.project(p["checkpoint"], p.get("dataset"), method=p["method"], dims=p.get("dims", 2), seed=p.get("seed", 0),
+                **p.get("params", {}))
+    store.update(job.id, step=1)
+    return f"{p['method']} projection of {p['checkpoint']}"
+
+
+def run_cluster(job: store.Job) -> str:
+    from latentlab import lab
+
+    p = job.params
+    store.update(job.id, total=1)
+    res = lab.cluster(p["checkpoint"], p.get("dataset"), method=p["method"], on=p.get("on", "latent"),
+                      seed=p.get("seed", 0), projection=p.get("projection"), **p.get("params", {}))
+    store.update(job.id, step=1, terms=res.scores)
+    return f"{p['method']} clustering of {p['checkpoint']}"
+
+
+KINDS = {"train": run_train, "project": run_project, "cluster": run_cluster}
+
+
+def _heartbeat(job_id: int, stop: threading.Event) -> None:
+    while not stop.wait(HEARTBEAT_EVERY_S):
+        try:
+            store.update(job_id, heartbeat=time.time())
+        except Exception:  # a busy database only delays one heartbeat
+            pass
+
+
+def _on_sigterm(signum, frame):
+    raise JobCancelled()
+
+
+def main(job_id: int) -> int:
+    deadline = time.time() + 15
+    job = store.get(job_id)
+    while not (job.state == "running" and job.pid == os.getpid()):
+        if time.time() > deadline or job.state != "queued":
+            return 1  # the runner did not hand this job to us
+        time.sleep(0.05)
+        job = store.get(job_id)
+    signal.signal(signal.SIGTERM, _on_sigterm)
+    stop = threading.Event()
+    threading.Thread(target=_heartbeat, args=(job_id, stop), daemon=True).start()
+    try:
+        if job.cancel_requested:
+            raise JobCancelled()
+        result = KINDS[job.kind](job)
+    except JobCancelled:
+        store.transition(job_id, ("running",), state="cancelled", finished=time.time(), error="Cancelled by request.")
+        return 0
+    except LatentLabError as exc:
+        store.transition(job_id, ("running",), state="failed", finished=time.time(), error=str(exc))
+        return 1
+    except Exception as exc:
+        traceback.print_exc()
+        store.transition(job_id, ("running",), state="failed", finished=time.time(),
+                         error=f"Internal error: {type(exc).__name__}: {exc} (see runs/{job_id}/log.txt).")
+        return 1
+    finally:
+        stop.set()
+    store.transition(job_id, ("running",), state="succeeded", finished=time.time(), result=result)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(int(sys.argv[1])))
