@@ -242,6 +242,7 @@ def list_checkpoints() -> list[dict]:
                 "model": m["model"],
                 "dataset": m["dataset"].get("name"),
                 "latent_dim": m["model_config"].get("latent_dim"),
+                "item_shape": list(m["model_config"].get("input_shape", [])),
                 "beta": m["model_config"].get("beta"),
                 "step": m.get("step"),
                 "loss": m.get("final_terms", {}).get("loss"),

@@ -64,3 +64,23 @@ def gif_bytes(frames: np.ndarray, duration_ms: int = 120, scale: int | None = No
     buf = io.BytesIO()
     pictures[0].save(buf, format="GIF", save_all=True, append_images=pictures[1:], duration=duration_ms, loop=0)
     return buf.getvalue()
+
+
+SHADES = " ░▒▓█"
+
+
+def text_thumbnail(item: np.ndarray, size: int = 16) -> str:
+    """A small picture of an image in block characters, for plot hover labels.
+
+    Plotly hover labels render text, not images; two characters per pixel keep
+    the aspect ratio. Images larger than ``size`` are averaged down to it.
+    """
+    img = to_uint8(item).astype(np.float32) / 255.0
+    if img.ndim == 3:
+        img = img.mean(-1)
+    h, w = img.shape
+    f = max(1, int(np.ceil(max(h, w) / size)))
+    if f > 1:
+        img = img[: h - h % f, : w - w % f].reshape(h // f, f, w // f, f).mean((1, 3))
+    levels = np.clip((img * (len(SHADES) - 1)).round().astype(int), 0, len(SHADES) - 1)
+    return "<br>".join("".join(SHADES[v] * 2 for v in row) for row in levels)

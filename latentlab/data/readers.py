@@ -281,3 +281,23 @@ def _label_from_table(table: pd.DataFrame, p: PurePosixPath, src: str):
     names = table.iloc[:, 0].astype(str)
     hit = table[(names == p.name) | (names == str(p))]
     return None if hit.empty else str(hit.iloc[0, 1])
+
+
+def peek_columns(path: str | Path) -> list[str]:
+    """Column names of a table (or array names of an NPZ), to offer as label choices."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    try:
+        if suffix in {".parquet", ".pq"}:
+            import pyarrow.parquet as pq
+
+            return [str(c) for c in pq.read_schema(path).names]
+        if suffix in {".csv", ".tsv", ".txt"}:
+            sep = "\t" if suffix == ".tsv" else None
+            return [str(c) for c in pd.read_csv(path, sep=sep, engine="python", nrows=5).columns]
+        if suffix == ".npz":
+            with np.load(path, allow_pickle=False) as z:
+                return list(z.files)
+    except Exception:
+        return []  # the import itself reports what is wrong with the file
+    return []

@@ -31,19 +31,22 @@ class BuiltinDataset:
     loader: Callable[[], Dataset]
     kind: str
     summary: str
+    item_shape: tuple
 
 
 BUILTINS: dict[str, BuiltinDataset] = {
-    "digits": BuiltinDataset("digits", builtin.load_digits, "image", "1,797 8x8 handwritten digits with labels"),
+    "digits": BuiltinDataset("digits", builtin.load_digits, "image", "1,797 8x8 handwritten digits with labels", (1, 8, 8)),
     "shapes": BuiltinDataset(
-        "shapes", shapes.load_shapes_full, "image", "737,280 64x64 dSprites-style images, 5 factors (cached on disk)"
+        "shapes", shapes.load_shapes_full, "image", "737,280 64x64 dSprites-style images, 5 factors (cached on disk)",
+        (1, 64, 64),
     ),
     "shapes-20k": BuiltinDataset(
-        "shapes-20k", lambda: shapes.load_shapes_subset(20_000), "image", "a fixed 20,000-image subset of shapes"
+        "shapes-20k", lambda: shapes.load_shapes_subset(20_000), "image", "a fixed 20,000-image subset of shapes",
+        (1, 64, 64),
     ),
-    "wine": BuiltinDataset("wine", builtin.load_wine, "tabular", "178 wines, 13 standardised features, 3 classes"),
+    "wine": BuiltinDataset("wine", builtin.load_wine, "tabular", "178 wines, 13 standardised features, 3 classes", (13,)),
     "breast-cancer": BuiltinDataset(
-        "breast-cancer", builtin.load_breast_cancer, "tabular", "569 tumours, 30 standardised features, 2 classes"
+        "breast-cancer", builtin.load_breast_cancer, "tabular", "569 tumours, 30 standardised features, 2 classes", (30,)
     ),
 }
 
@@ -57,14 +60,16 @@ def _datasets_dir() -> Path:
 
 def list_datasets() -> list[dict]:
     """Built-in and imported datasets, one dict each (name, kind, source, summary)."""
-    rows = [{"name": b.name, "kind": b.kind, "source": "built-in", "summary": b.summary} for b in BUILTINS.values()]
+    rows = [{"name": b.name, "kind": b.kind, "source": "built-in", "summary": b.summary, "item_shape": list(b.item_shape)}
+            for b in BUILTINS.values()]
     for manifest in sorted(_datasets_dir().glob("*.json")):
         try:
             meta = json.loads(manifest.read_text())
         except (OSError, ValueError):
             continue
         if (manifest.with_suffix(".npz")).exists():
-            rows.append({"name": meta["name"], "kind": meta["kind"], "source": "imported", "summary": meta.get("description", "")})
+            rows.append({"name": meta["name"], "kind": meta["kind"], "source": "imported",
+                         "summary": meta.get("description", ""), "item_shape": meta.get("item_shape")})
     return rows
 
 

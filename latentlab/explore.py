@@ -1,0 +1,123 @@
+"""What the map shows about points: colourings, selections, neighbours.
+
+Everything here is plain NumPy over a ``Dataset`` and an ``Embedding``; the
+dashboard and the Python API share it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import torch
+
+from latentlab.data import Dataset
+from latentlab.embedding import Embedding
+from latentlab.errors import LatentLabError
+from latentlab.models import LatentModel
+
+PASSIVE_KL = 0.01  # nats; a latent whose mean KL is below this carries no information
+
+
+def colour_options(ds: Dataset, emb: Embedding, has_clusters: bool = False) -> list[str]:
+    """Names accepted by ``colour_values``, most useful first."""
+    opts = []
+    if ds.labels is not None:
+        opts.append("label")
+    if has_clusters:
+        opts.append("cluster")
+    if ds.factors is not None:
+        opts += [f"factor: {c}" for c in ds.factors.columns]
+    if emb.kl is not None:
+        opts.append("KL (total)")
+    opts.append("reconstruction error")
+    opts += [f"z{d}" for d in activity_order(emb)]
+    return opts
+
+
+def colour_values(ds: Dataset, emb: Embedding, by: str, clusters: np.ndarray | None = None) -> tuple[np.ndarray, bool]:
+    """Values to colour each point by, and whether they are categorical."""
+    if by == "label" and ds.labels is not None:
+        return np.asarray(ds.labels).astype(str), True
+    if by == "cluster" and clusters is not None:
+        return np.where(clusters < 0, "noise", clusters.astype(str)), True
+    if by.startswith("factor: ") and ds.factors is not None:
+        return ds.factors[by[len("factor: "):]].to_numpy(), False
+    if by == "KL (total)" and emb.kl is not None:
+        return emb.kl.sum(1), False
+    if by == "reconstruction error":
+        return emb.recon_error, False
+    if by.startswith("z") and by[1:].isdigit() and int(by[1:]) < emb.latent_dim:
+        return emb.mean[:, int(by[1:])], False
+    raise LatentLabError(f"Cannot colour by '{by}' for this dataset and model.")
+
+
+def activity_order(emb: Embedding) -> list[int]:
+    """Latent dimensions from most to least active."""
+    return [int(d) for d in np.argsort(-emb.activity(), kind="stable")]
+
+
+def passive_dims(emb: Embedding, threshold: float = PASSIVE_KL) -> list[int]:
+    """Dimensions whose mean KL is under ``threshold`` (none for deterministic AEs)."""
+    kl = emb.kl_per_dim()
+    return [] if kl is None else [int(d) for d in np.flatnonzero(kl < threshold)]
+
+
+@dataclass
+class SelectionSummary:
+    count: int
+    label_mix: pd.DataFrame  # label, count, share
+    mean_latent: np.ndarray  # (D,)
+    mean_recon_error: float
+
+
+def summarise_selection(ds: Dataset, emb: Embedding, index: np.ndarray) -> SelectionSummary:
+    index = np.asarray(index, dtype=np.int64)
+    if index.size == 0:
+        raise LatentLabError("The selection is empty; select points on the map first.")
+    if ds.labels is not None:
+        values, counts = np.unique(np.asarray(ds.labels)[index].astype(str), return_counts=True)
+        order = np.argsort(-counts)
+        mix = pd.DataFrame({"label": values[order], "count": counts[order], "share": counts[order] / counts.sum()})
+    else:
+        mix = pd.DataFrame(columns=["label", "count", "share"])
+    return SelectionSummary(int(index.size), mix, emb.mean[index].mean(0), float(emb.recon_error[index].mean()))
+
+
+def nearest_neighbours(space: np.ndarray, index: int, k: int = 8) -> tuple[np.ndarray, np.ndarray]:
+    """The ``k`` nearest other points to ``space[index]`` (Euclidean): (indices, distances)."""
+    if not 0 <= index < len(space):
+        raise LatentLabError(f"Point {index} is out of range (0..{len(space) - 1}).")
+    d = np.linalg.norm(space - space[index], axis=1)
+    d[index] = np.inf
+    k = min(k, len(space) - 1)
+    nearest = np.argpartition(d, k)[:k]
+    nearest = nearest[np.argsort(d[nearest])]
+    return nearest, d[nearest]
+
+
+@torch.no_grad()
+def reconstruct(model: LatentModel, ds: Dataset, index: np.ndarray) -> np.ndarray:
+    """Reconstructions (decoded posterior means) of the chosen items: (n, *item_shape)."""
+    x = torch.from_numpy(ds.as_float(np.sort(np.asarray(index))))
+    order = np.argsort(np.argsort(np.asarray(index)))  # undo the sort for memory-mapped reads
+    model.eval()
+    return model.decode(model.encode(x).mean).numpy()[order]
+
+
+def selection_frame(ds: Dataset, emb: Embedding, index: np.ndarray, clusters: np.ndarray | None = None) -> pd.DataFrame:
+    """The selected rows as a table for export: index, label, factors, latent means, recon error."""
+    index = np.asarray(index, dtype=np.int64)
+    df = pd.DataFrame({"index": index})
+    if ds.labels is not None:
+        df[ds.label_name] = np.asarray(ds.labels)[index]
+    if clusters is not None:
+        df["cluster"] = clusters[index]
+    if ds.factors is not None:
+        for c in ds.factors.columns:
+            df[c] = ds.factors[c].to_numpy()[index]
+    for d in range(emb.latent_dim):
+        df[f"z{d}"] = emb.mean[index, d]
+    df["recon_error"] = emb.recon_error[index]
+    return df

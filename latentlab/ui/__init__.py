@@ -1,0 +1,1 @@
+"""The dashboard's shared pieces: the only part of the package that imports streamlit."""

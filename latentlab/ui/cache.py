@@ -1,0 +1,78 @@
+"""Cached loaders for the pages.
+
+Models, datasets and embeddings are held with ``st.cache_resource`` (shared,
+never copied; treated as read-only); small derived results with
+``st.cache_data``. The engine's disk cache sits underneath, so a fresh server
+process still reads results instead of recomputing them.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import streamlit as st
+
+from latentlab import checkpoints, lab
+from latentlab.data import list_datasets, load_dataset
+
+
+def checkpoint_version(name: str) -> float:
+    """Changes when the checkpoint file changes (a retrained run keeps its name)."""
+    try:
+        return checkpoints.resolve_checkpoint(name).stat().st_mtime
+    except Exception:
+        return 0.0
+
+
+@st.cache_resource(max_entries=6, show_spinner="Loading dataset...")
+def dataset(name: str):
+    return load_dataset(name)
+
+
+@st.cache_resource(max_entries=12, show_spinner=False)
+def _checkpoint(name: str, version: float):
+    return checkpoints.load_checkpoint(name)
+
+
+def checkpoint(name: str):
+    return _checkpoint(name, checkpoint_version(name))
+
+
+@st.cache_resource(max_entries=12, show_spinner="Encoding the dataset...")
+def _embedding(ckpt_name: str, version: float, dataset_name: str):
+    return lab.embed(_checkpoint(ckpt_name, version), dataset(dataset_name))
+
+
+def embedding(ckpt_name: str, dataset_name: str):
+    return _embedding(ckpt_name, checkpoint_version(ckpt_name), dataset_name)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def projection(emb_key: str, _emb, method: str, dims: int, params_json: str, seed: int = 0) -> np.ndarray:
+    return lab.project_embedding(_emb, method, dims, seed, **json.loads(params_json))
+
+
+def projection_cached(emb, method: str, dims: int, params: dict, seed: int = 0) -> bool:
+    """Whether this projection is already on disk (so computing it is instant)."""
+    from latentlab.cache import is_cached
+    from latentlab.projection import make_projector
+    from latentlab.workspace import digest
+
+    projector = make_projector(method, n_components=dims, random_state=seed, **params)
+    return is_cached("project", digest("project", emb.key, method, projector.get_params()))
+
+
+@st.cache_data(ttl=5, show_spinner=False)
+def dataset_rows() -> list[dict]:
+    return list_datasets()
+
+
+@st.cache_data(ttl=5, show_spinner=False)
+def checkpoint_rows() -> list[dict]:
+    return checkpoints.list_checkpoints()
+
+
+def clear_listings() -> None:
+    dataset_rows.clear()
+    checkpoint_rows.clear()

@@ -1,0 +1,127 @@
+"""Plotly figure builders for the pages (WebGL scatter for maps)."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.colors import qualitative
+
+from latentlab.render import text_thumbnail
+
+HOVER_BUDGET_BYTES = 3_000_000  # hover thumbnails are sent only while the whole map stays under this
+PALETTE = qualitative.Plotly + qualitative.D3 + qualitative.Alphabet
+
+
+def hover_texts(ds, emb, colour_name: str, values: np.ndarray, thumbnails: bool = True) -> list[str]:
+    """One hover label per point: index, label, colour value and, for images, a small picture."""
+    n = len(ds)
+    labels = None if ds.labels is None else np.asarray(ds.labels).astype(str)
+    texts = []
+    show_thumbs = thumbnails and ds.is_image and n * thumbnail_bytes(ds) <= HOVER_BUDGET_BYTES
+    for i in range(n):
+        parts = [f"<b>#{i}</b>"]
+        if labels is not None:
+            parts.append(f"{ds.label_name}: {labels[i]}")
+        if colour_name not in ("label",):
+            v = values[i]
+            parts.append(f"{colour_name}: {v:.3g}" if isinstance(v, (float, np.floating)) else f"{colour_name}: {v}")
+        parts.append(f"recon error: {emb.recon_error[i]:.3g}")
+        if show_thumbs:
+            parts.append(text_thumbnail(ds.x[i], size=12))
+        texts.append("<br>".join(parts))
+    return texts
+
+
+def thumbnail_bytes(ds) -> int:
+    h = min(ds.item_shape[-2], 12)
+    return h * h * 2 * 3 + 40
+
+
+def map_figure(xy: np.ndarray, values: np.ndarray, categorical: bool, texts: list[str] | None,
+               colour_name: str, height: int = 620, highlight: np.ndarray | None = None) -> go.Figure:
+    """A 2-D (WebGL) or 3-D scatter; each point's ``customdata`` is its sample index."""
+    three_d = xy.shape[1] == 3
+    index = np.arange(len(xy))
+    fig = go.Figure()
+    marker_size = 4 if three_d else (6 if len(xy) < 3000 else 4)
+
+    def trace(mask, **marker):
+        common = dict(
+            customdata=index[mask], text=None if texts is None else [texts[i] for i in np.flatnonzero(mask)],
+            hovertemplate="%{text}<extra></extra>" if texts is not None else "#%{customdata}<extra></extra>",
+            mode="markers",
+        )
+        if three_d:
+            return go.Scatter3d(x=xy[mask, 0], y=xy[mask, 1], z=xy[mask, 2], marker=dict(size=marker_size - 1, **marker), **common)
+        return go.Scattergl(x=xy[mask, 0], y=xy[mask, 1], marker=dict(size=marker_size, **marker), **common)
+
+    if categorical:
+        cats = sorted(set(values.tolist()), key=lambda v: (len(str(v)), str(v)))
+        for k, cat in enumerate(cats):
+            t = trace(values == cat, color=PALETTE[k % len(PALETTE)], opacity=0.85)
+            t.name = str(cat)
+            fig.add_trace(t)
+        fig.update_layout(legend=dict(title=colour_name, itemsizing="constant"))
+    else:
+        vals = np.asarray(values, dtype=float)
+        t = trace(np.ones(len(xy), bool), color=vals, colorscale="Viridis", opacity=0.85, showscale=True,
+                  colorbar=dict(title=colour_name, thickness=12))
+        t.showlegend = False
+        fig.add_trace(t)
+    if highlight is not None and len(highlight) and not three_d:
+        fig.add_trace(go.Scattergl(x=xy[highlight, 0], y=xy[highlight, 1], mode="markers", name="neighbours",
+                                   marker=dict(size=12, color="rgba(0,0,0,0)", line=dict(color="#ff2b2b", width=2)),
+                                   hoverinfo="skip", customdata=highlight))
+    fig.update_layout(
+        height=height, margin=dict(l=10, r=10, t=30, b=10), dragmode="lasso" if not three_d else "orbit",
+        hoverlabel=dict(font=dict(family="DejaVu Sans Mono, Menlo, monospace", size=11)),
+        uirevision="map",  # keep zoom and pan across reruns
+    )
+    if not three_d:
+        fig.update_xaxes(showticklabels=False, title=None)
+        fig.update_yaxes(showticklabels=False, title=None, scaleanchor="x", scaleratio=1)
+    return fig
+
+
+def kl_bar(kl: np.ndarray, passive: list[int], title: str = "KL per latent dimension (nats)") -> go.Figure:
+    colours = ["#bbbbbb" if d in passive else "#1f77b4" for d in range(len(kl))]
+    fig = go.Figure(go.Bar(x=[f"z{d}" for d in range(len(kl))], y=kl, marker_color=colours,
+                           hovertemplate="%{x}: %{y:.3f} nats<extra></extra>"))
+    fig.update_layout(title=title, height=260, margin=dict(l=10, r=10, t=40, b=10))
+    return fig
+
+
+def latent_bar(values: np.ndarray, title: str) -> go.Figure:
+    fig = go.Figure(go.Bar(x=[f"z{d}" for d in range(len(values))], y=values, marker_color="#636efa"))
+    fig.update_layout(title=title, height=220, margin=dict(l=10, r=10, t=40, b=10))
+    return fig
+
+
+def mix_bar(labels: list, counts: list, title: str) -> go.Figure:
+    fig = go.Figure(go.Bar(x=[str(v) for v in labels], y=counts, marker_color="#00a98f"))
+    fig.update_layout(title=title, height=220, margin=dict(l=10, r=10, t=40, b=10), xaxis_type="category")
+    return fig
+
+
+def loss_curve(history: list[dict], title: str = "Loss") -> go.Figure:
+    fig = go.Figure()
+    if history:
+        steps = [h["step"] for h in history]
+        for term in [k for k in history[-1] if k != "step"]:
+            fig.add_trace(go.Scatter(x=steps, y=[h.get(term) for h in history], mode="lines", name=term,
+                                     visible=True if term in ("loss", "recon", "kl") else "legendonly"))
+    fig.update_layout(title=title, height=300, margin=dict(l=10, r=10, t=40, b=10), xaxis_title="step",
+                      yaxis_type="log" if history and min(h.get("loss", 1) for h in history) > 0 else None)
+    return fig
+
+
+def feature_bars(values: np.ndarray, names: list[str], title: str) -> go.Figure:
+    fig = go.Figure(go.Bar(x=names, y=values, marker_color="#ef553b"))
+    fig.update_layout(title=title, height=300, margin=dict(l=10, r=10, t=40, b=10))
+    return fig
+
+
+def heatmap(matrix: np.ndarray, x: list[str], y: list[str], title: str, colorscale: str = "Blues") -> go.Figure:
+    fig = go.Figure(go.Heatmap(z=matrix, x=x, y=y, colorscale=colorscale, hovertemplate="%{y} × %{x}: %{z:.3f}<extra></extra>"))
+    fig.update_layout(title=title, height=max(260, 28 * len(y) + 80), margin=dict(l=10, r=10, t=40, b=10))
+    return fig

@@ -1,0 +1,73 @@
+"""Reusable page sections: image galleries, the selection panel, neighbours."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from latentlab import explore
+from latentlab.render import image_grid, png_bytes
+from latentlab.ui import figures
+
+MAX_GALLERY = 24
+
+
+def gallery(items: np.ndarray, columns: int = 8, caption: str | None = None) -> None:
+    """Show (n, *item_shape) images as a grid of ``columns`` per row."""
+    n = len(items)
+    if n == 0:
+        return
+    rows = int(np.ceil(n / columns))
+    padded = np.concatenate([items, np.zeros((rows * columns - n, *items.shape[1:]), items.dtype)]) if rows * columns > n else items
+    st.image(image_grid(padded.reshape(rows, columns, *items.shape[1:])), caption=caption)
+
+
+def inputs_and_reconstructions(ctx, index: np.ndarray) -> None:
+    ds, ck = ctx.dataset(), ctx.checkpoint()
+    shown = np.asarray(index)[:MAX_GALLERY]
+    recon = explore.reconstruct(ck.model, ds, shown)
+    if ds.is_image:
+        cols = min(len(shown), 8)
+        left, right = st.columns(2)
+        with left:
+            gallery(ds.as_float(np.sort(shown))[np.argsort(np.argsort(shown))], cols, f"inputs (first {len(shown)})")
+        with right:
+            gallery(recon, cols, "reconstructions")
+    else:
+        import pandas as pd
+
+        frame = pd.DataFrame(ds.x[shown], columns=ds.feature_names, index=[f"#{i}" for i in shown])
+        rec = pd.DataFrame(recon.reshape(len(shown), -1), columns=ds.feature_names, index=[f"#{i} recon" for i in shown])
+        st.dataframe(pd.concat([frame, rec]).sort_index(), width="stretch")
+
+
+def selection_panel(ctx, index: np.ndarray, clusters: np.ndarray | None = None) -> None:
+    ds, emb = ctx.dataset(), ctx.embedding()
+    summary = explore.summarise_selection(ds, emb, index)
+    st.subheader(f"Selection: {summary.count:,} points")
+    c1, c2 = st.columns(2)
+    with c1:
+        if len(summary.label_mix):
+            st.plotly_chart(figures.mix_bar(summary.label_mix["label"].tolist(), summary.label_mix["count"].tolist(),
+                                            f"{ds.label_name} mix"), width="stretch", key="sel-mix")
+        st.caption(f"Mean reconstruction error {summary.mean_recon_error:.4g}")
+    with c2:
+        st.plotly_chart(figures.latent_bar(summary.mean_latent, "mean latent"), width="stretch", key="sel-latent")
+    inputs_and_reconstructions(ctx, index)
+    frame = explore.selection_frame(ds, emb, index, clusters)
+    st.download_button("Export selection as CSV", frame.to_csv(index=False).encode(), file_name="selection.csv",
+                       mime="text/csv", key="sel-csv")
+
+
+def neighbours_panel(ctx, index: int, space: np.ndarray, k: int = 8) -> np.ndarray:
+    ds = ctx.dataset()
+    nearest, dist = explore.nearest_neighbours(space, index, k)
+    label = "" if ds.labels is None else f" ({ds.label_name} {np.asarray(ds.labels)[index]})"
+    st.subheader(f"Point #{index}{label} and its {len(nearest)} nearest neighbours")
+    st.caption(f"Distances in {ctx.space}: " + ", ".join(f"#{i} {d:.2f}" for i, d in zip(nearest, dist)))
+    inputs_and_reconstructions(ctx, np.concatenate([[index], nearest]))
+    return nearest
+
+
+def download_png(image, label: str, file_name: str, key: str) -> None:
+    st.download_button(label, png_bytes(image), file_name=file_name, mime="image/png", key=key)

@@ -1,0 +1,92 @@
+"""Clusters: cluster the latent means or the projection, score and explain the clusters."""
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from latentlab import explore
+from latentlab.clustering import CLUSTERERS, centroids, distinguishing_dims
+from latentlab.traversal import decode_latents
+from latentlab.ui import figures, forms, panels
+from latentlab.ui.jobs import run_or_submit_clustering, run_or_submit_projection
+from latentlab.ui.sidebar import user_errors
+
+ctx = st.session_state["ll_context"]
+st.title("Clusters")
+if not ctx.ready:
+    st.info("Pick or train a checkpoint for this dataset first.")
+    st.stop()
+
+with user_errors():
+    ds, ck, emb = ctx.dataset(), ctx.checkpoint(), ctx.embedding()
+    map_cfg = st.session_state.get("ll_map", {"method": "umap", "dims": 2, "params": {}, "seed": 0})
+    on = "latent" if ctx.space == "latent means" else "projection"
+
+    with st.form("cluster-form"):
+        c1, c2 = st.columns([1, 3])
+        method = c1.selectbox("Algorithm", list(CLUSTERERS), key="cl-method")
+        with c2:
+            params = forms.params_form(CLUSTERERS[method].PARAMS, f"cl-{method}")
+        default_k = len(set(np.asarray(ds.labels).tolist())) if ds.labels is not None else 8
+        seed = int(st.number_input("seed", value=0, step=1, key="cl-seed"))
+        st.form_submit_button("Recluster", type="primary")
+    space_text = "latent means" if on == "latent" else f"the {map_cfg['method'].upper()} projection"
+    st.caption(f"Clustering {len(ds):,} points in {space_text} (change the space in the sidebar). "
+               f"Suggested k for this dataset: {default_k}.")
+
+    projection = {"method": map_cfg["method"], "dims": map_cfg["dims"], **map_cfg["params"]} if on == "projection" else None
+    result = run_or_submit_clustering(ctx, emb, ds, method, on, seed, projection, params)
+    if result is None:
+        st.stop()
+    labels = result.labels
+    st.session_state.setdefault("ll_clusters", {})[(ctx.checkpoint_name, ctx.dataset_name)] = labels
+
+    scores = result.scores
+    cols = st.columns(6)
+    for col, key in zip(cols, ["n_clusters", "silhouette", "davies_bouldin", "calinski_harabasz", "ari", "nmi"]):
+        if key in scores:
+            col.metric(key.replace("_", " "), f"{scores[key]:.3g}")
+    if "matched_accuracy" in scores:
+        st.caption(f"Matched accuracy against {ds.label_name}: {scores['matched_accuracy']:.1%} · "
+                   f"noise fraction: {scores['noise_fraction']:.1%}")
+
+    xy = run_or_submit_projection(ctx, emb, map_cfg["method"], map_cfg["dims"], map_cfg["params"], map_cfg["seed"])
+    if xy is not None:
+        values, _ = explore.colour_values(ds, emb, "cluster", labels)
+        texts = figures.hover_texts(ds, emb, "cluster", values, thumbnails=False)
+        st.plotly_chart(figures.map_figure(xy, values, True, texts, "cluster", height=480), width="stretch", key="cl-map")
+
+    st.subheader("Clusters")
+    st.dataframe(result.table, width="stretch", hide_index=True)
+    st.download_button("Export cluster labels (CSV)",
+                       pd.DataFrame({"index": np.arange(len(labels)), "cluster": labels}).to_csv(index=False).encode(),
+                       file_name="clusters.csv", mime="text/csv")
+
+    ids = sorted(set(labels.tolist()))
+    chosen = st.selectbox("Inspect cluster", ids, format_func=lambda c: "noise" if c < 0 else f"cluster {c}", key="cl-chosen")
+    members = np.flatnonzero(labels == chosen)
+    a, b = st.columns([2, 1])
+    with a:
+        st.markdown(f"**{len(members):,} members** ({len(members) / len(labels):.1%})")
+        if ds.labels is not None:
+            mix = pd.Series(np.asarray(ds.labels)[members].astype(str)).value_counts()
+            st.plotly_chart(figures.mix_bar(mix.index.tolist(), mix.tolist(), f"{ds.label_name} composition"),
+                            width="stretch", key="cl-mix")
+        dims = distinguishing_dims(emb.mean, labels, chosen, top=5)
+        if dims:
+            st.markdown("**What sets it apart:** " + ", ".join(f"z{d} ({v:+.2f} sd)" for d, v in dims))
+    with b:
+        if chosen >= 0:
+            centre = centroids(emb.mean, labels)[chosen]
+            decoded = decode_latents(ck.model, centre)
+            if ds.is_image:
+                panels.gallery(decoded, 1, "decoded centroid")
+            else:
+                st.plotly_chart(figures.feature_bars(decoded[0].reshape(-1), ds.feature_names, "decoded centroid"),
+                                width="stretch", key="cl-centroid")
+    rng = np.random.default_rng(0)
+    sample = np.sort(rng.choice(members, size=min(len(members), panels.MAX_GALLERY), replace=False))
+    if ds.is_image:
+        panels.gallery(ds.as_float(sample), 8, "members (random sample)")
+    else:
+        st.dataframe(pd.DataFrame(ds.x[sample], columns=ds.feature_names, index=sample), width="stretch")

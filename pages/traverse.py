@@ -1,0 +1,128 @@
+"""Traverse: move one slider per latent and watch the decoded output; grids,
+GIFs and interpolations between two points."""
+
+import numpy as np
+import streamlit as st
+
+from latentlab import explore, lab
+from latentlab.render import gif_bytes, image_grid, single_image
+from latentlab.traversal import decode_latents, interpolation, traversal_grid, traversal_values
+from latentlab.ui import figures, panels
+from latentlab.ui.sidebar import user_errors
+
+ctx = st.session_state["ll_context"]
+st.title("Traverse")
+if not ctx.ready:
+    st.info("Pick or train a checkpoint for this dataset first.")
+    st.stop()
+
+
+def show_decoded(items: np.ndarray, ds, caption: str) -> None:
+    if ds.is_image:
+        st.image(single_image(items[0], scale=max(1, 192 // ds.item_shape[-1])), caption=caption)
+    else:
+        st.plotly_chart(figures.feature_bars(items[0].reshape(-1), ds.feature_names, caption), width="stretch")
+
+
+with user_errors():
+    ds, ck, emb = ctx.dataset(), ctx.checkpoint(), ctx.embedding()
+    center, scale = lab.latent_frame(ck, emb)
+    order = explore.activity_order(emb)
+    passive = set(explore.passive_dims(emb))
+    activity = emb.activity()
+
+    # ---- base point
+    st.subheader("Base point")
+    c1, c2 = st.columns([2, 3])
+    selection = st.session_state.get("ll_selection") or []
+    sources = ["index", "map selection", "random", "prior mean"]
+    source = c1.radio("Start from", sources, horizontal=True, key="trav-source")
+    index = None
+    if source == "index":
+        index = int(c2.number_input("Item index", 0, len(ds) - 1, value=0, step=1, key="trav-index"))
+    elif source == "map selection":
+        if selection:
+            index = int(c2.selectbox("Selected point", selection, key="trav-selected"))
+        else:
+            c2.info("Nothing is selected on the Map page; showing item 0.")
+            index = 0
+    elif source == "random":
+        if c2.button("Pick another", key="trav-reroll") or "trav-random" not in st.session_state:
+            st.session_state["trav-random"] = int(np.random.default_rng().integers(len(ds)))
+        index = st.session_state["trav-random"]
+        c2.write(f"Item #{index}")
+    base = lab.base_latent(ck, emb, index)
+    span = st.slider("Slider and grid range (prior units)", 1.0, 6.0, 3.0, 0.5, key="trav-span")
+    base_id = f"{ctx.checkpoint_name}-{ctx.dataset_name}-{source}-{index}"
+
+
+@st.fragment
+def sliders() -> None:
+    """Only this fragment reruns while a slider moves: one decode, nothing else."""
+    left, right = st.columns([3, 2])
+    z = base.copy()
+    with left:
+        if st.button("Reset sliders", key="trav-reset"):
+            st.session_state["trav-gen"] = st.session_state.get("trav-gen", 0) + 1
+        gen = st.session_state.get("trav-gen", 0)
+        for d in order:
+            lo, hi = float(center[d] - span * scale[d]), float(center[d] + span * scale[d])
+            tag = " · passive" if d in passive else ""
+            label = f"z{d}  (activity {activity[d]:.2f}{tag})"
+            z[d] = st.slider(label, min(lo, float(base[d])), max(hi, float(base[d])), float(base[d]),
+                             step=(hi - lo) / 100, key=f"slider-{base_id}-{d}-{gen}", disabled=False)
+    with right:
+        if index is not None and ds.is_image:
+            a, b = st.columns(2)
+            with a:
+                show_decoded(ds.as_float([index]), ds, f"input #{index}")
+            with b:
+                show_decoded(decode_latents(ck.model, z), ds, "decoded from the sliders")
+        else:
+            show_decoded(decode_latents(ck.model, z), ds, "decoded from the sliders")
+
+
+with user_errors():
+    st.subheader("Latent sliders")
+    st.caption("Ordered by activity (mean KL for VAEs, variance of the codes for autoencoders); "
+               f"passive dimensions (KL < {explore.PASSIVE_KL} nats) are marked.")
+    sliders()
+
+    st.subheader("Traversal grid")
+    default_dims = [d for d in order if d not in passive][:8] or order[:8]
+    g1, g2 = st.columns([3, 1])
+    dims = g1.multiselect("Dimensions (rows)", order, default=default_dims, format_func=lambda d: f"z{d}", key="trav-dims")
+    steps = g2.slider("Steps", 3, 15, 9, key="trav-steps")
+    if dims:
+        values = traversal_values(steps, span, center, scale, dims)
+        grid = traversal_grid(ck.model, base, dims, values)
+        if ds.is_image:
+            picture = image_grid(grid)
+            st.image(picture, caption="rows: " + ", ".join(f"z{d}" for d in dims) + f"; columns: -{span:g} … +{span:g}")
+            d1, d2, d3 = st.columns(3)
+            with d1:
+                panels.download_png(picture, "Download grid (PNG)", "traversal.png", "dl-grid")
+            gif_dim = d2.selectbox("GIF of", dims, format_func=lambda d: f"z{d}", key="trav-gif-dim")
+            d3.download_button("Download GIF", gif_bytes(grid[dims.index(gif_dim)]), file_name=f"traversal-z{gif_dim}.gif",
+                               mime="image/gif", key="dl-gif")
+        else:
+            table = lab.Traversal(grid, dims, values, base).to_table(ds.feature_names)
+            st.dataframe(table, width="stretch")
+            st.download_button("Download table (CSV)", table.to_csv(index=False).encode(), "traversal.csv", "text/csv")
+
+    st.subheader("Interpolation")
+    i1, i2, i3, i4 = st.columns(4)
+    default_to = selection[1] if len(selection) > 1 else min(1, len(ds) - 1)
+    start = int(i1.number_input("From item", 0, len(ds) - 1, value=index or 0, key="interp-from"))
+    end = int(i2.number_input("To item", 0, len(ds) - 1, value=int(default_to), key="interp-to"))
+    n_steps = i3.slider("Steps", 3, 16, 8, key="interp-steps")
+    spherical = i4.radio("Path", ["linear", "spherical"], horizontal=True, key="interp-kind") == "spherical"
+    path = interpolation(ck.model, emb.mean[start], emb.mean[end], n_steps, spherical)
+    if ds.is_image:
+        strip = image_grid(path[None])
+        st.image(strip, caption=f"#{start} → #{end}, {'slerp' if spherical else 'linear'}")
+        panels.download_png(strip, "Download strip (PNG)", "interpolation.png", "dl-interp")
+    else:
+        import pandas as pd
+
+        st.dataframe(pd.DataFrame(path.reshape(n_steps, -1), columns=ds.feature_names), width="stretch")

@@ -1,0 +1,103 @@
+"""Start the dashboard as a real `streamlit run` server and drive it with
+Debian's Chromium through playwright (shared by the e2e tests and benchmarks)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = os.environ.get("LATENTLAB_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+def browser_available() -> bool:
+    if not Path(CHROMIUM).exists() and not shutil.which(CHROMIUM):
+        return False
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def dashboard(home: Path, timeout: float = 120.0):
+    """Yield the URL of a fresh dashboard server using workspace ``home``."""
+    port = free_port()
+    env = {**os.environ, "LATENTLAB_HOME": str(home), "LATENTLAB_RUNNER_IDLE_S": "5"}
+    log = open(home.parent / f"streamlit-{port}.log", "wb")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + timeout
+        while True:
+            try:
+                with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.time() > deadline:
+                raise RuntimeError(f"streamlit did not start: {(home.parent / f'streamlit-{port}.log').read_text()[-2000:]}")
+            time.sleep(0.2)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@contextlib.contextmanager
+def browser_page(width: int = 1500, height: int = 1000):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
+        try:
+            page = browser.new_page(viewport={"width": width, "height": height})
+            yield page
+        finally:
+            browser.close()
+
+
+def wait_for_map(page, timeout_ms: int = 180_000) -> None:
+    """Until the map's WebGL scatter has drawn its points."""
+    page.wait_for_selector(".stPlotlyChart .js-plotly-plot .gl-container canvas, .stPlotlyChart .js-plotly-plot .scatterlayer .point",
+                           timeout=timeout_ms, state="attached")
+    page.wait_for_function(
+        "() => { const g = document.querySelector('.stPlotlyChart .js-plotly-plot');"
+        " return g && g._fullData && g._fullData.length > 0 && g._fullData.some(t => (t.x || []).length > 0); }",
+        timeout=timeout_ms,
+    )
+
+
+def wait_idle(page, timeout_ms: int = 120_000) -> None:
+    """Until Streamlit has finished the current script run."""
+    page.wait_for_timeout(300)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]') ||"
+        " !document.querySelector('[data-testid=\"stStatusWidget\"]').innerText.includes('Running')",
+        timeout=timeout_ms,
+    )

@@ -1,0 +1,96 @@
+"""A real browser against a real `streamlit run` server: every page opens, the
+map draws and answers a lasso selection, a traversal slider changes the
+decoded image, and a CSV upload becomes a dataset. Screenshots go to
+test-artifacts/ for a person to look at."""
+
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.server import ROOT, browser_available, browser_page, dashboard, wait_for_map, wait_idle
+
+pytestmark = [pytest.mark.e2e, pytest.mark.skipif(not browser_available(), reason="needs Chromium at /usr/bin/chromium and playwright")]
+
+SHOTS = ROOT / "test-artifacts"
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory):
+    home = tmp_path_factory.mktemp("e2e") / "home"
+    home.mkdir()
+    SHOTS.mkdir(exist_ok=True)
+    with dashboard(home) as url, browser_page() as page:
+        page.goto(url)
+        wait_for_map(page)
+        wait_idle(page)
+        yield url, page
+
+
+def shot(page, name: str) -> Path:
+    path = SHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def goto(page, url: str, title: str) -> None:
+    page.get_by_role("link", name=title).first.click()
+    page.get_by_role("heading", name=title).first.wait_for(timeout=60_000)
+    wait_idle(page)
+
+
+def test_map_opens_on_the_demo_and_answers_a_lasso(app):
+    url, page = app
+    assert page.get_by_role("heading", name="Map").first.is_visible()
+    shot(page, "map")
+    plot = page.locator(".stPlotlyChart .js-plotly-plot .nsewdrag").first
+    box = plot.bounding_box()
+    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.mouse.move(cx - 150, cy - 150)
+    page.mouse.down()
+    for dx, dy in ((150, -150), (150, 150), (-150, 150), (-150, -150)):
+        page.mouse.move(cx + dx, cy + dy, steps=8)
+    page.mouse.up()
+    page.get_by_text("Selection:").first.wait_for(timeout=60_000)
+    wait_idle(page)
+    page.get_by_role("button", name="Export selection as CSV").first.wait_for(timeout=60_000)
+    shot(page, "map-selection")
+
+
+def test_traversal_slider_changes_the_decoded_image(app):
+    url, page = app
+    goto(page, url, "Traverse")
+    decoded = page.locator("[data-testid='stImage']", has_text="decoded from the sliders").locator("img").first
+    decoded.wait_for(timeout=60_000)
+    before = decoded.get_attribute("src")
+    slider = page.get_by_role("slider").nth(1)  # the first latent slider (after the range slider)
+    slider.focus()
+    for _ in range(15):
+        page.keyboard.press("ArrowRight")
+    page.wait_for_function(
+        "(before) => { const el = [...document.querySelectorAll('[data-testid=stImage]')]"
+        ".find(e => e.innerText.includes('decoded from the sliders'));"
+        " return el && el.querySelector('img') && el.querySelector('img').src !== before; }",
+        arg=before, timeout=60_000,
+    )
+    shot(page, "traverse")
+
+
+def test_every_page_opens(app):
+    url, page = app
+    for title in ("Clusters", "Train", "Data"):
+        goto(page, url, title)
+        assert not page.locator("[data-testid='stException']").count()
+        shot(page, title.lower())
+
+
+def test_csv_upload_becomes_a_dataset(app, tmp_path):
+    url, page = app
+    goto(page, url, "Data")
+    csv = tmp_path / "iris_like.csv"
+    rows = ["a,b,c,species"] + [f"{i % 7},{(i * 3) % 5},{i / 10},{'xy'[i % 2]}" for i in range(40)]
+    csv.write_text("\n".join(rows))
+    page.locator("input[type='file']").set_input_files(str(csv))
+    page.get_by_role("button", name="Import").wait_for(timeout=30_000)
+    page.get_by_role("button", name="Import").click()
+    page.get_by_text("Imported 'iris_like'").first.wait_for(timeout=60_000)
+    shot(page, "data-upload")
