@@ -22,11 +22,9 @@ with user_errors():
     map_cfg = st.session_state.get("ll_map", {"method": "umap", "dims": 2, "params": {}, "seed": 0})
     on = "latent" if ctx.space == "latent means" else "projection"
 
+    method = st.selectbox("Algorithm", list(CLUSTERERS), key="cl-method")
     with st.form("cluster-form"):
-        c1, c2 = st.columns([1, 3])
-        method = c1.selectbox("Algorithm", list(CLUSTERERS), key="cl-method")
-        with c2:
-            params = forms.params_form(CLUSTERERS[method].PARAMS, f"cl-{method}")
+        params = forms.params_form(CLUSTERERS[method].PARAMS, f"cl-{method}")
         default_k = len(set(np.asarray(ds.labels).tolist())) if ds.labels is not None else 8
         seed = int(st.number_input("seed", value=0, step=1, key="cl-seed"))
         st.form_submit_button("Recluster", type="primary")

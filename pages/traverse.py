@@ -19,7 +19,7 @@ if not ctx.ready:
 
 def show_decoded(items: np.ndarray, ds, caption: str) -> None:
     if ds.is_image:
-        st.image(single_image(items[0], scale=max(1, 192 // ds.item_shape[-1])), caption=caption)
+        st.image(single_image(items[0], scale=max(1, 192 // ds.item_shape[-1])), caption=caption, output_format="PNG")
     else:
         st.plotly_chart(figures.feature_bars(items[0].reshape(-1), ds.feature_names, caption), width="stretch")
 
@@ -98,7 +98,7 @@ with user_errors():
         grid = traversal_grid(ck.model, base, dims, values)
         if ds.is_image:
             picture = image_grid(grid)
-            st.image(picture, caption="rows: " + ", ".join(f"z{d}" for d in dims) + f"; columns: -{span:g} … +{span:g}")
+            st.image(picture, caption="rows: " + ", ".join(f"z{d}" for d in dims) + f"; columns: -{span:g} … +{span:g}", output_format="PNG")
             d1, d2, d3 = st.columns(3)
             with d1:
                 panels.download_png(picture, "Download grid (PNG)", "traversal.png", "dl-grid")
@@ -120,7 +120,7 @@ with user_errors():
     path = interpolation(ck.model, emb.mean[start], emb.mean[end], n_steps, spherical)
     if ds.is_image:
         strip = image_grid(path[None])
-        st.image(strip, caption=f"#{start} → #{end}, {'slerp' if spherical else 'linear'}")
+        st.image(strip, caption=f"#{start} → #{end}, {'slerp' if spherical else 'linear'}", output_format="PNG")
         panels.download_png(strip, "Download strip (PNG)", "interpolation.png", "dl-interp")
     else:
         import pandas as pd

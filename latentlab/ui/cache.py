@@ -15,6 +15,12 @@ import streamlit as st
 
 from latentlab import checkpoints, lab
 from latentlab.data import list_datasets, load_dataset
+from latentlab.workspace import home
+
+
+def _ws() -> str:
+    """Every cache key carries the workspace, so two workspaces never share entries."""
+    return str(home())
 
 
 def checkpoint_version(name: str) -> float:
@@ -26,26 +32,30 @@ def checkpoint_version(name: str) -> float:
 
 
 @st.cache_resource(max_entries=6, show_spinner="Loading dataset...")
-def dataset(name: str):
+def _dataset(name: str, ws: str):
     return load_dataset(name)
 
 
+def dataset(name: str):
+    return _dataset(name, _ws())
+
+
 @st.cache_resource(max_entries=12, show_spinner=False)
-def _checkpoint(name: str, version: float):
+def _checkpoint(name: str, version: float, ws: str):
     return checkpoints.load_checkpoint(name)
 
 
 def checkpoint(name: str):
-    return _checkpoint(name, checkpoint_version(name))
+    return _checkpoint(name, checkpoint_version(name), _ws())
 
 
 @st.cache_resource(max_entries=12, show_spinner="Encoding the dataset...")
-def _embedding(ckpt_name: str, version: float, dataset_name: str):
-    return lab.embed(_checkpoint(ckpt_name, version), dataset(dataset_name))
+def _embedding(ckpt_name: str, version: float, dataset_name: str, ws: str):
+    return lab.embed(_checkpoint(ckpt_name, version, ws), _dataset(dataset_name, ws))
 
 
 def embedding(ckpt_name: str, dataset_name: str):
-    return _embedding(ckpt_name, checkpoint_version(ckpt_name), dataset_name)
+    return _embedding(ckpt_name, checkpoint_version(ckpt_name), dataset_name, _ws())
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -64,15 +74,23 @@ def projection_cached(emb, method: str, dims: int, params: dict, seed: int = 0) 
 
 
 @st.cache_data(ttl=5, show_spinner=False)
-def dataset_rows() -> list[dict]:
+def _dataset_rows(ws: str) -> list[dict]:
     return list_datasets()
 
 
 @st.cache_data(ttl=5, show_spinner=False)
-def checkpoint_rows() -> list[dict]:
+def _checkpoint_rows(ws: str) -> list[dict]:
     return checkpoints.list_checkpoints()
 
 
+def dataset_rows() -> list[dict]:
+    return _dataset_rows(_ws())
+
+
+def checkpoint_rows() -> list[dict]:
+    return _checkpoint_rows(_ws())
+
+
 def clear_listings() -> None:
-    dataset_rows.clear()
-    checkpoint_rows.clear()
+    _dataset_rows.clear()
+    _checkpoint_rows.clear()

@@ -19,7 +19,7 @@ def gallery(items: np.ndarray, columns: int = 8, caption: str | None = None) -> 
         return
     rows = int(np.ceil(n / columns))
     padded = np.concatenate([items, np.zeros((rows * columns - n, *items.shape[1:]), items.dtype)]) if rows * columns > n else items
-    st.image(image_grid(padded.reshape(rows, columns, *items.shape[1:])), caption=caption)
+    st.image(image_grid(padded.reshape(rows, columns, *items.shape[1:])), caption=caption, output_format="PNG")
 
 
 def inputs_and_reconstructions(ctx, index: np.ndarray) -> None:

@@ -1,0 +1,140 @@
+"""AppTest: every page renders in its default state, and its main interactions work."""
+
+import time
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+TIMEOUT = 240
+
+
+@pytest.fixture
+def app(workspace, monkeypatch):
+    monkeypatch.setenv("LATENTLAB_RUNNER_IDLE_S", "3")
+    at = AppTest.from_file("../app.py", default_timeout=TIMEOUT)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def on_page(at, page):
+    at.switch_page(page)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def image_url(at, caption):
+    for im in at.get("image"):
+        if im.proto.imgs and im.proto.imgs[0].caption == caption:
+            return im.proto.imgs[0].url
+    raise AssertionError(f"no image captioned {caption!r}")
+
+
+def test_map_opens_on_digits_with_the_demo_vae(app):
+    assert app.title[0].value == "Map"
+    assert app.sidebar.selectbox[0].value == "digits"
+    assert app.sidebar.selectbox[1].value == "digits-vae"
+    chart = app.get("plotly_chart")[0]
+    assert '"scattergl"' in chart.proto.spec and "#0" in chart.proto.spec
+
+
+def test_map_colour_by_changes_the_chart(app):
+    before = app.get("plotly_chart")[0].proto.spec
+    colour = next(s for s in app.selectbox if s.label == "Colour by")
+    assert {"label", "KL (total)", "reconstruction error", "z0"} <= set(colour.options)
+    colour.set_value("reconstruction error").run()
+    assert not app.exception
+    after = app.get("plotly_chart")[0].proto.spec
+    assert after != before and "colorbar" in after
+
+
+def test_map_pca_in_3d(app):
+    next(s for s in app.selectbox if s.label == "Projection").set_value("pca").run()
+    next(r for r in app.radio if r.label == "Dimensions").set_value(3).run()
+    assert not app.exception
+    assert '"scatter3d"' in app.get("plotly_chart")[0].proto.spec
+
+
+def test_traversal_slider_changes_the_decoded_image(app):
+    on_page(app, "pages/traverse.py")
+    before = image_url(app, "decoded from the sliders")
+    latent_sliders = [s for s in app.slider if s.label.startswith("z")]
+    assert len(latent_sliders) == 8
+    assert any("passive" in s.label for s in latent_sliders)
+    first = latent_sliders[0]  # the most active latent
+    first.set_value(first.max).run()
+    assert not app.exception
+    assert image_url(app, "decoded from the sliders") != before
+    assert len(app.get("download_button")) >= 2  # PNG grid and GIF
+
+
+def test_traversal_from_the_prior_mean_and_interpolation(app):
+    on_page(app, "pages/traverse.py")
+    next(r for r in app.radio if r.label == "Start from").set_value("prior mean").run()
+    assert not app.exception
+    next(r for r in app.radio if r.label == "Path").set_value("spherical").run()
+    assert not app.exception
+    image_url(app, "#0 → #1, slerp")
+
+
+def test_recluster_with_other_settings(app):
+    on_page(app, "pages/clusters.py")
+    assert any(m.label == "silhouette" for m in app.metric)
+    app.selectbox(key="cl-method").set_value("gmm").run()
+    app.number_input(key="cl-gmm-k").set_value(4)
+    app.button[0].click().run()  # the form's Recluster button
+    assert not app.exception
+    n_clusters = next(m for m in app.metric if m.label == "n clusters")
+    assert n_clusters.value == "4"
+    assert app.session_state["ll_clusters"][("digits-vae", "digits")].max() == 3
+
+
+def test_submit_a_short_training_job_and_see_it_listed(app):
+    from latentlab import jobs
+
+    on_page(app, "pages/train.py")
+    app.selectbox(key="tr-dataset").set_value("wine").run()
+    app.radio(key="tr-unit").set_value("steps")
+    app.number_input(key="tr-length").set_value(20)
+    app.text_input(key="tr-name").set_value("from-the-form")
+    next(b for b in app.button if b.label == "Start training").click().run()
+    assert not app.exception and not app.error
+    assert any("queued" in s.value for s in app.success)
+    listed = jobs.list_jobs()
+    assert [j.name for j in listed] == ["from-the-form"]
+    job = jobs.wait(listed[0].id, timeout=120)
+    assert job.state == "succeeded", job.error
+    time.sleep(0.1)
+    app.run()
+    table = app.dataframe[0].value
+    assert "from-the-form" in table["name"].tolist()
+
+
+def test_data_page_previews_images_and_tables(app):
+    on_page(app, "pages/data.py")
+    assert app.get("image")  # digits gallery
+    app.selectbox(key="data-preview").set_value("wine").run()
+    assert not app.exception
+    assert len(app.dataframe) >= 3  # listing, head, statistics
+
+
+def test_bad_checkpoint_shows_an_error_not_a_traceback(workspace):
+    import json
+    import shutil
+
+    from latentlab.checkpoints import user_checkpoints_dir
+    from latentlab.workspace import shipped_checkpoints_dir
+
+    folder = user_checkpoints_dir()
+    shutil.copy(shipped_checkpoints_dir() / "digits-vae.json", folder / "broken.json")
+    (folder / "broken.safetensors").write_bytes(b"not safetensors at all")
+    manifest = json.loads((folder / "broken.json").read_text())
+    manifest["weights"] = "broken.safetensors"
+    (folder / "broken.json").write_text(json.dumps(manifest))
+    at = AppTest.from_file("../app.py", default_timeout=TIMEOUT)
+    at.session_state["ll_checkpoint"] = "broken"
+    at.run()
+    assert not at.exception
+    assert at.sidebar.selectbox[1].value == "broken"
+    assert at.error and "broken.safetensors" in at.error[0].value
