@@ -166,8 +166,13 @@ def resolve_checkpoint(ref: str | Path) -> Path:
     raise LatentLabError(f"Checkpoint '{ref_str}' not found; run 'latentlab checkpoints' to list the available ones.")
 
 
+MAX_MANIFEST_BYTES = 8 * 1024**2
+
+
 def read_manifest(path: Path) -> dict:
     try:
+        if path.stat().st_size > MAX_MANIFEST_BYTES:
+            raise LatentLabError(f"{path.name}: the manifest is larger than {MAX_MANIFEST_BYTES // 1024**2} MB; it is not a LatentLab manifest.")
         manifest = json.loads(path.read_text())
     except (OSError, UnicodeDecodeError, ValueError):
         raise LatentLabError(f"{path.name}: the checkpoint manifest is not valid JSON; re-save the checkpoint.") from None
@@ -176,6 +181,8 @@ def read_manifest(path: Path) -> dict:
     for key in ("model", "model_config", "weights", "dataset"):
         if key not in manifest:
             raise LatentLabError(f"{path.name}: the checkpoint manifest lacks '{key}'; re-save the checkpoint.")
+    if not isinstance(manifest["model"], str) or not isinstance(manifest["weights"], str) or not isinstance(manifest["dataset"], dict):
+        raise LatentLabError(f"{path.name}: 'model' and 'weights' must be names and 'dataset' an object.")
     return manifest
 
 
@@ -183,19 +190,32 @@ def load_checkpoint(ref: str | Path) -> Checkpoint:
     """Load a checkpoint by name or path, validating weights against the manifest."""
     path = resolve_checkpoint(ref)
     manifest = read_manifest(path)
+    weights = path.with_name(Path(manifest["weights"]).name)
+    return _load(path, manifest, weights)
+
+
+def _load(path: Path, manifest: dict, weights: Path) -> Checkpoint:
+    from latentlab.data.limits import human_bytes, limit
+    from latentlab.models.validation import check_config
+
     cls = model_class(manifest["model"])
+    config = check_config(cls.config_cls, manifest["model_config"], path.name)
     try:
-        config = cls.config_cls.from_dict(manifest["model_config"])
         model = build_model(manifest["model"], config)
     except (TypeError, ValueError) as exc:
         raise LatentLabError(f"{path.name}: the model config in the manifest is invalid ({exc}).") from None
-    weights = path.with_name(Path(manifest["weights"]).name)
+    if weights.suffix != ".safetensors":
+        raise LatentLabError(f"{path.name}: weights must be a .safetensors file, not '{weights.name}'; pickled weights are refused.")
     if not weights.exists():
         raise LatentLabError(f"{path.name}: its weights file {weights.name} is missing; copy it next to the manifest.")
+    if weights.stat().st_size > limit("max_checkpoint_bytes"):
+        raise LatentLabError(f"{weights.name}: {human_bytes(weights.stat().st_size)} is over the checkpoint limit of "
+                             f"{human_bytes(limit('max_checkpoint_bytes'))}.")
     try:
         state = load_file(str(weights))
     except (SafetensorError, OSError, ValueError) as exc:
-        raise LatentLabError(f"{weights.name}: not a readable safetensors file ({exc}); re-save the checkpoint.") from None
+        reason = (str(exc).splitlines() or [type(exc).__name__])[0][:200]
+        raise LatentLabError(f"{weights.name}: not a readable safetensors file ({reason}); re-save the checkpoint.") from None
     _validate_state(weights.name, model, state)
     model.load_state_dict(state)
     model.eval()
@@ -250,6 +270,37 @@ def list_checkpoints() -> list[dict]:
                 "path": str(manifest_path),
             })
     return rows
+
+
+def import_checkpoint(manifest_file: str | Path, weights_file: str | Path | None = None, name: str | None = None) -> Checkpoint:
+    """Validate a checkpoint a user brings and copy it into the workspace under ``name``.
+
+    The pair is loaded from where it lies first (safetensors only, weights
+    checked against the manifest), then written weights-first, manifest-last,
+    each atomically; an existing name is never replaced.
+    """
+    import shutil
+
+    manifest_file = Path(manifest_file)
+    if manifest_file.suffix.lower() in (".pt", ".pth", ".ckpt", ".pkl", ".bin"):
+        raise LatentLabError(f"{manifest_file.name}: pickle-based checkpoints are refused because loading them can run code; "
+                             "bring a .safetensors file with its LatentLab .json manifest.")
+    if manifest_file.suffix.lower() != ".json":
+        raise LatentLabError(f"{manifest_file.name}: expected the checkpoint's .json manifest (with its .safetensors weights).")
+    manifest = read_manifest(manifest_file)
+    weights = Path(weights_file) if weights_file else manifest_file.with_name(Path(manifest["weights"]).name)
+    checked = _load(manifest_file, manifest, weights)
+    name = name or manifest_file.stem
+    target = checkpoint_path(name)
+    if target.exists() or target.with_suffix(".safetensors").exists():
+        raise LatentLabError(f"A checkpoint named '{name}' already exists; choose another name.")
+    with atomic_path(target.with_suffix(".safetensors")) as tmp:
+        shutil.copyfile(weights, tmp)
+    manifest = {**manifest, "name": name, "weights": f"{name}.safetensors", "imported_from": manifest_file.name}
+    manifest.pop("optimizer", None)
+    write_json_atomic(target, manifest)
+    checked.name, checked.path, checked.manifest = name, target, manifest
+    return checked
 
 
 def delete_checkpoint(name: str) -> None:

@@ -111,6 +111,14 @@ def cmd_train(args) -> None:
           f"saved checkpoint '{result.name}' ({result.checkpoint}) after {result.step} steps, loss {result.terms.get('loss', float('nan')):.4f}")
 
 
+def cmd_import_checkpoint(args) -> None:
+    from latentlab.checkpoints import import_checkpoint
+
+    ck = import_checkpoint(args.manifest, args.weights, name=args.name)
+    _emit(args, {"name": ck.name, "model": ck.model_name, "path": str(ck.path)},
+          f"imported checkpoint '{ck.name}' ({ck.model_name}, {ck.latent_dim} latent dimensions)")
+
+
 def cmd_checkpoints(args) -> None:
     from latentlab.checkpoints import list_checkpoints
 
@@ -278,6 +286,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--background", action="store_true", help="run as a background job")
 
     add("checkpoints", cmd_checkpoints, "list shipped and user checkpoints")
+    p = add("import-checkpoint", cmd_import_checkpoint, "validate a checkpoint (.json manifest + .safetensors) and add it")
+    p.add_argument("manifest", help="the checkpoint's .json manifest")
+    p.add_argument("--weights", help="its .safetensors file (default: the one the manifest names, beside it)")
+    p.add_argument("--name", help="name in the workspace (default: the manifest's file name)")
 
     def with_ckpt(name, func, help_text):
         q = add(name, func, help_text)

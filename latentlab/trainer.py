@@ -122,8 +122,7 @@ class Trainer:
 
     def run(self) -> TrainState:
         cfg, st = self.config, self.state
-        if len(self.dataset) < 2:
-            raise LatentLabError(f"Dataset '{self.dataset.name}' has fewer than two items; training needs more data.")
+        check_training_data(self.dataset, self.model.config.likelihood)
         torch.manual_seed(cfg.seed + st.step)
         self.model.to(self.device).train()
         _move_optimizer_state(self.optimizer, self.device)
@@ -151,6 +150,32 @@ class Trainer:
         for cb in self.callbacks:
             cb.on_end(self)
         return st
+
+
+MAX_ABS_FEATURE = 1e3
+RANGE_SAMPLE = 5000
+
+
+def check_training_data(dataset: Dataset, likelihood: str) -> None:
+    """Refuse data a model cannot learn from as it is, with what to do about it.
+
+    Images must lie in [0, 1] (uint8 and bool are scaled on the fly); table
+    values beyond +-1000 mean the features were not standardised (imports are
+    standardised per column, so this only catches data built by hand).
+    """
+    if len(dataset) < 2:
+        raise LatentLabError(f"Dataset '{dataset.name}' has fewer than two items; training needs more data.")
+    idx = np.linspace(0, len(dataset) - 1, min(len(dataset), RANGE_SAMPLE)).astype(np.int64)
+    sample = dataset.as_float(idx)
+    if not np.isfinite(sample).all():
+        raise LatentLabError(f"Dataset '{dataset.name}' holds NaN or infinite values; clean them before training.")
+    lo, hi = float(sample.min()), float(sample.max())
+    if likelihood == "bernoulli" and (lo < 0.0 or hi > 1.0):
+        raise LatentLabError(f"Dataset '{dataset.name}' has image values in [{lo:.3g}, {hi:.3g}] but they must lie in [0, 1]; "
+                             "divide 0..255 pixels by 255 (imports do this).")
+    if max(abs(lo), abs(hi)) > MAX_ABS_FEATURE:
+        raise LatentLabError(f"Dataset '{dataset.name}' has values as large as {max(abs(lo), abs(hi)):.3g}; standardise the "
+                             "features (imports do this per column) before training.")
 
 
 def _move_optimizer_state(optimizer: torch.optim.Optimizer, device: torch.device) -> None:

@@ -1,14 +1,11 @@
 """Data: the datasets, a preview of each, and uploads."""
 
-import tempfile
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import streamlit as st
 
-from latentlab.data import import_dataset
-from latentlab.data.readers import SUFFIXES, peek_columns
+from latentlab import uploads
+from latentlab.data.readers import SUFFIXES
 from latentlab.ui import cache, panels
 from latentlab.ui.sidebar import user_errors
 
@@ -43,25 +40,34 @@ with user_errors():
     if ds.factors is not None:
         st.markdown("**Ground-truth factors**: " + ", ".join(f"{c} ({ds.factors[c].nunique()} values)" for c in ds.factors.columns))
 
-st.subheader("Upload")
+st.subheader("Upload data")
 st.caption("CSV, TSV, Parquet (tables or precomputed embeddings), NPY/NPZ arrays (items, optional 'labels' and "
-           "'factors'), or a ZIP of PNG/JPEG images (labels from folder names or a labels.csv).")
-upload = st.file_uploader("File", type=sorted(s.lstrip(".") for s in SUFFIXES), key="data-upload")
+           "'factors'), or a ZIP of PNG/JPEG images (labels from folder names or a labels.csv). Tables are standardised "
+           "per column; rows with missing values are dropped and counted.")
+upload = st.file_uploader("Data file", type=sorted(s.lstrip(".") for s in SUFFIXES), key="data-upload")
 if upload is not None:
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / Path(upload.name).name
-        path.write_bytes(upload.getbuffer())
-        columns = peek_columns(path)
-        with st.form("import-form"):
-            default_name = "".join(ch if ch.isalnum() or ch in "._-" else "-" for ch in Path(upload.name).stem)[:64]
-            new_name = st.text_input("Dataset name", value=default_name, key="data-name")
-            label = st.selectbox("Label column", ["(none)"] + columns, key="data-label") if columns else "(none)"
-            embedding = st.checkbox("These are precomputed embeddings", key="data-embedding")
-            go = st.form_submit_button("Import", type="primary")
-        if go:
-            with user_errors():
-                ds = import_dataset(path, new_name, labels=None if label == "(none)" else label,
-                                    kind="embedding" if embedding else None)
-                cache.clear_listings()
-                st.session_state["ll_dataset"] = ds.name
-                st.success(f"Imported '{ds.name}': {ds.description} Train a model on it on the Train page.")
+    data = upload.getvalue()
+    columns = uploads.peek_uploaded_columns(upload.name, data)
+    with st.form("import-form"):
+        new_name = st.text_input("Dataset name", value=uploads.suggested_dataset_name(upload.name), key="data-name")
+        label = st.selectbox("Label column", ["(none)"] + columns, key="data-label") if columns else "(none)"
+        embedding = st.checkbox("These are precomputed embeddings", key="data-embedding")
+        go = st.form_submit_button("Import", type="primary")
+    if go:
+        with user_errors():
+            ds = uploads.import_uploaded_dataset(upload.name, data, new_name, None if label == "(none)" else label, embedding)
+            cache.clear_listings()
+            st.session_state["ll_dataset"] = ds.name
+            st.success(f"Imported '{ds.name}': {ds.description} Train a model on it on the Train page.")
+
+st.subheader("Upload a checkpoint")
+st.caption("A LatentLab checkpoint: its .json manifest and its .safetensors weights. Pickled files (.pt, .ckpt) are "
+           "refused; the weights are checked against the manifest before anything is kept.")
+c1, c2 = st.columns(2)
+manifest_up = c1.file_uploader("Manifest (.json)", type=["json"], key="ckpt-manifest")
+weights_up = c2.file_uploader("Weights (.safetensors)", type=["safetensors"], key="ckpt-weights")
+if manifest_up is not None and weights_up is not None and st.button("Add checkpoint", key="ckpt-import"):
+    with user_errors():
+        ck = uploads.import_uploaded_checkpoint(manifest_up.name, manifest_up.getvalue(), weights_up.name, weights_up.getvalue())
+        cache.clear_listings()
+        st.success(f"Added checkpoint '{ck.name}' ({ck.model_name}); pick it in the sidebar with a dataset of its shape.")

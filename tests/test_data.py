@@ -81,7 +81,7 @@ def test_import_parquet_npy_npz_zip(workspace, tmp_path):
         zf.writestr("README.txt", "not an image")
     z = import_dataset(tmp_path / "imgs.zip", "zipped")
     assert z.x.shape == (6, 1, 10, 10) and sorted(set(z.labels)) == ["cat", "dog"]
-    assert "1 non-image members skipped" in z.description
+    assert "skipped members: 1 not a PNG or JPEG" in z.description
 
 
 @pytest.mark.parametrize("content,suffix,match", [

@@ -50,13 +50,27 @@ def test_seeded_training_is_reproducible(workspace, tiny_table):
     assert a.terms == b.terms
 
 
-def test_divergence_is_reported_with_its_step(workspace, tiny_table):
-    model = build_model("vae", make_config("vae", (5,), "gaussian", latent_dim=2))
-    x = tiny_table.x.copy()
-    x[0, 0] = np.inf
-    bad = type(tiny_table)(name="bad", x=x, kind="tabular")
-    with pytest.raises(TrainingDiverged, match=r"diverged at step \d+"):
-        Trainer(model, bad, TrainConfig(steps=50, batch_size=80)).run()
+def test_divergence_is_reported_with_its_step(workspace):
+    from latentlab.data import load_dataset
+
+    ds = load_dataset("wine")
+    model = build_model("vae", make_config("vae", ds.item_shape, "gaussian"))
+    with pytest.raises(TrainingDiverged, match=r"diverged at step \d+") as info:
+        Trainer(model, ds, TrainConfig(steps=300, lr=10.0)).run()
+    assert info.value.step > 1
+
+
+@pytest.mark.parametrize("values,kind,match", [
+    (np.full((20, 3), 5000.0), "tabular", "standardise"),
+    (np.full((20, 1, 4, 4), 200.0), "image", r"must lie in \[0, 1\]"),
+    (np.array([[np.nan, 1.0]] * 20), "tabular", "NaN or infinite"),
+])
+def test_training_refuses_data_out_of_range(workspace, values, kind, match):
+    from latentlab.data import Dataset
+
+    ds = Dataset(name="raw", x=values.astype(np.float32), kind=kind)
+    with pytest.raises(LatentLabError, match=match):
+        ll.train(ds, "vae", {}, TrainConfig(steps=2))
 
 
 def test_unknown_model_and_setting_are_user_errors(workspace, tiny_table):

@@ -43,6 +43,8 @@ class Dataset:
     fingerprint: str = ""
     description: str = ""
     label_name: str = "label"
+    feature_mean: np.ndarray | None = None  # tables: the per-column mean removed on import
+    feature_scale: np.ndarray | None = None  # tables: the per-column scale divided out on import
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -80,6 +82,8 @@ class Dataset:
             fingerprint=hashlib.sha256((self.fingerprint + array_digest(index)).encode()).hexdigest()[:20],
             description=self.description,
             label_name=self.label_name,
+            feature_mean=self.feature_mean,
+            feature_scale=self.feature_scale,
         )
 
     def summary(self) -> dict:

@@ -106,10 +106,13 @@ def _load_imported(manifest: Path, arrays: Path) -> Dataset:
         x = z["x"]
         labels = z["labels"] if "labels" in z.files else None
         factors = pd.DataFrame(z["factors"], columns=meta.get("factor_names")) if "factors" in z.files else None
+        mean = z["feature_mean"] if "feature_mean" in z.files else None
+        scale = z["feature_scale"] if "feature_scale" in z.files else None
     return Dataset(
         name=meta["name"], x=x, kind=meta["kind"], labels=labels, factors=factors,
         feature_names=meta.get("feature_names", []), fingerprint=meta["fingerprint"],
         description=meta.get("description", ""), label_name=meta.get("label_name", "label"),
+        feature_mean=mean, feature_scale=scale,
     )
 
 
@@ -136,6 +139,8 @@ def import_dataset(path: str | Path, name: str, labels: str | None = None, kind:
         payload["labels"] = lab if lab.dtype.kind in "iub" else lab.astype(str)
     if ds.factors is not None:
         payload["factors"] = ds.factors.to_numpy()
+    if ds.feature_mean is not None:
+        payload["feature_mean"], payload["feature_scale"] = ds.feature_mean, ds.feature_scale
     with atomic_path(arrays) as tmp:
         with open(tmp, "wb") as fh:
             np.savez(fh, **payload)
