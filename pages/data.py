@@ -48,10 +48,11 @@ upload = st.file_uploader("Data file", type=sorted(s.lstrip(".") for s in SUFFIX
 if upload is not None:
     data = upload.getvalue()
     columns = uploads.peek_uploaded_columns(upload.name, data)
-    with st.form("import-form"):
-        new_name = st.text_input("Dataset name", value=uploads.suggested_dataset_name(upload.name), key="data-name")
-        label = st.selectbox("Label column", ["(none)"] + columns, key="data-label") if columns else "(none)"
-        embedding = st.checkbox("These are precomputed embeddings", key="data-embedding")
+    fid = upload.file_id  # widgets keyed per upload, so each new file gets fresh defaults
+    with st.form(f"import-form-{fid}"):
+        new_name = st.text_input("Dataset name", value=uploads.suggested_dataset_name(upload.name), key=f"data-name-{fid}")
+        label = st.selectbox("Label column", ["(none)"] + columns, key=f"data-label-{fid}") if columns else "(none)"
+        embedding = st.checkbox("These are precomputed embeddings", key=f"data-embedding-{fid}")
         go = st.form_submit_button("Import", type="primary")
     if go:
         with user_errors():

@@ -32,6 +32,17 @@ def shot(page, name: str) -> Path:
     return path
 
 
+def upload_and_import(page, path: Path) -> None:
+    """Upload a file on the Data page and press Import once its own form is shown."""
+    page.locator("input[type='file']").first.set_input_files(str(path))
+    page.wait_for_function(
+        "(stem) => [...document.querySelectorAll('input[type=text]')].some(i => i.value === stem)",
+        arg=path.stem, timeout=30_000,
+    )
+    wait_idle(page)
+    page.get_by_role("button", name="Import").click()
+
+
 def goto(page, url: str, title: str) -> None:
     page.get_by_role("link", name=title).first.click()
     page.get_by_role("heading", name=title).first.wait_for(timeout=60_000)
@@ -89,8 +100,26 @@ def test_csv_upload_becomes_a_dataset(app, tmp_path):
     csv = tmp_path / "iris_like.csv"
     rows = ["a,b,c,species"] + [f"{i % 7},{(i * 3) % 5},{i / 10},{'xy'[i % 2]}" for i in range(40)]
     csv.write_text("\n".join(rows))
-    page.locator("input[type='file']").set_input_files(str(csv))
-    page.get_by_role("button", name="Import").wait_for(timeout=30_000)
-    page.get_by_role("button", name="Import").click()
+    upload_and_import(page, csv)
     page.get_by_text("Imported 'iris_like'").first.wait_for(timeout=60_000)
     shot(page, "data-upload")
+
+
+@pytest.mark.parametrize("file_name,content,phrase", [
+    ("ragged.csv", b"a,b,c\n1,2,3\n4,5\n", "line 3 has 2 fields"),
+    ("fake.zip", b"PK\x03\x04 not a zip" * 20, "not a valid ZIP"),
+])
+def test_hostile_upload_shows_one_clear_error(app, tmp_path, file_name, content, phrase):
+    url, page = app
+    goto(page, url, "Data")
+    path = tmp_path / file_name
+    path.write_bytes(content)
+    upload_and_import(page, path)
+    alert = page.locator("[data-testid='stAlertContentError']", has_text=phrase).first
+    try:
+        alert.wait_for(timeout=60_000)
+    finally:
+        shot(page, f"upload-refused-{path.stem}")
+    assert "\n" not in alert.inner_text().strip()
+    assert not page.locator("[data-testid='stException']").count()
+    shot(page, f"upload-refused-{path.stem}")
