@@ -1,7 +1,8 @@
 """LatentLab dashboard: `streamlit run app.py`.
 
-The router: it sets the page up, draws the shared sidebar, and runs the page
-the user picked. The Map opens first, on the digits data and the demo VAE.
+The router: it sets the page up and runs the page the user picked; each page
+draws the shared sidebar (latentlab.ui.sidebar) itself. The Map opens first,
+on the digits data and the demo VAE.
 """
 
 import streamlit as st
@@ -12,13 +13,9 @@ PAGES = [
     st.Page("pages/map.py", title="Map", icon=":material/scatter_plot:", default=True),
     st.Page("pages/traverse.py", title="Traverse", icon=":material/tune:"),
     st.Page("pages/clusters.py", title="Clusters", icon=":material/bubble_chart:"),
+    st.Page("pages/metrics.py", title="Metrics", icon=":material/analytics:"),
     st.Page("pages/train.py", title="Train", icon=":material/model_training:"),
     st.Page("pages/data.py", title="Data", icon=":material/dataset:"),
 ]
 
-page = st.navigation(PAGES)
-
-from latentlab.ui.sidebar import render_sidebar  # noqa: E402  (after set_page_config)
-
-st.session_state["ll_context"] = render_sidebar()
-page.run()
+st.navigation(PAGES).run()

@@ -213,6 +213,29 @@ def cmd_interpolate(args) -> None:
     _emit(args, {"out": str(out), "steps": args.steps}, f"wrote {out} ({args.steps} steps)")
 
 
+def cmd_metrics(args) -> None:
+    from latentlab import lab
+    from latentlab.scoring import diagnose_embedding, score_embedding
+
+    ck = lab.load_checkpoint(args.checkpoint)
+    ds = lab.dataset_for(ck, args.dataset)
+    emb = lab.embed(ck, ds)
+    diag = diagnose_embedding(emb, seed=args.seed)
+    results = {}
+    if args.metrics != "none":
+        results = score_embedding(emb, ds, args.metrics, n=args.n, seed=args.seed)
+    payload = {"checkpoint": ck.name, "dataset": ds.name, "metrics": {k: r.scores for k, r in results.items()},
+               "diagnostics": diag.to_dict()}
+    lines = [f"{ck.name} on {ds.name}"]
+    for name, r in results.items():
+        lines.append(f"  {name:<11} " + "  ".join(f"{k}={v:.3f}" for k, v in r.scores.items() if "[" not in k))
+    kl = "" if diag.kl_per_dim is None else " ".join(f"z{d}:{v:.2f}" for d, v in enumerate(diag.kl_per_dim))
+    lines.append(f"  active units {len(diag.active)}/{len(diag.active) + len(diag.passive)}  KL per dim: {kl}")
+    lines.append("  " + "  ".join(f"{k}={v:.3g}" for k, v in diag.scores.items()))
+    lines += [f"  warning: {w}" for w in diag.warnings]
+    _emit(args, payload, "\n".join(lines))
+
+
 def cmd_serve(args) -> None:
     import subprocess
 
@@ -324,6 +347,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--steps", type=int, default=8)
     p.add_argument("--slerp", action="store_true", help="spherical instead of linear")
     p.add_argument("--out", required=True)
+    p = with_ckpt("metrics", cmd_metrics, "disentanglement metrics and latent diagnostics")
+    p.add_argument("--metrics", default=None, help="comma-separated (mig,dci,dci-lasso,sap,factorvae,betavae,modularity,"
+                   "infomec); default all; 'none' for diagnostics only")
+    p.add_argument("--n", type=int, default=10_000, help="items to score (a seeded random subset when the data is larger)")
+    p.add_argument("--seed", type=int, default=0)
     p = add("serve", cmd_serve, "start the dashboard", json_flag=False)
     p.add_argument("--port", type=int, default=8501)
 

@@ -31,8 +31,22 @@ from latentlab.workspace import digest
 list_checkpoints = ckpts.list_checkpoints
 HISTORY_ROWS = 2000
 
-__all__ = ["cluster", "embed", "interpolate", "list_checkpoints", "list_datasets", "load_checkpoint",
-           "load_dataset", "project", "train", "traverse"]
+__all__ = ["cluster", "diagnose", "embed", "interpolate", "list_checkpoints", "list_datasets", "load_checkpoint",
+           "load_dataset", "project", "score", "train", "traverse"]
+
+
+def score(checkpoint, dataset=None, names=None, n: int = 10_000, seed: int = 0):
+    """Disentanglement metrics (see ``latentlab.metrics``); a dict of name -> MetricResult."""
+    from latentlab.scoring import score as _score
+
+    return _score(checkpoint, dataset, names, n, seed)
+
+
+def diagnose(checkpoint, dataset=None, seed: int = 0):
+    """Latent diagnostics that need no ground truth (see ``latentlab.metrics.diagnostics``)."""
+    from latentlab.scoring import diagnose_checkpoint
+
+    return diagnose_checkpoint(checkpoint, dataset, seed)
 
 
 # ---------------------------------------------------------------- resolving inputs

@@ -7,9 +7,9 @@ import streamlit as st
 from latentlab import uploads
 from latentlab.data.readers import SUFFIXES
 from latentlab.ui import cache, panels
-from latentlab.ui.sidebar import user_errors
+from latentlab.ui.sidebar import render_sidebar, user_errors
 
-ctx = st.session_state["ll_context"]
+ctx = render_sidebar()
 st.title("Data")
 
 rows = cache.dataset_rows()

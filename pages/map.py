@@ -7,7 +7,7 @@ from latentlab import explore
 from latentlab.projection import PROJECTORS
 from latentlab.ui import cache, figures, forms, panels
 from latentlab.ui.jobs import run_or_submit_projection
-from latentlab.ui.sidebar import user_errors
+from latentlab.ui.sidebar import render_sidebar, user_errors
 
 
 def selected_indices(state) -> list[int]:
@@ -20,7 +20,7 @@ def selected_indices(state) -> list[int]:
             out.add(int(cd if np.ndim(cd) == 0 else cd[0]))
     return sorted(out)
 
-ctx = st.session_state["ll_context"]
+ctx = render_sidebar()
 st.title("Map")
 if not ctx.ready:
     st.info("Pick or train a checkpoint for this dataset to see its latent space.")

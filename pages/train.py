@@ -9,9 +9,9 @@ from latentlab import jobs
 from latentlab.models import DESCRIPTIONS, MODELS
 from latentlab.trainer import TrainConfig
 from latentlab.ui import cache, figures, forms
-from latentlab.ui.sidebar import user_errors
+from latentlab.ui.sidebar import render_sidebar, user_errors
 
-ctx = st.session_state["ll_context"]
+ctx = render_sidebar()
 st.title("Train")
 
 with user_errors():

@@ -24,6 +24,10 @@ def on_page(at, page):
     return at
 
 
+def sidebar(at, label):
+    return next(s for s in at.sidebar.selectbox if s.label == label)
+
+
 def image_url(at, caption):
     for im in at.get("image"):
         if im.proto.imgs and im.proto.imgs[0].caption == caption:
@@ -33,8 +37,8 @@ def image_url(at, caption):
 
 def test_map_opens_on_digits_with_the_demo_vae(app):
     assert app.title[0].value == "Map"
-    assert app.sidebar.selectbox[0].value == "digits"
-    assert app.sidebar.selectbox[1].value == "digits-vae"
+    assert sidebar(app, "Dataset").value == "digits"
+    assert sidebar(app, "Checkpoint").value == "digits-vae"
     chart = app.get("plotly_chart")[0]
     assert '"scattergl"' in chart.proto.spec and "#0" in chart.proto.spec
 
@@ -136,5 +140,49 @@ def test_bad_checkpoint_shows_an_error_not_a_traceback(workspace):
     at.session_state["ll_checkpoint"] = "broken"
     at.run()
     assert not at.exception
-    assert at.sidebar.selectbox[1].value == "broken"
+    assert sidebar(at, "Checkpoint").value == "broken"
     assert at.error and "broken.safetensors" in at.error[0].value
+
+
+def test_sidebar_choice_survives_page_switches(app):
+    sidebar(app, "Dataset").set_value("wine").run()
+    assert not app.exception
+    assert app.session_state["ll_dataset"] == "wine"
+    on_page(app, "pages/data.py")
+    assert app.selectbox(key="data-preview").value == "wine"  # the page sees the sidebar's choice
+    assert sidebar(app, "Dataset").value == "wine"
+    on_page(app, "pages/map.py")
+    assert any("Pick or train a checkpoint" in i.value for i in app.info)  # no shipped wine model
+
+
+def test_metrics_page_diagnostics_and_scores(app, workspace):
+    from latentlab import jobs
+
+    on_page(app, "pages/metrics.py")
+    assert any("no ground-truth factors" in i.value for i in app.info)
+    assert any(m.label == "active units" for m in app.metric)
+    assert app.get("plotly_chart")  # KL bar chart and correlation heatmaps
+    # An imported NPZ with a factors table: the shapes model can be scored on it.
+    import numpy as np
+
+    from latentlab.data import import_dataset, load_dataset
+
+    small = load_dataset("shapes-600")
+    np.savez(workspace / "small.npz", x=small.x, labels=small.labels, factors=small.factors.to_numpy())
+    import_dataset(workspace / "small.npz", "small-shapes")
+    from latentlab.ui.cache import clear_listings
+
+    clear_listings()  # the listing is cached for a few seconds; the Data page clears it after an import too
+    app.session_state["ll_dataset"] = "small-shapes"
+    app.session_state["ll_checkpoint"] = "shapes-beta-vae"
+    app.run()
+    assert sidebar(app, "Checkpoint").value == "shapes-beta-vae"
+    app.multiselect(key="m-names").set_value(["mig", "sap"]).run()
+    next(b for b in app.button if b.key == "m-run").click().run()
+    job = jobs.list_jobs()[0]
+    assert job.kind == "metrics" and job.params["names"] == ["mig", "sap"]
+    assert jobs.wait(job.id, timeout=180).state == "succeeded"
+    app.run()
+    assert not app.exception
+    table = app.dataframe[0].value
+    assert set(table["metric"]) == {"mig", "sap"} and table["value"].between(0, 1).all()

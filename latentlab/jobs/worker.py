@@ -93,7 +93,18 @@ def run_cluster(job: store.Job) -> str:
     return f"{p['method']} clustering of {p['checkpoint']}"
 
 
-KINDS = {"train": run_train, "project": run_project, "cluster": run_cluster}
+def run_metrics(job: store.Job) -> str:
+    from latentlab.scoring import score
+
+    p = job.params
+    names = p.get("names")
+    store.update(job.id, total=1)
+    results = score(p["checkpoint"], p.get("dataset"), names, n=p.get("n", 10_000), seed=p.get("seed", 0))
+    store.update(job.id, step=1, terms={f"{k}.{s}": v for k, r in results.items() for s, v in r.scores.items() if "[" not in s})
+    return f"metrics of {p['checkpoint']}"
+
+
+KINDS = {"train": run_train, "project": run_project, "cluster": run_cluster, "metrics": run_metrics}
 
 
 def _heartbeat(job_id: int, stop: threading.Event) -> None:

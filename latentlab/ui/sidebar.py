@@ -48,6 +48,11 @@ def user_errors():
 
 
 def _persisted_select(label: str, options: list[str], key: str, default: str | None, **kwargs) -> str | None:
+    """A selectbox whose choice lives in ``st.session_state[key]``, so every page (and code) shares it.
+
+    The widget has no key of its own: its default index comes from the stored
+    choice, so a choice made on one page, or set by code, shows on the next.
+    """
     if not options:
         return None
     current = st.session_state.get(key)

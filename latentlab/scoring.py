@@ -1,0 +1,75 @@
+"""Score a checkpoint: disentanglement metrics on a dataset's ground-truth
+factors and latent diagnostics, cached on disk like every derived result."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from latentlab.cache import cached_arrays, is_cached
+from latentlab.errors import LatentLabError
+from latentlab.metrics import METRICS, Diagnostics, MetricResult, diagnose, parse_names
+from latentlab.workspace import digest
+
+DEFAULT_ITEMS = 10_000
+
+
+def metric_sample(n_items: int, n: int, seed: int) -> np.ndarray:
+    """The items a score uses: all of them, or a seeded random ``n`` of them (sorted)."""
+    if n_items <= n:
+        return np.arange(n_items)
+    return np.sort(np.random.default_rng(seed).choice(n_items, size=n, replace=False))
+
+
+def _pack(result: MetricResult) -> dict[str, np.ndarray]:
+    out = {f"score:{k}": np.asarray(v, dtype=np.float64) for k, v in result.scores.items()}
+    out.update({f"matrix:{k}": np.asarray(v) for k, v in result.matrices.items()})
+    return out
+
+
+def _unpack(arrays: dict[str, np.ndarray]) -> MetricResult:
+    scores = {k[6:]: float(v) for k, v in arrays.items() if k.startswith("score:")}
+    matrices = {k[7:]: v for k, v in arrays.items() if k.startswith("matrix:")}
+    return MetricResult(scores, matrices)
+
+
+def metric_key(emb_key: str, name: str, n: int, seed: int) -> str:
+    return digest("metric", emb_key, name, n, seed)
+
+
+def score_embedding(emb, ds, names=None, n: int = DEFAULT_ITEMS, seed: int = 0) -> dict[str, MetricResult]:
+    """Metrics of an embedding against the dataset's factors, each cached."""
+    if ds.factors is None:
+        raise LatentLabError(f"Dataset '{ds.name}' has no ground-truth factors, so disentanglement metrics cannot be "
+                             "computed; the latent diagnostics still can ('latentlab metrics ... --metrics none').")
+    idx = metric_sample(len(ds), n, seed)
+    codes, factors = emb.mean[idx], ds.factors.to_numpy()[idx]
+    out = {}
+    for name in parse_names(names):
+        arrays = cached_arrays("metrics", metric_key(emb.key, name, n, seed),
+                               lambda name=name: _pack(METRICS[name](codes, factors, seed=seed)))
+        out[name] = _unpack(arrays)
+    return out
+
+
+def scores_cached(emb, names=None, n: int = DEFAULT_ITEMS, seed: int = 0) -> bool:
+    return all(is_cached("metrics", metric_key(emb.key, name, n, seed)) for name in parse_names(names))
+
+
+def diagnose_embedding(emb, seed: int = 0) -> Diagnostics:
+    return diagnose(emb.mean, emb.logvar, emb.kl, emb.recon_error, seed=seed)
+
+
+def score(checkpoint, dataset=None, names=None, n: int = DEFAULT_ITEMS, seed: int = 0) -> dict[str, MetricResult]:
+    """Disentanglement metrics of a checkpoint on a dataset with ground-truth factors."""
+    from latentlab import lab
+
+    ck = lab.load_checkpoint(checkpoint)
+    ds = lab.dataset_for(ck, dataset)
+    return score_embedding(lab.embed(ck, ds), ds, names, n, seed)
+
+
+def diagnose_checkpoint(checkpoint, dataset=None, seed: int = 0) -> Diagnostics:
+    """KL per dimension, active units, mean vs sampled correlations, TC, reconstruction error, warnings."""
+    from latentlab import lab
+
+    return diagnose_embedding(lab.embed(checkpoint, dataset), seed)

@@ -1,0 +1,75 @@
+"""Pieces of the Metrics page: clickable heatmaps and the comparison table."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from latentlab import jobs
+from latentlab.scoring import scores_cached, score_embedding
+from latentlab.ui import cache
+from latentlab.ui.figures import heatmap
+
+SUMMARY = [("mig", "mig"), ("dci", "disentanglement"), ("dci", "completeness"), ("dci", "informativeness"),
+           ("sap", "sap"), ("factorvae", "factorvae_score"), ("betavae", "betavae_score"),
+           ("modularity", "modularity"), ("modularity", "explicitness"), ("infomec", "infom"),
+           ("infomec", "infoe"), ("infomec", "infoc")]
+
+
+def clickable_heatmap(matrix: np.ndarray, factor_names: list[str], title: str, key: str) -> int | None:
+    """A latent x factor heatmap; clicking a cell returns its latent dimension."""
+    D, K = matrix.shape
+    ys = [f"z{d}" for d in range(D)]
+    fig = heatmap(matrix, factor_names, ys, title)
+    grid_d, grid_k = np.meshgrid(np.arange(D), np.arange(K), indexing="ij")
+    fig.add_trace(go.Scatter(x=[factor_names[k] for k in grid_k.ravel()], y=[ys[d] for d in grid_d.ravel()],
+                             mode="markers", marker=dict(size=26, opacity=0.01, symbol="square"),
+                             customdata=np.stack([grid_d.ravel(), grid_k.ravel()], 1), hoverinfo="skip", showlegend=False))
+    fig.update_layout(clickmode="event+select", dragmode=False)
+    event = st.plotly_chart(fig, key=key, on_select="rerun", selection_mode=("points",), width="stretch")
+    points = (event.selection.get("points", []) if event else [])
+    for p in points:
+        cd = p.get("customdata")
+        if cd is not None:
+            return int(cd[0])
+    return None
+
+
+def score_table(results: dict) -> pd.DataFrame:
+    rows = []
+    for name, r in results.items():
+        for k, v in r.scores.items():
+            if "[" not in k:
+                rows.append({"metric": name, "score": k, "value": v})
+    return pd.DataFrame(rows)
+
+
+def comparison_table(ctx, names: list[str], n: int, seed: int) -> None:
+    """Scores of every checkpoint trained on this dataset; missing ones run as jobs."""
+    rows_ck = [r for r in cache.checkpoint_rows() if r["dataset"] == ctx.dataset_name]
+    if len(rows_ck) < 2:
+        st.caption("Train more models on this dataset (a sweep, say) to compare them here.")
+        return
+    ds = ctx.dataset()
+    table, missing = [], []
+    for r in rows_ck:
+        emb = cache.embedding(r["name"], ctx.dataset_name)
+        row = {"checkpoint": r["name"], "model": r["model"], "beta": r.get("beta"), "latent_dim": r["latent_dim"]}
+        if scores_cached(emb, names, n, seed):
+            res = score_embedding(emb, ds, names, n, seed)
+            row.update({f"{m}.{s}": res[m].scores.get(s) for m, s in SUMMARY if m in res})
+        else:
+            missing.append(r["name"])
+        table.append(row)
+    st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch")
+    if missing:
+        active = {j.params.get("checkpoint") for j in jobs.list_jobs(jobs.ACTIVE) if j.kind == "metrics"}
+        todo = [m for m in missing if m not in active]
+        st.caption(f"Not scored yet: {', '.join(missing)}" + (f" (running: {', '.join(sorted(active & set(missing)))})" if active & set(missing) else ""))
+        if todo and st.button(f"Score {len(todo)} checkpoint(s) in the background", key="cmp-score"):
+            for name in todo:
+                jobs.submit("metrics", {"checkpoint": name, "dataset": ctx.dataset_name, "names": names, "n": n, "seed": seed},
+                            name=f"metrics {name}")
+            st.rerun()

@@ -1,0 +1,99 @@
+"""Metrics: disentanglement scores linked to traversals, and latent diagnostics."""
+
+import numpy as np
+import streamlit as st
+
+from latentlab import explore, jobs, lab
+from latentlab.metrics import DESCRIPTIONS, METRICS
+from latentlab.render import image_grid
+from latentlab.scoring import DEFAULT_ITEMS, diagnose_embedding, score_embedding, scores_cached
+from latentlab.traversal import traversal_grid, traversal_values
+from latentlab.ui import figures, metrics_view
+from latentlab.ui.jobs import _poll_until_done
+from latentlab.ui.sidebar import render_sidebar, user_errors
+
+ctx = render_sidebar()
+st.title("Metrics")
+if not ctx.ready:
+    st.info("Pick or train a checkpoint for this dataset first.")
+    st.stop()
+
+with user_errors():
+    ds, ck, emb = ctx.dataset(), ctx.checkpoint(), ctx.embedding()
+
+    st.subheader("Latent diagnostics")
+    diag = diagnose_embedding(emb)
+    for w in diag.warnings:
+        st.warning(w)
+    if diag.kl_per_dim is not None:
+        st.plotly_chart(figures.kl_bar(diag.kl_per_dim, diag.passive), width="stretch", key="m-kl")
+    s = diag.scores
+    cols = st.columns(5)
+    cols[0].metric("active units", f"{len(diag.active)}/{emb.latent_dim}")
+    cols[1].metric("KL total (nats)", f"{s['kl_total']:.3g}")
+    cols[2].metric("total correlation", f"{s['total_correlation_gaussian']:.3g}", help="Gaussian estimate on sampled codes")
+    cols[3].metric("recon error (mean)", f"{s['recon_error_mean']:.3g}")
+    cols[4].metric("recon error (95th pct)", f"{s['recon_error_p95']:.3g}")
+    if diag.sampled_correlation is not None:
+        a, b = st.columns(2)
+        names_z = [f"z{d}" for d in range(emb.latent_dim)]
+        a.plotly_chart(figures.heatmap(np.abs(diag.mean_correlation), names_z, names_z, "|correlation| of means", "Reds"),
+                       width="stretch", key="m-corr-mean")
+        b.plotly_chart(figures.heatmap(np.abs(diag.sampled_correlation), names_z, names_z, "|correlation| of samples", "Reds"),
+                       width="stretch", key="m-corr-sampled")
+
+    st.subheader("Disentanglement")
+    if ds.factors is None:
+        st.info(f"'{ds.name}' has no ground-truth factors, so only the diagnostics above apply. "
+                "The shapes datasets carry factors; imported NPZ files can too (a 'factors' array).")
+        st.stop()
+    c1, c2, c3 = st.columns([3, 1, 1])
+    names = c1.multiselect("Metrics", list(METRICS), default=list(METRICS), format_func=lambda m: f"{m}: {DESCRIPTIONS[m]}",
+                           key="m-names")
+    n = int(c2.number_input("Items", 200, len(ds), min(DEFAULT_ITEMS, len(ds)), step=1000, key="m-n"))
+    seed = int(c3.number_input("Seed", value=0, step=1, key="m-seed"))
+    if not names:
+        st.stop()
+    if not scores_cached(emb, names, n, seed):
+        request = {"checkpoint": ctx.checkpoint_name, "dataset": ctx.dataset_name, "names": names, "n": n, "seed": seed}
+        job = next((j for j in jobs.list_jobs(jobs.ACTIVE + ("failed",), limit=50) if j.kind == "metrics" and j.params == request), None)
+        if job is None or job.state == "failed":
+            if job is not None:
+                st.error(job.error)
+            if st.button("Compute metrics (runs as a background job)", type="primary", key="m-run"):
+                jobs.submit("metrics", request, name=f"metrics {ctx.checkpoint_name}")
+                st.rerun()
+            st.stop()
+        st.info(f"Computing as background job {job.id}; it keeps running if you leave this page.")
+        _poll_until_done(job.id)
+        st.stop()
+    results = score_embedding(emb, ds, names, n, seed)
+    st.dataframe(metrics_view.score_table(results), hide_index=True, width="stretch")
+
+    factor_names = list(ds.factors.columns)
+    picked = None
+    h1, h2 = st.columns(2)
+    with h1:
+        if "mig" in results:
+            picked = metrics_view.clickable_heatmap(results["mig"].matrices["mi_normalised"], factor_names,
+                                                    "I(z; factor) / H(factor)", "m-mi") or picked
+    with h2:
+        if "dci" in results:
+            picked = metrics_view.clickable_heatmap(results["dci"].matrices["importance"], factor_names,
+                                                    "DCI importance", "m-dci") or picked
+    if picked is not None:
+        center, scale = lab.latent_frame(ck, emb)
+        values = traversal_values(9, 3.0, center, scale, [picked])
+        row = traversal_grid(ck.model, lab.base_latent(ck, emb, None), [picked], values)
+        tag = " (passive)" if picked in diag.passive else ""
+        if ds.is_image:
+            st.image(image_grid(row), caption=f"Traversal of z{picked}{tag} from the prior mean, -3 … +3", output_format="PNG")
+        top = results["mig"].matrices["mi_normalised"][picked] if "mig" in results else None
+        if top is not None:
+            st.caption("z{} carries: ".format(picked) + ", ".join(f"{f} {v:.2f}" for f, v in zip(factor_names, top)))
+    else:
+        st.caption("Click a cell of a heatmap to see that latent's traversal.")
+
+    st.subheader("Compare checkpoints on this dataset")
+    metrics_view.comparison_table(ctx, names, n, seed)
+    st.caption("Active units are judged with KL < " f"{explore.PASSIVE_KL} nats.")
