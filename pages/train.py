@@ -20,13 +20,13 @@ with user_errors():
     dataset = c1.selectbox("Dataset", names, index=names.index(ctx.dataset_name), key="tr-dataset")
     model = c2.selectbox("Model", list(MODELS), index=list(MODELS).index("vae"), format_func=lambda m: f"{m} — {DESCRIPTIONS[m]}",
                          key="tr-model")
+    unit = st.radio("Train for a number of", ["epochs", "steps"], horizontal=True, key="tr-unit")
     with st.form("train-form"):
         st.markdown("**Model settings**")
         model_params = forms.config_form(MODELS[model].config_cls, f"tr-{model}")
         st.markdown("**Training**")
-        t1, t2, t3, t4, t5 = st.columns(5)
-        unit = t1.radio("Length in", ["epochs", "steps"], horizontal=True, key="tr-unit")
-        length = int(t2.number_input(unit, min_value=1, value=20 if unit == "epochs" else 2000, step=1, key="tr-length"))
+        t2, t3, t4, t5 = st.columns(4)
+        length = int(t2.number_input(unit, min_value=1, value=20 if unit == "epochs" else 2000, step=1, key=f"tr-length-{unit}"))
         batch = int(t3.number_input("batch size", min_value=1, value=128, step=16, key="tr-batch"))
         lr = float(t4.number_input("learning rate", min_value=1e-6, max_value=1.0, value=1e-3, format="%.5f", key="tr-lr"))
         seed = int(t5.number_input("seed", value=0, step=1, key="tr-seed"))

@@ -99,8 +99,8 @@ def test_submit_a_short_training_job_and_see_it_listed(app):
 
     on_page(app, "pages/train.py")
     app.selectbox(key="tr-dataset").set_value("wine").run()
-    app.radio(key="tr-unit").set_value("steps")
-    app.number_input(key="tr-length").set_value(20)
+    app.radio(key="tr-unit").set_value("steps").run()
+    app.number_input(key="tr-length-steps").set_value(20)
     app.text_input(key="tr-name").set_value("from-the-form")
     next(b for b in app.button if b.label == "Start training").click().run()
     assert not app.exception and not app.error

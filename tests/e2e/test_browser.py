@@ -3,6 +3,7 @@ map draws and answers a lasso selection, a traversal slider changes the
 decoded image, and a CSV upload becomes a dataset. Screenshots go to
 test-artifacts/ for a person to look at."""
 
+import os
 from pathlib import Path
 
 import pytest
@@ -29,6 +30,9 @@ def app(tmp_path_factory):
 def shot(page, name: str) -> Path:
     path = SHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
+    if os.environ.get("LATENTLAB_UPDATE_DOCS") and name in ("map", "traverse"):
+        (ROOT / "docs").mkdir(exist_ok=True)
+        page.screenshot(path=str(ROOT / "docs" / f"{name}.png"))
     return path
 
 
@@ -88,7 +92,7 @@ def test_traversal_slider_changes_the_decoded_image(app):
 
 def test_every_page_opens(app):
     url, page = app
-    for title in ("Clusters", "Train", "Data"):
+    for title in ("Clusters", "Metrics", "Train", "Data"):
         goto(page, url, title)
         assert not page.locator("[data-testid='stException']").count()
         shot(page, title.lower())

@@ -1,0 +1,87 @@
+"""Dashboard latency in a real browser: first map (cold and warm), slider to
+image, and bytes sent per map point (see README.md). Needs Chromium."""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tests.e2e.server import browser_page, dashboard, wait_for_map, wait_idle  # noqa: E402
+
+
+def first_map(home: Path, label: str) -> tuple[float, float, int]:
+    """Seconds from `streamlit run` to the map drawn; a second tab's time; websocket bytes of the first load."""
+    t0 = time.perf_counter()
+    with dashboard(home) as url, browser_page() as page:
+        received = [0]
+        page.on("websocket", lambda ws: ws.on("framereceived", lambda payload: received.__setitem__(0, received[0] + len(payload))))
+        page.goto(url)
+        wait_for_map(page)
+        cold = time.perf_counter() - t0
+        wait_idle(page)
+        t1 = time.perf_counter()
+        page.reload()
+        wait_for_map(page)
+        tab = time.perf_counter() - t1
+    print(f"  {label:<34} {cold:6.2f} s to the first map; a reload of the tab: {tab:5.2f} s")
+    return cold, tab, received[0]
+
+
+def slider_latency(home: Path, moves: int = 8) -> list[float]:
+    with dashboard(home) as url, browser_page() as page:
+        page.goto(url)
+        wait_for_map(page)
+        page.get_by_role("link", name="Traverse").first.click()
+        img = "[...document.querySelectorAll('[data-testid=stImage]')].find(e => e.innerText.includes('decoded from the sliders'))"
+        page.wait_for_function(f"() => {{ const e = {img}; return e && e.querySelector('img'); }}", timeout=120_000)
+        wait_idle(page)
+        slider = page.get_by_role("slider").nth(1)
+        times = []
+        for i in range(moves):
+            before = page.evaluate(f"() => {img}.querySelector('img').src")
+            slider.focus()
+            t = time.perf_counter()
+            page.keyboard.press("ArrowRight" if i % 2 == 0 else "ArrowLeft")
+            page.wait_for_function(f"(b) => {img}.querySelector('img').src !== b", arg=before, timeout=60_000)
+            times.append(time.perf_counter() - t)
+            wait_idle(page)
+    return times
+
+
+def figure_bytes() -> tuple[int, int, int]:
+    import latentlab as ll
+    from latentlab import explore
+    from latentlab.ui import figures
+
+    ds, ck = ll.load_dataset("digits"), ll.load_checkpoint("digits-vae")
+    emb = ll.embed(ck, ds)
+    xy = ll.project(ck, ds, method="pca")
+    values, cat = explore.colour_values(ds, emb, "label")
+    with_thumbs = figures.map_figure(xy, values, cat, figures.hover_texts(ds, emb, "label", values), "label").to_json()
+    no_thumbs = figures.map_figure(xy, values, cat, figures.hover_texts(ds, emb, "label", values, thumbnails=False), "label").to_json()
+    return len(ds), len(with_thumbs.encode()), len(no_thumbs.encode())
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        home = Path(tmp) / "home"
+        home.mkdir()
+        print("Dashboard on digits with the demo VAE (UMAP map)")
+        cold, _, ws_bytes = first_map(home, "cold (new process, empty caches)")
+        warm, _, _ = first_map(home, "warm (new process, disk caches)")
+        print(f"  warm / cold: {warm / cold:.2f}")
+        times = slider_latency(home)
+        print(f"  slider move -> new decoded image: median {statistics.median(times) * 1000:.0f} ms "
+              f"(min {min(times) * 1000:.0f}, max {max(times) * 1000:.0f}, {len(times)} moves)")
+    n, with_thumbs, no_thumbs = figure_bytes()
+    print(f"  map figure JSON: {with_thumbs / n:.0f} bytes per point with hover thumbnails, {no_thumbs / n:.0f} without "
+          f"({with_thumbs / no_thumbs:.1f}x); the whole first page load received {ws_bytes / n:.0f} bytes per point over the websocket")
+
+
+if __name__ == "__main__":
+    main()
