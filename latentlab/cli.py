@@ -246,6 +246,17 @@ def cmd_serve(args) -> None:
     raise SystemExit(subprocess.call(cmd, cwd=app.parent))
 
 
+def parse_value(text: str):
+    """An int, else a float, else the string itself."""
+    text = text.strip()
+    for cast in (int, float):
+        try:
+            return cast(text)
+        except ValueError:
+            continue
+    return text
+
+
 def _kv(pairs: list[str] | None) -> dict:
     """``--param name=value`` pairs; numbers are parsed, other values stay strings."""
     out = {}
@@ -253,13 +264,7 @@ def _kv(pairs: list[str] | None) -> dict:
         if "=" not in pair:
             raise LatentLabError(f"--param {pair}: expected NAME=VALUE.")
         k, v = pair.split("=", 1)
-        for cast in (int, float):
-            try:
-                v = cast(v)
-                break
-            except ValueError:
-                continue
-        out[k.strip().replace("-", "_")] = v
+        out[k.strip().replace("-", "_")] = parse_value(v)
     return out
 
 

@@ -9,13 +9,9 @@ from latentlab.clustering import CLUSTERERS, centroids, distinguishing_dims
 from latentlab.traversal import decode_latents
 from latentlab.ui import figures, forms, panels
 from latentlab.ui.jobs import run_or_submit_clustering, run_or_submit_projection
-from latentlab.ui.sidebar import render_sidebar, user_errors
+from latentlab.ui.sidebar import start_page, user_errors
 
-ctx = render_sidebar()
-st.title("Clusters")
-if not ctx.ready:
-    st.info("Pick or train a checkpoint for this dataset first.")
-    st.stop()
+ctx = start_page("Clusters")
 
 with user_errors():
     ds, ck, emb = ctx.dataset(), ctx.checkpoint(), ctx.embedding()

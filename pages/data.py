@@ -7,10 +7,9 @@ import streamlit as st
 from latentlab import uploads
 from latentlab.data.readers import SUFFIXES
 from latentlab.ui import cache, panels
-from latentlab.ui.sidebar import render_sidebar, user_errors
+from latentlab.ui.sidebar import start_page, user_errors
 
-ctx = render_sidebar()
-st.title("Data")
+ctx = start_page("Data", needs_checkpoint=False)
 
 rows = cache.dataset_rows()
 st.dataframe(pd.DataFrame(rows)[["name", "kind", "source", "summary"]], hide_index=True, width="stretch")

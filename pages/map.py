@@ -5,9 +5,9 @@ import streamlit as st
 
 from latentlab import explore
 from latentlab.projection import PROJECTORS
-from latentlab.ui import cache, figures, forms, panels
+from latentlab.ui import figures, forms, panels
 from latentlab.ui.jobs import run_or_submit_projection
-from latentlab.ui.sidebar import render_sidebar, user_errors
+from latentlab.ui.sidebar import start_page, user_errors
 
 
 def selected_indices(state) -> list[int]:
@@ -20,11 +20,7 @@ def selected_indices(state) -> list[int]:
             out.add(int(cd if np.ndim(cd) == 0 else cd[0]))
     return sorted(out)
 
-ctx = render_sidebar()
-st.title("Map")
-if not ctx.ready:
-    st.info("Pick or train a checkpoint for this dataset to see its latent space.")
-    st.stop()
+ctx = start_page("Map")
 
 with user_errors():
     ds, ck, emb = ctx.dataset(), ctx.checkpoint(), ctx.embedding()

@@ -10,13 +10,9 @@ from latentlab.scoring import DEFAULT_ITEMS, diagnose_embedding, score_embedding
 from latentlab.traversal import traversal_grid, traversal_values
 from latentlab.ui import figures, metrics_view
 from latentlab.ui.jobs import _poll_until_done
-from latentlab.ui.sidebar import render_sidebar, user_errors
+from latentlab.ui.sidebar import start_page, user_errors
 
-ctx = render_sidebar()
-st.title("Metrics")
-if not ctx.ready:
-    st.info("Pick or train a checkpoint for this dataset first.")
-    st.stop()
+ctx = start_page("Metrics")
 
 with user_errors():
     ds, ck, emb = ctx.dataset(), ctx.checkpoint(), ctx.embedding()

@@ -6,13 +6,13 @@ import pandas as pd
 import streamlit as st
 
 from latentlab import jobs
+from latentlab.jobs.cli import parse_grid
 from latentlab.models import DESCRIPTIONS, MODELS
 from latentlab.trainer import TrainConfig
 from latentlab.ui import cache, figures, forms
-from latentlab.ui.sidebar import render_sidebar, user_errors
+from latentlab.ui.sidebar import start_page, user_errors
 
-ctx = render_sidebar()
-st.title("Train")
+ctx = start_page("Train", needs_checkpoint=False)
 
 with user_errors():
     names = [r["name"] for r in cache.dataset_rows()]
@@ -46,9 +46,7 @@ with user_errors():
         grid = {}
         for axis, values in ((axis1, values1), (axis2, values2)):
             if axis != "(none)" and values.strip():
-                from latentlab.jobs.cli import _parse_grid
-
-                grid.update(_parse_grid([f"{axis}={values}"]))
+                grid.update(parse_grid([f"{axis}={values}"]))
         if grid:
             sweep, ids = jobs.submit_sweep(dataset, model, grid, model_params, cfg, name=name or None)
             st.success(f"Sweep {sweep}: jobs {', '.join(map(str, ids))} queued.")

@@ -8,13 +8,9 @@ from latentlab import explore, lab
 from latentlab.render import gif_bytes, image_grid, single_image
 from latentlab.traversal import decode_latents, interpolation, traversal_grid, traversal_values
 from latentlab.ui import figures, panels
-from latentlab.ui.sidebar import render_sidebar, user_errors
+from latentlab.ui.sidebar import start_page, user_errors
 
-ctx = render_sidebar()
-st.title("Traverse")
-if not ctx.ready:
-    st.info("Pick or train a checkpoint for this dataset first.")
-    st.stop()
+ctx = start_page("Traverse")
 
 
 def show_decoded(items: np.ndarray, ds, caption: str) -> None:

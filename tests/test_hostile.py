@@ -162,6 +162,12 @@ def test_uploaded_names_never_become_paths():
     assert uploads.safe_file_name("C:\\x\\evil name.npz") == "evil-name.npz"
 
 
+def test_carriage_returns_inside_quoted_fields_are_data(workspace):
+    # Found by the property test below: a quoted field holding "\r" once crashed the row check.
+    ds = uploads.import_uploaded_dataset("cr.csv", b'a,b,c\n0.0,1.0,"\r0"\n2.0,3.0,x\n', "cr")
+    assert ds.x.shape == (2, 2)
+
+
 def test_partly_missing_values_are_counted_and_dropped(workspace, tmp_path):
     path = tmp_path / "gaps.csv"
     path.write_text("a,b,y\n1,2,x\n,3,y\n4,inf,x\n5,6,y\n7,8,x\n")

@@ -64,24 +64,32 @@ def _read_text_table(path: Path) -> pd.DataFrame:
     if not text.strip():
         raise LatentLabError(f"{path.name}: the file is empty; choose a file with data in it.")
     sep = "\t" if path.suffix.lower() == ".tsv" else _sniff(text)
-    rows = 0
+    try:
+        _check_shape(text, sep, path.name)
+    except csv.Error as exc:
+        raise LatentLabError(f"{path.name}: could not be read as a table ({exc}).") from None
+    try:
+        return pd.read_csv(io.StringIO(text, newline=""), sep=sep)
+    except (ValueError, pd.errors.ParserError) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise LatentLabError(f"{path.name}: could not be read as a table ({reason}).") from None
+
+
+def _check_shape(text: str, sep: str, source: str) -> None:
+    """Refuse ragged rows and tables over the row and column limits, with the line number."""
     width = None
-    for rows, record in enumerate(csv.reader(io.StringIO(text), delimiter=sep), start=1):
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
+    for rows, record in enumerate(reader, start=1):
         if not record:
             continue
         if width is None:
             width = len(record)
             if width > limit("max_columns"):
-                raise LatentLabError(f"{path.name}: {width:,} columns is over the limit of {limit('max_columns'):,}.")
+                raise LatentLabError(f"{source}: {width:,} columns is over the limit of {limit('max_columns'):,}.")
         elif len(record) != width:
-            raise LatentLabError(f"{path.name}: line {rows} has {len(record)} fields but the header has {width}; fix the ragged rows.")
+            raise LatentLabError(f"{source}: line {reader.line_num} has {len(record)} fields but the header has {width}; fix the ragged rows.")
         if rows > limit("max_rows") + 1:
-            raise LatentLabError(f"{path.name}: more than {limit('max_rows'):,} rows is over the limit.")
-    try:
-        return pd.read_csv(io.StringIO(text), sep=sep)
-    except (ValueError, pd.errors.ParserError) as exc:
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise LatentLabError(f"{path.name}: could not be read as a table ({reason}).") from None
+            raise LatentLabError(f"{source}: more than {limit('max_rows'):,} rows is over the limit.")
 
 
 def _sniff(text: str) -> str:

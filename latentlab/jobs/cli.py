@@ -62,23 +62,16 @@ def cmd_wait(args) -> None:
         raise LatentLabError(f"Job {job.id} is still {job.state} after {args.timeout:.0f} s.")
 
 
-def _parse_grid(items: list[str]) -> dict[str, list]:
+def parse_grid(items: list[str]) -> dict[str, list]:
+    """``NAME=V1,V2,...`` axes -> {name: [values]}, numbers parsed."""
+    from latentlab.cli import parse_value
+
     grid = {}
     for item in items:
         if "=" not in item:
             raise LatentLabError(f"--grid {item}: expected NAME=V1,V2,...")
         key, values = item.split("=", 1)
-        parsed = []
-        for v in values.split(","):
-            v = v.strip()
-            for cast in (int, float):
-                try:
-                    v = cast(v)
-                    break
-                except ValueError:
-                    continue
-            parsed.append(v)
-        grid[key.strip().replace("-", "_")] = parsed
+        grid[key.strip().replace("-", "_")] = [parse_value(v) for v in values.split(",") if v.strip()]
     return grid
 
 
@@ -86,7 +79,7 @@ def cmd_sweep(args) -> None:
     from latentlab import jobs
     from latentlab.cli import _emit, _model_params, _train_config
 
-    sweep, ids = jobs.submit_sweep(args.dataset, args.model, _parse_grid(args.grid), _model_params(args),
+    sweep, ids = jobs.submit_sweep(args.dataset, args.model, parse_grid(args.grid), _model_params(args),
                                    _train_config(args), name=args.name)
     _emit(args, {"sweep": sweep, "jobs": ids}, f"sweep {sweep}: submitted jobs {', '.join(map(str, ids))}")
 

@@ -29,23 +29,35 @@ def _dci_scores(importance: np.ndarray, accuracy: list[float]) -> dict[str, floa
     return {"disentanglement": disent, "completeness": complete, "informativeness": float(np.mean(accuracy))}
 
 
-def dci(codes: np.ndarray, factors: np.ndarray, seed: int = 0, n_train: int = 8000, n_test: int = 2000,
-        n_estimators: int = 50) -> MetricResult:
-    from sklearn.ensemble import GradientBoostingClassifier
-
-    codes, factors = check_inputs(codes, factors)
-    train, test = split(len(codes), n_train, n_test, seed)
-    importance = np.zeros((codes.shape[1], factors.shape[1]))
+def _fit_per_factor(X: np.ndarray, factors: np.ndarray, train, test, make_model, importances) -> tuple[np.ndarray, list]:
+    """Fit one classifier per factor; returns the importance matrix (D, K) and test accuracies."""
+    importance = np.zeros((X.shape[1], factors.shape[1]))
     accuracy = []
     for k in range(factors.shape[1]):
         y = factors[:, k]
         if len(np.unique(y[train])) < 2:
             accuracy.append(1.0)
             continue
-        model = GradientBoostingClassifier(n_estimators=n_estimators, max_depth=3, random_state=seed)
-        model.fit(codes[train], y[train])
-        importance[:, k] = model.feature_importances_
-        accuracy.append(float(model.score(codes[test], y[test])))
+        model = make_model()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # saga may stop at max_iter; the importances are still usable
+            model.fit(X[train], y[train])
+        importance[:, k] = importances(model)
+        accuracy.append(float(model.score(X[test], y[test])))
+    return importance, accuracy
+
+
+def dci(codes: np.ndarray, factors: np.ndarray, seed: int = 0, n_train: int = 8000, n_test: int = 2000,
+        n_estimators: int = 50) -> MetricResult:
+    from sklearn.ensemble import GradientBoostingClassifier
+
+    codes, factors = check_inputs(codes, factors)
+    train, test = split(len(codes), n_train, n_test, seed)
+    importance, accuracy = _fit_per_factor(
+        codes, factors, train, test,
+        lambda: GradientBoostingClassifier(n_estimators=n_estimators, max_depth=3, random_state=seed),
+        lambda m: m.feature_importances_,
+    )
     return MetricResult(_dci_scores(importance, accuracy), {"importance": importance})
 
 
@@ -54,17 +66,6 @@ def dci_lasso(codes: np.ndarray, factors: np.ndarray, seed: int = 0, n_train: in
     codes, factors = check_inputs(codes, factors)
     z = standardise(codes)
     train, test = split(len(z), n_train, n_test, seed)
-    importance = np.zeros((z.shape[1], factors.shape[1]))
-    accuracy = []
-    for k in range(factors.shape[1]):
-        y = factors[:, k]
-        if len(np.unique(y[train])) < 2:
-            accuracy.append(1.0)
-            continue
-        model = l1_logistic(C, seed)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # saga may stop at max_iter; the importances are still usable
-            model.fit(z[train], y[train])
-        importance[:, k] = np.abs(model.coef_).mean(0)
-        accuracy.append(float(model.score(z[test], y[test])))
+    importance, accuracy = _fit_per_factor(z, factors, train, test, lambda: l1_logistic(C, seed),
+                                           lambda m: np.abs(m.coef_).mean(0))
     return MetricResult(_dci_scores(importance, accuracy), {"importance": importance})

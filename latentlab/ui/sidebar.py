@@ -92,3 +92,13 @@ def render_sidebar() -> Context:
         if ck_name and trained_on.get(ck_name) != ds_name:
             st.caption(f"Note: {ck_name} was trained on {trained_on.get(ck_name)}.")
     return Context(ds_name, ck_name, space)
+
+
+def start_page(title: str, needs_checkpoint: bool = True) -> Context:
+    """Draw the shared sidebar and the page title; stop early if the page needs a checkpoint and has none."""
+    ctx = render_sidebar()
+    st.title(title)
+    if needs_checkpoint and not ctx.ready:
+        st.info("Pick or train a checkpoint for this dataset (Train page) to see this page.")
+        st.stop()
+    return ctx
