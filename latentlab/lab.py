@@ -113,8 +113,13 @@ def train(dataset: str | Dataset, model: str = "vae", model_params: dict | None 
     optimizer state, step and loss history are restored and training continues
     to the run's total.
     """
+    import torch
+
+    from latentlab.models import model_class
+
     cfg = train_config or TrainConfig(epochs=10)
     start_step, history = 0, []
+    torch.manual_seed(cfg.seed)  # seeded initial weights
     if resume is not None:
         manifest_path = ckpts.resolve_checkpoint(resume)
         manifest = ckpts.read_manifest(manifest_path)
@@ -126,8 +131,6 @@ def train(dataset: str | Dataset, model: str = "vae", model_params: dict | None 
     else:
         ds = as_dataset(dataset)
         params = dict(model_params or {})
-        from latentlab.models import model_class
-
         if "dataset_size" in {f.name for f in dataclasses.fields(model_class(model).config_cls)}:
             params["dataset_size"] = len(ds)
         config = make_config(model, ds.item_shape, likelihood_for(ds), **params)
@@ -136,11 +139,6 @@ def train(dataset: str | Dataset, model: str = "vae", model_params: dict | None 
         manifest_path = ckpts.checkpoint_path(name)
         if manifest_path.exists():
             raise LatentLabError(f"A checkpoint named '{name}' already exists; choose another --name.")
-    import torch
-
-    torch.manual_seed(cfg.seed)
-    if resume is None:  # seeded initial weights
-        net = build_model(model, net.config)
     trainer = Trainer(net, ds, cfg, start_step=start_step, history=history)
     if resume is not None:
         ckpts.load_optimizer_state(manifest, manifest_path.parent, trainer.optimizer)

@@ -5,7 +5,10 @@ The KL term is split into index-code mutual information, total correlation
 (weighted by beta) and dimension-wise KL. log q(z) and prod_j log q(z_j) are
 estimated with minibatch-weighted sampling (MWS):
 log q(z_i) ~ logsumexp_k log q(z_i | x_k) - log(N M), N the dataset size and M
-the batch size.
+the batch size. The MWS estimates of the total correlation and of the
+dimension-wise KL each carry a constant offset of about (D - 1) log(N M), of
+opposite signs: they cancel in ``kl`` (= mi + tc + dwkl) and do not change any
+gradient, but the logged ``tc`` and ``dwkl`` are not the true values.
 """
 
 import math
