@@ -186,3 +186,37 @@ def test_metrics_page_diagnostics_and_scores(app, workspace):
     assert not app.exception
     table = app.dataframe[0].value
     assert set(table["metric"]) == {"mig", "sap"} and table["value"].between(0, 1).all()
+
+
+def test_metrics_comparison_lists_runs_and_scores_the_missing_ones(app, workspace):
+    import numpy as np
+
+    import latentlab as ll
+    from latentlab import jobs
+    from latentlab.data import import_dataset, load_dataset
+    from latentlab.trainer import TrainConfig
+    from latentlab.ui.cache import clear_listings
+
+    small = load_dataset("shapes-300")
+    np.savez(workspace / "tiny.npz", x=small.x, factors=small.factors.to_numpy())
+    import_dataset(workspace / "tiny.npz", "tiny-shapes")
+    for beta in (1.0, 4.0):
+        ll.train("tiny-shapes", "beta-vae", {"latent_dim": 3, "beta": beta}, TrainConfig(steps=2, batch_size=16),
+                 name=f"tiny-beta{beta:g}")
+    clear_listings()
+    on_page(app, "pages/metrics.py")
+    app.session_state["ll_dataset"] = "tiny-shapes"
+    app.session_state["ll_checkpoint"] = "tiny-beta1"
+    app.run()
+    app.multiselect(key="m-names").set_value(["mig"]).run()
+    next(b for b in app.button if b.key == "m-run").click().run()
+    assert jobs.wait(jobs.list_jobs()[0].id, timeout=120).state == "succeeded"
+    app.run()
+    comparison = app.dataframe[-1].value
+    assert list(comparison["checkpoint"]) == ["tiny-beta1", "tiny-beta4"]
+    assert comparison["mig.mig"].notna().tolist() == [True, False]  # only the current one is scored so far
+    next(b for b in app.button if b.key == "cmp-score").click().run()
+    pending = [j for j in jobs.list_jobs() if j.params.get("checkpoint") == "tiny-beta4"]
+    assert len(pending) == 1 and jobs.wait(pending[0].id, timeout=120).state == "succeeded"
+    app.run()
+    assert app.dataframe[-1].value["mig.mig"].notna().all()
