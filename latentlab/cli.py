@@ -8,44 +8,14 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import sys
 from pathlib import Path
 
+from latentlab.cli_analysis import cmd_cluster, cmd_embed, cmd_interpolate, cmd_metrics, cmd_project, cmd_traverse
+from latentlab.cli_output import emit, ints, parse_value, table
 from latentlab.errors import LatentLabError
 
-
-def _ints(text: str) -> list[int]:
-    try:
-        return [int(t) for t in text.split(",") if t.strip()]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected comma-separated integers, got '{text}'") from None
-
-
-def _emit(args, obj, text: str | None = None) -> None:
-    if getattr(args, "json", False):
-        print(json.dumps(obj, indent=2, default=str))
-    elif text is not None:
-        print(text)
-
-
-def _table(rows: list[dict], columns: list[str]) -> str:
-    if not rows:
-        return "(none)"
-    cells = [[("" if r.get(c) is None else (f"{r[c]:.4g}" if isinstance(r[c], float) else str(r[c]))) for c in columns] for r in rows]
-    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths))]
-    lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths)) for row in cells]
-    return "\n".join(lines)
-
-
-def _check_out(path: str, suffixes: tuple[str, ...]) -> Path:
-    out = Path(path)
-    if out.suffix.lower() not in suffixes:
-        raise LatentLabError(f"--out {path}: expected a file ending in {' or '.join(suffixes)}.")
-    if not out.parent.exists():
-        raise LatentLabError(f"--out {path}: the folder {out.parent} does not exist; create it first.")
-    return out
+__all__ = ["build_parser", "main", "parse_value"]
 
 
 # ---------------------------------------------------------------- commands
@@ -55,14 +25,14 @@ def cmd_datasets(args) -> None:
     from latentlab.data import list_datasets
 
     rows = list_datasets()
-    _emit(args, rows, _table(rows, ["name", "kind", "source", "summary"]))
+    emit(args, rows, table(rows, ["name", "kind", "source", "summary"]))
 
 
 def cmd_import(args) -> None:
     from latentlab.data import import_dataset
 
     ds = import_dataset(args.path, args.name, labels=args.labels, kind="embedding" if args.embedding else None)
-    _emit(args, ds.summary(), f"imported '{ds.name}': {ds.description}")
+    emit(args, ds.summary(), f"imported '{ds.name}': {ds.description}")
 
 
 def model_flag_fields() -> dict[str, dataclasses.Field]:
@@ -102,11 +72,11 @@ def cmd_train(args) -> None:
         from latentlab.jobs import submit_train
 
         job = submit_train(args.dataset, args.model, _model_params(args), cfg, name=args.name)
-        _emit(args, {"job": job}, f"submitted job {job}; follow it with 'latentlab jobs show {job}'")
+        emit(args, {"job": job}, f"submitted job {job}; follow it with 'latentlab jobs show {job}'")
         return
     callbacks = [] if args.json else [PrintProgress(every=max(1, cfg.total_steps(1) // 20 or 1))]
     result = lab.train(args.dataset, args.model, _model_params(args), cfg, name=args.name, callbacks=callbacks)
-    _emit(args, {"checkpoint": str(result.checkpoint), "name": result.name, "step": result.step, "terms": result.terms,
+    emit(args, {"checkpoint": str(result.checkpoint), "name": result.name, "step": result.step, "terms": result.terms,
                  "samples_per_s": result.samples_per_s, "seconds": result.seconds},
           f"saved checkpoint '{result.name}' ({result.checkpoint}) after {result.step} steps, loss {result.terms.get('loss', float('nan')):.4f}")
 
@@ -115,7 +85,7 @@ def cmd_import_checkpoint(args) -> None:
     from latentlab.checkpoints import import_checkpoint
 
     ck = import_checkpoint(args.manifest, args.weights, name=args.name)
-    _emit(args, {"name": ck.name, "model": ck.model_name, "path": str(ck.path)},
+    emit(args, {"name": ck.name, "model": ck.model_name, "path": str(ck.path)},
           f"imported checkpoint '{ck.name}' ({ck.model_name}, {ck.latent_dim} latent dimensions)")
 
 
@@ -123,117 +93,7 @@ def cmd_checkpoints(args) -> None:
     from latentlab.checkpoints import list_checkpoints
 
     rows = list_checkpoints()
-    _emit(args, rows, _table(rows, ["name", "source", "model", "dataset", "latent_dim", "beta", "step", "loss"]))
-
-
-def cmd_embed(args) -> None:
-    import numpy as np
-
-    from latentlab import lab
-
-    out = _check_out(args.out, (".npz",))
-    ck = lab.load_checkpoint(args.checkpoint)
-    ds = lab.dataset_for(ck, args.dataset)
-    emb = lab.embed(ck, ds)
-    arrays = {k: v for k, v in emb.to_arrays().items() if v is not None}
-    if ds.labels is not None:
-        arrays["labels"] = ds.labels if ds.labels.dtype.kind in "iub" else ds.labels.astype(str)
-    np.savez(out, **arrays)
-    _emit(args, {"out": str(out), "n": len(ds), "latent_dim": emb.latent_dim}, f"wrote {out} ({len(ds)} x {emb.latent_dim})")
-
-
-def cmd_project(args) -> None:
-    import pandas as pd
-
-    from latentlab import lab
-
-    out = _check_out(args.out, (".csv",))
-    ck = lab.load_checkpoint(args.checkpoint)
-    ds = lab.dataset_for(ck, args.dataset)
-    xy = lab.project(ck, ds, method=args.method, dims=args.dims, seed=args.seed, **_kv(args.param))
-    df = pd.DataFrame(xy, columns=[f"{args.method}_{i + 1}" for i in range(xy.shape[1])])
-    if ds.labels is not None:
-        df[ds.label_name] = ds.labels
-    df.to_csv(out, index_label="index")
-    _emit(args, {"out": str(out), "n": len(df)}, f"wrote {out} ({len(df)} points, {args.method} {args.dims}-D)")
-
-
-def cmd_cluster(args) -> None:
-    import pandas as pd
-
-    from latentlab import lab
-
-    out = _check_out(args.out, (".csv",))
-    ck = lab.load_checkpoint(args.checkpoint)
-    ds = lab.dataset_for(ck, args.dataset)
-    params = _kv(args.param)
-    if args.k is not None:
-        params["k"] = args.k
-    res = lab.cluster(ck, ds, method=args.method, on=args.on, seed=args.seed, **params)
-    df = pd.DataFrame({"index": range(len(res.labels))})
-    if ds.labels is not None:
-        df[ds.label_name] = ds.labels
-    df["cluster"] = res.labels
-    df.to_csv(out, index=False)
-    text = f"wrote {out}; " + ", ".join(f"{k}={v:.3f}" for k, v in res.scores.items())
-    _emit(args, {"out": str(out), "scores": res.scores}, text)
-
-
-def cmd_traverse(args) -> None:
-    from latentlab import lab
-    from latentlab.render import image_grid
-
-    ck = lab.load_checkpoint(args.checkpoint)
-    ds = lab.dataset_for(ck, args.dataset)
-    tr = lab.traverse(ck, ds, index=args.index, dims=args.dims, steps=args.steps, span=args.range)
-    if ds.kind == "image":
-        out = _check_out(args.out, (".png",))
-        image_grid(tr.items).save(out)
-    else:
-        out = _check_out(args.out, (".csv",))
-        tr.to_table(ds.feature_names).to_csv(out, index=False)
-    _emit(args, {"out": str(out), "dims": tr.dims, "steps": args.steps}, f"wrote {out} ({len(tr.dims)} dims x {args.steps} steps)")
-
-
-def cmd_interpolate(args) -> None:
-    import pandas as pd
-
-    from latentlab import lab
-    from latentlab.render import image_grid
-
-    ck = lab.load_checkpoint(args.checkpoint)
-    ds = lab.dataset_for(ck, args.dataset)
-    items = lab.interpolate(ck, ds, start=getattr(args, "from"), end=args.to, steps=args.steps, spherical=args.slerp)
-    if ds.kind == "image":
-        out = _check_out(args.out, (".png",))
-        image_grid(items[None]).save(out)
-    else:
-        out = _check_out(args.out, (".csv",))
-        pd.DataFrame(items.reshape(len(items), -1), columns=ds.feature_names).to_csv(out, index_label="step")
-    _emit(args, {"out": str(out), "steps": args.steps}, f"wrote {out} ({args.steps} steps)")
-
-
-def cmd_metrics(args) -> None:
-    from latentlab import lab
-    from latentlab.scoring import diagnose_embedding, score_embedding
-
-    ck = lab.load_checkpoint(args.checkpoint)
-    ds = lab.dataset_for(ck, args.dataset)
-    emb = lab.embed(ck, ds)
-    diag = diagnose_embedding(emb, seed=args.seed)
-    results = {}
-    if args.metrics != "none":
-        results = score_embedding(emb, ds, args.metrics, n=args.n, seed=args.seed)
-    payload = {"checkpoint": ck.name, "dataset": ds.name, "metrics": {k: r.scores for k, r in results.items()},
-               "diagnostics": diag.to_dict()}
-    lines = [f"{ck.name} on {ds.name}"]
-    for name, r in results.items():
-        lines.append(f"  {name:<11} " + "  ".join(f"{k}={v:.3f}" for k, v in r.scores.items() if "[" not in k))
-    kl = "" if diag.kl_per_dim is None else " ".join(f"z{d}:{v:.2f}" for d, v in enumerate(diag.kl_per_dim))
-    lines.append(f"  active units {len(diag.active)}/{len(diag.active) + len(diag.passive)}  KL per dim: {kl}")
-    lines.append("  " + "  ".join(f"{k}={v:.3g}" for k, v in diag.scores.items()))
-    lines += [f"  warning: {w}" for w in diag.warnings]
-    _emit(args, payload, "\n".join(lines))
+    emit(args, rows, table(rows, ["name", "source", "model", "dataset", "latent_dim", "beta", "step", "loss"]))
 
 
 def cmd_serve(args) -> None:
@@ -244,28 +104,6 @@ def cmd_serve(args) -> None:
         raise LatentLabError(f"The dashboard's app.py was not found next to the package ({app}); run from a source checkout.")
     cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(args.port), "--server.headless", "true"]
     raise SystemExit(subprocess.call(cmd, cwd=app.parent))
-
-
-def parse_value(text: str):
-    """An int, else a float, else the string itself."""
-    text = text.strip()
-    for cast in (int, float):
-        try:
-            return cast(text)
-        except ValueError:
-            continue
-    return text
-
-
-def _kv(pairs: list[str] | None) -> dict:
-    """``--param name=value`` pairs; numbers are parsed, other values stay strings."""
-    out = {}
-    for pair in pairs or []:
-        if "=" not in pair:
-            raise LatentLabError(f"--param {pair}: expected NAME=VALUE.")
-        k, v = pair.split("=", 1)
-        out[k.strip().replace("-", "_")] = parse_value(v)
-    return out
 
 
 # ---------------------------------------------------------------- parser
@@ -342,7 +180,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True)
     p = with_ckpt("traverse", cmd_traverse, "decode a traversal grid (rows = dims, columns = values)")
     p.add_argument("--index", type=int, help="base item (default: the prior mean)")
-    p.add_argument("--dims", type=_ints, help="comma-separated latent dims (default: all)")
+    p.add_argument("--dims", type=ints, help="comma-separated latent dims (default: all)")
     p.add_argument("--steps", type=int, default=9)
     p.add_argument("--range", type=float, default=3.0, help="values span -R..R in prior units")
     p.add_argument("--out", required=True)

@@ -13,17 +13,17 @@ def _when(ts: float | None) -> str:
 
 def cmd_list(args) -> None:
     from latentlab import jobs
-    from latentlab.cli import _emit, _table
+    from latentlab.cli_output import emit, table
 
     rows = [j.to_dict() for j in jobs.list_jobs()]
     view = [{**r, "progress": f"{r['step']}/{r['total']}", "created": _when(r["created"]),
              "loss": r["terms"].get("loss")} for r in rows]
-    _emit(args, rows, _table(view, ["id", "kind", "name", "state", "progress", "loss", "created"]))
+    emit(args, rows, table(view, ["id", "kind", "name", "state", "progress", "loss", "created"]))
 
 
 def cmd_show(args) -> None:
     from latentlab import jobs
-    from latentlab.cli import _emit
+    from latentlab.cli_output import emit
 
     job = jobs.get(args.id)
     d = job.to_dict()
@@ -33,38 +33,38 @@ def cmd_show(args) -> None:
              "terms: " + ", ".join(f"{k}={v:.4g}" for k, v in job.terms.items())]
     if job.resumed_from is not None:
         lines.append(f"resumed from step {job.resumed_from}")
-    _emit(args, d, "\n".join(lines))
+    emit(args, d, "\n".join(lines))
 
 
 def cmd_cancel(args) -> None:
     from latentlab import jobs
-    from latentlab.cli import _emit
+    from latentlab.cli_output import emit
 
     job = jobs.cancel(args.id)
-    _emit(args, job.to_dict(), f"job {job.id}: cancel requested ({job.state})")
+    emit(args, job.to_dict(), f"job {job.id}: cancel requested ({job.state})")
 
 
 def cmd_resume(args) -> None:
     from latentlab import jobs
-    from latentlab.cli import _emit
+    from latentlab.cli_output import emit
 
     job = jobs.resume(args.id)
-    _emit(args, job.to_dict(), f"job {job.id} queued again; it continues from its last checkpoint")
+    emit(args, job.to_dict(), f"job {job.id} queued again; it continues from its last checkpoint")
 
 
 def cmd_wait(args) -> None:
     from latentlab import jobs
-    from latentlab.cli import _emit
+    from latentlab.cli_output import emit
 
     job = jobs.wait(args.id, timeout=args.timeout)
-    _emit(args, job.to_dict(), f"job {job.id}: {job.state}")
+    emit(args, job.to_dict(), f"job {job.id}: {job.state}")
     if job.state not in jobs.FINISHED:
         raise LatentLabError(f"Job {job.id} is still {job.state} after {args.timeout:.0f} s.")
 
 
 def parse_grid(items: list[str]) -> dict[str, list]:
     """``NAME=V1,V2,...`` axes -> {name: [values]}, numbers parsed."""
-    from latentlab.cli import parse_value
+    from latentlab.cli_output import parse_value
 
     grid = {}
     for item in items:
@@ -77,11 +77,12 @@ def parse_grid(items: list[str]) -> dict[str, list]:
 
 def cmd_sweep(args) -> None:
     from latentlab import jobs
-    from latentlab.cli import _emit, _model_params, _train_config
+    from latentlab.cli import _model_params, _train_config
+    from latentlab.cli_output import emit
 
     sweep, ids = jobs.submit_sweep(args.dataset, args.model, parse_grid(args.grid), _model_params(args),
                                    _train_config(args), name=args.name)
-    _emit(args, {"sweep": sweep, "jobs": ids}, f"sweep {sweep}: submitted jobs {', '.join(map(str, ids))}")
+    emit(args, {"sweep": sweep, "jobs": ids}, f"sweep {sweep}: submitted jobs {', '.join(map(str, ids))}")
 
 
 def add_job_commands(sub, add, add_train_flags) -> None:

@@ -1,0 +1,116 @@
+"""``latentlab embed|project|cluster|traverse|interpolate|metrics``: commands that
+analyse a checkpoint on a dataset, over the same facade as the dashboard."""
+
+from __future__ import annotations
+
+from latentlab.cli_output import check_out, emit, kv
+
+
+def cmd_embed(args) -> None:
+    import numpy as np
+
+    from latentlab import lab
+
+    out = check_out(args.out, (".npz",))
+    ck = lab.load_checkpoint(args.checkpoint)
+    ds = lab.dataset_for(ck, args.dataset)
+    emb = lab.embed(ck, ds)
+    arrays = {k: v for k, v in emb.to_arrays().items() if v is not None}
+    if ds.labels is not None:
+        arrays["labels"] = ds.labels if ds.labels.dtype.kind in "iub" else ds.labels.astype(str)
+    np.savez(out, **arrays)
+    emit(args, {"out": str(out), "n": len(ds), "latent_dim": emb.latent_dim}, f"wrote {out} ({len(ds)} x {emb.latent_dim})")
+
+
+def cmd_project(args) -> None:
+    import pandas as pd
+
+    from latentlab import lab
+
+    out = check_out(args.out, (".csv",))
+    ck = lab.load_checkpoint(args.checkpoint)
+    ds = lab.dataset_for(ck, args.dataset)
+    xy = lab.project(ck, ds, method=args.method, dims=args.dims, seed=args.seed, **kv(args.param))
+    df = pd.DataFrame(xy, columns=[f"{args.method}_{i + 1}" for i in range(xy.shape[1])])
+    if ds.labels is not None:
+        df[ds.label_name] = ds.labels
+    df.to_csv(out, index_label="index")
+    emit(args, {"out": str(out), "n": len(df)}, f"wrote {out} ({len(df)} points, {args.method} {args.dims}-D)")
+
+
+def cmd_cluster(args) -> None:
+    import pandas as pd
+
+    from latentlab import lab
+
+    out = check_out(args.out, (".csv",))
+    ck = lab.load_checkpoint(args.checkpoint)
+    ds = lab.dataset_for(ck, args.dataset)
+    params = kv(args.param)
+    if args.k is not None:
+        params["k"] = args.k
+    res = lab.cluster(ck, ds, method=args.method, on=args.on, seed=args.seed, **params)
+    df = pd.DataFrame({"index": range(len(res.labels))})
+    if ds.labels is not None:
+        df[ds.label_name] = ds.labels
+    df["cluster"] = res.labels
+    df.to_csv(out, index=False)
+    text = f"wrote {out}; " + ", ".join(f"{k}={v:.3f}" for k, v in res.scores.items())
+    emit(args, {"out": str(out), "scores": res.scores}, text)
+
+
+def cmd_traverse(args) -> None:
+    from latentlab import lab
+    from latentlab.render import image_grid
+
+    ck = lab.load_checkpoint(args.checkpoint)
+    ds = lab.dataset_for(ck, args.dataset)
+    tr = lab.traverse(ck, ds, index=args.index, dims=args.dims, steps=args.steps, span=args.range)
+    if ds.kind == "image":
+        out = check_out(args.out, (".png",))
+        image_grid(tr.items).save(out)
+    else:
+        out = check_out(args.out, (".csv",))
+        tr.to_table(ds.feature_names).to_csv(out, index=False)
+    emit(args, {"out": str(out), "dims": tr.dims, "steps": args.steps}, f"wrote {out} ({len(tr.dims)} dims x {args.steps} steps)")
+
+
+def cmd_interpolate(args) -> None:
+    import pandas as pd
+
+    from latentlab import lab
+    from latentlab.render import image_grid
+
+    ck = lab.load_checkpoint(args.checkpoint)
+    ds = lab.dataset_for(ck, args.dataset)
+    items = lab.interpolate(ck, ds, start=getattr(args, "from"), end=args.to, steps=args.steps, spherical=args.slerp)
+    if ds.kind == "image":
+        out = check_out(args.out, (".png",))
+        image_grid(items[None]).save(out)
+    else:
+        out = check_out(args.out, (".csv",))
+        pd.DataFrame(items.reshape(len(items), -1), columns=ds.feature_names).to_csv(out, index_label="step")
+    emit(args, {"out": str(out), "steps": args.steps}, f"wrote {out} ({args.steps} steps)")
+
+
+def cmd_metrics(args) -> None:
+    from latentlab import lab
+    from latentlab.scoring import diagnose_embedding, score_embedding
+
+    ck = lab.load_checkpoint(args.checkpoint)
+    ds = lab.dataset_for(ck, args.dataset)
+    emb = lab.embed(ck, ds)
+    diag = diagnose_embedding(emb, seed=args.seed)
+    results = {}
+    if args.metrics != "none":
+        results = score_embedding(emb, ds, args.metrics, n=args.n, seed=args.seed)
+    payload = {"checkpoint": ck.name, "dataset": ds.name, "metrics": {k: r.scores for k, r in results.items()},
+               "diagnostics": diag.to_dict()}
+    lines = [f"{ck.name} on {ds.name}"]
+    for name, r in results.items():
+        lines.append(f"  {name:<11} " + "  ".join(f"{k}={v:.3f}" for k, v in r.scores.items() if "[" not in k))
+    kl = "" if diag.kl_per_dim is None else " ".join(f"z{d}:{v:.2f}" for d, v in enumerate(diag.kl_per_dim))
+    lines.append(f"  active units {len(diag.active)}/{len(diag.active) + len(diag.passive)}  KL per dim: {kl}")
+    lines.append("  " + "  ".join(f"{k}={v:.3g}" for k, v in diag.scores.items()))
+    lines += [f"  warning: {w}" for w in diag.warnings]
+    emit(args, payload, "\n".join(lines))
