@@ -10,16 +10,6 @@ from latentlab.ui.jobs import run_or_submit_projection
 from latentlab.ui.sidebar import start_page, user_errors
 
 
-def selected_indices(state) -> list[int]:
-    """Sample indices (the points' customdata) in a plotly selection state."""
-    points = (state or {}).get("selection", {}).get("points", []) if state else []
-    out = set()
-    for p in points:
-        cd = p.get("customdata")
-        if cd is not None:
-            out.add(int(cd if np.ndim(cd) == 0 else cd[0]))
-    return sorted(out)
-
 ctx = start_page("Map")
 
 with user_errors():
@@ -47,7 +37,7 @@ with user_errors():
 
     # The chart's selection from the last interaction is in session state before the chart is drawn,
     # so a clicked point's neighbours can be ringed on the same run.
-    picked = selected_indices(st.session_state.get("map-chart"))
+    picked = figures.selected_ids(st.session_state.get("map-chart"))
     space = emb.mean if ctx.space == "latent means" else xy
     nearest = explore.nearest_neighbours(space, picked[0])[0] if len(picked) == 1 else None
     fig = figures.map_figure(xy, values, categorical, texts, colour, highlight=nearest)

@@ -12,6 +12,21 @@ HOVER_BUDGET_BYTES = 3_000_000  # hover thumbnails are sent only while the whole
 PALETTE = qualitative.Plotly + qualitative.D3 + qualitative.Alphabet
 
 
+def selected_ids(state) -> list[int]:
+    """The integer ``customdata`` of the points in a plotly selection (event or session state), sorted."""
+    selection = (state or {}).get("selection", {}) if state else {}
+    out = set()
+    for p in selection.get("points", []):
+        cd = p.get("customdata")
+        if isinstance(cd, dict):  # some plotly versions send arrays as {"0": ...}
+            cd = next(iter(cd.values()), None)
+        if isinstance(cd, (list, tuple)):
+            cd = cd[0] if cd else None
+        if cd is not None:
+            out.add(int(cd))
+    return sorted(out)
+
+
 def hover_texts(ds, emb, colour_name: str, values: np.ndarray, thumbnails: bool = True) -> list[str]:
     """One hover label per point: index, label, colour value and, for images, a small picture."""
     n = len(ds)

@@ -10,7 +10,7 @@ import streamlit as st
 from latentlab import jobs
 from latentlab.scoring import scores_cached, score_embedding
 from latentlab.ui import cache
-from latentlab.ui.figures import heatmap
+from latentlab.ui.figures import heatmap, selected_ids
 
 SUMMARY = [("mig", "mig"), ("dci", "disentanglement"), ("dci", "completeness"), ("dci", "informativeness"),
            ("sap", "sap"), ("factorvae", "factorvae_score"), ("betavae", "betavae_score"),
@@ -23,18 +23,17 @@ def clickable_heatmap(matrix: np.ndarray, factor_names: list[str], title: str, k
     D, K = matrix.shape
     ys = [f"z{d}" for d in range(D)]
     fig = heatmap(matrix, factor_names, ys, title)
+    fig.update_traces(hoverinfo="skip", hovertemplate=None)  # the cell markers below take hover and clicks
     grid_d, grid_k = np.meshgrid(np.arange(D), np.arange(K), indexing="ij")
     fig.add_trace(go.Scatter(x=[factor_names[k] for k in grid_k.ravel()], y=[ys[d] for d in grid_d.ravel()],
                              mode="markers", marker=dict(size=26, opacity=0.01, symbol="square"),
-                             customdata=np.stack([grid_d.ravel(), grid_k.ravel()], 1), hoverinfo="skip", showlegend=False))
+                             customdata=grid_d.ravel(), showlegend=False,
+                             text=[f"{matrix[d, k]:.3f}" for d, k in zip(grid_d.ravel(), grid_k.ravel())],
+                             hovertemplate="%{y} × %{x}: %{text}<br>click for its traversal<extra></extra>"))
     fig.update_layout(clickmode="event+select", dragmode=False)
     event = st.plotly_chart(fig, key=key, on_select="rerun", selection_mode=("points",), width="stretch")
-    points = (event.selection.get("points", []) if event else [])
-    for p in points:
-        cd = p.get("customdata")
-        if cd is not None:
-            return int(cd[0])
-    return None
+    picked = selected_ids(event)
+    return picked[0] if picked else None
 
 
 def score_table(results: dict) -> pd.DataFrame:

@@ -127,3 +127,49 @@ def test_hostile_upload_shows_one_clear_error(app, tmp_path, file_name, content,
     assert "\n" not in alert.inner_text().strip()
     assert not page.locator("[data-testid='stException']").count()
     shot(page, f"upload-refused-{path.stem}")
+
+
+def test_clicking_a_metrics_heatmap_cell_opens_that_latents_traversal(app, tmp_path_factory):
+    import numpy as np
+
+    from latentlab.data import import_dataset, load_dataset
+    from latentlab.scoring import score
+
+    home = tmp_path_factory.mktemp("e2e-metrics") / "home"
+    home.mkdir()
+    os.environ["LATENTLAB_HOME"] = str(home)
+    try:
+        small = load_dataset("shapes-600")
+        np.savez(home.parent / "tiny.npz", x=small.x, labels=small.labels, factors=small.factors.to_numpy())
+        import_dataset(home.parent / "tiny.npz", "tiny-shapes")
+        score("shapes-beta-tcvae", "tiny-shapes", None, n=600, seed=0)  # the page's defaults, so it renders at once
+    finally:
+        del os.environ["LATENTLAB_HOME"]
+    main_url, page = app  # one browser for the module; this test's own server and workspace
+    with dashboard(home) as url:
+        page.goto(url)
+        wait_for_map(page)
+        goto(page, url, "Metrics")
+        picker = page.locator("[data-testid='stSidebar'] [data-testid='stSelectbox']").first
+        picker.click()
+        page.keyboard.type("tiny-shapes")
+        page.keyboard.press("Enter")
+        page.get_by_text("I(z; factor) / H(factor)").first.wait_for(timeout=120_000)
+        wait_idle(page)
+        # The centre of the cell (z1, factor 3) of the first heatmap, from plotly's own axes.
+        find = ("[...document.querySelectorAll('.js-plotly-plot')].find(g => g.layout && g.layout.title &&"
+                " String(g.layout.title.text || g.layout.title).includes('I(z; factor)'))")
+        page.evaluate(f"() => {find}.scrollIntoView({{block: 'center'}})")
+        page.wait_for_timeout(500)
+        x, y = page.evaluate(
+            f"() => {{ const gd = {find}; const r = gd.getBoundingClientRect(), xa = gd._fullLayout.xaxis,"
+            " ya = gd._fullLayout.yaxis; return [r.left + xa._offset + xa.l2p(3), r.top + ya._offset + ya.l2p(1)]; }"
+        )
+        page.mouse.click(x, y)
+        try:
+            page.get_by_text("Traversal of z1").first.wait_for(timeout=60_000)
+            assert not page.locator("[data-testid='stException']").count()
+        finally:
+            shot(page, "metrics-cell-traversal")
+    page.goto(main_url)
+    wait_for_map(page)
