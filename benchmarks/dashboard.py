@@ -62,8 +62,9 @@ def figure_bytes() -> tuple[int, int, int]:
     emb = ll.embed(ck, ds)
     xy = ll.project(ck, ds, method="pca")
     values, cat = explore.colour_values(ds, emb, "label")
-    with_thumbs = figures.map_figure(xy, values, cat, figures.hover_texts(ds, emb, "label", values), "label").to_json()
-    no_thumbs = figures.map_figure(xy, values, cat, figures.hover_texts(ds, emb, "label", values, thumbnails=False), "label").to_json()
+    thumbs = figures.thumbnails_for(ds)
+    with_thumbs = figures.map_figure(xy, values, cat, figures.hover_texts(ds, emb, "label", values, thumbs), "label").to_json()
+    no_thumbs = figures.map_figure(xy, values, cat, figures.hover_texts(ds, emb, "label", values), "label").to_json()
     return len(ds), len(with_thumbs.encode()), len(no_thumbs.encode())
 
 

@@ -47,7 +47,7 @@ with user_errors():
     xy = run_or_submit_projection(ctx, emb, map_cfg["method"], map_cfg["dims"], map_cfg["params"], map_cfg["seed"])
     if xy is not None:
         values, _ = explore.colour_values(ds, emb, "cluster", labels)
-        texts = figures.hover_texts(ds, emb, "cluster", values, thumbnails=False)
+        texts = figures.hover_texts(ds, emb, "cluster", values)
         st.plotly_chart(figures.map_figure(xy, values, True, texts, "cluster", height=480), width="stretch", key="cl-map")
 
     st.subheader("Clusters")

@@ -5,7 +5,7 @@ import streamlit as st
 
 from latentlab import explore
 from latentlab.projection import PROJECTORS
-from latentlab.ui import figures, forms, panels
+from latentlab.ui import cache, figures, forms, panels
 from latentlab.ui.jobs import run_or_submit_projection
 from latentlab.ui.sidebar import start_page, user_errors
 
@@ -32,7 +32,7 @@ with user_errors():
     if xy is None:
         st.stop()
     values, categorical = explore.colour_values(ds, emb, colour, clusters)
-    texts = figures.hover_texts(ds, emb, colour, values)
+    texts = figures.hover_texts(ds, emb, colour, values, cache.thumbnails(ctx.dataset_name))
     top[3].metric("Points", f"{len(ds):,}", help=f"{ck.model_name}, {ck.latent_dim} latent dimensions")
 
     # The chart's selection from the last interaction is in session state before the chart is drawn,

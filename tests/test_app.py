@@ -41,6 +41,7 @@ def test_map_opens_on_digits_with_the_demo_vae(app):
     assert sidebar(app, "Checkpoint").value == "digits-vae"
     chart = app.get("plotly_chart")[0]
     assert '"scattergl"' in chart.proto.spec and "#0" in chart.proto.spec
+    assert any(ch in chart.proto.spec for ch in ("█", "\\u2588"))  # hover labels draw the digit
 
 
 def test_map_colour_by_changes_the_chart(app):

@@ -94,3 +94,15 @@ def checkpoint_rows() -> list[dict]:
 def clear_listings() -> None:
     _dataset_rows.clear()
     _checkpoint_rows.clear()
+
+
+@st.cache_data(max_entries=6, show_spinner=False)
+def _thumbnails(name: str, fingerprint: str, ws: str) -> list[str] | None:
+    from latentlab.ui.figures import thumbnails_for
+
+    return thumbnails_for(_dataset(name, ws))
+
+
+def thumbnails(name: str) -> list[str] | None:
+    """Hover pictures of a dataset's items, made once per dataset (they do not depend on the model)."""
+    return _thumbnails(name, dataset(name).fingerprint, _ws())

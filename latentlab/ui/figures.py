@@ -27,12 +27,18 @@ def selected_ids(state) -> list[int]:
     return sorted(out)
 
 
-def hover_texts(ds, emb, colour_name: str, values: np.ndarray, thumbnails: bool = True) -> list[str]:
-    """One hover label per point: index, label, colour value and, for images, a small picture."""
+def thumbnails_for(ds) -> list[str] | None:
+    """Hover pictures for every item, or None when they would not fit the byte budget."""
+    if not ds.is_image or len(ds) * thumbnail_bytes(ds) > HOVER_BUDGET_BYTES:
+        return None
+    return [text_thumbnail(item, size=12) for item in ds.x]
+
+
+def hover_texts(ds, emb, colour_name: str, values: np.ndarray, thumbnails: list[str] | None = None) -> list[str]:
+    """One hover label per point: index, label, colour value and, when given, the item's small picture."""
     n = len(ds)
     labels = None if ds.labels is None else np.asarray(ds.labels).astype(str)
     texts = []
-    show_thumbs = thumbnails and ds.is_image and n * thumbnail_bytes(ds) <= HOVER_BUDGET_BYTES
     for i in range(n):
         parts = [f"<b>#{i}</b>"]
         if labels is not None:
@@ -41,8 +47,8 @@ def hover_texts(ds, emb, colour_name: str, values: np.ndarray, thumbnails: bool 
             v = values[i]
             parts.append(f"{colour_name}: {v:.3g}" if isinstance(v, (float, np.floating)) else f"{colour_name}: {v}")
         parts.append(f"recon error: {emb.recon_error[i]:.3g}")
-        if show_thumbs:
-            parts.append(text_thumbnail(ds.x[i], size=12))
+        if thumbnails is not None:
+            parts.append(thumbnails[i])
         texts.append("<br>".join(parts))
     return texts
 
