@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -58,9 +57,6 @@ class Checkpoint:
     def latent_dim(self) -> int:
         return int(self.model.config.latent_dim)
 
-    @property
-    def weights_path(self) -> Path:
-        return self.path.with_name(self.manifest["weights"])
 
 
 def user_checkpoints_dir() -> Path:
@@ -83,8 +79,9 @@ def save_checkpoint(
     step: int,
     terms: dict,
     optimizer: torch.optim.Optimizer | None = None,
+    history: list[dict] | None = None,
 ) -> Path:
-    """Write weights (and optimizer state), then the manifest, each atomically."""
+    """Write weights (and optimizer state), then the manifest (with the loss history), each atomically."""
     manifest_path = Path(manifest_path)
     weights = manifest_path.with_suffix(".safetensors")
     state = {k: v.detach().to("cpu").contiguous() for k, v in model.state_dict().items()}
@@ -104,6 +101,7 @@ def save_checkpoint(
         "latentlab_version": _version(),
         "weights": weights.name,
         "weights_sha256": file_sha256(weights),
+        "history": list(history or []),
     }
     if optimizer is not None:
         optim_path = manifest_path.with_suffix(".optim.safetensors")
@@ -303,12 +301,6 @@ def import_checkpoint(manifest_file: str | Path, weights_file: str | Path | None
     return checked
 
 
-def delete_checkpoint(name: str) -> None:
-    path = user_checkpoints_dir() / f"{name}.json"
-    for p in (path, path.with_suffix(".safetensors"), path.with_suffix(".optim.safetensors")):
-        p.unlink(missing_ok=True)
-
-
 def unique_name(stem: str) -> str:
     """``stem`` if free in the user folder, else ``stem-2``, ``stem-3``, ..."""
     folder = user_checkpoints_dir()
@@ -317,7 +309,3 @@ def unique_name(stem: str) -> str:
         i += 1
         name = f"{stem}-{i}"
     return name
-
-
-def timestamp() -> str:
-    return time.strftime("%Y%m%d-%H%M%S")

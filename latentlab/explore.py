@@ -100,10 +100,9 @@ def nearest_neighbours(space: np.ndarray, index: int, k: int = 8) -> tuple[np.nd
 @torch.no_grad()
 def reconstruct(model: LatentModel, ds: Dataset, index: np.ndarray) -> np.ndarray:
     """Reconstructions (decoded posterior means) of the chosen items: (n, *item_shape)."""
-    x = torch.from_numpy(ds.as_float(np.sort(np.asarray(index))))
-    order = np.argsort(np.argsort(np.asarray(index)))  # undo the sort for memory-mapped reads
+    x = torch.from_numpy(ds.as_float(np.asarray(index)))
     model.eval()
-    return model.decode(model.encode(x).mean).numpy()[order]
+    return model.decode(model.encode(x).mean).numpy()
 
 
 def selection_frame(ds: Dataset, emb: Embedding, index: np.ndarray, clusters: np.ndarray | None = None) -> pd.DataFrame:

@@ -121,11 +121,10 @@ def train(dataset: str | Dataset, model: str = "vae", model_params: dict | None 
     start_step, history = 0, []
     torch.manual_seed(cfg.seed)  # seeded initial weights
     if resume is not None:
-        manifest_path = ckpts.resolve_checkpoint(resume)
-        manifest = ckpts.read_manifest(manifest_path)
-        ds = as_dataset(dataset if dataset is not None else manifest["dataset"]["name"])
-        ck = ckpts.load_checkpoint(manifest_path)
-        net, model, name = ck.model, manifest["model"], manifest_path.stem
+        ck = ckpts.load_checkpoint(resume)
+        manifest, manifest_path = ck.manifest, ck.path
+        ds = as_dataset(dataset if dataset is not None else ck.dataset_name)
+        net, model, name = ck.model, ck.model_name, ck.name
         start_step = int(manifest.get("step", 0))
         history = list(manifest.get("history", []))
     else:
@@ -150,23 +149,12 @@ def train(dataset: str | Dataset, model: str = "vae", model_params: dict | None 
             tr.model, model, manifest_path,
             dataset={"name": ds.name, "fingerprint": ds.fingerprint, "kind": ds.kind, "item_shape": list(ds.item_shape), "n": len(ds)},
             training={**cfg.to_dict(), "total_steps": st.total},
-            step=st.step, terms=st.terms, optimizer=tr.optimizer,
+            step=st.step, terms=st.terms, optimizer=tr.optimizer, history=hist,
         )
-        _add_history(manifest_path, hist)
 
     trainer.callbacks = [*callbacks, PeriodicCheckpoint(save, cfg.checkpoint_every)]
     state = trainer.run()
     return TrainResult(manifest_path, name, state.step, state.terms, state.samples_per_s, state.elapsed)
-
-
-def _add_history(manifest_path: Path, history: list[dict]) -> None:
-    import json
-
-    from latentlab.workspace import write_json_atomic
-
-    manifest = json.loads(manifest_path.read_text())
-    manifest["history"] = history
-    write_json_atomic(manifest_path, manifest)
 
 
 # ---------------------------------------------------------------- embedding, maps, clusters
@@ -183,10 +171,21 @@ def project(checkpoint, dataset=None, method: str = "umap", dims: int = 2, seed:
     return project_embedding(emb, method, dims, seed, **params)
 
 
-def project_embedding(emb: Embedding, method: str = "umap", dims: int = 2, seed: int = 0, **params) -> np.ndarray:
+def _projection(emb: Embedding, method: str, dims: int, seed: int, params: dict):
     projector = make_projector(method, n_components=dims, random_state=seed, **params)
-    key = digest("project", emb.key, method, projector.get_params())
+    return projector, digest("project", emb.key, method, projector.get_params())
+
+
+def project_embedding(emb: Embedding, method: str = "umap", dims: int = 2, seed: int = 0, **params) -> np.ndarray:
+    projector, key = _projection(emb, method, dims, seed, params)
     return cached_arrays("project", key, lambda: {"xy": projector.fit_transform(emb.mean)})["xy"]
+
+
+def projection_cached(emb: Embedding, method: str = "umap", dims: int = 2, seed: int = 0, **params) -> bool:
+    """Whether ``project_embedding`` with these arguments would only read the disk cache."""
+    from latentlab.cache import is_cached
+
+    return is_cached("project", _projection(emb, method, dims, seed, params)[1])
 
 
 @dataclass

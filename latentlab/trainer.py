@@ -62,11 +62,6 @@ class TrainState:
     def samples_per_s(self) -> float:
         return self.samples_seen / max(self.elapsed, 1e-9)
 
-    @property
-    def eta_s(self) -> float:
-        done = max(self.step - self.history[0]["step"] if self.history else self.step, 1)
-        return (self.total - self.step) * self.elapsed / done
-
 
 class Callback(Protocol):
     def on_start(self, trainer: "Trainer") -> None: ...
@@ -103,7 +98,6 @@ class BatchStream:
         idx, self._order = self._order[: self.batch_size], self._order[self.batch_size :]
         if self.resident is not None:
             return self.resident[torch.from_numpy(idx).to(self.device)]
-        idx = np.sort(idx)  # sorted reads are much faster on a memory map
         return torch.from_numpy(self.dataset.as_float(idx)).to(self.device, non_blocking=True)
 
 

@@ -9,7 +9,7 @@ from latentlab.render import image_grid
 from latentlab.scoring import DEFAULT_ITEMS, diagnose_embedding, score_embedding, scores_cached
 from latentlab.traversal import traversal_grid, traversal_values
 from latentlab.ui import figures, metrics_view
-from latentlab.ui.jobs import _poll_until_done
+from latentlab.ui.jobs import _poll_until_done, matching_job
 from latentlab.ui.sidebar import start_page, user_errors
 
 ctx = start_page("Metrics")
@@ -52,7 +52,7 @@ with user_errors():
         st.stop()
     if not scores_cached(emb, names, n, seed):
         request = {"checkpoint": ctx.checkpoint_name, "dataset": ctx.dataset_name, "names": names, "n": n, "seed": seed}
-        job = next((j for j in jobs.list_jobs(jobs.ACTIVE + ("failed",), limit=50) if j.kind == "metrics" and j.params == request), None)
+        job = matching_job("metrics", request, jobs.ACTIVE + ("failed",))
         if job is None or job.state == "failed":
             if job is not None:
                 st.error(job.error)

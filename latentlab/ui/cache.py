@@ -63,16 +63,6 @@ def projection(emb_key: str, _emb, method: str, dims: int, params_json: str, see
     return lab.project_embedding(_emb, method, dims, seed, **json.loads(params_json))
 
 
-def projection_cached(emb, method: str, dims: int, params: dict, seed: int = 0) -> bool:
-    """Whether this projection is already on disk (so computing it is instant)."""
-    from latentlab.cache import is_cached
-    from latentlab.projection import make_projector
-    from latentlab.workspace import digest
-
-    projector = make_projector(method, n_components=dims, random_state=seed, **params)
-    return is_cached("project", digest("project", emb.key, method, projector.get_params()))
-
-
 @st.cache_data(ttl=5, show_spinner=False)
 def _dataset_rows(ws: str) -> list[dict]:
     return list_datasets()

@@ -3,7 +3,6 @@ registry entry appears in the UI without touching a page."""
 
 from __future__ import annotations
 
-import dataclasses
 
 import streamlit as st
 
@@ -52,6 +51,3 @@ def params_form(params: tuple[Param, ...], key: str) -> dict:
             values[p.name] = st.text_input(label, value=str(p.default), help=p.help or None, key=wkey)
     return values
 
-
-def field_names(config_cls) -> list[str]:
-    return [f.name for f in dataclasses.fields(config_cls)]

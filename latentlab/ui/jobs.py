@@ -7,14 +7,15 @@ import json
 
 import streamlit as st
 
-from latentlab import jobs
+from latentlab import jobs, lab
 from latentlab.ui import cache
 
 INLINE_POINTS = {"umap": 6000, "tsne": 3000, "pca": 10**9}
 
 
-def _matching_job(kind: str, params: dict):
-    for job in jobs.list_jobs(jobs.ACTIVE + ("succeeded", "failed"), limit=50):
+def matching_job(kind: str, params: dict, states: tuple[str, ...] = jobs.ACTIVE + ("succeeded", "failed")):
+    """The newest job of ``kind`` with exactly these parameters, if any."""
+    for job in jobs.list_jobs(states, limit=50):
         if job.kind == kind and job.params == params:
             return job
     return None
@@ -23,12 +24,12 @@ def _matching_job(kind: str, params: dict):
 def run_or_submit_projection(ctx, emb, method: str, dims: int, params: dict, seed: int):
     """The projection if it is ready (or quick to make here); else None while a job computes it."""
     n = len(emb.mean)
-    if n <= INLINE_POINTS[method] or cache.projection_cached(emb, method, dims, params, seed):
+    if n <= INLINE_POINTS[method] or lab.projection_cached(emb, method, dims, seed, **params):
         with st.spinner(f"Projecting {n:,} points with {method.upper()}..."):
             return cache.projection(emb.key, emb, method, dims, json.dumps(params, sort_keys=True), seed)
     request = {"checkpoint": ctx.checkpoint_name, "dataset": ctx.dataset_name, "method": method, "dims": dims,
                "seed": seed, "params": params}
-    job = _matching_job("project", request)
+    job = matching_job("project", request)
     if job is None or job.state == "failed" and st.button("Try again"):
         job_id = jobs.submit("project", request, name=f"{method} {ctx.checkpoint_name}")
     else:
@@ -57,8 +58,6 @@ SLOW_CLUSTERING_POINTS = {"agglomerative": 8000, "hdbscan": 20000, "gmm": 50000,
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def _clustering(emb_key: str, _emb, _ds, method: str, on: str, seed: int, projection_json: str, params_json: str):
-    from latentlab import lab
-
     return lab.cluster_embedding(_emb, _ds, method, on, seed, json.loads(projection_json), **json.loads(params_json))
 
 
@@ -68,7 +67,7 @@ def run_or_submit_clustering(ctx, emb, ds, method: str, on: str, seed: int, proj
     args = (emb.key, emb, ds, method, on, seed, json.dumps(projection, sort_keys=True), json.dumps(params, sort_keys=True))
     request = {"checkpoint": ctx.checkpoint_name, "dataset": ctx.dataset_name, "method": method, "on": on,
                "seed": seed, "projection": projection, "params": params}
-    job = _matching_job("cluster", request)
+    job = matching_job("cluster", request)
     if n <= SLOW_CLUSTERING_POINTS[method] or (job is not None and job.state == "succeeded"):
         with st.spinner(f"Clustering {n:,} points with {method}..."):
             return _clustering(*args)

@@ -30,7 +30,7 @@ def inputs_and_reconstructions(ctx, index: np.ndarray) -> None:
         cols = min(len(shown), 8)
         left, right = st.columns(2)
         with left:
-            gallery(ds.as_float(np.sort(shown))[np.argsort(np.argsort(shown))], cols, f"inputs (first {len(shown)})")
+            gallery(ds.as_float(shown), cols, f"inputs (first {len(shown)})")
         with right:
             gallery(recon, cols, "reconstructions")
     else:
