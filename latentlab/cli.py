@@ -157,21 +157,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--weights", help="its .safetensors file (default: the one the manifest names, beside it)")
     p.add_argument("--name", help="name in the workspace (default: the manifest's file name)")
 
-    def with_ckpt(name, func, help_text):
+    def with_ckpt(name, func, help_text, optional=False):
         q = add(name, func, help_text)
-        q.add_argument("checkpoint", help="checkpoint name or path")
+        if optional:
+            q.add_argument("checkpoint", nargs="?", default=None,
+                           help="checkpoint name or path; leave out to use a dataset of precomputed embeddings as it is")
+        else:
+            q.add_argument("checkpoint", help="checkpoint name or path")
         q.add_argument("--dataset", help="dataset (default: the checkpoint's training set)")
         return q
 
     p = with_ckpt("embed", cmd_embed, "encode a dataset: means, log-variances, KL, reconstruction error")
     p.add_argument("--out", required=True)
-    p = with_ckpt("project", cmd_project, "project the latent means with UMAP, PCA or t-SNE")
+    p = with_ckpt("project", cmd_project, "project the latent means (or a dataset's vectors) with UMAP, PCA or t-SNE", True)
     p.add_argument("--method", default="umap", choices=["umap", "pca", "tsne"])
     p.add_argument("--dims", type=int, default=2, choices=[2, 3])
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--param", action="append", metavar="NAME=VALUE", help="method parameter, e.g. n_neighbors=30")
     p.add_argument("--out", required=True)
-    p = with_ckpt("cluster", cmd_cluster, "cluster the latent means or their projection")
+    p = with_ckpt("cluster", cmd_cluster, "cluster the latent means (or a dataset's vectors) or their projection", True)
     p.add_argument("--method", default="kmeans", choices=["kmeans", "gmm", "hdbscan", "agglomerative"])
     p.add_argument("--k", type=int)
     p.add_argument("--on", default="latent", choices=["latent", "projection"])

@@ -4,59 +4,84 @@ analyse a checkpoint on a dataset, over the same facade as the dashboard."""
 from __future__ import annotations
 
 from latentlab.cli_output import check_out, emit, kv
+from latentlab.workspace import atomic_path
+
+
+def _inputs(args):
+    """(checkpoint or None, dataset) from a command's arguments."""
+    from latentlab import lab
+    from latentlab.errors import LatentLabError
+
+    if args.checkpoint is None:
+        if not args.dataset:
+            raise LatentLabError("Give a checkpoint, or --dataset with a dataset of precomputed embeddings.")
+        return None, lab.as_dataset(args.dataset)
+    ck = lab.load_checkpoint(args.checkpoint)
+    return ck, lab.dataset_for(ck, args.dataset)
 
 
 def cmd_embed(args) -> None:
     import numpy as np
 
     from latentlab import lab
+    from latentlab.progress import TqdmProgress
 
     out = check_out(args.out, (".npz",))
-    ck = lab.load_checkpoint(args.checkpoint)
-    ds = lab.dataset_for(ck, args.dataset)
-    emb = lab.embed(ck, ds)
+    ck, ds = _inputs(args)
+    with TqdmProgress(disable=args.json) as bar:
+        emb = lab.embed(ck, ds, progress=bar)
     arrays = {k: v for k, v in emb.to_arrays().items() if v is not None}
     if ds.labels is not None:
         arrays["labels"] = ds.labels if ds.labels.dtype.kind in "iub" else ds.labels.astype(str)
-    np.savez(out, **arrays)
+    with atomic_path(out) as tmp:
+        with open(tmp, "wb") as fh:
+            np.savez(fh, **arrays)
     emit(args, {"out": str(out), "n": len(ds), "latent_dim": emb.latent_dim}, f"wrote {out} ({len(ds)} x {emb.latent_dim})")
 
 
-def cmd_project(args) -> None:
+def _frame_with_labels(ds, columns: dict):
     import pandas as pd
 
-    from latentlab import lab
-
-    out = check_out(args.out, (".csv",))
-    ck = lab.load_checkpoint(args.checkpoint)
-    ds = lab.dataset_for(ck, args.dataset)
-    xy = lab.project(ck, ds, method=args.method, dims=args.dims, seed=args.seed, **kv(args.param))
-    df = pd.DataFrame(xy, columns=[f"{args.method}_{i + 1}" for i in range(xy.shape[1])])
+    df = pd.DataFrame(columns)
     if ds.labels is not None:
         df[ds.label_name] = ds.labels
-    df.to_csv(out, index_label="index")
+    return df
+
+
+def cmd_project(args) -> None:
+    from latentlab import lab
+    from latentlab.progress import TqdmProgress
+
+    out = check_out(args.out, (".csv",))
+    ck, ds = _inputs(args)
+    with TqdmProgress(disable=args.json) as bar:
+        xy = lab.project(ck, ds, method=args.method, dims=args.dims, seed=args.seed, progress=bar, **kv(args.param))
+    df = _frame_with_labels(ds, {f"{args.method}_{i + 1}": xy[:, i] for i in range(xy.shape[1])})
+    _write_csv(df, out, index_label="index")
     emit(args, {"out": str(out), "n": len(df)}, f"wrote {out} ({len(df)} points, {args.method} {args.dims}-D)")
 
 
 def cmd_cluster(args) -> None:
-    import pandas as pd
-
     from latentlab import lab
+    from latentlab.progress import TqdmProgress
 
     out = check_out(args.out, (".csv",))
-    ck = lab.load_checkpoint(args.checkpoint)
-    ds = lab.dataset_for(ck, args.dataset)
+    ck, ds = _inputs(args)
     params = kv(args.param)
     if args.k is not None:
         params["k"] = args.k
-    res = lab.cluster(ck, ds, method=args.method, on=args.on, seed=args.seed, **params)
-    df = pd.DataFrame({"index": range(len(res.labels))})
-    if ds.labels is not None:
-        df[ds.label_name] = ds.labels
+    with TqdmProgress(disable=args.json) as bar:
+        res = lab.cluster(ck, ds, method=args.method, on=args.on, seed=args.seed, progress=bar, **params)
+    df = _frame_with_labels(ds, {"index": range(len(res.labels))})
     df["cluster"] = res.labels
-    df.to_csv(out, index=False)
+    _write_csv(df, out, index=False)
     text = f"wrote {out}; " + ", ".join(f"{k}={v:.3f}" for k, v in res.scores.items())
     emit(args, {"out": str(out), "scores": res.scores}, text)
+
+
+def _write_csv(df, out, **kwargs) -> None:
+    with atomic_path(out) as tmp:
+        df.to_csv(tmp, **kwargs)
 
 
 def cmd_traverse(args) -> None:
@@ -94,19 +119,19 @@ def cmd_interpolate(args) -> None:
 
 
 def cmd_metrics(args) -> None:
-    from latentlab import lab
-    from latentlab.scoring import diagnose_embedding, score_embedding
+    from latentlab.progress import TqdmProgress
+    from latentlab.scoring import diagnose_embedding, sample_embedding, score_embedding
 
-    ck = lab.load_checkpoint(args.checkpoint)
-    ds = lab.dataset_for(ck, args.dataset)
-    emb = lab.embed(ck, ds)
-    diag = diagnose_embedding(emb, seed=args.seed)
-    results = {}
-    if args.metrics != "none":
-        results = score_embedding(emb, ds, args.metrics, n=args.n, seed=args.seed)
+    with TqdmProgress(disable=args.json) as bar:
+        ck, ds, emb = sample_embedding(args.checkpoint, args.dataset, args.n, args.seed, progress=bar)
+        diag = diagnose_embedding(emb, seed=args.seed)
+        results = {}
+        if args.metrics != "none":
+            results = score_embedding(emb, ds, args.metrics, n=args.n, seed=args.seed, progress=bar)
     payload = {"checkpoint": ck.name, "dataset": ds.name, "metrics": {k: r.scores for k, r in results.items()},
                "diagnostics": diag.to_dict()}
-    lines = [f"{ck.name} on {ds.name}"]
+    scored = len(ds) if emb.index is None else len(emb.index)
+    lines = [f"{ck.name} on {ds.name}" + (f" ({scored:,} of {len(ds):,} items)" if scored < len(ds) else "")]
     for name, r in results.items():
         lines.append(f"  {name:<11} " + "  ".join(f"{k}={v:.3f}" for k, v in r.scores.items() if "[" not in k))
     kl = "" if diag.kl_per_dim is None else " ".join(f"z{d}:{v:.2f}" for d, v in enumerate(diag.kl_per_dim))

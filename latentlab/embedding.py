@@ -1,6 +1,12 @@
 """Encode a dataset with a model: posterior means, log-variances, per-dimension
-KL to the prior and per-sample reconstruction error, in batches, on the GPU
-when there is one, cached on disk under the inputs' fingerprints."""
+KL to the prior and per-sample reconstruction error, in chunks, on the GPU
+when there is one, cached on disk under the inputs' fingerprints.
+
+Memory stays bounded whatever the dataset's size: items are read chunk by
+chunk from their memory map (and the map's pages dropped again), converted to
+float32 one chunk at a time, and the results written into preallocated
+arrays. A score that needs ``n`` items encodes those ``n`` (``embed_rows``).
+"""
 
 from __future__ import annotations
 
@@ -9,33 +15,46 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from latentlab.cache import cached_arrays
+from latentlab.cache import cached_arrays, is_cached
 from latentlab.data import Dataset
+from latentlab.data.dataset import array_digest
 from latentlab.device import resolve_device
+from latentlab.errors import LatentLabError
 from latentlab.models import LatentModel, kl_per_dim
+from latentlab.progress import ProgressFn, report
 from latentlab.workspace import digest
+
+CHUNK_ITEMS = 512
+STAGE = "encoding"
 
 
 @dataclass
 class Embedding:
     """Per-sample latent statistics of a dataset under a model.
 
-    mean : (N, D) posterior means (the codes of a deterministic AE)
+    mean : (N, D) posterior means (the codes of a deterministic AE; the vectors themselves for a
+        dataset of precomputed embeddings)
     logvar : (N, D) posterior log-variances, or None
     kl : (N, D) KL(q(z_d|x) || N(0,1)) per dimension, or None
-    recon_error : (N,) mean squared error between an item and its reconstruction
-    key : cache key of this embedding (checkpoint x dataset)
+    recon_error : (N,) mean squared error between an item and its reconstruction, or None (no model)
+    key : cache key of the space (checkpoint x dataset); projections and clusterings are keyed by it
+    index : (N,) the dataset rows these are of, ascending, or None when every row is here
     """
 
     mean: np.ndarray
     logvar: np.ndarray | None
     kl: np.ndarray | None
-    recon_error: np.ndarray
+    recon_error: np.ndarray | None
     key: str
+    index: np.ndarray | None = None
 
     @property
     def latent_dim(self) -> int:
         return int(self.mean.shape[1])
+
+    @property
+    def has_model(self) -> bool:
+        return self.recon_error is not None
 
     def kl_per_dim(self) -> np.ndarray | None:
         """Mean KL per dimension over the dataset: (D,)."""
@@ -46,35 +65,102 @@ class Embedding:
         kl = self.kl_per_dim()
         return kl if kl is not None else self.mean.var(0)
 
+    def positions(self, rows: np.ndarray) -> np.ndarray:
+        """Where dataset ``rows`` sit in these arrays (they must be covered)."""
+        rows = np.asarray(rows, dtype=np.int64)
+        if self.index is None:
+            return rows
+        pos = np.searchsorted(self.index, rows)
+        if np.any(pos >= len(self.index)) or np.any(self.index[np.minimum(pos, len(self.index) - 1)] != rows):
+            raise LatentLabError("Some requested items were not encoded in this partial embedding.")
+        return pos
+
     def to_arrays(self) -> dict[str, np.ndarray]:
         return {"mean": self.mean, "logvar": self.logvar, "kl": self.kl, "recon_error": self.recon_error}
 
 
+def _chunks(n_rows: int, index: np.ndarray | None, size: int):
+    """Row selectors of at most ``size`` rows: slices when reading everything, index arrays otherwise."""
+    for start in range(0, n_rows, size):
+        stop = min(start + size, n_rows)
+        yield start, stop, (slice(start, stop) if index is None else index[start:stop])
+
+
 @torch.no_grad()
-def encode_dataset(model: LatentModel, dataset: Dataset, batch_size: int = 512, device: str = "auto") -> dict:
-    """Encode every item; returns a dict of arrays (see ``Embedding``)."""
+def encode_dataset(model: LatentModel, dataset: Dataset, batch_size: int = CHUNK_ITEMS, device: str = "auto",
+                   index: np.ndarray | None = None, progress: ProgressFn | None = None) -> dict:
+    """Encode every item (or the rows in ``index``); returns a dict of arrays (see ``Embedding``).
+
+    Reads ``batch_size`` items at a time; reports ``progress("encoding", done, total, "items")``.
+    """
+    progress = report(progress)
     dev = resolve_device(device)
     model = model.to(dev).eval()
-    means, logvars, kls, errors = [], [], [], []
-    for start in range(0, len(dataset), batch_size):
-        x = torch.from_numpy(dataset.as_float(slice(start, start + batch_size))).to(dev)  # (B, *shape)
-        post = model.encode(x)
-        recon = model.decode(post.mean)  # (B, *shape)
-        errors.append(((recon - x) ** 2).flatten(1).mean(1).cpu())
-        means.append(post.mean.cpu())
-        if post.logvar is not None:
-            logvars.append(post.logvar.cpu())
-            kls.append(kl_per_dim(post).cpu())
-    model.to("cpu")
-    cat = lambda parts: torch.cat(parts).numpy().astype(np.float32) if parts else None  # noqa: E731
-    return {"mean": cat(means), "logvar": cat(logvars), "kl": cat(kls), "recon_error": cat(errors)}
+    n = len(dataset) if index is None else len(index)
+    D = model.config.latent_dim
+    stochastic = model.stochastic
+    mean = np.empty((n, D), np.float32)
+    logvar = np.empty((n, D), np.float32) if stochastic else None
+    kl = np.empty((n, D), np.float32) if stochastic else None
+    errors = np.empty(n, np.float32)
+    progress(STAGE, 0, n, "items")
+    try:
+        for start, stop, rows in _chunks(n, index, batch_size):
+            x = torch.from_numpy(dataset.as_float(rows)).to(dev, non_blocking=True)  # (B, *shape)
+            post = model.encode(x)
+            recon = model.decode(post.mean)  # (B, *shape)
+            errors[start:stop] = ((recon - x) ** 2).flatten(1).mean(1).cpu().numpy()
+            mean[start:stop] = post.mean.cpu().numpy()
+            if stochastic:
+                logvar[start:stop] = post.logvar.cpu().numpy()
+                kl[start:stop] = kl_per_dim(post).cpu().numpy()
+            dataset.release_pages()
+            progress(STAGE, stop, n, "items")
+    finally:
+        model.to("cpu")
+    return {"mean": mean, "logvar": logvar, "kl": kl, "recon_error": errors}
 
 
 def embedding_key(checkpoint_fingerprint: str, dataset: Dataset) -> str:
     return digest("embed", checkpoint_fingerprint, dataset.fingerprint)
 
 
-def embed_dataset(model: LatentModel, checkpoint_fingerprint: str, dataset: Dataset, device: str = "auto") -> Embedding:
+def _from_arrays(arrays: dict, key: str, index: np.ndarray | None = None) -> Embedding:
+    return Embedding(arrays["mean"], arrays.get("logvar"), arrays.get("kl"), arrays.get("recon_error"), key, index)
+
+
+def embedding_cached(checkpoint_fingerprint: str, dataset: Dataset) -> bool:
+    return is_cached("embed", embedding_key(checkpoint_fingerprint, dataset))
+
+
+def embed_dataset(model: LatentModel, checkpoint_fingerprint: str, dataset: Dataset, device: str = "auto",
+                  progress: ProgressFn | None = None) -> Embedding:
     key = embedding_key(checkpoint_fingerprint, dataset)
-    arrays = cached_arrays("embed", key, lambda: encode_dataset(model, dataset, device=device))
-    return Embedding(arrays["mean"], arrays.get("logvar"), arrays.get("kl"), arrays["recon_error"], key)
+    arrays = cached_arrays("embed", key, lambda: encode_dataset(model, dataset, device=device, progress=progress))
+    return _from_arrays(arrays, key)
+
+
+def embed_rows(model: LatentModel, checkpoint_fingerprint: str, dataset: Dataset, rows: np.ndarray,
+               device: str = "auto", progress: ProgressFn | None = None) -> Embedding:
+    """The embedding of some rows only (ascending): read from the whole set's cache when it exists,
+    else encoded on their own and cached under the rows' digest."""
+    rows = np.unique(np.asarray(rows, dtype=np.int64))
+    key = embedding_key(checkpoint_fingerprint, dataset)
+    if len(rows) == len(dataset) or is_cached("embed", key):
+        full = embed_dataset(model, checkpoint_fingerprint, dataset, device, progress)
+        if len(rows) == len(dataset):
+            return full
+        arrays = {k: None if v is None else v[rows] for k, v in full.to_arrays().items()}
+        return _from_arrays(arrays, key, rows)
+    rows_key = digest(key, "rows", array_digest(rows))
+    arrays = cached_arrays("embed-rows", rows_key,
+                           lambda: encode_dataset(model, dataset, device=device, index=rows, progress=progress))
+    return _from_arrays(arrays, key, rows)
+
+
+def vectors_embedding(dataset: Dataset) -> Embedding:
+    """A dataset of vectors (precomputed embeddings, tables) taken as its own latent space, with no model."""
+    if len(dataset.item_shape) != 1:
+        raise LatentLabError(f"Dataset '{dataset.name}' holds {dataset.kind} items of shape {dataset.item_shape}; "
+                             "without a checkpoint only vector datasets (embeddings, tables) can be mapped. Pick a checkpoint.")
+    return Embedding(np.asarray(dataset.x, dtype=np.float32), None, None, None, digest("vectors", dataset.fingerprint))

@@ -31,7 +31,8 @@ def colour_options(ds: Dataset, emb: Embedding, has_clusters: bool = False) -> l
         opts += [f"factor: {c}" for c in ds.factors.columns]
     if emb.kl is not None:
         opts.append("KL (total)")
-    opts.append("reconstruction error")
+    if emb.recon_error is not None:
+        opts.append("reconstruction error")
     opts += [f"z{d}" for d in activity_order(emb)]
     return opts
 
@@ -46,7 +47,7 @@ def colour_values(ds: Dataset, emb: Embedding, by: str, clusters: np.ndarray | N
         return ds.factors[by[len("factor: "):]].to_numpy(), False
     if by == "KL (total)" and emb.kl is not None:
         return emb.kl.sum(1), False
-    if by == "reconstruction error":
+    if by == "reconstruction error" and emb.recon_error is not None:
         return emb.recon_error, False
     if by.startswith("z") and by[1:].isdigit() and int(by[1:]) < emb.latent_dim:
         return emb.mean[:, int(by[1:])], False
@@ -82,7 +83,8 @@ def summarise_selection(ds: Dataset, emb: Embedding, index: np.ndarray) -> Selec
         mix = pd.DataFrame({"label": values[order], "count": counts[order], "share": counts[order] / counts.sum()})
     else:
         mix = pd.DataFrame(columns=["label", "count", "share"])
-    return SelectionSummary(int(index.size), mix, emb.mean[index].mean(0), float(emb.recon_error[index].mean()))
+    recon = float("nan") if emb.recon_error is None else float(emb.recon_error[index].mean())
+    return SelectionSummary(int(index.size), mix, emb.mean[index].mean(0), recon)
 
 
 def nearest_neighbours(space: np.ndarray, index: int, k: int = 8) -> tuple[np.ndarray, np.ndarray]:
@@ -116,7 +118,7 @@ def selection_frame(ds: Dataset, emb: Embedding, index: np.ndarray, clusters: np
     if ds.factors is not None:
         for c in ds.factors.columns:
             df[c] = ds.factors[c].to_numpy()[index]
-    for d in range(emb.latent_dim):
-        df[f"z{d}"] = emb.mean[index, d]
-    df["recon_error"] = emb.recon_error[index]
+    df = pd.concat([df, pd.DataFrame(emb.mean[index], columns=[f"z{d}" for d in range(emb.latent_dim)])], axis=1)
+    if emb.recon_error is not None:
+        df["recon_error"] = emb.recon_error[index]
     return df

@@ -20,9 +20,10 @@ from latentlab.cache import cached_arrays
 from latentlab.checkpoints import Checkpoint
 from latentlab.clustering import cluster_scores, cluster_table, make_clusterer
 from latentlab.data import Dataset, list_datasets, load_dataset
-from latentlab.embedding import Embedding, embed_dataset
+from latentlab.embedding import Embedding, embed_dataset, embed_rows, vectors_embedding
 from latentlab.errors import LatentLabError
 from latentlab.models import build_model, make_config
+from latentlab.progress import ProgressFn
 from latentlab.projection import make_projector
 from latentlab.trainer import BaseCallback, TrainConfig, Trainer
 from latentlab.traversal import interpolation, traversal_grid, traversal_values
@@ -31,7 +32,7 @@ from latentlab.workspace import digest
 list_checkpoints = ckpts.list_checkpoints
 HISTORY_ROWS = 2000
 
-__all__ = ["cluster", "diagnose", "embed", "interpolate", "list_checkpoints", "list_datasets", "load_checkpoint",
+__all__ = ["cluster", "diagnose", "embed", "embed_sample", "interpolate", "list_checkpoints", "list_datasets", "load_checkpoint",
            "load_dataset", "project", "score", "train", "traverse"]
 
 
@@ -160,15 +161,43 @@ def train(dataset: str | Dataset, model: str = "vae", model_params: dict | None 
 # ---------------------------------------------------------------- embedding, maps, clusters
 
 
-def embed(checkpoint, dataset=None, device: str = "auto") -> Embedding:
+def embed(checkpoint=None, dataset=None, device: str = "auto", progress: ProgressFn | None = None) -> Embedding:
+    """Encode a dataset (default: the checkpoint's training set) in chunks, cached.
+
+    With no checkpoint, a dataset of vectors (precomputed embeddings, tables) is its own latent space.
+    """
+    if checkpoint is None:
+        if dataset is None:
+            raise LatentLabError("Give a checkpoint, or a dataset of precomputed embeddings (--dataset).")
+        return vectors_embedding(as_dataset(dataset))
     ck = load_checkpoint(checkpoint)
-    return embed_dataset(ck.model, ck.fingerprint, dataset_for(ck, dataset), device=device)
+    return embed_dataset(ck.model, ck.fingerprint, dataset_for(ck, dataset), device=device, progress=progress)
 
 
-def project(checkpoint, dataset=None, method: str = "umap", dims: int = 2, seed: int = 0, **params) -> np.ndarray:
-    """Project the latent means to 2-D or 3-D: (N, dims), cached."""
-    emb = embed(checkpoint, dataset)
-    return project_embedding(emb, method, dims, seed, **params)
+def embed_sample(checkpoint, dataset=None, rows: np.ndarray | None = None, device: str = "auto",
+                 progress: ProgressFn | None = None) -> Embedding:
+    """The embedding of some dataset rows only (all rows when ``rows`` is None); encodes just those."""
+    if checkpoint is None or rows is None:
+        return embed(checkpoint, dataset, device, progress)
+    ck = load_checkpoint(checkpoint)
+    return embed_rows(ck.model, ck.fingerprint, dataset_for(ck, dataset), rows, device, progress)
+
+
+def embedding_ready(checkpoint, dataset=None) -> bool:
+    """Whether ``embed`` would only read its disk cache (or needs no model)."""
+    from latentlab.embedding import embedding_cached
+
+    if checkpoint is None:
+        return True
+    ck = load_checkpoint(checkpoint)
+    return embedding_cached(ck.fingerprint, dataset_for(ck, dataset))
+
+
+def project(checkpoint=None, dataset=None, method: str = "umap", dims: int = 2, seed: int = 0,
+            progress: ProgressFn | None = None, **params) -> np.ndarray:
+    """Project the latent means (or a dataset's own vectors) to 2-D or 3-D: (N, dims), cached."""
+    emb = embed(checkpoint, dataset, progress=progress)
+    return project_embedding(emb, method, dims, seed, progress=progress, **params)
 
 
 def _projection(emb: Embedding, method: str, dims: int, seed: int, params: dict):
@@ -176,9 +205,16 @@ def _projection(emb: Embedding, method: str, dims: int, seed: int, params: dict)
     return projector, digest("project", emb.key, method, projector.get_params())
 
 
-def project_embedding(emb: Embedding, method: str = "umap", dims: int = 2, seed: int = 0, **params) -> np.ndarray:
+def _whole(emb: Embedding) -> None:
+    if emb.index is not None:
+        raise LatentLabError("Maps and clusterings need the whole dataset's embedding, not a sample of it.")
+
+
+def project_embedding(emb: Embedding, method: str = "umap", dims: int = 2, seed: int = 0,
+                      progress: ProgressFn | None = None, **params) -> np.ndarray:
+    _whole(emb)
     projector, key = _projection(emb, method, dims, seed, params)
-    return cached_arrays("project", key, lambda: {"xy": projector.fit_transform(emb.mean)})["xy"]
+    return cached_arrays("project", key, lambda: {"xy": projector.fit_transform(emb.mean, progress=progress)})["xy"]
 
 
 def projection_cached(emb: Embedding, method: str = "umap", dims: int = 2, seed: int = 0, **params) -> bool:
@@ -195,28 +231,36 @@ class ClusterResult:
     table: pd.DataFrame  # per-cluster summary
 
 
-def cluster(checkpoint, dataset=None, method: str = "kmeans", on: str = "latent", seed: int = 0,
-            projection: dict | None = None, **params) -> ClusterResult:
-    """Cluster latent means (``on="latent"``) or a projection of them (``on="projection"``)."""
-    ck = load_checkpoint(checkpoint)
-    ds = dataset_for(ck, dataset)
-    emb = embed_dataset(ck.model, ck.fingerprint, ds)
-    return cluster_embedding(emb, ds, method, on, seed, projection, **params)
+def cluster(checkpoint=None, dataset=None, method: str = "kmeans", on: str = "latent", seed: int = 0,
+            projection: dict | None = None, progress: ProgressFn | None = None, **params) -> ClusterResult:
+    """Cluster latent means (``on="latent"``) or a projection of them (``on="projection"``).
+
+    With no checkpoint, a dataset of vectors (precomputed embeddings) is clustered as it is.
+    """
+    if checkpoint is None:
+        ds = as_dataset(dataset)
+        emb = embed(None, ds)
+    else:
+        ck = load_checkpoint(checkpoint)
+        ds = dataset_for(ck, dataset)
+        emb = embed_dataset(ck.model, ck.fingerprint, ds, progress=progress)
+    return cluster_embedding(emb, ds, method, on, seed, projection, progress=progress, **params)
 
 
 def cluster_embedding(emb: Embedding, ds: Dataset, method: str = "kmeans", on: str = "latent", seed: int = 0,
-                      projection: dict | None = None, **params) -> ClusterResult:
+                      projection: dict | None = None, progress: ProgressFn | None = None, **params) -> ClusterResult:
+    _whole(emb)
     if on == "latent":
         X, space_key = emb.mean, emb.key
     elif on == "projection":
         proj = {"method": "umap", "dims": 2, **(projection or {})}
-        X = project_embedding(emb, proj.pop("method"), proj.pop("dims"), seed, **proj)
+        X = project_embedding(emb, proj.pop("method"), proj.pop("dims"), seed, progress=progress, **proj)
         space_key = digest(emb.key, projection)
     else:
         raise LatentLabError(f"--on must be 'latent' or 'projection', not '{on}'.")
     clusterer = make_clusterer(method, random_state=seed, **params)
     key = digest("cluster", space_key, method, clusterer.get_params(), seed)
-    labels = cached_arrays("cluster", key, lambda: {"labels": clusterer.fit_predict(X)})["labels"]
+    labels = cached_arrays("cluster", key, lambda: {"labels": clusterer.fit_predict(X, progress=progress)})["labels"]
     scores = cluster_scores(X, labels, ds.labels, seed=seed)
     return ClusterResult(labels, scores, cluster_table(emb.mean, labels, ds.labels))
 
@@ -249,19 +293,33 @@ def latent_frame(ck: Checkpoint, emb: Embedding) -> tuple[np.ndarray, np.ndarray
     return emb.mean.mean(0), emb.mean.std(0) + 1e-6
 
 
-def base_latent(ck: Checkpoint, emb: Embedding, index: int | None) -> np.ndarray:
+def base_latent(ck: Checkpoint, emb: Embedding, index: int | None, n_items: int | None = None) -> np.ndarray:
     if index is None:
         return latent_frame(ck, emb)[0]
-    if not 0 <= index < len(emb.mean):
-        raise LatentLabError(f"--index {index} is out of range; the dataset has {len(emb.mean)} items (0..{len(emb.mean) - 1}).")
-    return emb.mean[index]
+    n_items = len(emb.mean) if n_items is None else n_items
+    if not 0 <= index < n_items:
+        raise LatentLabError(f"--index {index} is out of range; the dataset has {n_items} items (0..{n_items - 1}).")
+    return emb.mean[emb.positions([index])[0]]
+
+
+FRAME_SAMPLE = 10_000  # items whose codes give an autoencoder's latent frame on a large dataset
+
+
+def _frame_embedding(ck: Checkpoint, ds: Dataset, items: list[int | None]) -> Embedding:
+    """Codes enough for traversals: every item of a small dataset, else a seeded sample plus ``items``."""
+    if len(ds) <= FRAME_SAMPLE:
+        return embed(ck, ds)
+    from latentlab.scoring import metric_sample
+
+    wanted = [i for i in items if i is not None and 0 <= i < len(ds)]
+    return embed_sample(ck, ds, np.union1d(metric_sample(len(ds), FRAME_SAMPLE, 0), np.asarray(wanted, np.int64)))
 
 
 def traverse(checkpoint, dataset=None, index: int | None = None, dims: list[int] | None = None,
              steps: int = 9, span: float = 3.0) -> Traversal:
     """Decode a grid varying each of ``dims`` (rows) over ``steps`` values (columns)."""
     ck = load_checkpoint(checkpoint)
-    emb = embed(ck, dataset)
+    ds = dataset_for(ck, dataset)
     D = ck.latent_dim
     dims = list(range(D)) if dims is None else list(dims)
     bad = [d for d in dims if not 0 <= d < D]
@@ -269,7 +327,8 @@ def traverse(checkpoint, dataset=None, index: int | None = None, dims: list[int]
         raise LatentLabError(f"--dims {bad or dims} out of range; this checkpoint has latent dimensions 0..{D - 1}.")
     if steps < 2 or span <= 0:
         raise LatentLabError("--steps must be at least 2 and --range positive.")
-    base = base_latent(ck, emb, index)
+    emb = _frame_embedding(ck, ds, [index])
+    base = base_latent(ck, emb, index, len(ds))
     center, scale = latent_frame(ck, emb)
     values = traversal_values(steps, span, center, scale, dims)
     return Traversal(traversal_grid(ck.model, base, dims, values), dims, values, base)
@@ -278,8 +337,9 @@ def traverse(checkpoint, dataset=None, index: int | None = None, dims: list[int]
 def interpolate(checkpoint, dataset=None, start: int = 0, end: int = 1, steps: int = 8, spherical: bool = False) -> np.ndarray:
     """Decode ``steps`` points between the codes of items ``start`` and ``end``: (steps, *item_shape)."""
     ck = load_checkpoint(checkpoint)
-    emb = embed(ck, dataset)
+    ds = dataset_for(ck, dataset)
     if steps < 2:
         raise LatentLabError("--steps must be at least 2.")
-    z0, z1 = base_latent(ck, emb, start), base_latent(ck, emb, end)
+    emb = _frame_embedding(ck, ds, [start, end])
+    z0, z1 = base_latent(ck, emb, start, len(ds)), base_latent(ck, emb, end, len(ds))
     return interpolation(ck.model, z0, z1, steps, spherical)

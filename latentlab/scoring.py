@@ -8,6 +8,7 @@ import numpy as np
 from latentlab.cache import cached_arrays, is_cached
 from latentlab.errors import LatentLabError
 from latentlab.metrics import METRICS, Diagnostics, MetricResult, diagnose, parse_names
+from latentlab.progress import ProgressFn, report
 from latentlab.workspace import digest
 
 DEFAULT_ITEMS = 10_000
@@ -36,18 +37,23 @@ def metric_key(emb_key: str, name: str, n: int, seed: int) -> str:
     return digest("metric", emb_key, name, n, seed)
 
 
-def score_embedding(emb, ds, names=None, n: int = DEFAULT_ITEMS, seed: int = 0) -> dict[str, MetricResult]:
-    """Metrics of an embedding against the dataset's factors, each cached."""
+def score_embedding(emb, ds, names=None, n: int = DEFAULT_ITEMS, seed: int = 0,
+                    progress: ProgressFn | None = None) -> dict[str, MetricResult]:
+    """Metrics of an embedding (whole, or one covering the scored sample) against the dataset's factors, each cached."""
     if ds.factors is None:
         raise LatentLabError(f"Dataset '{ds.name}' has no ground-truth factors, so disentanglement metrics cannot be "
                              "computed; the latent diagnostics still can ('latentlab metrics ... --metrics none').")
+    progress = report(progress)
     idx = metric_sample(len(ds), n, seed)
-    codes, factors = emb.mean[idx], ds.factors.to_numpy()[idx]
+    codes, factors = emb.mean[emb.positions(idx)], ds.factors.to_numpy()[idx]
     out = {}
-    for name in parse_names(names):
+    chosen = parse_names(names)
+    progress("metrics", 0, len(chosen), "metrics")
+    for done, name in enumerate(chosen, 1):
         arrays = cached_arrays("metrics", metric_key(emb.key, name, n, seed),
                                lambda name=name: _pack(METRICS[name](codes, factors, seed=seed)))
         out[name] = _unpack(arrays)
+        progress("metrics", done, len(chosen), "metrics")
     return out
 
 
@@ -56,20 +62,31 @@ def scores_cached(emb, names=None, n: int = DEFAULT_ITEMS, seed: int = 0) -> boo
 
 
 def diagnose_embedding(emb, seed: int = 0) -> Diagnostics:
+    if not emb.has_model:
+        raise LatentLabError("Latent diagnostics need a model's embedding; this dataset's vectors have no model behind them.")
     return diagnose(emb.mean, emb.logvar, emb.kl, emb.recon_error, seed=seed)
 
 
-def score(checkpoint, dataset=None, names=None, n: int = DEFAULT_ITEMS, seed: int = 0) -> dict[str, MetricResult]:
-    """Disentanglement metrics of a checkpoint on a dataset with ground-truth factors."""
+def sample_embedding(checkpoint, dataset=None, n: int = DEFAULT_ITEMS, seed: int = 0, progress: ProgressFn | None = None):
+    """(checkpoint, dataset, embedding of the ``n`` scored items): only those items are encoded."""
     from latentlab import lab
 
     ck = lab.load_checkpoint(checkpoint)
     ds = lab.dataset_for(ck, dataset)
-    return score_embedding(lab.embed(ck, ds), ds, names, n, seed)
+    rows = None if len(ds) <= n else metric_sample(len(ds), n, seed)
+    return ck, ds, lab.embed_sample(ck, ds, rows, progress=progress)
 
 
-def diagnose_checkpoint(checkpoint, dataset=None, seed: int = 0) -> Diagnostics:
-    """KL per dimension, active units, mean vs sampled correlations, TC, reconstruction error, warnings."""
-    from latentlab import lab
+def score(checkpoint, dataset=None, names=None, n: int = DEFAULT_ITEMS, seed: int = 0,
+          progress: ProgressFn | None = None) -> dict[str, MetricResult]:
+    """Disentanglement metrics of a checkpoint on a dataset with ground-truth factors (encodes the ``n`` scored items)."""
+    _, ds, emb = sample_embedding(checkpoint, dataset, n, seed, progress)
+    return score_embedding(emb, ds, names, n, seed, progress)
 
-    return diagnose_embedding(lab.embed(checkpoint, dataset), seed)
+
+def diagnose_checkpoint(checkpoint, dataset=None, seed: int = 0, n: int = DEFAULT_ITEMS) -> Diagnostics:
+    """KL per dimension, active units, mean vs sampled correlations, TC, reconstruction error, warnings.
+
+    On a dataset larger than ``n`` items, on a seeded sample of ``n`` of them.
+    """
+    return diagnose_embedding(sample_embedding(checkpoint, dataset, n, seed)[2], seed)

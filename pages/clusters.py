@@ -11,7 +11,7 @@ from latentlab.ui import figures, forms, panels
 from latentlab.ui.jobs import run_or_submit_clustering, run_or_submit_projection
 from latentlab.ui.sidebar import start_page, user_errors
 
-ctx = start_page("Clusters")
+ctx = start_page("Clusters", vectors_ok=True)
 
 with user_errors():
     ds, ck, emb = ctx.dataset(), ctx.checkpoint(), ctx.embedding()
@@ -47,8 +47,12 @@ with user_errors():
     xy = run_or_submit_projection(ctx, emb, map_cfg["method"], map_cfg["dims"], map_cfg["params"], map_cfg["seed"])
     if xy is not None:
         values, _ = explore.colour_values(ds, emb, "cluster", labels)
-        texts = figures.hover_texts(ds, emb, "cluster", values)
-        st.plotly_chart(figures.map_figure(xy, values, True, texts, "cluster", height=480), width="stretch", key="cl-map")
+        rows = figures.drawn_rows(len(xy))
+        texts = figures.hover_texts(ds, emb, "cluster", values, rows=rows)
+        st.plotly_chart(figures.map_figure(xy, values, True, texts, "cluster", height=480, rows=rows), width="stretch",
+                        key="cl-map")
+        if len(rows) < len(xy):
+            st.caption(f"The map draws a fixed sample of {len(rows):,} of the {len(xy):,} points.")
 
     st.subheader("Clusters")
     st.dataframe(result.table, width="stretch", hide_index=True)
@@ -70,7 +74,7 @@ with user_errors():
         if dims:
             st.markdown("**What sets it apart:** " + ", ".join(f"z{d} ({v:+.2f} sd)" for d, v in dims))
     with b:
-        if chosen >= 0:
+        if chosen >= 0 and ck is not None:
             centre = centroids(emb.mean, labels)[chosen]
             decoded = decode_latents(ck.model, centre)
             if ds.is_image:
@@ -83,4 +87,4 @@ with user_errors():
     if ds.is_image:
         panels.gallery(ds.as_float(sample), 8, "members (random sample)")
     else:
-        st.dataframe(pd.DataFrame(ds.x[sample], columns=ds.feature_names, index=sample), width="stretch")
+        st.dataframe(pd.DataFrame(ds.x[sample], columns=ds.feature_names or None, index=sample), width="stretch")

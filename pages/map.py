@@ -10,7 +10,7 @@ from latentlab.ui.jobs import run_or_submit_projection
 from latentlab.ui.sidebar import start_page, user_errors
 
 
-ctx = start_page("Map")
+ctx = start_page("Map", vectors_ok=True)
 
 with user_errors():
     ds, ck, emb = ctx.dataset(), ctx.checkpoint(), ctx.embedding()
@@ -32,15 +32,20 @@ with user_errors():
     if xy is None:
         st.stop()
     values, categorical = explore.colour_values(ds, emb, colour, clusters)
-    texts = figures.hover_texts(ds, emb, colour, values, cache.thumbnails(ctx.dataset_name))
-    top[3].metric("Points", f"{len(ds):,}", help=f"{ck.model_name}, {ck.latent_dim} latent dimensions")
+    rows = figures.drawn_rows(len(xy))
+    texts = figures.hover_texts(ds, emb, colour, values, cache.thumbnails(ctx.dataset_name), rows=rows)
+    about = f"{ck.model_name}, {ck.latent_dim} latent dimensions" if ck else f"{emb.latent_dim}-D vectors, no model"
+    top[3].metric("Points", f"{len(ds):,}", help=about)
 
     # The chart's selection from the last interaction is in session state before the chart is drawn,
     # so a clicked point's neighbours can be ringed on the same run.
     picked = figures.selected_ids(st.session_state.get("map-chart"))
     space = emb.mean if ctx.space == "latent means" else xy
     nearest = explore.nearest_neighbours(space, picked[0])[0] if len(picked) == 1 else None
-    fig = figures.map_figure(xy, values, categorical, texts, colour, highlight=nearest)
+    fig = figures.map_figure(xy, values, categorical, texts, colour, highlight=nearest, rows=rows)
+    if len(rows) < len(xy):
+        st.caption(f"The map draws a fixed sample of {len(rows):,} of the {len(xy):,} points; selections, "
+                   "neighbours and exports use the whole set.")
     st.plotly_chart(fig, key="map-chart", on_select="rerun", selection_mode=("points", "box", "lasso"),
                     width="stretch", config={"displaylogo": False})
 

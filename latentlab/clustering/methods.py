@@ -10,11 +10,18 @@ from __future__ import annotations
 import numpy as np
 
 from latentlab.errors import LatentLabError
+from latentlab.progress import ProgressFn, report
 from latentlab.projection.base import Param
 
 
 class Clusterer:
+    """``PARAMS``: what may be tuned. ``INLINE_POINTS``: up to this many points a fit is quick enough to
+    run while a page waits; more go to a background job. ``MAX_POINTS``: beyond this the method's time or
+    memory grows out of bounds (pairwise distances), so it is refused with a way out."""
+
     PARAMS: tuple[Param, ...] = ()
+    INLINE_POINTS = 10_000
+    MAX_POINTS: int | None = None
 
     def __init__(self, random_state: int = 0, **params):
         self.random_state = random_state
@@ -23,7 +30,7 @@ class Clusterer:
     def get_params(self) -> dict:
         return {p.name: self.params.get(p.name, p.default) for p in self.PARAMS}
 
-    def fit_predict(self, X: np.ndarray) -> np.ndarray:
+    def fit_predict(self, X: np.ndarray, progress: ProgressFn | None = None) -> np.ndarray:
         X = np.asarray(X, dtype=np.float64)
         unknown = set(self.params) - {p.name for p in self.PARAMS}
         if unknown:
@@ -31,34 +38,68 @@ class Clusterer:
         k = self.get_params().get("k")
         if k is not None and not 2 <= int(k) <= X.shape[0] - 1:
             raise LatentLabError(f"--k must be between 2 and {X.shape[0] - 1} for {X.shape[0]} points, got {k}.")
-        self.labels_ = np.asarray(self._fit_predict(X), dtype=np.int64)
+        if self.MAX_POINTS is not None and len(X) > self.MAX_POINTS:
+            raise LatentLabError(f"{type(self).__name__[:-9]} clustering is limited to {self.MAX_POINTS:,} points (its cost grows "
+                                 f"with the square of the count) and this space has {len(X):,}; use kmeans or gmm instead.")
+        self.labels_ = np.asarray(self._fit_predict(X, report(progress)), dtype=np.int64)
         return self.labels_
 
 
 class KMeansClusterer(Clusterer):
-    PARAMS = (Param("k", 10, 2, 100, help="number of clusters"),)
+    """k-means with ``N_INIT`` seeded restarts, the best inertia kept; one progress step per restart."""
 
-    def _fit_predict(self, X):
+    PARAMS = (Param("k", 10, 2, 100, help="number of clusters"),)
+    INLINE_POINTS = 100_000
+    N_INIT = 10
+
+    def _fit_predict(self, X, progress):
         from sklearn.cluster import KMeans
 
-        model = KMeans(n_clusters=int(self.get_params()["k"]), n_init=10, random_state=self.random_state)
-        labels = model.fit_predict(X)
-        self.centers_ = model.cluster_centers_
-        return labels
+        k = int(self.get_params()["k"])
+        seeds = np.random.RandomState(self.random_state).randint(np.iinfo(np.int32).max, size=self.N_INIT)
+        best = None
+        progress("k-means fits", 0, self.N_INIT, "fits")
+        for done, seed in enumerate(seeds, 1):
+            model = KMeans(n_clusters=k, n_init=1, random_state=int(seed)).fit(X)
+            if best is None or model.inertia_ < best.inertia_:
+                best = model
+            progress("k-means fits", done, self.N_INIT, "fits")
+        self.centers_ = best.cluster_centers_
+        return best.labels_
 
 
 class GMMClusterer(Clusterer):
+    """A Gaussian mixture fitted by EM; one progress step per EM iteration."""
+
     PARAMS = (
         Param("k", 10, 2, 100, help="number of mixture components"),
         Param("covariance", "full", choices=("full", "diag", "tied", "spherical")),
     )
+    INLINE_POINTS = 50_000
+    MAX_ITER = 100
 
-    def _fit_predict(self, X):
+    def _fit_predict(self, X, progress):
+        import warnings
+
+        from sklearn.exceptions import ConvergenceWarning
         from sklearn.mixture import GaussianMixture
 
         p = self.get_params()
-        model = GaussianMixture(n_components=int(p["k"]), covariance_type=p["covariance"], random_state=self.random_state, reg_covar=1e-5)
-        return model.fit_predict(X)
+        # One EM iteration per fit call, continued from the last (warm start), so each can be reported.
+        model = GaussianMixture(n_components=int(p["k"]), covariance_type=p["covariance"], random_state=self.random_state,
+                                reg_covar=1e-5, max_iter=1, warm_start=True)
+        previous = -np.inf
+        progress("EM iterations", 0, self.MAX_ITER, "iterations")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            for it in range(1, self.MAX_ITER + 1):
+                model.fit(X)
+                progress("EM iterations", it, self.MAX_ITER, "iterations")
+                if abs(model.lower_bound_ - previous) < model.tol:
+                    break
+                previous = model.lower_bound_
+        progress("EM iterations", self.MAX_ITER, self.MAX_ITER, "iterations")
+        return model.predict(X)
 
 
 class HDBSCANClusterer(Clusterer):
@@ -66,12 +107,17 @@ class HDBSCANClusterer(Clusterer):
         Param("min_cluster_size", 15, 2, 1000, help="smallest group that counts as a cluster"),
         Param("min_samples", 5, 1, 1000, help="how conservative the density estimate is"),
     )
+    INLINE_POINTS = 20_000
+    MAX_POINTS = 250_000
 
-    def _fit_predict(self, X):
+    def _fit_predict(self, X, progress):
         from sklearn.cluster import HDBSCAN
 
         p = self.get_params()
-        return HDBSCAN(min_cluster_size=int(p["min_cluster_size"]), min_samples=int(p["min_samples"])).fit_predict(X)
+        progress("HDBSCAN", 0, 1, "fits")
+        labels = HDBSCAN(min_cluster_size=int(p["min_cluster_size"]), min_samples=int(p["min_samples"])).fit_predict(X)
+        progress("HDBSCAN", 1, 1, "fits")
+        return labels
 
 
 class AgglomerativeClusterer(Clusterer):
@@ -79,9 +125,14 @@ class AgglomerativeClusterer(Clusterer):
         Param("k", 10, 2, 100, help="number of clusters"),
         Param("linkage", "ward", choices=("ward", "average", "complete", "single")),
     )
+    INLINE_POINTS = 8_000
+    MAX_POINTS = 20_000  # all pairwise distances: 20,000 points take 1.6 GB
 
-    def _fit_predict(self, X):
+    def _fit_predict(self, X, progress):
         from sklearn.cluster import AgglomerativeClustering
 
         p = self.get_params()
-        return AgglomerativeClustering(n_clusters=int(p["k"]), linkage=p["linkage"]).fit_predict(X)
+        progress("agglomerative", 0, 1, "fits")
+        labels = AgglomerativeClustering(n_clusters=int(p["k"]), linkage=p["linkage"]).fit_predict(X)
+        progress("agglomerative", 1, 1, "fits")
+        return labels

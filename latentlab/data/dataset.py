@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import mmap
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -75,6 +77,19 @@ class Dataset:
         if x.dtype == np.uint8:
             return x.astype(np.float32) / 255.0
         return np.asarray(x, dtype=np.float32)
+
+    def release_pages(self) -> None:
+        """Drop the memory map's pages from this process (they stay in the page cache).
+
+        Reading a multi-gigabyte map chunk by chunk would otherwise leave every
+        page read counted in the process's resident memory.
+        """
+        mm = getattr(self.x, "_mmap", None)
+        if mm is None and isinstance(getattr(self.x, "base", None), mmap.mmap):
+            mm = self.x.base
+        if mm is not None and hasattr(mm, "madvise"):
+            with contextlib.suppress(OSError, ValueError):
+                mm.madvise(mmap.MADV_DONTNEED)
 
     def subset(self, index: np.ndarray, name: str | None = None) -> "Dataset":
         index = np.asarray(index)

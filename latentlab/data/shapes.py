@@ -89,14 +89,18 @@ def sprite_positions(sprite: np.ndarray) -> np.ndarray:
 
 
 def _write_full(path) -> None:
+    """Write the .npy file with plain writes, one sprite's 1,024 images at a time.
+
+    A writable memory map would count every written page in the process's
+    resident memory (3 GB); file writes leave them to the page cache.
+    """
     bank = sprite_bank().reshape(-1, PATCH, PATCH)
-    per_sprite = FACTOR_SIZES[3] * FACTOR_SIZES[4]
+    header = {"descr": np.lib.format.dtype_to_descr(np.dtype(bool)), "fortran_order": False, "shape": (N_TOTAL, 1, 64, 64)}
     with atomic_path(path) as tmp:
-        mm = np.lib.format.open_memmap(tmp, mode="w+", dtype=bool, shape=(N_TOTAL, 1, 64, 64))
-        for flat, sprite in enumerate(bank):  # one chunk of 1,024 images per sprite
-            mm[flat * per_sprite : (flat + 1) * per_sprite, 0] = sprite_positions(sprite)
-        mm.flush()
-        del mm
+        with open(tmp, "wb") as fh:
+            np.lib.format.write_array_header_1_0(fh, header)
+            for sprite in bank:
+                fh.write(np.ascontiguousarray(sprite_positions(sprite)).tobytes())
 
 
 def _factor_frame(index: np.ndarray) -> pd.DataFrame:

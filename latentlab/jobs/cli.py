@@ -28,7 +28,8 @@ def cmd_show(args) -> None:
     job = jobs.get(args.id)
     d = job.to_dict()
     d["history_rows"] = len(jobs.history(job.id))
-    lines = [f"job {job.id} ({job.kind}) {job.name or ''}", f"state: {job.state}", f"step: {job.step}/{job.total}",
+    d["progress_text"], d["rate"], d["eta_s"] = job.progress_text(), job.rate, job.eta_s
+    lines = [f"job {job.id} ({job.kind}) {job.name or ''}", f"state: {job.state}", f"progress: {job.progress_text()}",
              f"pid: {job.pid}", f"checkpoint: {d['checkpoint']}", f"error: {job.error or ''}",
              "terms: " + ", ".join(f"{k}={v:.4g}" for k, v in job.terms.items())]
     if job.resumed_from is not None:
@@ -52,12 +53,32 @@ def cmd_resume(args) -> None:
     emit(args, job.to_dict(), f"job {job.id} queued again; it continues from its last checkpoint")
 
 
+def follow(job_id: int, timeout: float, disable: bool = False, poll: float = 0.5):
+    """Wait for a job, drawing its stages as progress bars on stderr; returns the job as it ended (or timed out)."""
+    import time
+
+    from latentlab import jobs
+    from latentlab.progress import TqdmProgress
+
+    deadline = time.time() + timeout
+    with TqdmProgress(disable=disable) as bar:
+        while True:
+            job = jobs.get(job_id)
+            if job.total and job.state == "running":
+                bar(job.stage or job.kind, min(job.step, job.total - 1), job.total, job.unit or "steps")
+            if job.state in jobs.FINISHED or time.time() > deadline:
+                if job.state == "succeeded" and job.total:
+                    bar(job.stage or job.kind, job.total, job.total, job.unit or "steps")
+                return job
+            time.sleep(poll)
+
+
 def cmd_wait(args) -> None:
     from latentlab import jobs
     from latentlab.cli_output import emit
 
-    job = jobs.wait(args.id, timeout=args.timeout)
-    emit(args, job.to_dict(), f"job {job.id}: {job.state}")
+    job = follow(args.id, args.timeout, disable=args.json)
+    emit(args, job.to_dict(), f"job {job.id}: {job.state}" + (f" ({job.error})" if job.error else ""))
     if job.state not in jobs.FINISHED:
         raise LatentLabError(f"Job {job.id} is still {job.state} after {args.timeout:.0f} s.")
 

@@ -42,7 +42,11 @@ CREATE TABLE IF NOT EXISTS jobs (
     attempts INTEGER NOT NULL DEFAULT 0,
     created REAL NOT NULL,
     started REAL,
-    finished REAL
+    finished REAL,
+    stage TEXT,
+    unit TEXT,
+    stage_started REAL,
+    stage_from INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS history (
     job_id INTEGER NOT NULL,
@@ -51,6 +55,8 @@ CREATE TABLE IF NOT EXISTS history (
     PRIMARY KEY (job_id, step)
 );
 """
+
+NEW_COLUMNS = {"stage": "TEXT", "unit": "TEXT", "stage_started": "REAL", "stage_from": "INTEGER NOT NULL DEFAULT 0"}
 
 
 @dataclass
@@ -74,6 +80,10 @@ class Job:
     created: float
     started: float | None
     finished: float | None
+    stage: str | None = None  # what a multi-stage job is doing now, e.g. "encoding", "UMAP layout"
+    unit: str | None = None  # what step/total count in this stage, e.g. "items", "epochs"
+    stage_started: float | None = None
+    stage_from: int = 0  # the step this stage started counting from (a resumed run's first step)
     extra: dict = field(default_factory=dict)
 
     @property
@@ -81,17 +91,41 @@ class Job:
         return min(1.0, self.step / self.total) if self.total else 0.0
 
     @property
-    def eta_s(self) -> float | None:
-        if self.state != "running" or not self.started or self.step <= (self.resumed_from or 0):
+    def rate(self) -> float | None:
+        """Steps (items, epochs, fits...) per second in the current stage."""
+        began = self.stage_started or self.started
+        done = self.step - (self.stage_from if self.stage_started else (self.resumed_from or 0))
+        if self.state != "running" or not began or done <= 0:
             return None
-        rate = (self.step - (self.resumed_from or 0)) / max(time.time() - self.started, 1e-6)
-        return (self.total - self.step) / rate
+        return done / max(time.time() - began, 1e-6)
+
+    @property
+    def eta_s(self) -> float | None:
+        rate = self.rate
+        return None if rate is None else (self.total - self.step) / rate
+
+    def progress_text(self) -> str:
+        """One line: stage, count, rate and ETA, e.g. 'encoding 51,200/737,280 items · 1,310 items/s · ETA 8m 43s'."""
+        unit = self.unit or ("steps" if self.kind == "train" else "")
+        parts = [f"{self.stage or self.state} {self.step:,}/{self.total:,} {unit}".rstrip()]
+        if self.rate is not None:
+            parts.append(f"{self.rate:,.1f} {unit}/s" if self.rate < 10 else f"{self.rate:,.0f} {unit}/s")
+        if self.eta_s is not None:
+            parts.append(f"ETA {format_seconds(self.eta_s)}")
+        return " · ".join(parts)
 
     def to_dict(self) -> dict:
         d = {k: getattr(self, k) for k in self.__dataclass_fields__ if k != "extra"}
         d["checkpoint"] = self.params.get("name") if self.kind == "train" else None
         d["progress"] = self.progress
         return d
+
+
+def format_seconds(s: float) -> str:
+    s = max(0, int(round(s)))
+    if s >= 3600:
+        return f"{s // 3600}h {s % 3600 // 60:02d}m"
+    return f"{s // 60}m {s % 60:02d}s" if s >= 60 else f"{s}s"
 
 
 def db_path() -> Path:
@@ -114,6 +148,10 @@ def _initialise(path: Path) -> None:
         with closing(sqlite3.connect(path, timeout=30.0, isolation_level=None)) as conn:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.executescript(SCHEMA)
+            have = {row[1] for row in conn.execute("PRAGMA table_info(jobs)")}
+            for column, decl in NEW_COLUMNS.items():  # tables made by an earlier version gain them
+                if column not in have:
+                    conn.execute(f"ALTER TABLE jobs ADD COLUMN {column} {decl}")
     _READY.add(path)
 
 
@@ -201,6 +239,19 @@ def report_progress(job_id: int, step: int, total: int, terms: dict, history: li
                   (step, total, json.dumps(terms), time.time(), job_id))
         c.executemany("INSERT OR REPLACE INTO history (job_id, step, terms) VALUES (?, ?, ?)",
                       [(job_id, int(h["step"]), json.dumps({k: v for k, v in h.items() if k != "step"})) for h in history])
+        row = c.execute("SELECT cancel_requested FROM jobs WHERE id = ?", (job_id,)).fetchone()
+    return bool(row and row[0])
+
+
+def report_stage(job_id: int, stage: str, done: int, total: int, unit: str, new_stage: bool) -> bool:
+    """Progress of a multi-stage job (and a heartbeat) in one transaction; returns cancel_requested."""
+    now = time.time()
+    with connect(immediate=True) as c:
+        if new_stage:
+            c.execute("UPDATE jobs SET stage = ?, unit = ?, stage_started = ?, stage_from = ?, step = ?, total = ?, "
+                      "heartbeat = ? WHERE id = ?", (stage, unit, now, done, done, total, now, job_id))
+        else:
+            c.execute("UPDATE jobs SET step = ?, total = ?, heartbeat = ? WHERE id = ?", (done, total, now, job_id))
         row = c.execute("SELECT cancel_requested FROM jobs WHERE id = ?", (job_id,)).fetchone()
     return bool(row and row[0])
 

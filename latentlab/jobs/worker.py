@@ -71,40 +71,64 @@ def run_train(job: store.Job) -> str:
     return name
 
 
+class JobProgress:
+    """A ``progress`` sink (see ``latentlab.progress``) that writes to the job table, at most every
+    ``REPORT_EVERY_S`` seconds (a stage's start and end always), and raises if the job was cancelled."""
+
+    def __init__(self, job_id: int):
+        self.job_id = job_id
+        self.stage: str | None = None
+        self.last = 0.0
+
+    def __call__(self, stage: str, done: int, total: int, unit: str = "items") -> None:
+        new_stage = stage != self.stage
+        now = time.time()
+        if not (new_stage or done >= total or now - self.last >= REPORT_EVERY_S):
+            return
+        self.stage, self.last = stage, now
+        if store.report_stage(self.job_id, stage, int(done), int(total), unit, new_stage):
+            raise JobCancelled()
+
+
+def run_embed(job: store.Job) -> str:
+    from latentlab import lab
+
+    p = job.params
+    emb = lab.embed(p["checkpoint"], p.get("dataset"), progress=JobProgress(job.id))
+    return f"embedding of {p.get('dataset') or 'its training set'} by {p['checkpoint']}: {len(emb.mean):,} x {emb.latent_dim}"
+
+
 def run_project(job: store.Job) -> str:
     from latentlab import lab
 
     p = job.params
-    store.update(job.id, total=1)
-    lab.project(p["checkpoint"], p.get("dataset"), method=p["method"], dims=p.get("dims", 2), seed=p.get("seed", 0),
-                **p.get("params", {}))
-    store.update(job.id, step=1)
-    return f"{p['method']} projection of {p['checkpoint']}"
+    lab.project(p.get("checkpoint"), p.get("dataset"), method=p["method"], dims=p.get("dims", 2), seed=p.get("seed", 0),
+                progress=JobProgress(job.id), **p.get("params", {}))
+    return f"{p['method']} projection of {p.get('checkpoint') or p.get('dataset')}"
 
 
 def run_cluster(job: store.Job) -> str:
     from latentlab import lab
 
     p = job.params
-    store.update(job.id, total=1)
-    res = lab.cluster(p["checkpoint"], p.get("dataset"), method=p["method"], on=p.get("on", "latent"),
-                      seed=p.get("seed", 0), projection=p.get("projection"), **p.get("params", {}))
-    store.update(job.id, step=1, terms=res.scores)
-    return f"{p['method']} clustering of {p['checkpoint']}"
+    res = lab.cluster(p.get("checkpoint"), p.get("dataset"), method=p["method"], on=p.get("on", "latent"),
+                      seed=p.get("seed", 0), projection=p.get("projection"), progress=JobProgress(job.id),
+                      **p.get("params", {}))
+    store.update(job.id, terms=res.scores)
+    return f"{p['method']} clustering of {p.get('checkpoint') or p.get('dataset')}"
 
 
 def run_metrics(job: store.Job) -> str:
     from latentlab.scoring import score
 
     p = job.params
-    names = p.get("names")
-    store.update(job.id, total=1)
-    results = score(p["checkpoint"], p.get("dataset"), names, n=p.get("n", 10_000), seed=p.get("seed", 0))
-    store.update(job.id, step=1, terms={f"{k}.{s}": v for k, r in results.items() for s, v in r.scores.items() if "[" not in s})
+    results = score(p["checkpoint"], p.get("dataset"), p.get("names"), n=p.get("n", 10_000), seed=p.get("seed", 0),
+                    progress=JobProgress(job.id))
+    store.update(job.id, terms={f"{k}.{s}": v for k, r in results.items() for s, v in r.scores.items() if "[" not in s})
     return f"metrics of {p['checkpoint']}"
 
 
-KINDS = {"train": run_train, "project": run_project, "cluster": run_cluster, "metrics": run_metrics}
+KINDS = {"train": run_train, "embed": run_embed, "project": run_project, "cluster": run_cluster, "metrics": run_metrics}
 
 
 def _heartbeat(job_id: int, stop: threading.Event) -> None:

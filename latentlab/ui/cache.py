@@ -49,17 +49,22 @@ def checkpoint(name: str):
     return _checkpoint(name, checkpoint_version(name), _ws())
 
 
-@st.cache_resource(max_entries=12, show_spinner="Encoding the dataset...")
-def _embedding(ckpt_name: str, version: float, dataset_name: str, ws: str):
-    return lab.embed(_checkpoint(ckpt_name, version, ws), _dataset(dataset_name, ws))
+@st.cache_resource(max_entries=12, show_spinner="Reading the embedding...")
+def _embedding(ckpt_name: str | None, version: float, dataset_name: str, ws: str):
+    ck = None if ckpt_name is None else _checkpoint(ckpt_name, version, ws)
+    return lab.embed(ck, _dataset(dataset_name, ws))
 
 
-def embedding(ckpt_name: str, dataset_name: str):
-    return _embedding(ckpt_name, checkpoint_version(ckpt_name), dataset_name, _ws())
+def embedding(ckpt_name: str | None, dataset_name: str):
+    """The embedding (read from the disk cache, encoded here when small; see ``ui.jobs.embedding_or_wait``).
+    With no checkpoint, a dataset of vectors is its own embedding."""
+    version = 0.0 if ckpt_name is None else checkpoint_version(ckpt_name)
+    return _embedding(ckpt_name, version, dataset_name, _ws())
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def projection(emb_key: str, _emb, method: str, dims: int, params_json: str, seed: int = 0) -> np.ndarray:
+    """Small projections made here; ``emb_key`` stands for ``_emb`` in the cache key."""
     return lab.project_embedding(_emb, method, dims, seed, **json.loads(params_json))
 
 

@@ -9,6 +9,7 @@ from plotly.colors import qualitative
 from latentlab.render import text_thumbnail
 
 HOVER_BUDGET_BYTES = 3_000_000  # hover thumbnails are sent only while the whole map stays under this
+MAP_POINT_CAP = 100_000  # plotly sends ~115 bytes of JSON per point; larger maps draw a fixed sample
 PALETTE = qualitative.Plotly + qualitative.D3 + qualitative.Alphabet
 
 
@@ -34,23 +35,33 @@ def thumbnails_for(ds) -> list[str] | None:
     return [text_thumbnail(item, size=12) for item in ds.x]
 
 
-def hover_texts(ds, emb, colour_name: str, values: np.ndarray, thumbnails: list[str] | None = None) -> list[str]:
-    """One hover label per point: index, label, colour value and, when given, the item's small picture."""
-    n = len(ds)
-    labels = None if ds.labels is None else np.asarray(ds.labels).astype(str)
+def hover_texts(ds, emb, colour_name: str, values: np.ndarray, thumbnails: list[str] | None = None,
+                rows: np.ndarray | None = None) -> list[str]:
+    """One hover label per drawn point (``rows``, default all): index, label, colour value, recon error
+    and, when given, the item's small picture. ``values`` has one entry per dataset row."""
+    rows = np.arange(len(ds)) if rows is None else rows
+    labels = None if ds.labels is None else np.asarray(ds.labels)
     texts = []
-    for i in range(n):
+    for i in rows:
         parts = [f"<b>#{i}</b>"]
         if labels is not None:
             parts.append(f"{ds.label_name}: {labels[i]}")
         if colour_name not in ("label",):
             v = values[i]
             parts.append(f"{colour_name}: {v:.3g}" if isinstance(v, (float, np.floating)) else f"{colour_name}: {v}")
-        parts.append(f"recon error: {emb.recon_error[i]:.3g}")
+        if emb.recon_error is not None:
+            parts.append(f"recon error: {emb.recon_error[i]:.3g}")
         if thumbnails is not None:
             parts.append(thumbnails[i])
         texts.append("<br>".join(parts))
     return texts
+
+
+def drawn_rows(n: int, cap: int = MAP_POINT_CAP, seed: int = 0) -> np.ndarray:
+    """The rows a plotly map draws: all of them, or a fixed seeded sample of ``cap`` (ascending)."""
+    if n <= cap:
+        return np.arange(n)
+    return np.sort(np.random.default_rng(seed).choice(n, size=cap, replace=False))
 
 
 def thumbnail_bytes(ds) -> int:
@@ -59,22 +70,25 @@ def thumbnail_bytes(ds) -> int:
 
 
 def map_figure(xy: np.ndarray, values: np.ndarray, categorical: bool, texts: list[str] | None,
-               colour_name: str, height: int = 620, highlight: np.ndarray | None = None) -> go.Figure:
-    """A 2-D (WebGL) or 3-D scatter; each point's ``customdata`` is its sample index."""
+               colour_name: str, height: int = 620, highlight: np.ndarray | None = None,
+               rows: np.ndarray | None = None) -> go.Figure:
+    """A 2-D (WebGL) or 3-D scatter of ``rows`` (default all; ``texts`` has one entry per drawn row);
+    each point's ``customdata`` is its dataset row."""
     three_d = xy.shape[1] == 3
-    index = np.arange(len(xy))
+    rows = np.arange(len(xy)) if rows is None else np.asarray(rows)
+    pts, values = xy[rows], np.asarray(values)[rows]
     fig = go.Figure()
-    marker_size = 4 if three_d else (6 if len(xy) < 3000 else 4)
+    marker_size = 4 if three_d else (6 if len(pts) < 3000 else 4)
 
     def trace(mask, **marker):
         common = dict(
-            customdata=index[mask], text=None if texts is None else [texts[i] for i in np.flatnonzero(mask)],
+            customdata=rows[mask], text=None if texts is None else [texts[i] for i in np.flatnonzero(mask)],
             hovertemplate="%{text}<extra></extra>" if texts is not None else "#%{customdata}<extra></extra>",
             mode="markers",
         )
         if three_d:
-            return go.Scatter3d(x=xy[mask, 0], y=xy[mask, 1], z=xy[mask, 2], marker=dict(size=marker_size - 1, **marker), **common)
-        return go.Scattergl(x=xy[mask, 0], y=xy[mask, 1], marker=dict(size=marker_size, **marker), **common)
+            return go.Scatter3d(x=pts[mask, 0], y=pts[mask, 1], z=pts[mask, 2], marker=dict(size=marker_size - 1, **marker), **common)
+        return go.Scattergl(x=pts[mask, 0], y=pts[mask, 1], marker=dict(size=marker_size, **marker), **common)
 
     if categorical:
         cats = sorted(set(values.tolist()), key=lambda v: (len(str(v)), str(v)))
@@ -85,7 +99,7 @@ def map_figure(xy: np.ndarray, values: np.ndarray, categorical: bool, texts: lis
         fig.update_layout(legend=dict(title=colour_name, itemsizing="constant"))
     else:
         vals = np.asarray(values, dtype=float)
-        t = trace(np.ones(len(xy), bool), color=vals, colorscale="Viridis", opacity=0.85, showscale=True,
+        t = trace(np.ones(len(pts), bool), color=vals, colorscale="Viridis", opacity=0.85, showscale=True,
                   colorbar=dict(title=colour_name, thickness=12))
         t.showlegend = False
         fig.add_trace(t)

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import streamlit as st
 
 from latentlab import jobs, lab
+from latentlab.clustering import CLUSTERERS
 from latentlab.ui import cache
 
-INLINE_POINTS = {"umap": 6000, "tsne": 3000, "pca": 10**9}
+INLINE_POINTS = {"umap": 20_000, "tsne": 3000, "pca": 10**9}
+INLINE_EMBED_VALUES = 50_000_000  # items x values per item encoded while the page waits; more go to a job
 
 
 def matching_job(kind: str, params: dict, states: tuple[str, ...] = jobs.ACTIVE + ("succeeded", "failed")):
@@ -21,6 +24,37 @@ def matching_job(kind: str, params: dict, states: tuple[str, ...] = jobs.ACTIVE 
     return None
 
 
+def _job_for(kind: str, request: dict, name: str):
+    """The job computing ``request``: an active or failed one with the same parameters, else a new one.
+    A failed job shows its error and a button to try again; returns None then."""
+    job = matching_job(kind, request, jobs.ACTIVE + ("failed",))
+    if job is not None and job.state == "failed":
+        st.error(job.error or f"Job {job.id} failed.")
+        if not st.button("Try again", key=f"retry-{kind}-{job.id}"):
+            return None
+        job = None
+    return jobs.get(jobs.submit(kind, request, name=name)) if job is None else job
+
+
+def embedding_or_wait(ctx):
+    """The context's embedding; on a large dataset whose embedding is not cached yet, an ``embed`` job makes
+    it while the page shows its progress (and this run stops)."""
+    if ctx.checkpoint_name is None:
+        return cache.embedding(None, ctx.dataset_name)
+    ds, ck = ctx.dataset(), ctx.checkpoint()
+    values = len(ds) * int(np.prod(ds.item_shape))
+    if values <= INLINE_EMBED_VALUES or lab.embedding_ready(ck, ds):
+        with st.spinner(f"Encoding {len(ds):,} items..." if not lab.embedding_ready(ck, ds) else "Reading the embedding..."):
+            return cache.embedding(ctx.checkpoint_name, ctx.dataset_name)
+    job = _job_for("embed", {"checkpoint": ctx.checkpoint_name, "dataset": ctx.dataset_name},
+                   f"embed {ctx.dataset_name} with {ctx.checkpoint_name}")
+    if job is not None:
+        st.info(f"Encoding {len(ds):,} items with {ctx.checkpoint_name} runs as background job {job.id}; "
+                "it keeps running if you leave this page, and the page fills in when it is done.")
+        _poll_until_done(job.id)
+    st.stop()
+
+
 def run_or_submit_projection(ctx, emb, method: str, dims: int, params: dict, seed: int):
     """The projection if it is ready (or quick to make here); else None while a job computes it."""
     n = len(emb.mean)
@@ -29,31 +63,26 @@ def run_or_submit_projection(ctx, emb, method: str, dims: int, params: dict, see
             return cache.projection(emb.key, emb, method, dims, json.dumps(params, sort_keys=True), seed)
     request = {"checkpoint": ctx.checkpoint_name, "dataset": ctx.dataset_name, "method": method, "dims": dims,
                "seed": seed, "params": params}
-    job = matching_job("project", request)
-    if job is None or job.state == "failed" and st.button("Try again"):
-        job_id = jobs.submit("project", request, name=f"{method} {ctx.checkpoint_name}")
-    else:
-        job_id = job.id
-        if job.state == "failed":
-            st.error(job.error)
-            return None
-    st.info(f"{method.upper()} of {n:,} points runs as background job {job_id}; it keeps running if you leave this page.")
-    _poll_until_done(job_id)
+    job = _job_for("project", request, f"{method} {ctx.checkpoint_name or ctx.dataset_name}")
+    if job is not None:
+        st.info(f"{method.upper()} of {n:,} points runs as background job {job.id}; it keeps running if you leave this page.")
+        _poll_until_done(job.id)
     return None
 
 
-@st.fragment(run_every=2.0)
+@st.fragment(run_every=1.0)
 def _poll_until_done(job_id: int) -> None:
+    """A progress bar with the job's stage, rate and ETA, refreshed every second; the page reruns when it ends."""
     job = jobs.get(job_id)
     if job.state == "succeeded":
         st.rerun()
     elif job.state in jobs.FINISHED:
         st.error(job.error or f"Job {job_id} ended as {job.state}.")
     else:
-        st.progress(0.0 if job.state == "queued" else 0.5, text=f"job {job_id}: {job.state}")
-
-
-SLOW_CLUSTERING_POINTS = {"agglomerative": 8000, "hdbscan": 20000, "gmm": 50000, "kmeans": 200000}
+        text = f"job {job_id}: " + ("waiting to start" if job.state == "queued" else job.progress_text())
+        st.progress(job.progress, text=text)
+        if st.button("Cancel", key=f"cancel-{job_id}"):
+            jobs.cancel(job_id)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -67,15 +96,12 @@ def run_or_submit_clustering(ctx, emb, ds, method: str, on: str, seed: int, proj
     args = (emb.key, emb, ds, method, on, seed, json.dumps(projection, sort_keys=True), json.dumps(params, sort_keys=True))
     request = {"checkpoint": ctx.checkpoint_name, "dataset": ctx.dataset_name, "method": method, "on": on,
                "seed": seed, "projection": projection, "params": params}
-    job = matching_job("cluster", request)
-    if n <= SLOW_CLUSTERING_POINTS[method] or (job is not None and job.state == "succeeded"):
+    done = matching_job("cluster", request, ("succeeded",))
+    if n <= CLUSTERERS[method].INLINE_POINTS or done is not None:
         with st.spinner(f"Clustering {n:,} points with {method}..."):
             return _clustering(*args)
-    if job is None:
-        job = jobs.get(jobs.submit("cluster", request, name=f"{method} {ctx.checkpoint_name}"))
-    if job.state == "failed":
-        st.error(job.error)
-        return None
-    st.info(f"{method} on {n:,} points runs as background job {job.id}; it keeps running if you leave this page.")
-    _poll_until_done(job.id)
+    job = _job_for("cluster", request, f"{method} {ctx.checkpoint_name or ctx.dataset_name}")
+    if job is not None:
+        st.info(f"{method} on {n:,} points runs as background job {job.id}; it keeps running if you leave this page.")
+        _poll_until_done(job.id)
     return None

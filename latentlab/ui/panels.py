@@ -25,6 +25,12 @@ def gallery(items: np.ndarray, columns: int = 8, caption: str | None = None) -> 
 def inputs_and_reconstructions(ctx, index: np.ndarray) -> None:
     ds, ck = ctx.dataset(), ctx.checkpoint()
     shown = np.asarray(index)[:MAX_GALLERY]
+    if ck is None:  # precomputed vectors: no model to reconstruct with
+        import pandas as pd
+
+        st.dataframe(pd.DataFrame(np.asarray(ds.x[np.sort(shown)]), columns=ds.feature_names or None,
+                                  index=[f"#{i}" for i in np.sort(shown)]), width="stretch")
+        return
     recon = explore.reconstruct(ck.model, ds, shown)
     if ds.is_image:
         cols = min(len(shown), 8)
@@ -50,7 +56,8 @@ def selection_panel(ctx, index: np.ndarray, clusters: np.ndarray | None = None) 
         if len(summary.label_mix):
             st.plotly_chart(figures.mix_bar(summary.label_mix["label"].tolist(), summary.label_mix["count"].tolist(),
                                             f"{ds.label_name} mix"), width="stretch", key="sel-mix")
-        st.caption(f"Mean reconstruction error {summary.mean_recon_error:.4g}")
+        if emb.has_model:
+            st.caption(f"Mean reconstruction error {summary.mean_recon_error:.4g}")
     with c2:
         st.plotly_chart(figures.latent_bar(summary.mean_latent, "mean latent"), width="stretch", key="sel-latent")
     inputs_and_reconstructions(ctx, index)

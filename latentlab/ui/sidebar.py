@@ -15,13 +15,15 @@ from latentlab.ui import cache
 DEFAULT_DATASET = "digits"
 DEFAULT_CHECKPOINT = "digits-vae"
 SPACES = ("latent means", "projection")
+VECTORS = "(none: the vectors as they are)"  # the checkpoint choice for a dataset of precomputed embeddings
 
 
 @dataclass
 class Context:
     dataset_name: str
-    checkpoint_name: str | None
+    checkpoint_name: str | None  # None: no model; the dataset's vectors are the latent space (see ``vectors``)
     space: str
+    vectors: bool = False
 
     @property
     def ready(self) -> bool:
@@ -31,10 +33,14 @@ class Context:
         return cache.dataset(self.dataset_name)
 
     def checkpoint(self):
-        return cache.checkpoint(self.checkpoint_name)
+        """The loaded checkpoint, or None when the dataset's own vectors are the latent space."""
+        return None if self.checkpoint_name is None else cache.checkpoint(self.checkpoint_name)
 
     def embedding(self):
-        return cache.embedding(self.checkpoint_name, self.dataset_name)
+        """The embedding; on a large dataset not encoded yet, the page shows the encoding job and stops."""
+        from latentlab.ui.jobs import embedding_or_wait
+
+        return embedding_or_wait(self)
 
 
 @contextlib.contextmanager
@@ -77,28 +83,39 @@ def render_sidebar() -> Context:
                                     help="Built-in or imported data (Data page).")
         ckpts = compatible_checkpoints(rows[ds_name])
         names = [r["name"] for r in ckpts]
+        if rows[ds_name].get("kind") == "embedding":
+            names = [VECTORS, *names]
         trained_on = {r["name"]: r["dataset"] for r in ckpts}
-        preferred = next((n for n in names if trained_on[n] == ds_name), None)
+        preferred = next((n for n in names if trained_on.get(n) == ds_name), names[0] if names else None)
         default = DEFAULT_CHECKPOINT if DEFAULT_CHECKPOINT in names and trained_on.get(DEFAULT_CHECKPOINT) == ds_name else preferred
         ck_name = _persisted_select(
             "Checkpoint", names, "ll_checkpoint", default,
-            format_func=lambda n: f"{n}  ·  {next(r for r in ckpts if r['name'] == n)['model']}",
+            format_func=lambda n: n if n == VECTORS else f"{n}  ·  {next(r for r in ckpts if r['name'] == n)['model']}",
             help="Shipped, trained or uploaded checkpoints whose input shape fits this dataset.",
         )
         if ck_name is None:
             st.info("No checkpoint fits this dataset yet; train one on the Train page.")
         space = _persisted_select("Work in", list(SPACES), "ll_space", SPACES[0],
                                   help="Space for clustering and nearest neighbours.")
-        if ck_name and trained_on.get(ck_name) != ds_name:
+        if ck_name and ck_name != VECTORS and trained_on.get(ck_name) != ds_name:
             st.caption(f"Note: {ck_name} was trained on {trained_on.get(ck_name)}.")
+    if ck_name == VECTORS:
+        return Context(ds_name, None, space, vectors=True)
     return Context(ds_name, ck_name, space)
 
 
-def start_page(title: str, needs_checkpoint: bool = True) -> Context:
-    """Draw the shared sidebar and the page title; stop early if the page needs a checkpoint and has none."""
+def start_page(title: str, needs_checkpoint: bool = True, vectors_ok: bool = False) -> Context:
+    """Draw the shared sidebar and the page title; stop early if the page needs a checkpoint and has none.
+
+    ``vectors_ok``: the page also works on a dataset of precomputed embeddings with no model.
+    """
     ctx = render_sidebar()
     st.title(title)
-    if needs_checkpoint and not ctx.ready:
+    if ctx.vectors and needs_checkpoint and not vectors_ok:
+        st.info("This page needs a model; the dataset's vectors are shown without one. Pick a checkpoint in the "
+                "sidebar, or train one on these vectors (Train page).")
+        st.stop()
+    if needs_checkpoint and not ctx.ready and not (vectors_ok and ctx.vectors):
         st.info("Pick or train a checkpoint for this dataset (Train page) to see this page.")
         st.stop()
     return ctx
