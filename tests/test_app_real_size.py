@@ -1,0 +1,83 @@
+"""AppTest at real size, made small: encoding a large dataset runs as a job that a refreshed page
+finds again, and a dataset of precomputed vectors opens on Map and Clusters with no checkpoint."""
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.test_app import sidebar
+
+TIMEOUT = 240
+
+
+@pytest.fixture
+def fresh(workspace, monkeypatch):
+    monkeypatch.setenv("LATENTLAB_RUNNER_IDLE_S", "3")
+
+    def start(**state):
+        at = AppTest.from_file("../app.py", default_timeout=TIMEOUT)
+        for key, value in state.items():
+            at.session_state[key] = value
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+        return at
+
+    return start
+
+
+def _import(workspace, name, **arrays):
+    from latentlab.data import import_dataset
+    from latentlab.ui.cache import clear_listings
+
+    np.savez(workspace / f"{name}.npz", **arrays)
+    import_dataset(workspace / f"{name}.npz", name, labels="labels" if "labels" in arrays else None,
+                   kind="embedding" if arrays["x"].ndim == 2 else None)
+    clear_listings()
+
+
+def test_encoding_a_large_dataset_runs_as_a_job_that_survives_a_refresh(fresh, workspace, monkeypatch):
+    from latentlab import jobs
+    from latentlab.data import load_dataset
+    from latentlab.ui import jobs as ui_jobs
+
+    monkeypatch.setattr(ui_jobs, "INLINE_EMBED_VALUES", 1000)  # anything bigger is "large"
+    workspace.mkdir(parents=True, exist_ok=True)
+    small = load_dataset("shapes-300")
+    _import(workspace, "big-shapes", x=small.x, labels=small.labels)
+    state = {"ll_dataset": "big-shapes", "ll_checkpoint": "shapes-beta-vae", "map-method": "pca"}
+    at = fresh(**state)
+    assert any("background job" in i.value for i in at.info)
+    assert not at.get("plotly_chart")
+    job = jobs.list_jobs()[0]
+    assert job.kind == "embed" and job.params == {"checkpoint": "shapes-beta-vae", "dataset": "big-shapes"}
+    # A refresh (a new session) finds the same job instead of starting another.
+    again = fresh(**state)
+    assert len([j for j in jobs.list_jobs() if j.kind == "embed"]) == 1
+    assert any(f"job {job.id}" in i.value for i in again.info)
+    done = jobs.wait(job.id, timeout=180)
+    assert done.state == "succeeded", done.error
+    assert done.stage == "encoding" and done.unit == "items" and done.step == done.total == 300
+    at = fresh(**state)
+    chart = at.get("plotly_chart")[0]
+    assert '"scattergl"' in chart.proto.spec
+
+
+def test_precomputed_vectors_open_on_map_and_clusters_without_a_checkpoint(fresh, workspace):
+    from latentlab.ui.sidebar import VECTORS
+
+    workspace.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(0)
+    x = np.concatenate([c + rng.normal(size=(100, 12)) for c in rng.normal(scale=6, size=(3, 12))]).astype(np.float32)
+    _import(workspace, "vecs", x=x, labels=np.repeat(["a", "b", "c"], 100))
+    at = fresh(ll_dataset="vecs", **{"map-method": "pca"})
+    assert sidebar(at, "Checkpoint").value == VECTORS
+    assert '"scattergl"' in at.get("plotly_chart")[0].proto.spec
+    colour = next(s for s in at.selectbox if s.label == "Colour by")
+    assert "label" in colour.options and "reconstruction error" not in colour.options
+    at.switch_page("pages/clusters.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any(m.label == "ari" for m in at.metric)
+    at.switch_page("pages/traverse.py")
+    at.run()
+    assert any("needs a model" in i.value for i in at.info)
