@@ -1,4 +1,9 @@
-"""Projectors keyed by short name: ``umap``, ``pca``, ``tsne``."""
+"""Projectors keyed by short name: ``umap``, ``pca``, ``tsne``.
+
+``umap`` runs the torch implementation (``umap_torch``, neighbours from
+``knn``) on a CUDA GPU when there is one, else on the CPU; its ``backend``
+parameter selects umap-learn instead.
+"""
 
 from latentlab.errors import LatentLabError
 from latentlab.projection.base import Param, Projector

@@ -1,7 +1,8 @@
 """Projectors share the scikit-learn estimator contract.
 
 ``__init__`` only stores parameters; ``fit_transform`` validates, fits and
-sets ``embedding_``. ``PARAMS`` describes the tunable parameters so the UI and
+sets ``embedding_``, reporting to an optional ``progress`` callable
+(``latentlab.progress``). ``PARAMS`` describes the tunable parameters so the UI and
 the CLI can offer them without knowing each method.
 """
 
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from latentlab.errors import LatentLabError
+from latentlab.progress import ProgressFn, report
 
 
 @dataclass(frozen=True)
@@ -45,14 +47,23 @@ class Projector:
         unknown = set(self.params) - {p.name for p in self.PARAMS}
         if unknown:
             raise LatentLabError(f"Unknown parameter(s) {', '.join(sorted(unknown))}; this method takes {', '.join(p.name for p in self.PARAMS) or 'none'}.")
+        for p in self.PARAMS:
+            if p.choices and p.name in self.params and self.params[p.name] not in p.choices:
+                raise LatentLabError(f"{p.name} must be one of {', '.join(map(str, p.choices))}, not {self.params[p.name]!r}.")
         return X
 
-    def fit(self, X: np.ndarray) -> "Projector":
-        self.embedding_ = self._fit_transform(self._check(X))
+    def fit(self, X: np.ndarray, progress: ProgressFn | None = None) -> "Projector":
+        """Fit to X (n, d); ``progress(stage, done, total, unit)`` hears how far it got.
+
+        The progress callable may raise (a cancelled job): the fit stops and the
+        exception propagates.
+        """
+        self.embedding_ = self._fit_transform(self._check(X), report(progress))
         return self
 
-    def fit_transform(self, X: np.ndarray) -> np.ndarray:
-        return self.fit(X).embedding_
+    def fit_transform(self, X: np.ndarray, progress: ProgressFn | None = None) -> np.ndarray:
+        """The (n, n_components) float32 map of X (n, d)."""
+        return self.fit(X, progress=progress).embedding_
 
-    def _fit_transform(self, X: np.ndarray) -> np.ndarray:
+    def _fit_transform(self, X: np.ndarray, progress: ProgressFn) -> np.ndarray:
         raise NotImplementedError

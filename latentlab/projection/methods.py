@@ -7,20 +7,45 @@ import warnings
 
 import numpy as np
 
+from latentlab.progress import ProgressFn
 from latentlab.projection.base import Param, Projector
 
 
 class UMAPProjector(Projector):
+    """UMAP, by default the torch implementation (``umap_torch``) on a CUDA GPU when there is one.
+
+    ``backend="umap-learn"`` runs the reference implementation instead. The device
+    is not a parameter, so a map's cache key is the same on every machine; the
+    one used is recorded in ``device_``.
+    """
+
     PARAMS = (
         Param("n_neighbors", 15, 2, 200, help="size of the local neighbourhood"),
         Param("min_dist", 0.1, 0.0, 0.99, help="how tightly points may pack"),
         Param("metric", "euclidean", choices=("euclidean", "cosine", "manhattan", "correlation")),
+        Param("backend", "auto", choices=("auto", "torch", "umap-learn"),
+              help="auto and torch: the torch implementation, on a CUDA GPU when available; umap-learn: the reference"),
     )
 
-    def _fit_transform(self, X: np.ndarray) -> np.ndarray:
+    def _fit_transform(self, X: np.ndarray, progress: ProgressFn) -> np.ndarray:
+        p = self.get_params()
+        if p["backend"] == "umap-learn":
+            self.device_ = "cpu"
+            return self._umap_learn(X, p, progress)
+        import torch
+
+        from latentlab.projection.umap_torch import umap
+
+        # Apple MPS lacks float64 and some scatter kernels the layout relies on: CPU there
+        self.device_ = "cuda" if torch.cuda.is_available() else "cpu"
+        return umap(X, n_components=self.n_components, n_neighbors=int(p["n_neighbors"]),
+                    min_dist=float(p["min_dist"]), metric=p["metric"], random_state=self.random_state,
+                    device=self.device_, progress=progress)
+
+    def _umap_learn(self, X: np.ndarray, p: dict, progress: ProgressFn) -> np.ndarray:
         import umap
 
-        p = self.get_params()
+        progress("UMAP (umap-learn)", 0, 1, "fits")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # n_jobs is forced to 1 when seeded; that is what we want
             model = umap.UMAP(
@@ -31,21 +56,25 @@ class UMAPProjector(Projector):
                 random_state=self.random_state,
                 init="spectral" if X.shape[0] > self.n_components + 1 else "random",
             )
-            return model.fit_transform(X).astype(np.float32)
+            out = model.fit_transform(X).astype(np.float32)
+        progress("UMAP (umap-learn)", 1, 1, "fits")
+        return out
 
 
 class PCAProjector(Projector):
     PARAMS = (Param("whiten", "no", choices=("no", "yes"), help="scale components to unit variance"),)
 
-    def _fit_transform(self, X: np.ndarray) -> np.ndarray:
+    def _fit_transform(self, X: np.ndarray, progress: ProgressFn) -> np.ndarray:
         from sklearn.decomposition import PCA
 
+        progress("PCA", 0, 1, "fits")
         k = min(self.n_components, X.shape[1])
         pca = PCA(n_components=k, whiten=self.get_params()["whiten"] == "yes", random_state=self.random_state)
         out = pca.fit_transform(X)
         self.explained_variance_ratio_ = pca.explained_variance_ratio_
         if k < self.n_components:  # a 1-D latent still gets a 2-D map
             out = np.pad(out, ((0, 0), (0, self.n_components - k)))
+        progress("PCA", 1, 1, "fits")
         return out.astype(np.float32)
 
 
@@ -55,11 +84,12 @@ class TSNEProjector(Projector):
         Param("learning_rate", "auto", help="'auto' or a number"),
     )
 
-    def _fit_transform(self, X: np.ndarray) -> np.ndarray:
+    def _fit_transform(self, X: np.ndarray, progress: ProgressFn) -> np.ndarray:
         from sklearn.manifold import TSNE
 
         p = self.get_params()
         lr = p["learning_rate"]
+        progress("t-SNE", 0, 1, "fits")
         tsne = TSNE(
             n_components=self.n_components,
             perplexity=float(min(p["perplexity"], (X.shape[0] - 1) / 3)),
@@ -67,4 +97,6 @@ class TSNEProjector(Projector):
             init="pca",
             random_state=self.random_state,
         )
-        return tsne.fit_transform(X).astype(np.float32)
+        out = tsne.fit_transform(X).astype(np.float32)
+        progress("t-SNE", 1, 1, "fits")
+        return out
