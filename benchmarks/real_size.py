@@ -72,7 +72,7 @@ def main() -> None:
             continue
         seconds, gb, line = run(step, argv, env)
         ref_s, ref_gb = REFERENCE.get(step, (None, None))
-        fmt = lambda v, spec: "-" if v is None else format(v, spec)  # noqa: E731
+        fmt = lambda v, spec: format("-" if v is None else v, spec if v is not None else ">" + spec.split(".")[0])  # noqa: E731
         print(f"{step:<10} {seconds:9.1f} {gb:8.2f}   {fmt(ref_s, '11.0f')} {fmt(ref_gb, '7.1f')}   "
               f"{'yes' if gb <= LIMIT_GB else 'NO':<15} {line[:90]}", flush=True)
 

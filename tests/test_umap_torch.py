@@ -54,6 +54,23 @@ def test_chunked_knn_equals_brute_force(metric):
     np.testing.assert_array_equal(tidx, ref_idx)
 
 
+def test_high_dimensional_rows_on_a_cpu_use_descent_with_high_recall(monkeypatch):
+    from latentlab.projection import knn
+
+    rng = np.random.default_rng(1)  # embeddings: few intrinsic dimensions in many
+    X = (rng.normal(size=(3000, 6)) @ rng.normal(size=(6, 48)) + 0.05 * rng.normal(size=(3000, 48))).astype(np.float32)
+    ref_idx, _ = _reference_knn(X, 10, "euclidean")
+    monkeypatch.setattr(knn, "CPU_DESCENT_MIN", 1000)
+    used = []
+    real = knn.descent_knn
+    monkeypatch.setattr(knn, "descent_knn", lambda *a, **k: (used.append(1), real(*a, **k))[1])
+    idx, d = knn_graph(X, 10)
+    assert used and (idx[:, 0].numpy() == np.arange(3000)).all()
+    recall = np.mean([len(set(a) & set(b)) / 10 for a, b in zip(idx.numpy(), ref_idx)])
+    assert recall > 0.9
+    assert (np.diff(d.numpy(), axis=1) >= -1e-5).all()
+
+
 def test_knn_puts_duplicates_after_self():
     X = np.repeat(np.arange(12, dtype=np.float32)[:, None], 3, axis=0)  # every row three times
     for idx, _ in (knn_graph(X, 4), map(torch.as_tensor, tree_knn(X, 4))):

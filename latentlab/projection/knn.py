@@ -1,13 +1,15 @@
 """k-nearest-neighbour graphs for UMAP, without an n x n matrix.
 
 ``knn_graph`` returns, for every row, its ``k`` nearest rows with the row
-itself first (distance 0), as umap-learn does. Two engines:
+itself first (distance 0), as umap-learn does. Three engines:
 
 * exact, chunked brute force in torch: a block of rows against all rows,
   ``topk`` per block, on a GPU at any size and on a CPU for small n;
 * ``scipy.spatial.cKDTree`` (exact, threaded) on a CPU for large n of at
   most 32 dims: latent codes have 10-16, where a k-d tree answers each query
-  in far less than a full row of distances.
+  in far less than a full row of distances;
+* nearest-neighbour descent (``pynndescent``, approximate) on a CPU for many
+  rows of more dimensions (e.g. sentence embeddings).
 
 Cosine and correlation distances become euclidean ones on normalised
 (centred) rows, which orders neighbours the same way; the returned distances
@@ -30,6 +32,9 @@ CPU_BRUTE_MAX = 4_096
 # Beyond this many dimensions a k-d tree prunes little and loses to blocks
 # (20,000 x 64: 3.2 s by blocks, 4.6 s by tree).
 TREE_MAX_DIMS = 32
+# Above this many rows of more dimensions, a CPU uses nearest-neighbour descent (approximate; its
+# compile and graph cost pay off only when exact blocks would take minutes)
+CPU_DESCENT_MIN = 50_000
 
 
 def prepare(X: np.ndarray | torch.Tensor, metric: str) -> tuple[torch.Tensor, bool]:
@@ -135,6 +140,27 @@ def tree_knn(Z: np.ndarray, k: int, manhattan: bool = False, chunk: int = 65_536
     return idx, dist
 
 
+def descent_knn(Z: np.ndarray, k: int, manhattan: bool = False, seed: int = 0,
+                progress: ProgressFn | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Approximate kNN by nearest-neighbour descent (Dong et al. 2011; ``pynndescent``), for many
+    high-dimensional rows on a CPU, where exact search costs a full row of distances per point.
+
+    Returns the same arrays as ``tree_knn``.
+    """
+    from pynndescent import NNDescent
+
+    progress = report(progress)
+    n = Z.shape[0]
+    progress(STAGE, 0, n, "points")
+    index = NNDescent(Z, n_neighbors=k, metric="manhattan" if manhattan else "euclidean", random_state=seed,
+                      low_memory=True, compressed=True)
+    i, d = index.neighbor_graph
+    i, d = np.ascontiguousarray(i, dtype=np.int64), np.ascontiguousarray(d, dtype=np.float32)
+    _self_first(i, d, np.arange(n))
+    progress(STAGE, n, n, "points")
+    return i, d
+
+
 def _self_first(i: np.ndarray, d: np.ndarray, rows: np.ndarray) -> None:
     """Put each row itself in column 0 (duplicates of a row may have come first)."""
     where = i == rows[:, None]
@@ -168,6 +194,9 @@ def knn_graph(X: np.ndarray, k: int, metric: str = "euclidean", device: torch.de
     Z, manhattan = prepare(np.asarray(X, dtype=np.float32), metric)
     if device.type == "cpu" and len(Z) > CPU_BRUTE_MAX and Z.shape[1] <= TREE_MAX_DIMS:
         i, d = tree_knn(Z.numpy(), k, manhattan, progress=progress)
+        i, d = torch.from_numpy(i), torch.from_numpy(d)
+    elif device.type == "cpu" and len(Z) > CPU_DESCENT_MIN:
+        i, d = descent_knn(Z.numpy(), k, manhattan, progress=progress)
         i, d = torch.from_numpy(i), torch.from_numpy(d)
     else:
         i, d = brute_knn(Z.to(device), k, manhattan, progress=progress)
