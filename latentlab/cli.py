@@ -65,7 +65,7 @@ def _model_params(args) -> dict:
 
 def cmd_train(args) -> None:
     from latentlab import lab
-    from latentlab.trainer import PrintProgress
+    from latentlab.trainer import ProgressBar
 
     cfg = _train_config(args)
     if args.background:
@@ -74,7 +74,7 @@ def cmd_train(args) -> None:
         job = submit_train(args.dataset, args.model, _model_params(args), cfg, name=args.name)
         emit(args, {"job": job}, f"submitted job {job}; follow it with 'latentlab jobs show {job}'")
         return
-    callbacks = [] if args.json else [PrintProgress(every=max(1, cfg.total_steps(1) // 20 or 1))]
+    callbacks = [] if args.json else [ProgressBar()]
     result = lab.train(args.dataset, args.model, _model_params(args), cfg, name=args.name, callbacks=callbacks)
     emit(args, {"checkpoint": str(result.checkpoint), "name": result.name, "step": result.step, "terms": result.terms,
                  "samples_per_s": result.samples_per_s, "seconds": result.seconds},

@@ -264,10 +264,10 @@ class Trainer:
         self._all_finite = torch.ones((), dtype=torch.bool, device=self.device)
         self._finite_steps = torch.zeros((), dtype=torch.int32, device=self.device)
         self._checked = st.step
-        periods = {self.check_every, max(cfg.log_every, 1)}
-        periods |= {cb.every for cb in self.callbacks if isinstance(getattr(cb, "every", None), int) and cb.every > 0}
         for cb in self.callbacks:
             cb.on_start(self)
+        periods = {self.check_every, max(cfg.log_every, 1)}  # after on_start, which may settle a callback's period
+        periods |= {cb.every for cb in self.callbacks if isinstance(getattr(cb, "every", None), int) and cb.every > 0}
         while st.step < st.total:
             x = stream.next()
             out = self.model.loss(x)
@@ -349,17 +349,29 @@ def _move_optimizer_state(optimizer: torch.optim.Optimizer, device: torch.device
                 state[k] = v.to(device)
 
 
-class PrintProgress(BaseCallback):
-    """One line per ``every`` steps on stderr: step, loss terms, throughput."""
+class ProgressBar(BaseCallback):
+    """A tqdm bar on stderr: steps with their rate and ETA, and the loss terms every ``every`` steps
+    (default: a twentieth of the run)."""
 
-    def __init__(self, every: int = 100, stream=None):
-        import sys
+    def __init__(self, every: int | None = None, disable: bool = False):
+        self.every = every  # the loss terms are read on these steps (see ``Trainer.check_finite``)
+        self.disable = disable
+        self.bar = None
 
-        self.every = every
-        self.stream = stream or sys.stderr
+    def on_start(self, trainer: Trainer) -> None:
+        from tqdm.auto import tqdm
+
+        st = trainer.state
+        self.every = self.every or max(1, st.total // 20)
+        self.bar = tqdm(total=st.total, initial=st.step, desc="training", unit="step", disable=self.disable,
+                        dynamic_ncols=True)
 
     def on_step(self, trainer: Trainer) -> None:
         st = trainer.state
+        self.bar.update(st.step - self.bar.n)
         if st.step % self.every == 0 or st.step == st.total:
-            terms = " ".join(f"{k}={v:.3f}" for k, v in st.terms.items())
-            print(f"step {st.step}/{st.total} {terms} ({st.samples_per_s:,.0f} samples/s)", file=self.stream, flush=True)
+            self.bar.set_postfix({k: f"{v:.3f}" for k, v in st.terms.items()}, refresh=False)
+
+    def on_end(self, trainer: Trainer) -> None:
+        if self.bar is not None:
+            self.bar.close()
