@@ -98,6 +98,7 @@ def main() -> None:
         t0 = time.perf_counter()
         choose(page, "Dataset", "shapes")
         choose(page, "Checkpoint", "shapes-beta-vae  ·  beta-vae")
+        page.get_by_role("button", name="Encode 737,280 items").click()
         page.wait_for_selector("text=background job", timeout=300_000)
         # Another page while the encoding job runs: the server answers at once.
         t1 = time.perf_counter()

@@ -46,14 +46,17 @@ def test_encoding_a_large_dataset_runs_as_a_job_that_survives_a_refresh(fresh, w
     _import(workspace, "big-shapes", x=small.x, labels=small.labels)
     state = {"ll_dataset": "big-shapes", "ll_checkpoint": "shapes-beta-vae", "map-method": "pca"}
     at = fresh(**state)
+    assert not at.get("plotly_chart") and not jobs.list_jobs()  # nothing starts until asked
+    next(b for b in at.button if b.key == "embed-start").click().run()
     assert any("background job" in i.value for i in at.info)
-    assert not at.get("plotly_chart")
     job = jobs.list_jobs()[0]
     assert job.kind == "embed" and job.params == {"checkpoint": "shapes-beta-vae", "dataset": "big-shapes"}
     # A refresh (a new session) finds the same job instead of starting another.
     again = fresh(**state)
     assert len([j for j in jobs.list_jobs() if j.kind == "embed"]) == 1
     assert any(f"job {job.id}" in i.value for i in again.info)
+    bar = again.get("progress")[0].proto
+    assert f"job {job.id}" in bar.text  # the bar names the job and, once it runs, its stage, rate and ETA
     done = jobs.wait(job.id, timeout=180)
     assert done.state == "succeeded", done.error
     assert done.stage == "encoding" and done.unit == "items" and done.step == done.total == 300

@@ -46,8 +46,14 @@ def embedding_or_wait(ctx):
     if values <= INLINE_EMBED_VALUES or lab.embedding_ready(ck, ds):
         with st.spinner(f"Encoding {len(ds):,} items..." if not lab.embedding_ready(ck, ds) else "Reading the embedding..."):
             return cache.embedding(ctx.checkpoint_name, ctx.dataset_name)
-    job = _job_for("embed", {"checkpoint": ctx.checkpoint_name, "dataset": ctx.dataset_name},
-                   f"embed {ctx.dataset_name} with {ctx.checkpoint_name}")
+    request = {"checkpoint": ctx.checkpoint_name, "dataset": ctx.dataset_name}
+    if matching_job("embed", request, jobs.ACTIVE + ("failed",)) is None:
+        # Minutes of work on a CPU: started by the user, not by picking a dataset or a checkpoint on the way.
+        st.info(f"{ctx.checkpoint_name} has not encoded the {len(ds):,} items of {ctx.dataset_name} yet. That takes a "
+                "while on a CPU (seconds on a GPU) and runs as a background job; the page fills in when it is done.")
+        if not st.button(f"Encode {len(ds):,} items", type="primary", key="embed-start"):
+            st.stop()
+    job = _job_for("embed", request, f"embed {ctx.dataset_name} with {ctx.checkpoint_name}")
     if job is not None:
         st.info(f"Encoding {len(ds):,} items with {ctx.checkpoint_name} runs as background job {job.id}; "
                 "it keeps running if you leave this page, and the page fills in when it is done.")
