@@ -1,21 +1,22 @@
 """LatentLab dashboard: `streamlit run app.py`.
 
-The router: it sets the page up and runs the page the user picked; each page
-draws the shared sidebar (latentlab.ui.sidebar) itself. The Map opens first,
-on the digits data and the demo VAE.
+The server for ``dashboard.py`` (the page router). While the first browser
+loads the page, a background thread warms the process (torch and the engine
+imported, the demo's embedding and map computed into the workspace cache; see
+``latentlab.ui.warm``), so the first map appears without waiting for them.
 """
+
+from contextlib import asynccontextmanager
 
 import streamlit as st
 
-st.set_page_config(page_title="LatentLab", page_icon=":material/explore:", layout="wide")
+from latentlab.ui import warm
 
-PAGES = [
-    st.Page("pages/map.py", title="Map", icon=":material/scatter_plot:", default=True),
-    st.Page("pages/traverse.py", title="Traverse", icon=":material/tune:"),
-    st.Page("pages/clusters.py", title="Clusters", icon=":material/bubble_chart:"),
-    st.Page("pages/metrics.py", title="Metrics", icon=":material/analytics:"),
-    st.Page("pages/train.py", title="Train", icon=":material/model_training:"),
-    st.Page("pages/data.py", title="Data", icon=":material/dataset:"),
-]
 
-st.navigation(PAGES).run()
+@asynccontextmanager
+async def lifespan(app):
+    warm.start()
+    yield
+
+
+app = st.App("dashboard.py", lifespan=lifespan)

@@ -11,7 +11,7 @@ TIMEOUT = 240
 @pytest.fixture
 def app(workspace, monkeypatch):
     monkeypatch.setenv("LATENTLAB_RUNNER_IDLE_S", "3")
-    at = AppTest.from_file("../app.py", default_timeout=TIMEOUT)
+    at = AppTest.from_file("../dashboard.py", default_timeout=TIMEOUT)
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
@@ -137,7 +137,7 @@ def test_bad_checkpoint_shows_an_error_not_a_traceback(workspace):
     manifest = json.loads((folder / "broken.json").read_text())
     manifest["weights"] = "broken.safetensors"
     (folder / "broken.json").write_text(json.dumps(manifest))
-    at = AppTest.from_file("../app.py", default_timeout=TIMEOUT)
+    at = AppTest.from_file("../dashboard.py", default_timeout=TIMEOUT)
     at.session_state["ll_checkpoint"] = "broken"
     at.run()
     assert not at.exception

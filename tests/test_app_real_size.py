@@ -15,7 +15,7 @@ def fresh(workspace, monkeypatch):
     monkeypatch.setenv("LATENTLAB_RUNNER_IDLE_S", "3")
 
     def start(**state):
-        at = AppTest.from_file("../app.py", default_timeout=TIMEOUT)
+        at = AppTest.from_file("../dashboard.py", default_timeout=TIMEOUT)
         for key, value in state.items():
             at.session_state[key] = value
         at.run()

@@ -110,3 +110,14 @@ def test_object_arrays_are_refused(workspace, tmp_path):
 def test_unknown_dataset_names_the_known_ones():
     with pytest.raises(LatentLabError, match="digits"):
         load_dataset("no-such-set")
+
+
+def test_digits_read_from_the_shipped_csv_equal_scikit_learns():
+    from sklearn.datasets import load_digits
+
+    from latentlab.data.builtin import digits_arrays
+
+    images, target = digits_arrays()
+    ref = load_digits()
+    np.testing.assert_array_equal(images, ref.images)
+    np.testing.assert_array_equal(target, ref.target)

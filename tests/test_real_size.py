@@ -140,3 +140,18 @@ def test_vectors_without_a_model_map_and_cluster_in_python(workspace, tmp_path):
     assert res.scores["ari"] > 0.95
     with pytest.raises(LatentLabError, match="only vector datasets"):
         lab.embed(None, "digits")
+
+
+def test_the_server_warm_up_caches_the_demo_map(workspace, monkeypatch):
+    import threading
+
+    from latentlab.ui import warm
+
+    monkeypatch.setattr(warm, "_started", threading.Event())
+    monkeypatch.setattr(warm, "_done", threading.Event())
+    warm.wait()  # nothing started: returns at once
+    warm.start()
+    warm.wait(120)
+    assert warm._done.is_set()
+    emb = lab.embed(warm.DEMO_CHECKPOINT, warm.DEMO_DATASET)
+    assert lab.projection_cached(emb, "umap", 2, 0)

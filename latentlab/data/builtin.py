@@ -2,21 +2,41 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 from latentlab.data.dataset import Dataset
 
 
-def load_digits() -> Dataset:
-    from sklearn.datasets import load_digits as sk_digits
+def digits_arrays() -> tuple[np.ndarray, np.ndarray]:
+    """scikit-learn's digits as (images (1797, 8, 8) in 0..16, labels (1797,)).
 
-    d = sk_digits()
-    x = (d.images / 16.0).astype(np.float32)[:, None]  # (1797, 1, 8, 8) in [0, 1]
+    Read straight from the CSV that scikit-learn ships: importing
+    ``sklearn.datasets`` costs more than half a second, which the dashboard's
+    first map would otherwise wait for.
+    """
+    import importlib.util
+
+    spec = importlib.util.find_spec("sklearn")  # finds the package without importing it
+    path = Path(spec.submodule_search_locations[0]) / "datasets" / "data" / "digits.csv.gz" if spec else None
+    if path is None or not path.exists():
+        from sklearn.datasets import load_digits as sk_digits
+
+        d = sk_digits()
+        return d.images, d.target
+    data = np.loadtxt(path, delimiter=",")
+    return data[:, :-1].reshape(-1, 8, 8), data[:, -1].astype(np.int64)
+
+
+def load_digits() -> Dataset:
+    images, target = digits_arrays()
+    x = (images / 16.0).astype(np.float32)[:, None]  # (1797, 1, 8, 8) in [0, 1]
     return Dataset(
         name="digits",
         x=x,
         kind="image",
-        labels=d.target.astype(np.int64),
+        labels=target.astype(np.int64),
         fingerprint="sklearn-digits-v1",
         description="scikit-learn's 1,797 handwritten digits, 8x8 grey levels, labels 0-9.",
         label_name="digit",

@@ -15,6 +15,7 @@ import streamlit as st
 
 from latentlab import checkpoints, lab
 from latentlab.data import list_datasets, load_dataset
+from latentlab.ui import warm
 from latentlab.workspace import home
 
 
@@ -51,6 +52,7 @@ def checkpoint(name: str):
 
 @st.cache_resource(max_entries=12, show_spinner="Reading the embedding...")
 def _embedding(ckpt_name: str | None, version: float, dataset_name: str, ws: str):
+    warm.wait()  # the server's warm-up may be encoding the demo right now
     ck = None if ckpt_name is None else _checkpoint(ckpt_name, version, ws)
     return lab.embed(ck, _dataset(dataset_name, ws))
 
@@ -65,6 +67,7 @@ def embedding(ckpt_name: str | None, dataset_name: str):
 @st.cache_data(max_entries=32, show_spinner=False)
 def projection(emb_key: str, _emb, method: str, dims: int, params_json: str, seed: int = 0) -> np.ndarray:
     """Small projections made here; ``emb_key`` stands for ``_emb`` in the cache key."""
+    warm.wait()
     return lab.project_embedding(_emb, method, dims, seed, **json.loads(params_json))
 
 

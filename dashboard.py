@@ -1,0 +1,21 @@
+"""The dashboard's script (`streamlit run app.py` serves it; `streamlit run dashboard.py` works too).
+
+The router: it sets the page up and runs the page the user picked; each page
+draws the shared sidebar (latentlab.ui.sidebar) itself. The Map opens first,
+on the digits data and the demo VAE.
+"""
+
+import streamlit as st
+
+st.set_page_config(page_title="LatentLab", page_icon=":material/explore:", layout="wide")
+
+PAGES = [
+    st.Page("pages/map.py", title="Map", icon=":material/scatter_plot:", default=True),
+    st.Page("pages/traverse.py", title="Traverse", icon=":material/tune:"),
+    st.Page("pages/clusters.py", title="Clusters", icon=":material/bubble_chart:"),
+    st.Page("pages/metrics.py", title="Metrics", icon=":material/analytics:"),
+    st.Page("pages/train.py", title="Train", icon=":material/model_training:"),
+    st.Page("pages/data.py", title="Data", icon=":material/dataset:"),
+]
+
+st.navigation(PAGES).run()
