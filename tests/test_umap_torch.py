@@ -178,3 +178,22 @@ def test_cuda_tensors_give_a_good_map(digits):
     assert _map_accuracy(Y, y) > 0.9
     idx, _ = knn_graph(X, 15, device="cuda")
     np.testing.assert_array_equal(idx.cpu().numpy(), knn_graph(X, 15)[0].numpy())
+
+
+def test_large_sets_start_from_a_landmark_map(digits, monkeypatch):
+    from latentlab.projection import umap_torch
+    from latentlab.projection.knn import nearest_rows
+
+    X = digits[0]
+    Z, _ = prepare(X, "euclidean")
+    idx, dist = nearest_rows(Z, Z[:100], 3)
+    ref = torch.cdist(Z, Z[:100]).topk(3, dim=1, largest=False)
+    np.testing.assert_array_equal(idx, ref.indices.numpy())
+    np.testing.assert_allclose(dist, ref.values.numpy(), rtol=1e-4, atol=1e-4)
+    monkeypatch.setattr(umap_torch, "SPECTRAL_MAX", 400)  # digits (1,797) now counts as large
+    calls = []
+    real = umap_torch.landmark_layout
+    monkeypatch.setattr(umap_torch, "landmark_layout", lambda *a, **k: (calls.append(1), real(*a, **k))[1])
+    Y = umap(X, random_state=0)
+    assert calls and Y.shape == (len(X), 2)
+    assert trustworthiness(X, Y, n_neighbors=15) > 0.95

@@ -140,6 +140,28 @@ def tree_knn(Z: np.ndarray, k: int, manhattan: bool = False, chunk: int = 65_536
     return idx, dist
 
 
+def nearest_rows(Z: torch.Tensor, R: torch.Tensor, k: int, manhattan: bool = False,
+                 device: torch.device | str = "cpu", chunk: int = 8192) -> tuple[np.ndarray, np.ndarray]:
+    """For every row of ``Z`` (n, d), its ``k`` nearest rows of ``R`` (m, d): a k-d tree on a CPU for
+    few dimensions, else blocks of distances on ``device``. Returns (n, k) int64 indices into ``R``
+    and float32 distances, ascending."""
+    device = torch.device(device)
+    k = min(k, len(R))
+    if device.type == "cpu" and Z.shape[1] <= TREE_MAX_DIMS:
+        from scipy.spatial import cKDTree
+
+        d, i = cKDTree(R.numpy()).query(Z.numpy(), k=k, p=1 if manhattan else 2, workers=-1)
+        return i.reshape(len(Z), k).astype(np.int64), d.reshape(len(Z), k).astype(np.float32)
+    Rd = R.to(device)
+    idx = np.empty((len(Z), k), np.int64)
+    dist = np.empty((len(Z), k), np.float32)
+    for start in range(0, len(Z), chunk):
+        block = torch.cdist(Z[start:start + chunk].to(device), Rd, p=1.0 if manhattan else 2.0)  # (b, m)
+        val, ind = block.topk(k, dim=1, largest=False)
+        idx[start:start + chunk], dist[start:start + chunk] = ind.cpu().numpy(), val.cpu().numpy()
+    return idx, dist
+
+
 def descent_knn(Z: np.ndarray, k: int, manhattan: bool = False, seed: int = 0,
                 progress: ProgressFn | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Approximate kNN by nearest-neighbour descent (Dong et al. 2011; ``pynndescent``), for many

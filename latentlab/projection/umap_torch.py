@@ -33,7 +33,9 @@ import torch
 from latentlab.progress import ProgressFn, report
 
 LAYOUT = "UMAP layout"
-SPECTRAL_MAX = 20_000  # beyond this the eigensolver costs more than it is worth; PCA then
+SPECTRAL_MAX = 20_000  # beyond this the eigensolver costs more than it is worth: landmarks then
+LANDMARK_EPOCHS = 500  # the landmarks' own map: umap-learn's small-data epochs (0.957 against 0.943 for 200)
+LANDMARK_NEIGHBOURS = 8  # landmarks whose positions place each other point
 DENSE_EIGH_MAX = 500
 # sampled edges per block: on a CPU small enough that a block's scratch stays in cache
 EDGE_CHUNK = 1 << 16
@@ -56,8 +58,13 @@ def find_ab(min_dist: float, spread: float = 1.0) -> tuple[float, float]:
 
 
 def default_epochs(n: int) -> int:
-    """umap-learn's 500 below 10,000 points and 200 above."""
-    return 500 if n <= 10_000 else 200
+    """500 below 10,000 points (as umap-learn), 400 above.
+
+    umap-learn takes 200 above 10,000, but it moves each edge's ends one edge at a time; here an
+    epoch's updates are summed and applied together, which needs more epochs for the same local
+    quality (on 70,000 shapes codes, trustworthiness 0.936 after 200, 0.945 after 400; umap-learn 0.955).
+    """
+    return 500 if n <= 10_000 else 400
 
 
 def smooth_knn(dist: torch.Tensor, n_iter: int = 64, tol: float = 1e-5) -> tuple[torch.Tensor, torch.Tensor]:
@@ -181,6 +188,32 @@ def _spectral(n: int, head: np.ndarray, tail: np.ndarray, weight: np.ndarray, di
     vecs = vecs[:, np.argsort(vals)[1:k]]
     vecs *= np.sign(vecs[np.abs(vecs).argmax(axis=0), range(dim)])  # fix each vector's sign
     return vecs
+
+
+def landmark_layout(X: np.ndarray, dim: int, n_neighbors: int, min_dist: float, metric: str, seed: int,
+                    device: torch.device, gen: np.random.Generator) -> np.ndarray:
+    """The initial layout of a large set: a full UMAP of ``SPECTRAL_MAX`` random landmarks (spectral start,
+    ``LANDMARK_EPOCHS``), every other point at the distance-weighted mean of its nearest landmarks.
+
+    A PCA start cannot unfold a curved latent space (on the shapes codes it costs 0.05-0.1 of
+    trustworthiness), and an eigensolver on the whole graph costs minutes; the landmarks' map
+    gives the large layout its global shape, which the full optimisation then refines.
+
+    Returns
+    -------
+    Y : (n, dim) float32, scaled like ``initial_layout``
+    """
+    from latentlab.projection.knn import nearest_rows, prepare
+
+    land = np.sort(gen.choice(len(X), SPECTRAL_MAX, replace=False))
+    Yl = umap(X[land], dim, n_neighbors, min_dist, metric, seed, device, n_epochs=LANDMARK_EPOCHS)  # (m, dim)
+    Z, manhattan = prepare(np.asarray(X, dtype=np.float32), metric)
+    idx, dist = nearest_rows(Z, Z[torch.from_numpy(land)], LANDMARK_NEIGHBOURS, manhattan, device)  # (n, k)
+    w = 1.0 / (dist.astype(np.float64) + 1e-6)
+    Y = np.einsum("nk,nkd->nd", w / w.sum(axis=1, keepdims=True), Yl[idx].astype(np.float64))
+    Y[land] = Yl
+    Y = Y * (10.0 / max(np.abs(Y).max(), 1e-12))
+    return (Y + gen.normal(scale=1e-4, size=Y.shape)).astype(np.float32)
 
 
 def _pca(X: np.ndarray, dim: int, gen: np.random.Generator) -> np.ndarray:
@@ -331,7 +364,11 @@ def umap(X: np.ndarray, n_components: int = 2, n_neighbors: int = 15, min_dist: 
     idx, dist = knn_graph(X, k, metric, device, progress=progress)
     head, tail, weight = fuzzy_graph(idx, dist)
     del idx, dist
-    Y = torch.from_numpy(initial_layout(X, head, tail, weight, n_components, gen)).to(device)
+    if n > SPECTRAL_MAX:
+        start = landmark_layout(X, n_components, k, float(min_dist), metric, int(random_state), device, gen)
+    else:
+        start = initial_layout(X, head, tail, weight, n_components, gen)
+    Y = torch.from_numpy(start).to(device)
     a, b = find_ab(float(min_dist))
     Y = optimise(Y, head, tail, weight, n_epochs, Layout(a, b), tgen, progress)
     return Y.cpu().numpy().astype(np.float32)

@@ -43,8 +43,9 @@ def embedding_or_wait(ctx):
         return cache.embedding(None, ctx.dataset_name)
     ds, ck = ctx.dataset(), ctx.checkpoint()
     values = len(ds) * int(np.prod(ds.item_shape))
-    if values <= INLINE_EMBED_VALUES or lab.embedding_ready(ck, ds):
-        with st.spinner(f"Encoding {len(ds):,} items..." if not lab.embedding_ready(ck, ds) else "Reading the embedding..."):
+    ready = lab.embedding_ready(ck, ds)
+    if ready or values <= INLINE_EMBED_VALUES:
+        with st.spinner("Reading the embedding..." if ready else f"Encoding {len(ds):,} items..."):
             return cache.embedding(ctx.checkpoint_name, ctx.dataset_name)
     request = {"checkpoint": ctx.checkpoint_name, "dataset": ctx.dataset_name}
     if matching_job("embed", request, jobs.ACTIVE + ("failed",)) is None:
