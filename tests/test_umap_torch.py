@@ -197,3 +197,18 @@ def test_large_sets_start_from_a_landmark_map(digits, monkeypatch):
     Y = umap(X, random_state=0)
     assert calls and Y.shape == (len(X), 2)
     assert trustworthiness(X, Y, n_neighbors=15) > 0.95
+
+
+def test_very_large_sets_map_a_sample_and_place_the_rest(digits, monkeypatch):
+    from latentlab.projection import umap_torch
+
+    X, y = digits
+    monkeypatch.setattr(umap_torch, "FULL_MAX", 1000)  # digits (1,797) now counts as very large
+    monkeypatch.setattr(umap_torch, "FIT_SAMPLE", 900)
+    calls = []
+    Y = umap(X, random_state=0, progress=lambda *a: calls.append(a))
+    assert Y.shape == (len(X), 2) and np.isfinite(Y).all()
+    assert calls[-1] == ("placing points", len(X), len(X), "points")
+    assert any(c[0] == "UMAP layout" for c in calls)
+    assert trustworthiness(X, Y, n_neighbors=15) > 0.93 and _map_accuracy(Y, y) > 0.9
+    np.testing.assert_array_equal(Y, umap(X, random_state=0))

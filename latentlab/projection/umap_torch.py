@@ -7,8 +7,9 @@ UMAP (McInnes, Healy & Melville 2018, arXiv:1802.03426) in four steps:
    neighbour) and ``sigma`` (found by bisection so that the memberships sum to
    ``log2 k``), memberships ``exp(-(d - rho) / sigma)``, symmetrised by the
    fuzzy union ``w + w' - w w'``;
-3. an initial layout: the graph's spectral embedding for small n, the
-   input's principal components for larger n, scaled to 10 units;
+3. an initial layout: the graph's spectral embedding up to 20,000 points;
+   above, a UMAP of 20,000 landmarks with every other point placed among its
+   nearest landmarks (a PCA start cannot unfold a curved latent space);
 4. stochastic gradient descent of the fuzzy cross-entropy with negative
    sampling: each epoch samples every edge in proportion to its weight (an
    edge of the largest weight every epoch), pulls its two ends together,
@@ -20,6 +21,10 @@ a handful of tensor ops over all its sampled edges (gather, elementwise,
 ``index_add_``), with the updates summed and applied at the end of the epoch,
 as GPU ports of UMAP do; the bisection for ``sigma`` runs on all points at
 once. A seeded run on a CPU is deterministic.
+
+Above 200,000 points, a UMAP of 70,000 random points is made and every other
+point placed among its nearest fitted points (as umap-learn's ``transform``
+starts); see ``fit_and_place`` for why the whole graph is not optimised.
 """
 
 from __future__ import annotations
@@ -34,6 +39,10 @@ from latentlab.progress import ProgressFn, report
 
 LAYOUT = "UMAP layout"
 SPECTRAL_MAX = 20_000  # beyond this the eigensolver costs more than it is worth: landmarks then
+FULL_MAX = 200_000  # above this, a UMAP of FIT_SAMPLE rows with the others placed among them
+FIT_SAMPLE = 70_000
+PLACE = "placing points"
+LANDMARKS = SPECTRAL_MAX  # points in the landmark map that starts a large layout
 LANDMARK_EPOCHS = 500  # the landmarks' own map: umap-learn's small-data epochs (0.957 against 0.943 for 200)
 LANDMARK_NEIGHBOURS = 8  # landmarks whose positions place each other point
 DENSE_EIGH_MAX = 500
@@ -190,9 +199,39 @@ def _spectral(n: int, head: np.ndarray, tail: np.ndarray, weight: np.ndarray, di
     return vecs
 
 
+def place(X: np.ndarray, rows: np.ndarray, Y_rows: np.ndarray, metric: str, device: torch.device) -> np.ndarray:
+    """Positions for every row of X: ``Y_rows`` for ``rows``, the distance-weighted mean of the nearest
+    ``LANDMARK_NEIGHBOURS`` of them for the others. (n, dim) float64."""
+    from latentlab.projection.knn import nearest_rows, prepare
+
+    Z, manhattan = prepare(np.asarray(X, dtype=np.float32), metric)
+    idx, dist = nearest_rows(Z, Z[torch.from_numpy(rows)], LANDMARK_NEIGHBOURS, manhattan, device)  # (n, k)
+    w = 1.0 / (dist.astype(np.float64) + 1e-6)
+    Y = np.einsum("nk,nkd->nd", w / w.sum(axis=1, keepdims=True), Y_rows[idx].astype(np.float64))
+    Y[rows] = Y_rows
+    return Y
+
+
+def fit_and_place(X: np.ndarray, dim: int, n_neighbors: int, min_dist: float, metric: str, seed: int,
+                  device: torch.device, gen: np.random.Generator, progress: ProgressFn | None) -> np.ndarray:
+    """A very large set: a UMAP of ``FIT_SAMPLE`` random rows, every other row placed among its nearest
+    fitted rows (as umap-learn's ``transform`` starts).
+
+    Measured on the 737,280 shapes codes (trustworthiness on a fixed 10,000-point sample): 0.941 this
+    way in 18 s, against 0.891-0.905 when the whole graph is then optimised further for 60-400 epochs;
+    the full graph's fine local structure is not what a map of this size can show.
+    """
+    fit = np.sort(gen.choice(len(X), FIT_SAMPLE, replace=False))
+    Y_fit = umap(X[fit], dim, n_neighbors, min_dist, metric, seed, device, progress=progress)
+    report(progress)(PLACE, 0, len(X), "points")
+    Y = place(X, fit, Y_fit, metric, device)
+    report(progress)(PLACE, len(X), len(X), "points")
+    return Y.astype(np.float32)
+
+
 def landmark_layout(X: np.ndarray, dim: int, n_neighbors: int, min_dist: float, metric: str, seed: int,
                     device: torch.device, gen: np.random.Generator) -> np.ndarray:
-    """The initial layout of a large set: a full UMAP of ``SPECTRAL_MAX`` random landmarks (spectral start,
+    """The initial layout of a large set: a full UMAP of ``LANDMARKS`` random landmarks (spectral start,
     ``LANDMARK_EPOCHS``), every other point at the distance-weighted mean of its nearest landmarks.
 
     A PCA start cannot unfold a curved latent space (on the shapes codes it costs 0.05-0.1 of
@@ -203,15 +242,10 @@ def landmark_layout(X: np.ndarray, dim: int, n_neighbors: int, min_dist: float, 
     -------
     Y : (n, dim) float32, scaled like ``initial_layout``
     """
-    from latentlab.projection.knn import nearest_rows, prepare
-
-    land = np.sort(gen.choice(len(X), SPECTRAL_MAX, replace=False))
+    # a quarter at most, so that a landmark map that is itself large recurses on ever fewer points
+    land = np.sort(gen.choice(len(X), min(LANDMARKS, len(X) // 4), replace=False))
     Yl = umap(X[land], dim, n_neighbors, min_dist, metric, seed, device, n_epochs=LANDMARK_EPOCHS)  # (m, dim)
-    Z, manhattan = prepare(np.asarray(X, dtype=np.float32), metric)
-    idx, dist = nearest_rows(Z, Z[torch.from_numpy(land)], LANDMARK_NEIGHBOURS, manhattan, device)  # (n, k)
-    w = 1.0 / (dist.astype(np.float64) + 1e-6)
-    Y = np.einsum("nk,nkd->nd", w / w.sum(axis=1, keepdims=True), Yl[idx].astype(np.float64))
-    Y[land] = Yl
+    Y = place(X, land, Yl, metric, device)
     Y = Y * (10.0 / max(np.abs(Y).max(), 1e-12))
     return (Y + gen.normal(scale=1e-4, size=Y.shape)).astype(np.float32)
 
@@ -360,6 +394,8 @@ def umap(X: np.ndarray, n_components: int = 2, n_neighbors: int = 15, min_dist: 
     k = int(max(2, min(n_neighbors, n)))
     gen = np.random.default_rng(random_state)
     tgen = torch.Generator(device=device).manual_seed(int(random_state))
+    if n > FULL_MAX:
+        return fit_and_place(X, n_components, k, float(min_dist), metric, int(random_state), device, gen, progress)
     n_epochs = n_epochs or default_epochs(n)
     idx, dist = knn_graph(X, k, metric, device, progress=progress)
     head, tail, weight = fuzzy_graph(idx, dist)
