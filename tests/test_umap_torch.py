@@ -181,7 +181,7 @@ def test_cuda_tensors_give_a_good_map(digits):
 
 
 def test_large_sets_start_from_a_landmark_map(digits, monkeypatch):
-    from latentlab.projection import umap_torch
+    from latentlab.projection import umap_start
     from latentlab.projection.knn import nearest_rows
 
     X = digits[0]
@@ -190,21 +190,21 @@ def test_large_sets_start_from_a_landmark_map(digits, monkeypatch):
     ref = torch.cdist(Z, Z[:100]).topk(3, dim=1, largest=False)
     np.testing.assert_array_equal(idx, ref.indices.numpy())
     np.testing.assert_allclose(dist, ref.values.numpy(), rtol=1e-4, atol=1e-4)
-    monkeypatch.setattr(umap_torch, "SPECTRAL_MAX", 400)  # digits (1,797) now counts as large
+    monkeypatch.setattr(umap_start, "SPECTRAL_MAX", 400)  # digits (1,797) now counts as large
     calls = []
-    real = umap_torch.landmark_layout
-    monkeypatch.setattr(umap_torch, "landmark_layout", lambda *a, **k: (calls.append(1), real(*a, **k))[1])
+    real = umap_start.landmark_layout
+    monkeypatch.setattr(umap_start, "landmark_layout", lambda *a, **k: (calls.append(1), real(*a, **k))[1])
     Y = umap(X, random_state=0)
     assert calls and Y.shape == (len(X), 2)
     assert trustworthiness(X, Y, n_neighbors=15) > 0.95
 
 
 def test_very_large_sets_map_a_sample_and_place_the_rest(digits, monkeypatch):
-    from latentlab.projection import umap_torch
+    from latentlab.projection import umap_start
 
     X, y = digits
-    monkeypatch.setattr(umap_torch, "FULL_MAX", 1000)  # digits (1,797) now counts as very large
-    monkeypatch.setattr(umap_torch, "FIT_SAMPLE", 900)
+    monkeypatch.setattr(umap_start, "FULL_MAX", 1000)  # digits (1,797) now counts as very large
+    monkeypatch.setattr(umap_start, "FIT_SAMPLE", 900)
     calls = []
     Y = umap(X, random_state=0, progress=lambda *a: calls.append(a))
     assert Y.shape == (len(X), 2) and np.isfinite(Y).all()
