@@ -36,7 +36,7 @@ import numpy as np
 import torch
 
 from latentlab.progress import ProgressFn, report
-from latentlab.projection import umap_start as start
+from latentlab.projection import umap_start
 
 LAYOUT = "UMAP layout"
 # sampled edges per block: on a CPU small enough that a block's scratch stays in cache
@@ -272,16 +272,17 @@ def umap(X: np.ndarray, n_components: int = 2, n_neighbors: int = 15, min_dist: 
     k = int(max(2, min(n_neighbors, n)))
     gen = np.random.default_rng(random_state)
     tgen = torch.Generator(device=device).manual_seed(int(random_state))
-    if n > start.FULL_MAX:
-        return start.fit_and_place(X, n_components, k, float(min_dist), metric, int(random_state), device, gen, progress)
+    if n > umap_start.FULL_MAX:
+        return umap_start.fit_and_place(X, n_components, k, float(min_dist), metric, int(random_state), device, gen,
+                                        progress)
     n_epochs = n_epochs or default_epochs(n)
     idx, dist = knn_graph(X, k, metric, device, progress=progress)
     head, tail, weight = fuzzy_graph(idx, dist)
     del idx, dist
-    if n > start.SPECTRAL_MAX:
-        Y0 = start.landmark_layout(X, n_components, k, float(min_dist), metric, int(random_state), device, gen)
+    if n > umap_start.SPECTRAL_MAX:
+        Y0 = umap_start.landmark_layout(X, n_components, k, float(min_dist), metric, int(random_state), device, gen)
     else:
-        Y0 = start.initial_layout(X, head, tail, weight, n_components, gen)
+        Y0 = umap_start.initial_layout(X, head, tail, weight, n_components, gen)
     Y = torch.from_numpy(Y0).to(device)
     a, b = find_ab(float(min_dist))
     Y = optimise(Y, head, tail, weight, n_epochs, Layout(a, b), tgen, progress)
