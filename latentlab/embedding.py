@@ -22,7 +22,7 @@ from latentlab.device import resolve_device
 from latentlab.errors import LatentLabError
 from latentlab.models import LatentModel, kl_per_dim
 from latentlab.progress import ProgressFn, report
-from latentlab.trainer import read_rows, to_float
+from latentlab.trainer import to_float
 from latentlab.workspace import digest
 
 CHUNK_ITEMS = 1024
@@ -111,8 +111,7 @@ def encode_dataset(model: LatentModel, dataset: Dataset, batch_size: int = CHUNK
         for start, stop, rows in _chunks(n, index, batch_size):
             # Items travel in their stored dtype (a bool image is a quarter of its float32 size) and become
             # float32 on the device, equal to ``Dataset.as_float``.
-            raw = dataset.x[rows] if isinstance(rows, slice) else read_rows(dataset.x, rows)
-            x = to_float(torch.from_numpy(np.array(raw, order="C")).to(dev, non_blocking=True))  # (B, *shape)
+            x = to_float(torch.from_numpy(np.array(dataset.rows(rows), order="C")).to(dev, non_blocking=True))  # (B, *shape)
             if images:
                 x = x.contiguous(memory_format=torch.channels_last)
             post = model.encode(x)

@@ -149,20 +149,6 @@ def upload(x: np.ndarray, device: torch.device) -> torch.Tensor:
     return out
 
 
-def read_rows(x: np.ndarray, idx: np.ndarray) -> np.ndarray:
-    """Rows ``idx`` of ``x`` in their stored dtype and in the order of ``idx``.
-
-    A memory map is read in ascending row order, which is much faster, and
-    the rows are put back in the order asked for (as ``Dataset.as_float``).
-    """
-    if not isinstance(x, np.memmap):
-        return x[idx]
-    order = np.argsort(idx, kind="stable")
-    out = np.empty((len(idx), *x.shape[1:]), x.dtype)
-    out[order] = x[idx[order]]
-    return out
-
-
 class BatchStream:
     """Random mini-batches as float32 tensors on the device, epoch by epoch.
 
@@ -202,7 +188,7 @@ class BatchStream:
         """Rows ``idx`` (from ``next_indices``) as float32 on the device."""
         if self.resident is not None:
             return to_float(torch.index_select(self.resident, 0, idx.to(self.device, non_blocking=True)))
-        rows = torch.from_numpy(np.ascontiguousarray(read_rows(self.dataset.x, idx.numpy())))
+        rows = torch.from_numpy(np.ascontiguousarray(self.dataset.rows(idx.numpy())))
         return to_float(rows.to(self.device, non_blocking=True))
 
     def next(self) -> torch.Tensor:

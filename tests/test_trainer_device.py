@@ -53,7 +53,7 @@ def test_device_batches_equal_as_float(tmp_path, monkeypatch, dtype):
         got = T.to_float(torch.index_select(held, 0, torch.from_numpy(idx)))
         assert got.dtype == torch.float32
         np.testing.assert_array_equal(got.numpy(), want)
-        np.testing.assert_array_equal(T.to_float(torch.from_numpy(T.read_rows(ds.x, idx))).numpy(), want)
+        np.testing.assert_array_equal(T.to_float(torch.from_numpy(ds.rows(idx))).numpy(), want)
 
 
 def test_resident_and_streamed_batches_are_the_same(tmp_path):
@@ -85,7 +85,8 @@ def test_residency_on_cuda_follows_free_memory(monkeypatch):
     assert not T.holds_resident(full, CPU)  # 3 GB: streamed from its memory map on the CPU
 
 
-def train_bars(monkeypatch, ds: Dataset, steps: int = 300, **cfg):
+def spy_on_streams(monkeypatch) -> list:
+    """The BatchStreams trainers make from now on, collected in the returned list."""
     streams = []
 
     class Spy(BatchStream):
@@ -94,6 +95,11 @@ def train_bars(monkeypatch, ds: Dataset, steps: int = 300, **cfg):
             streams.append(self)
 
     monkeypatch.setattr(T, "BatchStream", Spy)
+    return streams
+
+
+def train_bars(monkeypatch, ds: Dataset, steps: int = 300, **cfg):
+    streams = spy_on_streams(monkeypatch)
     model = vae(ds)
     st = Trainer(model, ds, TrainConfig(steps=steps, batch_size=32, lr=3e-3, log_every=10, device="cpu", **cfg)).run()
     return st, streams[0], model
@@ -214,14 +220,7 @@ def test_shapes_conv_beta_vae_trains_on_cuda_from_bool_data_on_the_gpu(monkeypat
 
     ds = load_shapes_subset(20_000)
     assert ds.x.dtype == bool
-    streams = []
-
-    class Spy(BatchStream):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            streams.append(self)
-
-    monkeypatch.setattr(T, "BatchStream", Spy)
+    streams = spy_on_streams(monkeypatch)
     torch.manual_seed(0)
     model = build_model("beta-vae", make_config("beta-vae", ds.item_shape, "bernoulli", latent_dim=10))
     st = Trainer(model, ds, TrainConfig(steps=400, batch_size=64, log_every=20, device="cuda")).run()

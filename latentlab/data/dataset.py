@@ -65,15 +65,19 @@ class Dataset:
     def is_image(self) -> bool:
         return self.kind == "image"
 
-    def as_float(self, index=None) -> np.ndarray:
-        """Items as float32 (images scaled to [0, 1]); ``index`` selects rows, in its order."""
+    def rows(self, index=None) -> np.ndarray:
+        """Items in their stored dtype; ``index`` (a slice or row numbers) selects rows, in its order."""
         if isinstance(self.x, np.memmap) and index is not None and not isinstance(index, slice):
             index = np.asarray(index)
             order = np.argsort(index, kind="stable")  # a memory map reads much faster in ascending order
             x = np.empty((len(index), *self.item_shape), self.x.dtype)
             x[order] = self.x[index[order]]
-        else:
-            x = self.x if index is None else self.x[index]
+            return x
+        return self.x if index is None else self.x[index]
+
+    def as_float(self, index=None) -> np.ndarray:
+        """Items as float32 (images scaled to [0, 1]); ``index`` selects rows, in its order."""
+        x = self.rows(index)
         if x.dtype == np.uint8:
             return x.astype(np.float32) / 255.0
         return np.asarray(x, dtype=np.float32)

@@ -17,6 +17,7 @@ import traceback
 
 from latentlab.errors import JobCancelled, LatentLabError
 from latentlab.jobs import store
+from latentlab.progress import Throttled
 from latentlab.trainer import BaseCallback
 
 REPORT_EVERY_S = 0.5
@@ -72,29 +73,29 @@ def run_train(job: store.Job) -> str:
 
 
 class JobProgress:
-    """A ``progress`` sink (see ``latentlab.progress``) that writes to the job table, at most every
-    ``REPORT_EVERY_S`` seconds (a stage's start and end always), and raises if the job was cancelled."""
+    """A ``progress`` sink (see ``latentlab.progress``) that writes to the job table and raises if the job
+    was cancelled. Jobs wrap it in ``Throttled`` (see ``job_progress``)."""
 
     def __init__(self, job_id: int):
         self.job_id = job_id
         self.stage: str | None = None
-        self.last = 0.0
 
     def __call__(self, stage: str, done: int, total: int, unit: str = "items") -> None:
-        new_stage = stage != self.stage
-        now = time.time()
-        if not (new_stage or done >= total or now - self.last >= REPORT_EVERY_S):
-            return
-        self.stage, self.last = stage, now
+        new_stage, self.stage = stage != self.stage, stage
         if store.report_stage(self.job_id, stage, int(done), int(total), unit, new_stage):
             raise JobCancelled()
+
+
+def job_progress(job_id: int) -> Throttled:
+    """The job's progress sink: at most every ``REPORT_EVERY_S`` seconds, always a stage's start and end."""
+    return Throttled(JobProgress(job_id), REPORT_EVERY_S)
 
 
 def run_embed(job: store.Job) -> str:
     from latentlab import lab
 
     p = job.params
-    emb = lab.embed(p["checkpoint"], p.get("dataset"), progress=JobProgress(job.id))
+    emb = lab.embed(p["checkpoint"], p.get("dataset"), progress=job_progress(job.id))
     return f"embedding of {p.get('dataset') or 'its training set'} by {p['checkpoint']}: {len(emb.mean):,} x {emb.latent_dim}"
 
 
@@ -103,7 +104,7 @@ def run_project(job: store.Job) -> str:
 
     p = job.params
     lab.project(p.get("checkpoint"), p.get("dataset"), method=p["method"], dims=p.get("dims", 2), seed=p.get("seed", 0),
-                progress=JobProgress(job.id), **p.get("params", {}))
+                progress=job_progress(job.id), **p.get("params", {}))
     return f"{p['method']} projection of {p.get('checkpoint') or p.get('dataset')}"
 
 
@@ -112,7 +113,7 @@ def run_cluster(job: store.Job) -> str:
 
     p = job.params
     res = lab.cluster(p.get("checkpoint"), p.get("dataset"), method=p["method"], on=p.get("on", "latent"),
-                      seed=p.get("seed", 0), projection=p.get("projection"), progress=JobProgress(job.id),
+                      seed=p.get("seed", 0), projection=p.get("projection"), progress=job_progress(job.id),
                       **p.get("params", {}))
     store.update(job.id, terms=res.scores)
     return f"{p['method']} clustering of {p.get('checkpoint') or p.get('dataset')}"
@@ -123,7 +124,7 @@ def run_metrics(job: store.Job) -> str:
 
     p = job.params
     results = score(p["checkpoint"], p.get("dataset"), p.get("names"), n=p.get("n", 10_000), seed=p.get("seed", 0),
-                    progress=JobProgress(job.id))
+                    progress=job_progress(job.id))
     store.update(job.id, terms={f"{k}.{s}": v for k, r in results.items() for s, v in r.scores.items() if "[" not in s})
     return f"metrics of {p['checkpoint']}"
 
