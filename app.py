@@ -3,14 +3,16 @@
 The server for ``dashboard.py`` (the page router). While the first browser
 loads the page, a background thread warms the process (torch and the engine
 imported, the demo's embedding and map computed into the workspace cache; see
-``latentlab.ui.warm``), so the first map appears without waiting for them.
+``latentlab.ui.warm``), so the first map appears without waiting for them. The
+server also answers the map's hover requests for single items
+(``latentlab.ui.items``).
 """
 
 from contextlib import asynccontextmanager
 
 import streamlit as st
 
-from latentlab.ui import warm
+from latentlab.ui import items, warm
 
 
 @asynccontextmanager
@@ -19,4 +21,4 @@ async def lifespan(app):
     yield
 
 
-app = st.App("dashboard.py", lifespan=lifespan)
+app = st.App("dashboard.py", lifespan=lifespan, routes=items.routes())

@@ -1,14 +1,17 @@
 """Map: the latent space projected with UMAP, PCA or t-SNE."""
 
+import json
+
 import numpy as np
 import streamlit as st
 
 from latentlab import explore
 from latentlab.projection import PROJECTORS
-from latentlab.ui import cache, figures, forms, panels
+from latentlab.ui import cache, figures, forms, items, panels, scatter
 from latentlab.ui.jobs import run_or_submit_projection
 from latentlab.ui.sidebar import start_page, user_errors
 
+MAP_KEY = "map-scatter"
 
 ctx = start_page("Map", vectors_ok=True)
 
@@ -32,27 +35,38 @@ with user_errors():
     if xy is None:
         st.stop()
     values, categorical = explore.colour_values(ds, emb, colour, clusters)
-    rows = figures.drawn_rows(len(xy))
-    texts = figures.hover_texts(ds, emb, colour, values, cache.thumbnails(ctx.dataset_name), rows=rows)
     about = f"{ck.model_name}, {ck.latent_dim} latent dimensions" if ck else f"{emb.latent_dim}-D vectors, no model"
     top[3].metric("Points", f"{len(ds):,}", help=about)
-
-    # The chart's selection from the last interaction is in session state before the chart is drawn,
-    # so a clicked point's neighbours can be ringed on the same run.
-    picked = figures.selected_ids(st.session_state.get("map-chart"))
     space = emb.mean if ctx.space == "latent means" else xy
-    nearest = explore.nearest_neighbours(space, picked[0])[0] if len(picked) == 1 else None
-    fig = figures.map_figure(xy, values, categorical, texts, colour, highlight=nearest, rows=rows)
-    if len(rows) < len(xy):
-        st.caption(f"The map draws a fixed sample of {len(rows):,} of the {len(xy):,} points; selections, "
-                   "neighbours and exports use the whole set.")
-    st.plotly_chart(fig, key="map-chart", on_select="rerun", selection_mode=("points", "box", "lasso"),
-                    width="stretch", config={"displaylogo": False})
 
-    st.session_state["ll_selection"] = picked
-    if len(picked) == 1:
-        panels.neighbours_panel(ctx, picked[0], space)
-    elif len(picked) > 1:
-        panels.selection_panel(ctx, np.asarray(picked), clusters)
+    if dims == 2:
+        # The selection lives with the map it was made on; a new projection starts with none.
+        this_map = json.dumps([ctx.checkpoint_name, ctx.dataset_name, method, params, seed], default=str)
+        sent = scatter.pending_selection(MAP_KEY)
+        if sent is not None:
+            st.session_state["ll_map_selection"] = {"map": this_map, "rows": sent}
+        kept = st.session_state.get("ll_map_selection") or {}
+        picked = kept["rows"] if kept.get("map") == this_map else np.zeros(0, np.int64)
+        nearest = explore.nearest_neighbours(space, int(picked[0]))[0] if len(picked) == 1 else None
+        hover = {"base": items.base_url(ctx.dataset_name, ds), "image": ds.is_image}
+        scatter.scatter_map(MAP_KEY, xy, scatter.colouring(values, categorical, colour), highlight=nearest, items=hover)
     else:
-        st.caption("Lasso or box-select points to compare inputs with reconstructions; click a point for its nearest neighbours.")
+        # 3-D stays on plotly, which draws a fixed sample above figures.MAP_POINT_CAP points.
+        rows = figures.drawn_rows(len(xy))
+        texts = figures.hover_texts(ds, emb, colour, values, cache.thumbnails(ctx.dataset_name), rows=rows)
+        picked = np.asarray(figures.selected_ids(st.session_state.get("map-chart")), np.int64)
+        fig = figures.map_figure(xy, values, categorical, texts, colour, rows=rows)
+        if len(rows) < len(xy):
+            st.caption(f"The 3-D map draws a fixed sample of {len(rows):,} of the {len(xy):,} points; selections, "
+                       "neighbours and exports use the whole set.")
+        st.plotly_chart(fig, key="map-chart", on_select="rerun", selection_mode=("points", "box", "lasso"),
+                        width="stretch", config={"displaylogo": False})
+
+    st.session_state["ll_selection"] = picked  # sorted rows; the Traverse page starts from one
+    if len(picked) == 1:
+        panels.neighbours_panel(ctx, int(picked[0]), space)
+    elif len(picked) > 1:
+        panels.selection_panel(ctx, picked, clusters)
+    else:
+        st.caption("Lasso or box-select points to compare inputs with reconstructions; click a point for its "
+                   "nearest neighbours. The wheel zooms; Pan mode drags the view; Escape clears the selection.")

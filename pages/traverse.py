@@ -30,15 +30,17 @@ with user_errors():
     # ---- base point
     st.subheader("Base point")
     c1, c2 = st.columns([2, 3])
-    selection = st.session_state.get("ll_selection") or []
+    selection = np.asarray(st.session_state.get("ll_selection", []), dtype=np.int64)
     sources = ["index", "map selection", "random", "prior mean"]
     source = c1.radio("Start from", sources, horizontal=True, key="trav-source")
     index = None
     if source == "index":
         index = int(c2.number_input("Item index", 0, len(ds) - 1, value=0, step=1, key="trav-index"))
     elif source == "map selection":
-        if selection:
-            index = int(c2.selectbox("Selected point", selection, key="trav-selected"))
+        if len(selection):
+            shown = selection[:1000].tolist()  # a long selection offers its first thousand rows
+            index = int(c2.selectbox("Selected point", shown, key="trav-selected",
+                                     help=None if len(selection) <= 1000 else f"The first 1,000 of {len(selection):,} selected."))
         else:
             c2.info("Nothing is selected on the Map page; showing item 0.")
             index = 0

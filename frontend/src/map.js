@@ -1,0 +1,431 @@
+// LatentLab's WebGL map: a Streamlit custom component (v2) around regl-scatterplot.
+//
+// Python (latentlab/ui/scatter.py) sends `data`:
+//   points      Arrow table {x, y} (float32, in [-1, 1]), only when the browser lacks `pointsKey`
+//   colour      Arrow table {c} (uint8 or uint16 category per point), only when the browser lacks `colourKey`
+//   pointsKey, colourKey   content keys of those tables
+//   palette     one CSS colour per category; legend {kind, title, names | min/max}
+//   highlight   point indices ringed in red (a clicked point's neighbours)
+//   items       {base, image}: hover fetches `${base}/${i}.json` and, for images, `${base}/${i}.png`
+//   height      pixels
+// and reads back:
+//   state `have`          {points, colour}: the keys this browser holds, so Python leaves those tables out
+//   trigger `selection`   {n, total, enc: "idx" | "bits", b64}: the selected indices, base64-packed
+//
+// One scatterplot per mounted element lives across Streamlit reruns, so zoom, pan and the selection
+// survive them; the last points and view are also kept at module level for a remount (a page switch).
+
+import createScatterplot from 'regl-scatterplot';
+
+const instances = new WeakMap();
+const memory = { pointsKey: null, x: null, y: null, view: null, selection: null };
+
+const CSS = `
+.ll-map { position: relative; width: 100%; font: 12px/1.4 var(--st-font, sans-serif); color: var(--st-text-color, #31333f); }
+.ll-bar { display: flex; gap: 4px; align-items: center; flex-wrap: wrap; margin-bottom: 4px; }
+.ll-bar button { font: inherit; padding: 2px 8px; border: 1px solid var(--st-border-color, #ccc); border-radius: 6px;
+  background: var(--st-background-color, #fff); color: inherit; cursor: pointer; }
+.ll-bar button[aria-pressed="true"] { background: var(--st-primary-color, #ff4b4b); color: #fff; border-color: transparent; }
+.ll-bar label { display: inline-flex; gap: 4px; align-items: center; margin-left: 6px; }
+.ll-count { margin-left: auto; opacity: 0.75; }
+.ll-stage { position: relative; width: 100%; border: 1px solid var(--st-border-color, #ddd); border-radius: 8px; overflow: hidden;
+  background: var(--st-background-color, #fff); }
+.ll-stage canvas { display: block; }
+.ll-rings { position: absolute; inset: 0; pointer-events: none; }
+.ll-tip { position: absolute; pointer-events: none; display: none; z-index: 5; max-width: 260px; padding: 6px 8px;
+  border-radius: 6px; background: rgba(20, 20, 30, 0.92); color: #fff; box-shadow: 0 2px 8px rgba(0, 0, 0, 0.3); }
+.ll-tip img { display: block; width: 96px; height: 96px; image-rendering: pixelated; margin-top: 4px; background: #000; }
+.ll-tip table { border-collapse: collapse; margin-top: 4px; }
+.ll-tip td { padding: 0 6px 0 0; font-family: var(--st-code-font, monospace); font-size: 11px; }
+.ll-legend { position: absolute; top: 8px; right: 8px; max-height: calc(100% - 16px); overflow-y: auto; padding: 6px 8px;
+  border-radius: 6px; background: rgba(255, 255, 255, 0.85); color: #222; font-size: 11px; }
+.ll-legend .sw { display: inline-block; width: 10px; height: 10px; border-radius: 50%; margin-right: 5px; vertical-align: -1px; }
+.ll-legend .bar { width: 14px; height: 160px; border-radius: 3px; }
+.ll-legend .scale { display: flex; gap: 6px; align-items: stretch; }
+.ll-legend .ticks { display: flex; flex-direction: column; justify-content: space-between; }
+`;
+
+export default function map(component) {
+  const { data, parentElement } = component;
+  let view = instances.get(parentElement);
+  if (!view) {
+    view = mount(parentElement);
+    instances.set(parentElement, view);
+  }
+  view.setStateValue = component.setStateValue;
+  view.setTriggerValue = component.setTriggerValue;
+  update(view, data || {});
+  return () => {
+    instances.delete(parentElement);
+    view.destroy();
+  };
+}
+
+function el(tag, attrs = {}, parent = null) {
+  const node = document.createElement(tag);
+  Object.entries(attrs).forEach(([k, v]) => {
+    if (k === 'text') node.textContent = v;
+    else node.setAttribute(k, v);
+  });
+  if (parent) parent.appendChild(node);
+  return node;
+}
+
+function mount(parentElement) {
+  el('style', { text: CSS }, parentElement);
+  const root = el('div', { class: 'll-map', 'data-testid': 'll-map' }, parentElement);
+  const bar = el('div', { class: 'll-bar' }, root);
+  const modes = {
+    lasso: el('button', { text: 'Lasso', title: 'Draw around points to select them', 'data-mode': 'lasso' }, bar),
+    box: el('button', { text: 'Box', title: 'Drag a rectangle to select points', 'data-mode': 'box' }, bar),
+    pan: el('button', { text: 'Pan', title: 'Drag to pan; the wheel zooms in every mode', 'data-mode': 'pan' }, bar),
+  };
+  const none = el('button', { text: 'Select none', title: 'Clear the selection (or press Escape)' }, bar);
+  const reset = el('button', { text: 'Reset view', title: 'Zoom out to the whole map' }, bar);
+  const hideLabel = el('label', { title: 'Hide unselected points instead of dimming them' }, bar);
+  const hide = el('input', { type: 'checkbox' }, hideLabel);
+  hideLabel.appendChild(document.createTextNode('hide unselected'));
+  const count = el('span', { class: 'll-count' }, bar);
+  const stage = el('div', { class: 'll-stage' }, root);
+  const canvas = el('canvas', {}, stage);
+  const rings = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
+  rings.setAttribute('class', 'll-rings');
+  stage.appendChild(rings);
+  const legend = el('div', { class: 'll-legend' }, stage);
+  const tip = el('div', { class: 'll-tip', 'data-testid': 'll-tip' }, stage);
+
+  const plot = createScatterplot({
+    canvas,
+    width: 600,
+    height: 400,
+    pointSize: 4,
+    colorBy: 'valueA',
+    pointSizeSelected: 1,
+    pointOutlineWidth: 1,
+    opacityInactiveScale: 0.15,
+    backgroundColor: [1, 1, 1, 1],
+    pointColorActive: [0, 0, 0, 1],
+    lassoColor: [0.1, 0.4, 0.9, 1],
+    lassoMinDelay: 10,
+    lassoMinDist: 2,
+    lassoClearEvent: 'lassoEnd',
+    mouseMode: 'lasso',
+    deselectOnDblClick: true,
+    deselectOnEscape: true,
+  });
+
+  const view = {
+    plot, root, stage, canvas, rings, legend, tip, count, hide,
+    pointsKey: null, colourKey: null, x: null, y: null, z: null, n: 0,
+    palette: [], legendSpec: null, items: null, highlight: [], selection: [],
+    reported: null, pending: Promise.resolve(), mouse: [0, 0], hovered: -1, infoCache: new Map(),
+    setStateValue: null, setTriggerValue: null,
+  };
+
+  const setMode = (mode) => {
+    Object.entries(modes).forEach(([m, b]) => b.setAttribute('aria-pressed', String(m === mode)));
+    if (mode === 'pan') plot.set({ mouseMode: 'panZoom' });
+    else plot.set({ mouseMode: 'lasso', lassoType: mode === 'box' ? 'rectangle' : 'freeform' });
+    root.dataset.mode = mode;
+  };
+  Object.entries(modes).forEach(([m, b]) => b.addEventListener('click', () => setMode(m)));
+  setMode('lasso');
+  none.addEventListener('click', () => plot.deselect());
+  reset.addEventListener('click', () => plot.reset());
+  hide.addEventListener('change', () => applyHide(view));
+
+  // `select` fires before `lassoEnd`: send once the current event burst is over.
+  let sendTimer = null;
+  const sendSelection = () => {
+    clearTimeout(sendTimer);
+    sendTimer = setTimeout(() => {
+      if (view.setTriggerValue) view.setTriggerValue('selection', packSelection(view.selection, view.n));
+    }, 0);
+  };
+  plot.subscribe('select', ({ points }) => {
+    view.selection = Array.from(points).sort((a, b) => a - b);
+    memory.selection = view.selection;
+    updateCount(view);
+    applyHide(view);
+    sendSelection();
+  });
+  plot.subscribe('deselect', () => {
+    view.selection = [];
+    memory.selection = null;
+    updateCount(view);
+    applyHide(view);
+    sendSelection();
+  });
+  plot.subscribe('view', ({ view: matrix }) => {
+    if (view.pointsKey && view.pointsKey === memory.pointsKey) memory.view = Array.from(matrix);
+    drawRings(view);
+  });
+  plot.subscribe('pointOver', (i) => showTip(view, i));
+  plot.subscribe('pointOut', () => hideTip(view));
+  canvas.addEventListener('mousemove', (e) => {
+    const r = stage.getBoundingClientRect();
+    view.mouse = [e.clientX - r.left, e.clientY - r.top];
+    if (view.hovered >= 0) placeTip(view);
+  });
+  canvas.addEventListener('mouseleave', () => hideTip(view));
+
+  const resize = () => {
+    const width = Math.max(100, Math.floor(stage.clientWidth));
+    const height = Math.max(100, Math.floor(stage.clientHeight));
+    canvas.style.width = `${width}px`;
+    canvas.style.height = `${height}px`;
+    plot.set({ width, height });
+    drawRings(view);
+  };
+  const observer = new ResizeObserver(resize);
+  observer.observe(stage);
+  view.resize = resize;
+  // For tests and benchmarks: where a point is drawn, in pixels of the stage.
+  root.screenPosition = (i) => plot.getScreenPosition(i);
+  view.destroy = () => {
+    observer.disconnect();
+    clearTimeout(sendTimer);
+    plot.destroy();
+    root.remove();
+  };
+  return view;
+}
+
+function column(table, name) {
+  const child = table && table.getChild ? table.getChild(name) : null;
+  return child ? child.toArray() : null;
+}
+
+function update(view, data) {
+  const height = Number(data.height) || 620;
+  if (view.stage.style.height !== `${height}px`) {
+    view.stage.style.height = `${height}px`;
+    view.resize();
+  }
+  view.items = data.items || null;
+  view.infoCache.clear();
+  let redraw = false;
+  let newPoints = false;
+
+  if (data.points) {
+    view.x = column(data.points, 'x');
+    view.y = column(data.points, 'y');
+    newPoints = data.pointsKey !== view.pointsKey;
+    view.pointsKey = data.pointsKey;
+    redraw = true;
+  } else if (data.pointsKey !== view.pointsKey && memory.pointsKey === data.pointsKey && memory.x) {
+    // Remounted (the page was left and reopened): the points are still in this browser.
+    view.x = memory.x;
+    view.y = memory.y;
+    view.pointsKey = data.pointsKey;
+    newPoints = true;
+    redraw = true;
+  }
+  if (data.colour) {
+    view.z = column(data.colour, 'c');
+    view.colourKey = data.colourKey;
+    redraw = true;
+  }
+  view.n = view.x ? view.x.length : 0;
+  if (view.z && view.z.length !== view.n) view.z = null;
+  if (JSON.stringify(data.palette) !== JSON.stringify(view.palette)) {
+    view.palette = data.palette || [];
+    view.plot.set({ pointColor: view.palette.length ? view.palette : ['#1f77b4'] });
+  }
+  view.legendSpec = data.legend || null;
+  drawLegend(view);
+  view.highlight = data.highlight || [];
+
+  let savedView = null;
+  if (newPoints) {
+    const same = memory.pointsKey === view.pointsKey;
+    if (!same) Object.assign(memory, { pointsKey: view.pointsKey, view: null, selection: null });
+    memory.x = view.x;
+    memory.y = view.y;
+    view.selection = same && memory.selection ? memory.selection : [];
+    savedView = same ? memory.view : null;
+  }
+  if (redraw && view.x) {
+    const points = { x: view.x, y: view.y };
+    if (view.z) points.z = view.z;
+    view.pending = view.pending
+      .then(() => view.plot.draw(points, { zDataType: 'categorical', select: view.selection.length ? view.selection : undefined }))
+      .then(() => {
+        if (newPoints) {
+          if (savedView) view.plot.lookAt(savedView, { preventEvent: true });
+          else view.plot.reset();
+        }
+        applyHide(view);
+        updateCount(view);
+        drawRings(view);
+        view.root.dataset.drawn = String(view.n);
+        view.root.dataset.pointsKey = view.pointsKey;
+        view.root.dataset.colourKey = view.colourKey || '';
+      })
+      .catch((err) => console.error('LatentLab map: draw failed', err));
+  } else {
+    view.pending = view.pending.then(() => {
+      updateCount(view);
+      drawRings(view);
+      view.root.dataset.colourKey = view.colourKey || '';
+    });
+  }
+  reportHeld(view, data);
+}
+
+// Tell Python which tables this browser holds; it leaves them out of later runs.
+function reportHeld(view, data) {
+  const held = { points: view.x ? view.pointsKey : null, colour: view.z ? view.colourKey : null };
+  const wanted = { points: data.pointsKey || null, colour: data.colourKey || null };
+  const have = {
+    points: held.points === wanted.points ? held.points : null,
+    colour: held.colour === wanted.colour ? held.colour : null,
+  };
+  const key = JSON.stringify(have);
+  if (key !== view.reported && view.setStateValue) {
+    view.reported = key;
+    view.setStateValue('have', have);
+  }
+}
+
+function applyHide(view) {
+  if (!view.x) return;
+  if (view.hide.checked && view.selection.length) view.plot.filter(view.selection, { preventEvent: true });
+  else if (view.plot.get('isPointsFiltered')) view.plot.unfilter({ preventEvent: true });
+}
+
+function updateCount(view) {
+  const n = view.n.toLocaleString('en-US');
+  const s = view.selection.length;
+  view.count.textContent = s ? `${s.toLocaleString('en-US')} of ${n} points selected` : `${n} points`;
+  view.root.dataset.selected = String(s);
+}
+
+function drawRings(view) {
+  const svg = view.rings;
+  while (svg.firstChild) svg.removeChild(svg.firstChild);
+  if (!view.highlight.length || !view.plot.get('isPointsDrawn')) return;
+  view.highlight.forEach((i) => {
+    const p = i < view.n ? view.plot.getScreenPosition(i) : undefined;
+    if (!p) return;
+    const c = document.createElementNS('http://www.w3.org/2000/svg', 'circle');
+    c.setAttribute('cx', p[0]);
+    c.setAttribute('cy', p[1]);
+    c.setAttribute('r', 7);
+    c.setAttribute('fill', 'none');
+    c.setAttribute('stroke', '#ff2b2b');
+    c.setAttribute('stroke-width', 2);
+    svg.appendChild(c);
+  });
+}
+
+function escapeHtml(s) {
+  return String(s).replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]);
+}
+
+function drawLegend(view) {
+  const spec = view.legendSpec;
+  const box = view.legend;
+  const key = JSON.stringify([spec, view.palette]);
+  if (box.dataset.key === key) return;
+  box.dataset.key = key;
+  if (!spec) {
+    box.style.display = 'none';
+    return;
+  }
+  box.style.display = '';
+  const title = `<b>${escapeHtml(spec.title || '')}</b>`;
+  if (spec.kind === 'categorical') {
+    const rows = spec.names.map((name, k) => `<div><span class="sw" style="background:${view.palette[k]}"></span>${escapeHtml(name)}</div>`);
+    box.innerHTML = title + rows.join('');
+  } else {
+    const stops = view.palette.slice(0, 255);
+    const gradient = `linear-gradient(to top, ${stops.filter((_, k) => k % 16 === 0 || k === stops.length - 1).join(', ')})`;
+    box.innerHTML = `${title}<div class="scale"><div class="bar" style="background:${gradient}"></div>`
+      + `<div class="ticks"><span>${escapeHtml(spec.max)}</span><span>${escapeHtml(spec.min)}</span></div></div>`;
+  }
+}
+
+function colourText(view, i) {
+  const spec = view.legendSpec;
+  if (!spec || !view.z) return '';
+  const c = view.z[i];
+  if (spec.kind === 'categorical') return `${escapeHtml(spec.title)}: ${escapeHtml(spec.names[c] ?? '')}`;
+  if (c >= 255) return `${escapeHtml(spec.title)}: missing`;
+  const value = spec.lo + ((c + 0.5) / 255) * (spec.hi - spec.lo);
+  return `${escapeHtml(spec.title)}: ≈${value.toPrecision(3)}`;
+}
+
+function showTip(view, i) {
+  view.hovered = i;
+  const items = view.items;
+  const head = `<b>#${i}</b>`;
+  const colour = colourText(view, i);
+  const picture = items && items.image ? `<img alt="" src="${items.base}/${i}.png">` : '';
+  view.tip.innerHTML = `${head}<div class="ll-info"></div><div>${colour}</div>${picture}`;
+  const img = view.tip.querySelector('img');
+  if (img) img.addEventListener('error', () => img.remove());
+  view.tip.style.display = 'block';
+  view.tip.dataset.index = String(i);
+  placeTip(view);
+  if (!items) return;
+  const cached = view.infoCache.get(i);
+  const fill = (info) => {
+    if (view.hovered !== i) return;
+    const slot = view.tip.querySelector('.ll-info');
+    if (!slot || !info) return;
+    const parts = [];
+    if (info.label !== undefined && info.label !== null) parts.push(`<div>${escapeHtml(info.label_name)}: ${escapeHtml(info.label)}</div>`);
+    if (info.features && info.features.length) {
+      parts.push(`<table>${info.features.map(([k, v]) => `<tr><td>${escapeHtml(k)}</td><td>${escapeHtml(v)}</td></tr>`).join('')}</table>`);
+    }
+    slot.innerHTML = parts.join('');
+    placeTip(view);
+  };
+  if (cached) fill(cached);
+  else {
+    fetch(`${items.base}/${i}.json`)
+      .then((r) => (r.ok ? r.json() : null))
+      .then((info) => {
+        if (info) view.infoCache.set(i, info);
+        fill(info);
+      })
+      .catch(() => {});
+  }
+}
+
+function placeTip(view) {
+  const tip = view.tip;
+  const [mx, my] = view.mouse;
+  const w = view.stage.clientWidth;
+  const h = view.stage.clientHeight;
+  const tw = tip.offsetWidth;
+  const th = tip.offsetHeight;
+  tip.style.left = `${mx + 14 + tw > w ? Math.max(0, mx - 14 - tw) : mx + 14}px`;
+  tip.style.top = `${my + 14 + th > h ? Math.max(0, my - 14 - th) : my + 14}px`;
+}
+
+function hideTip(view) {
+  view.hovered = -1;
+  view.tip.style.display = 'none';
+}
+
+function toBase64(bytes) {
+  let s = '';
+  const chunk = 0x8000;
+  for (let k = 0; k < bytes.length; k += chunk) s += String.fromCharCode.apply(null, bytes.subarray(k, k + chunk));
+  return btoa(s);
+}
+
+// The sorted selection as little-endian uint32 indices, or as a bitmask when that is smaller.
+function packSelection(selection, total) {
+  const n = selection.length;
+  if (!n) return { n: 0, total, enc: 'idx', b64: '' };
+  if (n * 4 <= Math.ceil(total / 8)) {
+    const idx = Uint32Array.from(selection);
+    return { n, total, enc: 'idx', b64: toBase64(new Uint8Array(idx.buffer)) };
+  }
+  const bits = new Uint8Array(Math.ceil(total / 8));
+  for (const i of selection) bits[i >> 3] |= 1 << (i & 7);
+  return { n, total, enc: 'bits', b64: toBase64(bits) };
+}

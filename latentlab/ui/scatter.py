@@ -1,0 +1,147 @@
+"""The Map page's 2-D map: a WebGL scatter (custom component, ``frontend/src/map.js``).
+
+Positions go to the browser as float32 x and y in a binary Arrow table and the
+colouring as one uint8 (uint16 past 255 categories) code per point: 9 bytes a
+point. The browser reports which tables it holds (state ``have``), so a rerun
+that changes only the colouring sends only the codes, and one that changes
+nothing sends neither. Selections come back as packed indices (trigger
+``selection``); hover pictures are fetched from the server's item route
+(``latentlab.ui.items``), so nothing per point is made here.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+import streamlit as st
+from plotly.colors import qualitative, sample_colorscale
+
+from latentlab.errors import LatentLabError
+
+COMPONENT = "latentlab.map"  # "<project>.<component>" as declared in latentlab/pyproject.toml
+PALETTE = qualitative.Plotly + qualitative.D3 + qualitative.Alphabet
+CONTINUOUS_BINS = 255  # codes 0..254 span a continuous colouring; 255 marks a missing value
+MISSING = "#bbbbbb"
+
+_mount = st.components.v2.component(COMPONENT, js="map.js")
+
+
+@dataclass(frozen=True)
+class Colouring:
+    """One code per point and what the codes mean."""
+
+    codes: np.ndarray  # uint8 or uint16, one per point
+    palette: list[str]  # a CSS colour per code
+    legend: dict  # {"kind": "categorical", "title", "names"} or {"kind": "continuous", "title", "min", "max", "lo", "hi"}
+
+
+def _hex(rgb: str) -> str:
+    r, g, b = (int(float(v)) for v in rgb[rgb.index("(") + 1 : rgb.index(")")].split(",")[:3])
+    return f"#{r:02x}{g:02x}{b:02x}"
+
+
+_RAMP = [_hex(c) for c in sample_colorscale("Viridis", CONTINUOUS_BINS)] + [MISSING]
+
+
+def colouring(values: np.ndarray, categorical: bool, title: str) -> Colouring:
+    """Codes for a categorical (labels, clusters) or continuous (latents, errors) colouring, vectorised."""
+    values = np.asarray(values)
+    if categorical:
+        uniques, inverse = np.unique(values, return_inverse=True)
+        names = [str(u) for u in uniques.tolist()]
+        order = sorted(range(len(names)), key=lambda k: (len(names[k]), names[k]))  # "2" before "10"
+        rank = np.empty(len(order), np.int64)
+        rank[order] = np.arange(len(order))
+        dtype = np.uint8 if len(names) <= 256 else np.uint16
+        if len(names) > 65536:
+            raise LatentLabError(f"Cannot colour by '{title}': it has {len(names):,} categories; pick a colouring with at most 65,536.")
+        codes = rank[inverse.ravel()].astype(dtype)
+        palette = [PALETTE[k % len(PALETTE)] for k in range(len(names))]
+        return Colouring(codes, palette, {"kind": "categorical", "title": title, "names": [names[k] for k in order]})
+    v = values.astype(np.float64, copy=False)
+    finite = np.isfinite(v)
+    lo, hi = (float(v[finite].min()), float(v[finite].max())) if finite.any() else (0.0, 1.0)
+    span = hi - lo if hi > lo else 1.0
+    codes = np.full(len(v), CONTINUOUS_BINS, np.uint8)
+    codes[finite] = np.minimum(((v[finite] - lo) / span * CONTINUOUS_BINS).astype(np.int64), CONTINUOUS_BINS - 1)
+    legend = {"kind": "continuous", "title": title, "min": f"{lo:.3g}", "max": f"{hi:.3g}", "lo": lo, "hi": lo + span}
+    return Colouring(codes, _RAMP, legend)
+
+
+def normalise(xy: np.ndarray) -> np.ndarray:
+    """(n, 2) positions scaled into [-1, 1] with one scale for both axes (the map keeps its shape), float32."""
+    xy = np.asarray(xy, dtype=np.float64)[:, :2]
+    if not len(xy):
+        return np.zeros((0, 2), np.float32)
+    lo, hi = np.nanmin(xy, 0), np.nanmax(xy, 0)
+    half = float(np.max(hi - lo)) / 2 or 1.0
+    out = (xy - (lo + hi) / 2) / (half * 1.02)
+    return np.nan_to_num(out, nan=0.0).astype(np.float32)
+
+
+def content_key(*arrays: np.ndarray) -> str:
+    h = hashlib.blake2b(digest_size=12)
+    for a in arrays:
+        a = np.ascontiguousarray(a)
+        h.update(str((a.dtype.str, a.shape)).encode())
+        h.update(memoryview(a).cast("B"))
+    return h.hexdigest()
+
+
+def decode_selection(payload) -> np.ndarray | None:
+    """The sorted rows in a ``selection`` trigger from the browser (None when there is none)."""
+    if not isinstance(payload, dict) or "n" not in payload:
+        return None
+    n, total = int(payload["n"]), int(payload.get("total", 0))
+    if n == 0:
+        return np.zeros(0, np.int64)
+    raw = base64.b64decode(payload.get("b64", ""))
+    if payload.get("enc") == "bits":
+        rows = np.flatnonzero(np.unpackbits(np.frombuffer(raw, np.uint8), bitorder="little")[:total])
+    else:
+        rows = np.frombuffer(raw, "<u4").astype(np.int64)
+    return np.unique(rows)
+
+
+def _held(key: str) -> dict:
+    state = st.session_state.get(key)
+    have = state.get("have") if state is not None and hasattr(state, "get") else None
+    return have if isinstance(have, dict) else {}
+
+
+def _trigger(key: str):
+    state = st.session_state.get(key)
+    return state.get("selection") if state is not None and hasattr(state, "get") else None
+
+
+def pending_selection(key: str) -> np.ndarray | None:
+    """A selection the browser sent for this run (read before the map is drawn), or None."""
+    return decode_selection(_trigger(key))
+
+
+def scatter_map(key: str, xy: np.ndarray, colours: Colouring, highlight: np.ndarray | None = None,
+                items: dict | None = None, height: int = 620) -> None:
+    """Draw the map. ``items``: {"base": URL prefix, "image": bool} for hover details (None: index only)."""
+    pos = normalise(xy)
+    points_key = content_key(pos)
+    colour_key = content_key(colours.codes)
+    have = _held(key)
+    data = {
+        "pointsKey": points_key,
+        "colourKey": colour_key,
+        "palette": colours.palette,
+        "legend": colours.legend,
+        "highlight": [] if highlight is None else [int(i) for i in np.asarray(highlight)[:64]],
+        "items": items,
+        "height": int(height),
+    }
+    if have.get("points") != points_key:
+        data["points"] = pa.table({"x": pa.array(pos[:, 0]), "y": pa.array(pos[:, 1])})
+    if have.get("colour") != colour_key:
+        data["colour"] = pa.table({"c": pa.array(colours.codes)})
+    _mount(key=key, data=data, default={"have": None}, on_have_change=lambda: None,
+           on_selection_change=lambda: None, height="content")
