@@ -7,7 +7,10 @@ on the digits data and the demo VAE.
 
 import streamlit as st
 
-st.set_page_config(page_title="LatentLab", page_icon=":material/explore:", layout="wide")
+from latentlab.ui import ASSETS
+
+# A local icon: a material-symbol page icon would be fetched from a font CDN.
+st.set_page_config(page_title="LatentLab", page_icon=str(ASSETS / "icon.png"), layout="wide")
 
 PAGES = [
     st.Page("pages/map.py", title="Map", icon=":material/scatter_plot:", default=True),

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.test_app import sidebar
+from tests.test_app import map_data, sidebar
 
 TIMEOUT = 240
 
@@ -46,7 +46,7 @@ def test_encoding_a_large_dataset_runs_as_a_job_that_survives_a_refresh(fresh, w
     _import(workspace, "big-shapes", x=small.x, labels=small.labels)
     state = {"ll_dataset": "big-shapes", "ll_checkpoint": "shapes-beta-vae", "map-method": "pca"}
     at = fresh(**state)
-    assert not at.get("plotly_chart") and not jobs.list_jobs()  # nothing starts until asked
+    assert not at.get("bidi_component") and not jobs.list_jobs()  # nothing starts until asked
     next(b for b in at.button if b.key == "embed-start").click().run()
     assert any("background job" in i.value for i in at.info)
     job = jobs.list_jobs()[0]
@@ -61,8 +61,7 @@ def test_encoding_a_large_dataset_runs_as_a_job_that_survives_a_refresh(fresh, w
     assert done.state == "succeeded", done.error
     assert done.stage == "encoding" and done.unit == "items" and done.step == done.total == 300
     at = fresh(**state)
-    chart = at.get("plotly_chart")[0]
-    assert '"scattergl"' in chart.proto.spec
+    assert map_data(at)["points"].num_rows == 300
 
 
 def test_precomputed_vectors_open_on_map_and_clusters_without_a_checkpoint(fresh, workspace):
@@ -74,7 +73,8 @@ def test_precomputed_vectors_open_on_map_and_clusters_without_a_checkpoint(fresh
     _import(workspace, "vecs", x=x, labels=np.repeat(["a", "b", "c"], 100))
     at = fresh(ll_dataset="vecs", **{"map-method": "pca"})
     assert sidebar(at, "Checkpoint").value == VECTORS
-    assert '"scattergl"' in at.get("plotly_chart")[0].proto.spec
+    data = map_data(at)
+    assert data["points"].num_rows == 300 and data["items"]["image"] is False
     colour = next(s for s in at.selectbox if s.label == "Colour by")
     assert "label" in colour.options and "reconstruction error" not in colour.options
     at.switch_page("pages/clusters.py")

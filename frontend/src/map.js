@@ -102,7 +102,7 @@ function mount(parentElement) {
     colorBy: 'valueA',
     pointSizeSelected: 1,
     pointOutlineWidth: 1,
-    opacityInactiveScale: 0.15,
+    opacityInactiveScale: 0.25,
     backgroundColor: [1, 1, 1, 1],
     pointColorActive: [0, 0, 0, 1],
     lassoColor: [0.1, 0.4, 0.9, 1],
@@ -348,7 +348,7 @@ function drawLegend(view) {
 
 function colourText(view, i) {
   const spec = view.legendSpec;
-  if (!spec || !view.z) return '';
+  if (!spec || !view.z || spec.title === 'label') return '';  // the label comes with the item's details
   const c = view.z[i];
   if (spec.kind === 'categorical') return `${escapeHtml(spec.title)}: ${escapeHtml(spec.names[c] ?? '')}`;
   if (c >= 255) return `${escapeHtml(spec.title)}: missing`;

@@ -18,16 +18,30 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 from plotly.colors import qualitative, sample_colorscale
 
 from latentlab.errors import LatentLabError
+from latentlab.ui import ASSETS
 
 COMPONENT = "latentlab.map"  # "<project>.<component>" as declared in latentlab/pyproject.toml
 PALETTE = qualitative.Plotly + qualitative.D3 + qualitative.Alphabet
 CONTINUOUS_BINS = 255  # codes 0..254 span a continuous colouring; 255 marks a missing value
 MISSING = "#bbbbbb"
 
-_mount = st.components.v2.component(COMPONENT, js="map.js")
+
+
+def _register():
+    """The component, its JavaScript served as a file from the installed package (the browser caches it).
+    Run from a source tree that was never installed, Streamlit cannot find the package's manifest; the
+    script is then sent inline with the element (it works, but costs its size on every change)."""
+    try:
+        return st.components.v2.component(COMPONENT, js="map.js")
+    except StreamlitAPIException:
+        return st.components.v2.component(COMPONENT, js=(ASSETS / "map.js").read_text(encoding="utf-8"))
+
+
+_mount = _register()
 
 
 @dataclass(frozen=True)
