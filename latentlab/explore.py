@@ -40,7 +40,7 @@ def colour_options(ds: Dataset, emb: Embedding, has_clusters: bool = False) -> l
 def colour_values(ds: Dataset, emb: Embedding, by: str, clusters: np.ndarray | None = None) -> tuple[np.ndarray, bool]:
     """Values to colour each point by, and whether they are categorical."""
     if by == "label" and ds.labels is not None:
-        return np.asarray(ds.labels).astype(str), True
+        return np.asarray(ds.labels), True  # as stored (numbers or text); a million need no string copies
     if by == "cluster" and clusters is not None:
         return np.where(clusters < 0, "noise", clusters.astype(str)), True
     if by.startswith("factor: ") and ds.factors is not None:

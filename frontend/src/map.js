@@ -106,8 +106,8 @@ function mount(parentElement) {
     backgroundColor: [1, 1, 1, 1],
     pointColorActive: [0, 0, 0, 1],
     lassoColor: [0.1, 0.4, 0.9, 1],
-    lassoMinDelay: 10,
-    lassoMinDist: 2,
+    lassoMinDelay: 0, // every mouse move is a lasso vertex: the selection is exactly the drawn shape
+    lassoMinDist: 1,
     lassoClearEvent: 'lassoEnd',
     mouseMode: 'lasso',
     deselectOnDblClick: true,

@@ -83,14 +83,10 @@ def browser_page(width: int = 1500, height: int = 1000):
 
 
 def wait_for_map(page, timeout_ms: int = 180_000) -> None:
-    """Until the map's WebGL scatter has drawn its points."""
-    page.wait_for_selector(".stPlotlyChart .js-plotly-plot .gl-container canvas, .stPlotlyChart .js-plotly-plot .scatterlayer .point",
-                           timeout=timeout_ms, state="attached")
-    page.wait_for_function(
-        "() => { const g = document.querySelector('.stPlotlyChart .js-plotly-plot');"
-        " return g && g._fullData && g._fullData.length > 0 && g._fullData.some(t => (t.x || []).length > 0); }",
-        timeout=timeout_ms,
-    )
+    """Until the Map page's WebGL map has drawn its points."""
+    from tests.e2e.map_driver import wait_drawn
+
+    wait_drawn(page, timeout_ms=timeout_ms)
 
 
 def wait_idle(page, timeout_ms: int = 120_000) -> None:

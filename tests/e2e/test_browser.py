@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e import map_driver
 from tests.e2e.server import ROOT, browser_available, browser_page, dashboard, wait_for_map, wait_idle
 
 pytestmark = [pytest.mark.e2e, pytest.mark.skipif(not browser_available(), reason="needs Chromium at /usr/bin/chromium and playwright")]
@@ -53,22 +54,61 @@ def goto(page, url: str, title: str) -> None:
     wait_idle(page)
 
 
-def test_map_opens_on_the_demo_and_answers_a_lasso(app):
+def test_a_lasso_returns_exactly_the_points_inside_it(app, tmp_path):
+    import numpy as np
+    import pandas as pd
+
     url, page = app
     assert page.get_by_role("heading", name="Map").first.is_visible()
     shot(page, "map")
-    plot = page.locator(".stPlotlyChart .js-plotly-plot .nsewdrag").first
-    box = plot.bounding_box()
-    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-    page.mouse.move(cx - 150, cy - 150)
-    page.mouse.down()
-    for dx, dy in ((150, -150), (150, 150), (-150, 150), (-150, -150)):
-        page.mouse.move(cx + dx, cy + dy, steps=8)
-    page.mouse.up()
-    page.get_by_text("Selection:").first.wait_for(timeout=60_000)
+    pos = map_driver.screen_positions(page, 1797)
+    # A pentagon around the left-most group, its edges clear of every point by a few pixels.
+    centre = pos[np.argmin(pos[:, 0])] + np.array([25.0, 0.0])
+    for radius in (45, 50, 55, 60, 65, 70, 40, 35):
+        angles = np.linspace(0, 2 * np.pi, 6)[:-1] + 0.3
+        polygon = centre + radius * np.stack([np.cos(angles), np.sin(angles)], 1)
+        if map_driver.edge_distance(pos, polygon).min() > 3:
+            break
+    expected = np.flatnonzero(map_driver.inside(pos, polygon))
+    assert len(expected) > 10
+    map_driver.draw_lasso(page, polygon)
+    map_driver.wait_selected(page, len(expected))
+    page.get_by_text(f"Selection: {len(expected):,} points").first.wait_for(timeout=60_000)
     wait_idle(page)
-    page.get_by_role("button", name="Export selection as CSV").first.wait_for(timeout=60_000)
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Export selection as CSV").first.click()
+    exported = pd.read_csv(download.value.path())
+    assert sorted(exported["index"]) == expected.tolist()
     shot(page, "map-selection")
+    page.locator("[data-testid=stBidiComponentIsolated]").locator("button", has_text="Select none").click()
+    map_driver.wait_selected(page, 0)
+    page.get_by_text("Lasso or box-select points").first.wait_for(timeout=60_000)
+
+
+def test_hover_shows_the_items_picture_and_label(app):
+    import numpy as np
+
+    url, page = app
+    pos = map_driver.screen_positions(page, 1797)
+    # A point with no other within 4 pixels, so the pointer lands on it alone.
+    gaps = np.sort(np.linalg.norm(pos[:, None] - pos[None], axis=-1), 1)[:, 1]
+    i = int(np.argmax(gaps > 4))
+    box = map_driver.canvas_box(page)
+    page.mouse.move(box["x"] + pos[i, 0] + 1, box["y"] + pos[i, 1] + 1)
+    page.mouse.move(box["x"] + pos[i, 0], box["y"] + pos[i, 1])
+    tip = page.locator("[data-testid=stBidiComponentIsolated] [data-testid=ll-tip]")
+    tip.locator("img").wait_for(timeout=30_000)
+    page.wait_for_function(
+        f"() => {{ const img = {map_driver.ROOT_JS}.querySelector('[data-testid=ll-tip] img');"
+        " return img && img.complete && img.naturalWidth >= 64; }", timeout=30_000)
+    from latentlab.data import load_dataset
+
+    assert tip.get_attribute("data-index") == str(i)
+    page.wait_for_function(f"() => {map_driver.ROOT_JS}.querySelector('[data-testid=ll-tip]').innerText.includes('digit:')",
+                           timeout=30_000)
+    assert f"digit: {load_dataset('digits').labels[i]}" in tip.inner_text()
+    shot(page, "map-hover")
+    page.mouse.move(5, 5)
 
 
 def test_traversal_slider_changes_the_decoded_image(app):

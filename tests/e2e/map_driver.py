@@ -1,0 +1,89 @@
+"""Drive the Map page's WebGL map in a real browser (shared by the browser tests and benchmarks):
+wait for its points, read where each is drawn, draw a lasso with the mouse, count websocket bytes."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+# The component renders into a shadow root under Streamlit's element.
+ROOT_JS = ("(() => { const host = document.querySelector('[data-testid=stBidiComponentIsolated]');"
+           " return host && host.shadowRoot ? host.shadowRoot.querySelector('[data-testid=ll-map]') : null; })()")
+
+
+def wait_drawn(page, points: int | None = None, timeout_ms: int = 180_000) -> None:
+    """Until the map has drawn its points (``points`` of them, when given)."""
+    page.wait_for_function(
+        f"(n) => {{ const r = {ROOT_JS}; return r && r.dataset.drawn && (n === null || Number(r.dataset.drawn) === n); }}",
+        arg=points, timeout=timeout_ms, polling=50,
+    )
+
+
+def state(page) -> dict:
+    """The map's data attributes: drawn, selected, pointsKey, colourKey, mode."""
+    return page.evaluate(f"() => ({{ ...{ROOT_JS}.dataset }})")
+
+
+def canvas_box(page) -> dict:
+    return page.locator("[data-testid=stBidiComponentIsolated] canvas").bounding_box()
+
+
+def screen_positions(page, n: int) -> np.ndarray:
+    """(n, 2) pixel positions of points 0..n-1 relative to the canvas."""
+    flat = page.evaluate(
+        f"(n) => {{ const r = {ROOT_JS}; const out = new Float64Array(2 * n);"
+        " for (let i = 0; i < n; i++) { const p = r.screenPosition(i); out[2 * i] = p[0]; out[2 * i + 1] = p[1]; }"
+        " return Array.from(out); }", n)
+    return np.asarray(flat).reshape(n, 2)
+
+
+def inside(points: np.ndarray, polygon: np.ndarray) -> np.ndarray:
+    """Even-odd rule: which ``points`` lie inside the closed ``polygon`` (both in pixels)."""
+    x, y = points[:, 0][:, None], points[:, 1][:, None]
+    x0, y0 = polygon[:, 0][None], polygon[:, 1][None]
+    x1, y1 = np.roll(polygon[:, 0], -1)[None], np.roll(polygon[:, 1], -1)[None]
+    crosses = ((y0 > y) != (y1 > y)) & (x < (x1 - x0) * (y - y0) / np.where(y1 == y0, 1e-12, y1 - y0) + x0)
+    return (crosses.sum(1) % 2).astype(bool)
+
+
+def edge_distance(points: np.ndarray, polygon: np.ndarray) -> np.ndarray:
+    """Each point's distance in pixels to the nearest edge of ``polygon``."""
+    a, b = polygon, np.roll(polygon, -1, axis=0)
+    ab = b - a
+    t = np.clip(((points[:, None] - a[None]) * ab[None]).sum(-1) / (ab * ab).sum(-1)[None], 0, 1)
+    nearest = a[None] + t[..., None] * ab[None]
+    return np.linalg.norm(points[:, None] - nearest, axis=-1).min(1)
+
+
+def draw_lasso(page, polygon: np.ndarray, steps: int = 12) -> None:
+    """Hold the mouse down and trace ``polygon`` (canvas pixels) in the map's Lasso mode."""
+    box = canvas_box(page)
+    ox, oy = box["x"], box["y"]
+    page.mouse.move(ox + polygon[0, 0], oy + polygon[0, 1])
+    page.mouse.down()
+    for px, py in [*polygon[1:], polygon[0]]:
+        page.mouse.move(ox + px, oy + py, steps=steps)
+    page.mouse.up()
+
+
+def wait_selected(page, count: int, timeout_ms: int = 60_000) -> None:
+    page.wait_for_function(f"(n) => {{ const r = {ROOT_JS}; return r && Number(r.dataset.selected) === n; }}",
+                           arg=count, timeout=timeout_ms)
+
+
+class WebsocketBytes:
+    """Counts the bytes the page receives over Streamlit's websocket."""
+
+    def __init__(self, page):
+        self.frames: list[tuple[float, int]] = []
+        page.on("websocket", self._attach)
+
+    def _attach(self, ws) -> None:
+        ws.on("framereceived", lambda payload: self.frames.append((time.time(), len(payload or b""))))
+
+    def mark(self) -> int:
+        return len(self.frames)
+
+    def since(self, mark: int) -> int:
+        return sum(n for _, n in self.frames[mark:])
