@@ -7,7 +7,7 @@
 //   palette     one CSS colour per category; legend {kind, title, names | min/max}
 //   highlight   point indices ringed in red (a clicked point's neighbours)
 //   items       {base, image}: hover fetches `${base}/${i}.json` and, for images, `${base}/${i}.png`
-//   height      pixels
+//   height      pixels; pointSize   pixels per point
 // and reads back:
 //   state `have`          {points, colour}: the keys this browser holds, so Python leaves those tables out
 //   trigger `selection`   {n, total, enc: "idx" | "bits", b64}: the selected indices, base64-packed
@@ -203,6 +203,7 @@ function update(view, data) {
     view.resize();
   }
   view.items = data.items || null;
+  if (data.pointSize && data.pointSize !== view.plot.get('pointSize')) view.plot.set({ pointSize: data.pointSize });
   view.infoCache.clear();
   let redraw = false;
   let newPoints = false;

@@ -97,6 +97,11 @@ def normalise(xy: np.ndarray) -> np.ndarray:
     return np.nan_to_num(out, nan=0.0).astype(np.float32)
 
 
+def point_size(n: int) -> float:
+    """Pixels per point: large for a few thousand points, small enough for a million to show structure."""
+    return 6.0 if n < 3_000 else 4.0 if n < 100_000 else 3.0 if n < 300_000 else 2.0
+
+
 def content_key(*arrays: np.ndarray) -> str:
     h = hashlib.blake2b(digest_size=12)
     for a in arrays:
@@ -152,6 +157,7 @@ def scatter_map(key: str, xy: np.ndarray, colours: Colouring, highlight: np.ndar
         "highlight": [] if highlight is None else [int(i) for i in np.asarray(highlight)[:64]],
         "items": items,
         "height": int(height),
+        "pointSize": point_size(len(pos)),
     }
     if have.get("points") != points_key:
         data["points"] = pa.table({"x": pa.array(pos[:, 0]), "y": pa.array(pos[:, 1])})
