@@ -142,7 +142,18 @@ function mount(parentElement) {
       if (view.setTriggerValue) view.setTriggerValue('selection', packSelection(view.selection, view.n));
     }, 0);
   };
+  // A lasso closed where it began also reads as a click on the point under the pointer: keep the lasso's.
+  let lassoing = false;
+  let lassoEnded = -1;
+  let lassoPicked = null;
+  plot.subscribe('lassoStart', () => { lassoing = true; });
+  plot.subscribe('lassoEnd', () => { lassoing = false; lassoEnded = performance.now(); });
   plot.subscribe('select', ({ points }) => {
+    if (lassoing) lassoPicked = points;
+    else if (points.length === 1 && lassoPicked && performance.now() - lassoEnded < 250) {
+      plot.select(lassoPicked, { preventEvent: true });
+      return;
+    }
     view.selection = Array.from(points).sort((a, b) => a - b);
     memory.selection = view.selection;
     updateCount(view);

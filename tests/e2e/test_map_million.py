@@ -91,4 +91,5 @@ def test_a_lasso_on_a_million_points_comes_back_to_python(million):
     map_driver.draw_lasso(page, square, steps=6)
     page.wait_for_function(f"() => Number({map_driver.ROOT_JS}.dataset.selected) > 0", timeout=120_000)
     selected = int(map_driver.state(page)["selected"])
+    assert selected > 1000  # the lasso's points, not the one under the pointer where it closed
     page.get_by_text(f"Selection: {selected:,} points").first.wait_for(timeout=120_000)
