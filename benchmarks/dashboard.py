@@ -56,19 +56,26 @@ def slider_latency(home: Path, moves: int = 8) -> list[float]:
     return times
 
 
-def figure_bytes() -> tuple[int, int, int]:
+def map_bytes() -> tuple[int, int, int]:
+    """Bytes of the digits map's points and colours as the WebGL map sends them (binary Arrow), and as the
+    plotly figure the Map page drew before (JSON with hover thumbnails), for the same points."""
+    import pyarrow as pa
+    from streamlit.dataframe_util import convert_anything_to_arrow_bytes
+
     import latentlab as ll
     from latentlab import explore
-    from latentlab.ui import figures
+    from latentlab.ui import figures, scatter
 
     ds, ck = ll.load_dataset("digits"), ll.load_checkpoint("digits-vae")
     emb = ll.embed(ck, ds)
     xy = ll.project(ck, ds, method="pca")
     values, cat = explore.colour_values(ds, emb, "label")
-    thumbs = figures.thumbnails_for(ds)
-    with_thumbs = figures.map_figure(xy, values, cat, figures.hover_texts(ds, emb, "label", values, thumbs), "label").to_json()
-    no_thumbs = figures.map_figure(xy, values, cat, figures.hover_texts(ds, emb, "label", values), "label").to_json()
-    return len(ds), len(with_thumbs.encode()), len(no_thumbs.encode())
+    pos, codes = scatter.normalise(xy), scatter.colouring(values, cat, "label").codes
+    webgl = (len(convert_anything_to_arrow_bytes(pa.table({"x": pos[:, 0], "y": pos[:, 1]})))
+             + len(convert_anything_to_arrow_bytes(pa.table({"c": codes}))))
+    texts = figures.hover_texts(ds, emb, "label", values, figures.thumbnails_for(ds))
+    plotly = len(figures.map_figure(xy, values, cat, texts, "label").to_json().encode())
+    return len(ds), webgl, plotly
 
 
 def main() -> None:
@@ -82,9 +89,10 @@ def main() -> None:
         times = slider_latency(home)
         print(f"  slider move -> new decoded image: median {statistics.median(times) * 1000:.0f} ms "
               f"(min {min(times) * 1000:.0f}, max {max(times) * 1000:.0f}, {len(times)} moves)")
-    n, with_thumbs, no_thumbs = figure_bytes()
-    print(f"  map figure JSON: {with_thumbs / n:.0f} bytes per point with hover thumbnails, {no_thumbs / n:.0f} without "
-          f"({with_thumbs / no_thumbs:.1f}x); the whole first page load received {ws_bytes / n:.0f} bytes per point over the websocket")
+    n, webgl, plotly = map_bytes()
+    print(f"  map data: {webgl / n:.1f} bytes per point (WebGL map, binary); the plotly figure with hover thumbnails it "
+          f"replaced: {plotly / n:.0f} ({plotly / webgl:.0f}x); the whole first page load received {ws_bytes / n:.0f} bytes "
+          "per point over the websocket")
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ import streamlit as st
 from latentlab import explore
 from latentlab.clustering import CLUSTERERS, centroids, distinguishing_dims
 from latentlab.traversal import decode_latents
-from latentlab.ui import figures, forms, panels
+from latentlab.ui import figures, forms, items, panels, scatter
 from latentlab.ui.jobs import run_or_submit_clustering, run_or_submit_projection
 from latentlab.ui.sidebar import start_page, user_errors
 
@@ -47,12 +47,17 @@ with user_errors():
     xy = run_or_submit_projection(ctx, emb, map_cfg["method"], map_cfg["dims"], map_cfg["params"], map_cfg["seed"])
     if xy is not None:
         values, _ = explore.colour_values(ds, emb, "cluster", labels)
-        rows = figures.drawn_rows(len(xy))
-        texts = figures.hover_texts(ds, emb, "cluster", values, rows=rows)
-        st.plotly_chart(figures.map_figure(xy, values, True, texts, "cluster", height=480, rows=rows), width="stretch",
-                        key="cl-map")
-        if len(rows) < len(xy):
-            st.caption(f"The map draws a fixed sample of {len(rows):,} of the {len(xy):,} points.")
+        if xy.shape[1] == 2:
+            hover = {"base": items.base_url(ctx.dataset_name, ds), "image": ds.is_image}
+            scatter.scatter_map("cl-map", xy, scatter.colouring(values, True, "cluster"), items=hover, height=480,
+                                selectable=False)
+        else:  # a 3-D map setting from the Map page: plotly, on a fixed sample above its point cap
+            rows = figures.drawn_rows(len(xy))
+            texts = figures.hover_texts(ds, emb, "cluster", values, rows=rows)
+            st.plotly_chart(figures.map_figure(xy, values, True, texts, "cluster", height=480, rows=rows),
+                            width="stretch", key="cl-map-3d")
+            if len(rows) < len(xy):
+                st.caption(f"The map draws a fixed sample of {len(rows):,} of the {len(xy):,} points.")
 
     st.subheader("Clusters")
     st.dataframe(result.table, width="stretch", hide_index=True)

@@ -7,7 +7,7 @@
 //   palette     one CSS colour per category; legend {kind, title, names | min/max}
 //   highlight   point indices ringed in red (a clicked point's neighbours)
 //   items       {base, image}: hover fetches `${base}/${i}.json` and, for images, `${base}/${i}.png`
-//   height      pixels; pointSize   pixels per point
+//   height      pixels; pointSize   pixels per point; selectable   false: pan, zoom and hover only
 // and reads back:
 //   state `have`          {points, colour}: the keys this browser holds, so Python leaves those tables out
 //   trigger `selection`   {n, total, enc: "idx" | "bits", b64}: the selected indices, base64-packed
@@ -118,16 +118,19 @@ function mount(parentElement) {
     plot, root, stage, canvas, rings, legend, tip, count, hide,
     pointsKey: null, colourKey: null, x: null, y: null, z: null, n: 0,
     palette: [], legendSpec: null, items: null, highlight: [], selection: [],
+    selectable: true, selectTools: [], setMode: null,
     reported: null, pending: Promise.resolve(), mouse: [0, 0], hovered: -1, infoCache: new Map(),
     setStateValue: null, setTriggerValue: null,
   };
 
+  view.selectTools = [modes.lasso, modes.box, none, hideLabel];
   const setMode = (mode) => {
     Object.entries(modes).forEach(([m, b]) => b.setAttribute('aria-pressed', String(m === mode)));
     if (mode === 'pan') plot.set({ mouseMode: 'panZoom' });
     else plot.set({ mouseMode: 'lasso', lassoType: mode === 'box' ? 'rectangle' : 'freeform' });
     root.dataset.mode = mode;
   };
+  view.setMode = setMode;
   Object.entries(modes).forEach(([m, b]) => b.addEventListener('click', () => setMode(m)));
   setMode('lasso');
   none.addEventListener('click', () => plot.deselect());
@@ -139,7 +142,7 @@ function mount(parentElement) {
   const sendSelection = () => {
     clearTimeout(sendTimer);
     sendTimer = setTimeout(() => {
-      if (view.setTriggerValue) view.setTriggerValue('selection', packSelection(view.selection, view.n));
+      if (view.setTriggerValue && view.selectable) view.setTriggerValue('selection', packSelection(view.selection, view.n));
     }, 0);
   };
   // A lasso closed where it began also reads as a click on the point under the pointer: keep the lasso's.
@@ -149,6 +152,10 @@ function mount(parentElement) {
   plot.subscribe('lassoStart', () => { lassoing = true; });
   plot.subscribe('lassoEnd', () => { lassoing = false; lassoEnded = performance.now(); });
   plot.subscribe('select', ({ points }) => {
+    if (!view.selectable) {
+      plot.deselect({ preventEvent: true });
+      return;
+    }
     if (lassoing) lassoPicked = points;
     else if (points.length === 1 && lassoPicked && performance.now() - lassoEnded < 250) {
       plot.select(lassoPicked, { preventEvent: true });
@@ -214,6 +221,12 @@ function update(view, data) {
     view.resize();
   }
   view.items = data.items || null;
+  const selectable = data.selectable !== false;
+  if (selectable !== view.selectable) {
+    view.selectable = selectable;
+    view.selectTools.forEach((b) => { b.style.display = selectable ? '' : 'none'; });
+    view.setMode(selectable ? 'lasso' : 'pan');
+  }
   if (data.pointSize && data.pointSize !== view.plot.get('pointSize')) view.plot.set({ pointSize: data.pointSize });
   view.infoCache.clear();
   let redraw = false;
@@ -264,7 +277,7 @@ function update(view, data) {
       .then(() => view.plot.draw(points, { zDataType: 'categorical', select: view.selection.length ? view.selection : undefined }))
       .then(() => {
         if (newPoints) {
-          if (savedView) view.plot.lookAt(savedView, { preventEvent: true });
+          if (savedView) view.plot.view(savedView, { preventEvent: true });
           else view.plot.reset();
         }
         applyHide(view);

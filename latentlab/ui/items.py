@@ -15,8 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from latentlab.render import png_bytes, single_image
-from latentlab.ui import cache
+# The engine (and torch under it) is imported on the first request, not when the server starts.
 
 PREFIX = "/latentlab/items"
 FEATURES_SHOWN = 8
@@ -32,6 +31,8 @@ def base_url(name: str, ds) -> str:
 
 def _item(request: Request):
     """The dataset and row a request names, or None when it names none we serve."""
+    from latentlab.ui import cache
+
     name, version, row = request.path_params["name"], request.path_params["version"], request.path_params["row"]
     if name not in {r["name"] for r in cache.dataset_rows()}:
         return None
@@ -45,6 +46,8 @@ def item_png(request: Request) -> Response:
     found = _item(request)
     if found is None or not found[0].is_image:
         return Response(status_code=404)
+    from latentlab.render import png_bytes, single_image
+
     ds, row = found
     return Response(png_bytes(single_image(np.asarray(ds.x[row]))), media_type="image/png", headers=IMMUTABLE)
 

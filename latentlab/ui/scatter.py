@@ -143,8 +143,9 @@ def pending_selection(key: str) -> np.ndarray | None:
 
 
 def scatter_map(key: str, xy: np.ndarray, colours: Colouring, highlight: np.ndarray | None = None,
-                items: dict | None = None, height: int = 620) -> None:
-    """Draw the map. ``items``: {"base": URL prefix, "image": bool} for hover details (None: index only)."""
+                items: dict | None = None, height: int = 620, selectable: bool = True) -> None:
+    """Draw the map. ``items``: {"base": URL prefix, "image": bool} for hover details (None: index only).
+    ``selectable=False``: a map to look at (pan, zoom, hover) whose page takes no selection."""
     pos = normalise(xy)
     points_key = content_key(pos)
     colour_key = content_key(colours.codes)
@@ -158,6 +159,7 @@ def scatter_map(key: str, xy: np.ndarray, colours: Colouring, highlight: np.ndar
         "items": items,
         "height": int(height),
         "pointSize": point_size(len(pos)),
+        "selectable": selectable,
     }
     if have.get("points") != points_key:
         data["points"] = pa.table({"x": pa.array(pos[:, 0]), "y": pa.array(pos[:, 1])})

@@ -111,6 +111,16 @@ def test_hover_shows_the_items_picture_and_label(app):
     page.mouse.move(5, 5)
 
 
+def test_the_clusters_page_draws_the_same_points_as_a_map_to_look_at(app):
+    url, page = app
+    goto(page, url, "Clusters")
+    page.get_by_text("Export cluster labels").first.wait_for(timeout=120_000)
+    map_driver.wait_drawn(page, points=1797)  # the Map page's points, already in this browser, drawn again
+    assert map_driver.state(page)["mode"] == "pan"  # no lasso: the page takes no selection
+    goto(page, url, "Map")
+    map_driver.wait_drawn(page, points=1797)
+
+
 def test_traversal_slider_changes_the_decoded_image(app):
     url, page = app
     goto(page, url, "Traverse")
