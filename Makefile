@@ -24,4 +24,4 @@ test-fast: install-dev
 
 bench: install
 	$(PYTHON) benchmarks/cli_loop.py
-	$(PYTHON) benchmarks/train_throughput.py
+	$(PYTHON) benchmarks/job_overhead.py

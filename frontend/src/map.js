@@ -134,7 +134,7 @@ function mount(parentElement) {
   Object.entries(modes).forEach(([m, b]) => b.addEventListener('click', () => setMode(m)));
   setMode('lasso');
   none.addEventListener('click', () => plot.deselect());
-  reset.addEventListener('click', () => plot.reset());
+  reset.addEventListener('click', () => fitView(view));
   hide.addEventListener('change', () => applyHide(view));
 
   // `select` fires before `lassoEnd`: send once the current event burst is over.
@@ -278,7 +278,7 @@ function update(view, data) {
       .then(() => {
         if (newPoints) {
           if (savedView) view.plot.view(savedView, { preventEvent: true });
-          else view.plot.reset();
+          else fitView(view);
         }
         applyHide(view);
         updateCount(view);
@@ -311,6 +311,21 @@ function reportHeld(view, data) {
     view.reported = key;
     view.setStateValue('have', have);
   }
+}
+
+// Zoom so the points fill the stage (their box in [-1, 1], with a margin).
+function fitView(view) {
+  if (!view.x || !view.n) return;
+  let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
+  for (let i = 0; i < view.n; i++) {
+    const x = view.x[i], y = view.y[i];
+    if (x < x0) x0 = x;
+    if (x > x1) x1 = x;
+    if (y < y0) y0 = y;
+    if (y > y1) y1 = y;
+  }
+  const pad = 0.04 * Math.max(x1 - x0, y1 - y0, 1e-6);
+  view.plot.zoomToArea({ x: x0 - pad, y: y0 - pad, width: x1 - x0 + 2 * pad, height: y1 - y0 + 2 * pad });
 }
 
 function applyHide(view) {
