@@ -111,6 +111,58 @@ def test_hover_shows_the_items_picture_and_label(app):
     page.mouse.move(5, 5)
 
 
+def test_click_box_and_zoom(app):
+    """A click rings the point's nearest neighbours; a box selects what it covers; zoom survives a rerun."""
+    import numpy as np
+
+    url, page = app
+    pos = map_driver.screen_positions(page, 1797)
+    gaps = np.sort(np.linalg.norm(pos[:, None] - pos[None], axis=-1), 1)[:, 1]
+    i = int(np.argmax(gaps > 4))
+    box = map_driver.canvas_box(page)
+    page.mouse.click(box["x"] + pos[i, 0], box["y"] + pos[i, 1])
+    page.get_by_text(f"Point #{i}").first.wait_for(timeout=60_000)
+    page.wait_for_function(f"() => {map_driver.ROOT_JS}.querySelectorAll('.ll-rings circle').length === 8", timeout=30_000)
+
+    tools = page.locator("[data-testid=stBidiComponentIsolated]")
+    tools.locator("button", has_text="Box").click()
+    for half in (40, 45, 50, 55, 60, 35, 30):
+        lo, hi = pos[i] - half, pos[i] + half
+        rect = np.array([lo, [hi[0], lo[1]], hi, [lo[0], hi[1]]])
+        if map_driver.edge_distance(pos, rect).min() > 3:
+            break
+    expected = int(map_driver.inside(pos, rect).sum())
+    page.mouse.move(box["x"] + lo[0], box["y"] + lo[1])
+    page.mouse.down()
+    page.mouse.move(box["x"] + lo[0] + 1, box["y"] + lo[1] + 1)  # the box starts where the drag is first seen
+    page.mouse.move(box["x"] + hi[0], box["y"] + hi[1], steps=10)
+    page.mouse.up()
+    map_driver.wait_selected(page, expected)
+    page.get_by_text(f"Selection: {expected:,} points" if expected > 1 else f"Point #").first.wait_for(timeout=60_000)
+    tools.locator("button", has_text="Lasso").click()
+
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.wheel(0, -400)
+    page.wait_for_timeout(800)
+    zoomed = map_driver.screen_positions(page, 5)
+    assert not np.allclose(zoomed, pos[:5], atol=1)
+    before = map_driver.state(page)["colourKey"]
+    colour = page.locator("[data-testid='stMain'] [data-testid='stSelectbox']", has_text="Colour by").first
+    colour.click()
+    page.keyboard.type("z0")
+    page.keyboard.press("Enter")
+    page.wait_for_function(f"(k) => {map_driver.ROOT_JS}.dataset.colourKey !== k", arg=before, timeout=60_000)
+    wait_idle(page)
+    assert np.allclose(map_driver.screen_positions(page, 5), zoomed, atol=0.5)  # the rerun kept the view
+    colour.click()
+    page.keyboard.type("label")
+    page.keyboard.press("Enter")
+    wait_idle(page)
+    tools.locator("button", has_text="Reset view").click()
+    tools.locator("button", has_text="Select none").click()
+    page.wait_for_timeout(800)
+
+
 def test_the_clusters_page_draws_the_same_points_as_a_map_to_look_at(app):
     url, page = app
     goto(page, url, "Clusters")
