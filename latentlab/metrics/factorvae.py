@@ -1,7 +1,8 @@
 """The FactorVAE score (Kim & Mnih 2018, arXiv:1802.05983).
 
 Estimator choices: codes are divided by their standard deviation over the
-sample; latents with variance under 0.05 are pruned (collapsed). Each vote
+sample; latents whose standard deviation is under 0.05 are pruned (collapsed),
+as disentanglement_lib's ``prune_dims`` does. Each vote
 fixes one factor at a random value, draws ``batch_size`` = 64 items that share
 it from the sample, and votes (argmin of per-latent variance, factor). A
 majority-vote classifier maps latents to factors on ``n_train`` = 5,000 votes
@@ -35,7 +36,7 @@ def factorvae_score(codes: np.ndarray, factors: np.ndarray, seed: int = 0, batch
     codes, factors = check_inputs(codes, factors)
     rng = np.random.default_rng(seed)
     sd = codes.std(0)
-    active = np.flatnonzero(sd**2 >= prune_threshold)
+    active = np.flatnonzero(sd >= prune_threshold)  # a standard deviation, as the reference's prune_dims
     if active.size == 0:
         return MetricResult({"factorvae_score": 0.0, "active_latents": 0.0}, notes="all latents are collapsed")
     z = codes / np.where(sd > 0, sd, 1.0)
