@@ -209,6 +209,11 @@ def _load(path: Path, manifest: dict, weights: Path) -> Checkpoint:
     if weights.stat().st_size > limit("max_checkpoint_bytes"):
         raise LatentLabError(f"{weights.name}: {human_bytes(weights.stat().st_size)} is over the checkpoint limit of "
                              f"{human_bytes(limit('max_checkpoint_bytes'))}.")
+    digest = file_sha256(weights)
+    recorded = manifest.get("weights_sha256")
+    if recorded is not None and recorded != digest:
+        raise LatentLabError(f"{weights.name}: its contents do not match the weights_sha256 in {path.name} (the file was "
+                             "changed or swapped); restore the original weights or save the checkpoint again.")
     try:
         state = load_file(str(weights))
     except (SafetensorError, OSError, ValueError) as exc:
@@ -217,7 +222,7 @@ def _load(path: Path, manifest: dict, weights: Path) -> Checkpoint:
     _validate_state(weights.name, model, state)
     model.load_state_dict(state)
     model.eval()
-    return Checkpoint(name=path.stem, path=path, model=model, manifest=manifest, fingerprint=file_sha256(weights)[:20])
+    return Checkpoint(name=path.stem, path=path, model=model, manifest=manifest, fingerprint=digest[:20])
 
 
 def _validate_state(source: str, model: LatentModel, state: dict[str, torch.Tensor]) -> None:

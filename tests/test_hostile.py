@@ -112,6 +112,22 @@ def _nan_weights(m, w, c):
 CHECKPOINT_CASES["nan-weights"] = (_nan_weights, "NaN or infinite")
 
 
+def _with_digest(make):
+    """The same tampering by someone who also rewrites the manifest's weights_sha256: the deeper checks must hold."""
+    def tampered(m, w, c):
+        import hashlib
+
+        m, w = make(m, w, c)
+        return ({**m, "weights_sha256": hashlib.sha256(w).hexdigest()} if "weights_sha256" in m else m), w
+
+    return tampered
+
+
+for _case in ("pickle-as-safetensors", "truncated-weights", "nan-weights"):
+    CHECKPOINT_CASES[_case] = (_with_digest(CHECKPOINT_CASES[_case][0]), CHECKPOINT_CASES[_case][1])
+CHECKPOINT_CASES["swapped-weights"] = (_nan_weights, "do not match the weights_sha256")
+
+
 @pytest.mark.parametrize("case", list(CHECKPOINT_CASES))
 def test_hostile_checkpoints_are_refused(workspace, tmp_path, case, capsys):
     from latentlab.checkpoints import list_checkpoints

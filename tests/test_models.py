@@ -1,3 +1,5 @@
+import json
+
 import numpy as np
 import pytest
 import torch
@@ -92,9 +94,16 @@ def test_checkpoint_validation_refuses_mismatched_weights(workspace, tiny_table)
     from safetensors.torch import save_file
 
     r = ll.train(tiny_table, "ae", {"latent_dim": 2}, TrainConfig(steps=2), name="victim")
-    save_file({"encoder.1.weight": torch.zeros(3, 3)}, str(r.checkpoint.with_suffix(".safetensors")))
-    with pytest.raises(LatentLabError, match="do not match"):
-        load_checkpoint("victim")
+    weights = r.checkpoint.with_suffix(".safetensors")
+    save_file({"encoder.1.weight": torch.zeros(3, 3)}, str(weights))
+    with pytest.raises(LatentLabError, match="do not match the weights_sha256"):
+        load_checkpoint("victim")  # the manifest's digest catches the swap before anything is read
+    from latentlab.checkpoints import file_sha256
+
+    manifest = json.loads(r.checkpoint.read_text())
+    r.checkpoint.write_text(json.dumps({**manifest, "weights_sha256": file_sha256(weights)}))
+    with pytest.raises(LatentLabError, match="do not match the manifest's architecture"):
+        load_checkpoint("victim")  # a digest that fits still needs weights that fit the model
     with pytest.raises(LatentLabError, match="not found"):
         load_checkpoint("nothing-here")
     (workspace / "model.pt").write_bytes(b"pickle")
