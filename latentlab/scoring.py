@@ -24,17 +24,22 @@ def metric_sample(n_items: int, n: int, seed: int) -> np.ndarray:
 def _pack(result: MetricResult) -> dict[str, np.ndarray]:
     out = {f"score:{k}": np.asarray(v, dtype=np.float64) for k, v in result.scores.items()}
     out.update({f"matrix:{k}": np.asarray(v) for k, v in result.matrices.items()})
+    if result.notes:
+        out["notes"] = np.asarray(result.notes)  # a unicode array: stored without pickle
     return out
 
 
 def _unpack(arrays: dict[str, np.ndarray]) -> MetricResult:
     scores = {k[6:]: float(v) for k, v in arrays.items() if k.startswith("score:")}
     matrices = {k[7:]: v for k, v in arrays.items() if k.startswith("matrix:")}
-    return MetricResult(scores, matrices)
+    return MetricResult(scores, matrices, notes=str(arrays["notes"]) if "notes" in arrays else "")
+
+
+METRICS_VERSION = 2  # raised when an estimator changes, so no earlier result is served from the cache
 
 
 def metric_key(emb_key: str, name: str, n: int, seed: int) -> str:
-    return digest("metric", emb_key, name, n, seed)
+    return digest("metric", METRICS_VERSION, emb_key, name, n, seed)
 
 
 def score_embedding(emb, ds, names=None, n: int = DEFAULT_ITEMS, seed: int = 0,

@@ -72,3 +72,16 @@ def test_factorvae_prunes_on_the_standard_deviation_not_the_variance():
     assert result.scores["factorvae_score"] == 1.0
     tiny = factorvae_score(codes * 0.3, factors)  # standard deviation 0.03: every latent collapsed
     assert tiny.scores["factorvae_score"] == 0.0 and tiny.notes == "all latents are collapsed"
+
+
+def test_a_metrics_notes_survive_the_cache(workspace):
+    from latentlab.scoring import _pack, _unpack
+    from latentlab.cache import cached_arrays
+
+    rng = np.random.default_rng(0)
+    factors = GRID[rng.integers(len(GRID), size=500)]
+    collapsed = factorvae_score(np.full((500, 3), 0.5) + rng.normal(scale=1e-4, size=(500, 3)), factors)
+    first = _unpack(cached_arrays("metrics", "notes-check", lambda: _pack(collapsed)))
+    again = _unpack(cached_arrays("metrics", "notes-check", lambda: 1 / 0))  # read back from disk
+    assert first.notes == again.notes == "all latents are collapsed"
+    assert again.scores == collapsed.scores
