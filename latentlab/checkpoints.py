@@ -9,8 +9,11 @@ with the optimizer state.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import re
+import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -81,11 +84,14 @@ def save_checkpoint(
     optimizer: torch.optim.Optimizer | None = None,
     history: list[dict] | None = None,
 ) -> Path:
-    """Write weights (and optimizer state), then the manifest (with the loss history), each atomically."""
+    """Write weights (and optimizer state) and the manifest (with the loss history) so that a reader, or a
+    crash at any moment, finds a pair that belongs together: both are staged in full first, then the weights
+    and the manifest are moved into place (see ``finish_interrupted_save``)."""
     manifest_path = Path(manifest_path)
     weights = manifest_path.with_suffix(".safetensors")
+    staged, staged_weights = _staged(manifest_path)
     state = {k: v.detach().to("cpu").contiguous() for k, v in model.state_dict().items()}
-    with atomic_path(weights) as tmp:
+    with atomic_path(staged_weights) as tmp:
         save_file(state, str(tmp), metadata={"format": FORMAT, "step": str(step)})
     manifest = {
         "format": FORMAT,
@@ -100,7 +106,7 @@ def save_checkpoint(
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "latentlab_version": _version(),
         "weights": weights.name,
-        "weights_sha256": file_sha256(weights),
+        "weights_sha256": file_sha256(staged_weights),
         "history": list(history or []),
     }
     if optimizer is not None:
@@ -108,8 +114,34 @@ def save_checkpoint(
         with atomic_path(optim_path) as tmp:
             save_file(_optimizer_tensors(optimizer), str(tmp), metadata={"step": str(step)})
         manifest["optimizer"] = optim_path.name
-    write_json_atomic(manifest_path, manifest)
+    write_json_atomic(staged, manifest)
+    os.replace(staged_weights, weights)
+    with contextlib.suppress(FileNotFoundError):  # a reader may have finished the move already
+        os.replace(staged, manifest_path)
     return manifest_path
+
+
+def _staged(manifest_path: Path) -> tuple[Path, Path]:
+    """Where a save stages its new manifest and weights before moving them into place."""
+    return (manifest_path.with_name(f".staged-{manifest_path.name}"),
+            manifest_path.with_name(f".staged-{manifest_path.stem}.safetensors"))
+
+
+def finish_interrupted_save(manifest_path: Path) -> None:
+    """A save stopped between moving its weights and its manifest into place left the new manifest staged:
+    move it in too, so the pair on disk belongs together. The weights' digest tells whose they are; while
+    the staged weights still exist the old pair is whole and is left alone."""
+    staged, staged_weights = _staged(manifest_path)
+    if not staged.exists() or staged_weights.exists():
+        return
+    weights = manifest_path.with_suffix(".safetensors")
+    with contextlib.suppress(OSError, ValueError):
+        if weights.exists() and json.loads(staged.read_text()).get("weights_sha256") == file_sha256(weights):
+            os.replace(staged, manifest_path)
+
+
+class WeightsMismatch(LatentLabError):
+    """The weights file is not the one the manifest records."""
 
 
 def _version() -> str:
@@ -187,9 +219,17 @@ def read_manifest(path: Path) -> dict:
 def load_checkpoint(ref: str | Path) -> Checkpoint:
     """Load a checkpoint by name or path, validating weights against the manifest."""
     path = resolve_checkpoint(ref)
-    manifest = read_manifest(path)
-    weights = path.with_name(Path(manifest["weights"]).name)
-    return _load(path, manifest, weights)
+    attempts = 3
+    while True:
+        finish_interrupted_save(path)
+        manifest = read_manifest(path)
+        try:
+            return _load(path, manifest, path.with_name(Path(manifest["weights"]).name))
+        except WeightsMismatch:
+            attempts -= 1
+            if not attempts:
+                raise
+            time.sleep(0.1)  # a save may be moving its new pair into place right now
 
 
 def _load(path: Path, manifest: dict, weights: Path) -> Checkpoint:
@@ -212,7 +252,7 @@ def _load(path: Path, manifest: dict, weights: Path) -> Checkpoint:
     digest = file_sha256(weights)
     recorded = manifest.get("weights_sha256")
     if recorded is not None and recorded != digest:
-        raise LatentLabError(f"{weights.name}: its contents do not match the weights_sha256 in {path.name} (the file was "
+        raise WeightsMismatch(f"{weights.name}: its contents do not match the weights_sha256 in {path.name} (the file was "
                              "changed or swapped); restore the original weights or save the checkpoint again.")
     try:
         state = load_file(str(weights))
@@ -253,6 +293,10 @@ def list_checkpoints() -> list[dict]:
         if source == "user":
             remove_stale_temporaries(folder)
         for manifest_path in sorted(folder.glob("*.json")):
+            if manifest_path.name.startswith("."):  # a save's staged manifest, not a checkpoint
+                continue
+            if source == "user":
+                finish_interrupted_save(manifest_path)
             try:
                 m = read_manifest(manifest_path)
             except LatentLabError:

@@ -165,3 +165,36 @@ def test_checkpoint_writes_survive_random_kills(workspace, tmp_path):
     assert last_step >= 1
     list_checkpoints()  # the next start clears what killed writers left
     assert not [p.name for p in target.parent.iterdir() if p.name.startswith(".tmp-")]
+
+
+def test_a_save_stopped_between_its_two_moves_is_finished_by_the_next_reader(workspace, monkeypatch):
+    """Weights moved into place, manifest still staged: a reader moves the manifest in and loads the new pair."""
+    import os
+
+    import torch
+
+    from latentlab import checkpoints
+    from latentlab.models import build_model, make_config
+
+    model = build_model("ae", make_config("ae", (4,), "gaussian", latent_dim=2))
+    target = user_checkpoints_dir() / "halfway.json"
+    checkpoints.save_checkpoint(model, "ae", target, {"name": "t"}, {}, 1, {"loss": 1.0})
+    with torch.no_grad():
+        for p in model.parameters():
+            p.add_(1.0)
+    real_replace = os.replace
+
+    def stop_before_the_manifest(src, dst):
+        if os.path.basename(dst) == "halfway.json":
+            raise KeyboardInterrupt  # the process dies before the manifest's move
+        real_replace(src, dst)
+
+    monkeypatch.setattr(checkpoints.os, "replace", stop_before_the_manifest)
+    with pytest.raises(KeyboardInterrupt):
+        checkpoints.save_checkpoint(model, "ae", target, {"name": "t"}, {}, 2, {"loss": 0.5})
+    monkeypatch.setattr(checkpoints.os, "replace", real_replace)
+    assert json.loads(target.read_text())["step"] == 1  # the old manifest, beside the new weights
+    assert [r["name"] for r in checkpoints.list_checkpoints() if r["source"] == "user"] == ["halfway"]
+    ck = checkpoints.load_checkpoint("halfway")
+    assert ck.manifest["step"] == 2
+    torch.testing.assert_close(ck.model.state_dict(), model.state_dict())
