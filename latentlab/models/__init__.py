@@ -39,8 +39,11 @@ def make_config(name: str, input_shape, likelihood: str, **overrides) -> ModelCo
     extra = {k for k, v in overrides.items() if v is not None and k not in valid}
     if extra:
         raise LatentLabError(f"Model '{name}' has no setting {', '.join(sorted(extra))}; its settings are {', '.join(f.name for f in cls.user_fields())}.")
-    kwargs = {k: v for k, v in overrides.items() if v is not None}
-    return cls(**kwargs, input_shape=tuple(input_shape), likelihood=likelihood)
+    from latentlab.models.validation import check_config
+
+    values = {k: v for k, v in overrides.items() if v is not None}
+    values.update(input_shape=[int(v) for v in input_shape], likelihood=likelihood)
+    return check_config(cls, values, f"Model '{name}'")  # the same checks a checkpoint's manifest gets
 
 
 def build_model(name: str, config: ModelConfig) -> LatentModel:

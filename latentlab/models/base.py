@@ -31,7 +31,7 @@ class LossOutput(NamedTuple):
 class ModelConfig:
     """Fields shared by every model; ``help`` metadata is shown in CLI and UI."""
 
-    latent_dim: int = field(default=10, metadata={"help": "number of latent dimensions", "min": 1, "max": 512})
+    latent_dim: int = field(default=10, metadata={"help": "number of latent dimensions (at most LATENTLAB_LIMIT_MAX_LATENT_DIM, default 1,024)", "min": 1})
     hidden: str = field(default="256,128", metadata={"help": "MLP hidden sizes, comma separated"})
     arch: str = field(default="auto", metadata={"help": "network: auto (conv for 64x64 images), mlp or conv",
                                                   "choices": ["auto", "mlp", "conv"]})

@@ -1,8 +1,11 @@
-"""Check a model config read from a file before building anything from it.
+"""Check a model config before building anything from it: the one validation path.
 
-A manifest is user input: a crafted ``latent_dim`` or ``hidden`` could make
-the model allocate gigabytes. Every field is checked against its declared
-range and the configurable limits first.
+Every config passes here, whether it is made (command line, dashboard form,
+Python API, sweep: ``models.make_config``) or read from a checkpoint's
+manifest, so a config that can be trained can also be loaded. A manifest is
+user input: a crafted ``latent_dim`` or ``hidden`` could make the model
+allocate gigabytes. Every field is checked against its declared range and the
+configurable limits first.
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ def check_config(cls, raw: dict, source: str):
                 raise LatentLabError(f"{source}: {name} must be a finite number, not {value!r}.")
             lo, hi = f.metadata.get("min", -math.inf), f.metadata.get("max", math.inf)
             if name == "latent_dim":
-                hi = min(hi, limit("max_latent_dim"))
+                hi = limit("max_latent_dim")  # the configurable limit is the bound
             if not lo <= value <= hi:
                 raise LatentLabError(f"{source}: {name} = {value} is outside the allowed range {lo}..{hi}.")
             if isinstance(f.default, int) and int(value) != value:
