@@ -196,6 +196,7 @@ def embedding_ready(checkpoint, dataset=None) -> bool:
 def project(checkpoint=None, dataset=None, method: str = "umap", dims: int = 2, seed: int = 0,
             progress: ProgressFn | None = None, **params) -> np.ndarray:
     """Project the latent means (or a dataset's own vectors) to 2-D or 3-D: (N, dims), cached."""
+    make_projector(method, n_components=dims, random_state=seed, **params)  # bad parameters fail before encoding
     emb = embed(checkpoint, dataset, progress=progress)
     return project_embedding(emb, method, dims, seed, progress=progress, **params)
 
@@ -237,6 +238,7 @@ def cluster(checkpoint=None, dataset=None, method: str = "kmeans", on: str = "la
 
     With no checkpoint, a dataset of vectors (precomputed embeddings) is clustered as it is.
     """
+    make_clusterer(method, random_state=seed, **params)  # bad parameters fail before encoding
     if checkpoint is None:
         ds = as_dataset(dataset)
         emb = embed(None, ds)

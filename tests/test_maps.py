@@ -27,7 +27,7 @@ def test_projectors_shape_and_seeded_determinism(blobs, method, dims):
 
 
 def test_projector_rejects_unknown_parameters(blobs):
-    with pytest.raises(LatentLabError, match="Unknown parameter"):
+    with pytest.raises(LatentLabError, match="unknown parameter"):
         make_projector("pca", bogus=1).fit_transform(blobs[0])
     with pytest.raises(LatentLabError, match="Unknown projection"):
         make_projector("isomap")

@@ -72,3 +72,42 @@ def test_the_latent_limit_is_the_bound_and_what_trains_loads(workspace, monkeypa
     assert load_checkpoint("wide").latent_dim == 600
     monkeypatch.setenv("LATENTLAB_LIMIT_MAX_LATENT_DIM", "2048")
     assert make_config("ae", (64,), "gaussian", latent_dim=2000).latent_dim == 2000
+
+
+def _methods():
+    from latentlab.clustering import CLUSTERERS
+    from latentlab.projection import PROJECTORS
+
+    return [("projector", n, c) for n, c in PROJECTORS.items()] + [("clusterer", n, c) for n, c in CLUSTERERS.items()]
+
+
+@pytest.mark.parametrize("kind, name, cls", _methods(), ids=lambda v: v if isinstance(v, str) else "")
+@settings(max_examples=80, deadline=None)
+@given(data=st.data())
+def test_method_parameters_are_checked_against_their_declared_ranges(kind, name, cls, data):
+    from latentlab.projection.base import check_params
+
+    given_ = {}
+    for p in cls.PARAMS:
+        if data.draw(st.booleans()):
+            given_[p.name] = data.draw(st.sampled_from([*p.choices, "nonsense"]) if p.choices else EXTREME)
+    try:
+        checked = check_params(cls.PARAMS, given_, name)
+    except LatentLabError as exc:
+        assert "\n" not in str(exc)
+        return
+    for p in cls.PARAMS:
+        if p.name in checked and not p.choices:
+            assert (p.low is None or checked[p.name] >= p.low) and (p.high is None or checked[p.name] <= p.high)
+
+
+@pytest.mark.parametrize("command, phrase", [
+    (["project", "digits-vae", "--method", "umap", "--param", "n_neighbors=1"], "n_neighbors = 1 is outside its range"),
+    (["project", "digits-vae", "--method", "umap", "--param", "min_dist=nan"], "min_dist must be a finite number"),
+    (["cluster", "digits-vae", "--method", "hdbscan", "--param", "min_cluster_size=0"], "min_cluster_size = 0 is outside"),
+    (["cluster", "digits-vae", "--method", "gmm", "--param", "covariance=round"], "covariance must be one of"),
+])
+def test_out_of_range_method_parameters_fail_in_one_sentence(workspace, tmp_path, capsys, command, phrase):
+    code = main([*command, "--out", str(tmp_path / "out.csv")])
+    err = capsys.readouterr().err
+    assert code == 2 and phrase in err and err.count("\n") == 1, err

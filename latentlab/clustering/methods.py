@@ -11,7 +11,7 @@ import numpy as np
 
 from latentlab.errors import LatentLabError
 from latentlab.progress import ProgressFn, report
-from latentlab.projection.base import Param
+from latentlab.projection.base import Param, check_params
 
 
 class Clusterer:
@@ -25,16 +25,14 @@ class Clusterer:
 
     def __init__(self, random_state: int = 0, **params):
         self.random_state = random_state
-        self.params = params
+        self.params = check_params(self.PARAMS, params, type(self).__name__.removesuffix("Clusterer"))  # before any work
 
     def get_params(self) -> dict:
         return {p.name: self.params.get(p.name, p.default) for p in self.PARAMS}
 
     def fit_predict(self, X: np.ndarray, progress: ProgressFn | None = None) -> np.ndarray:
         X = np.asarray(X, dtype=np.float64)
-        unknown = set(self.params) - {p.name for p in self.PARAMS}
-        if unknown:
-            raise LatentLabError(f"Unknown parameter(s) {', '.join(sorted(unknown))}; this method takes {', '.join(p.name for p in self.PARAMS)}.")
+        self.params = check_params(self.PARAMS, self.params, type(self).__name__.removesuffix("Clusterer"))
         k = self.get_params().get("k")
         if k is not None and not 2 <= int(k) <= X.shape[0] - 1:
             raise LatentLabError(f"--k must be between 2 and {X.shape[0] - 1} for {X.shape[0]} points, got {k}.")

@@ -26,13 +26,44 @@ class Param:
     help: str = ""
 
 
+def check_params(declared: tuple[Param, ...], given: dict, method: str) -> dict:
+    """``given`` checked against ``declared``: known names, listed choices, finite numbers inside their
+    range (whole numbers where the default is one). Every caller (CLI, dashboard, Python, jobs) passes
+    here when a method fits; returns the values, whole numbers as int."""
+    import math
+
+    unknown = set(given) - {p.name for p in declared}
+    if unknown:
+        raise LatentLabError(f"{method}: unknown parameter(s) {', '.join(sorted(unknown))}; it takes "
+                             f"{', '.join(p.name for p in declared) or 'none'}.")
+    out = dict(given)
+    for p in declared:
+        if p.name not in given:
+            continue
+        value = given[p.name]
+        if p.choices:
+            if value not in p.choices:
+                raise LatentLabError(f"{method}: {p.name} must be one of {', '.join(map(str, p.choices))}, not {value!r}.")
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise LatentLabError(f"{method}: {p.name} must be a finite number, not {value!r}.")
+        if isinstance(p.default, int) and int(value) != value:
+            raise LatentLabError(f"{method}: {p.name} must be a whole number, not {value!r}.")
+        lo = -math.inf if p.low is None else p.low
+        hi = math.inf if p.high is None else p.high
+        if not lo <= value <= hi:
+            raise LatentLabError(f"{method}: {p.name} = {value} is outside its range {p.low}..{p.high}.")
+        out[p.name] = int(value) if isinstance(p.default, int) else float(value)
+    return out
+
+
 class Projector:
     PARAMS: tuple[Param, ...] = ()
 
     def __init__(self, n_components: int = 2, random_state: int = 0, **params):
         self.n_components = n_components
         self.random_state = random_state
-        self.params = params
+        self.params = check_params(self.PARAMS, params, type(self).__name__.removesuffix("Projector"))  # before any work
 
     def get_params(self) -> dict:
         resolved = {p.name: self.params.get(p.name, p.default) for p in self.PARAMS}
@@ -44,12 +75,7 @@ class Projector:
             raise LatentLabError(f"Projection needs at least 3 points of 2-D data, got shape {X.shape}.")
         if self.n_components not in (2, 3):
             raise LatentLabError(f"Projections are 2-D or 3-D, not {self.n_components}-D.")
-        unknown = set(self.params) - {p.name for p in self.PARAMS}
-        if unknown:
-            raise LatentLabError(f"Unknown parameter(s) {', '.join(sorted(unknown))}; this method takes {', '.join(p.name for p in self.PARAMS) or 'none'}.")
-        for p in self.PARAMS:
-            if p.choices and p.name in self.params and self.params[p.name] not in p.choices:
-                raise LatentLabError(f"{p.name} must be one of {', '.join(map(str, p.choices))}, not {self.params[p.name]!r}.")
+        self.params = check_params(self.PARAMS, self.params, type(self).__name__.removesuffix("Projector"))
         return X
 
     def fit(self, X: np.ndarray, progress: ProgressFn | None = None) -> "Projector":
