@@ -10,6 +10,7 @@ arrays. A score that needs ``n`` items encodes those ``n`` (``embed_rows``).
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 
 import numpy as np
@@ -97,8 +98,10 @@ def encode_dataset(model: LatentModel, dataset: Dataset, batch_size: int = CHUNK
     progress = report(progress)
     dev = resolve_device(device)
     images = len(dataset.item_shape) == 3
+    # The caller's model may be shared (the dashboard holds one per checkpoint for every session): encode
+    # with a private copy, so the shared one never changes device, layout or mode under another user.
     # Channels-last convolutions run about 1.8x faster on CPU (and use tensor cores' layout on a GPU).
-    model = model.to(dev, memory_format=torch.channels_last if images else torch.preserve_format).eval()
+    model = copy.deepcopy(model).to(dev, memory_format=torch.channels_last if images else torch.preserve_format).eval()
     n = len(dataset) if index is None else len(index)
     D = model.config.latent_dim
     stochastic = model.stochastic
@@ -107,24 +110,21 @@ def encode_dataset(model: LatentModel, dataset: Dataset, batch_size: int = CHUNK
     kl = np.empty((n, D), np.float32) if stochastic else None
     errors = np.empty(n, np.float32)
     progress(STAGE, 0, n, "items")
-    try:
-        for start, stop, rows in _chunks(n, index, batch_size):
-            # Items travel in their stored dtype (a bool image is a quarter of its float32 size) and become
-            # float32 on the device, equal to ``Dataset.as_float``.
-            x = to_float(torch.from_numpy(np.array(dataset.rows(rows), order="C")).to(dev, non_blocking=True))  # (B, *shape)
-            if images:
-                x = x.contiguous(memory_format=torch.channels_last)
-            post = model.encode(x)
-            recon = model.decode(post.mean)  # (B, *shape)
-            errors[start:stop] = ((recon - x) ** 2).flatten(1).mean(1).cpu().numpy()
-            mean[start:stop] = post.mean.cpu().numpy()
-            if stochastic:
-                logvar[start:stop] = post.logvar.cpu().numpy()
-                kl[start:stop] = kl_per_dim(post).cpu().numpy()
-            dataset.release_pages()
-            progress(STAGE, stop, n, "items")
-    finally:
-        model.to("cpu")
+    for start, stop, rows in _chunks(n, index, batch_size):
+        # Items travel in their stored dtype (a bool image is a quarter of its float32 size) and become
+        # float32 on the device, equal to ``Dataset.as_float``.
+        x = to_float(torch.from_numpy(np.array(dataset.rows(rows), order="C")).to(dev, non_blocking=True))  # (B, *shape)
+        if images:
+            x = x.contiguous(memory_format=torch.channels_last)
+        post = model.encode(x)
+        recon = model.decode(post.mean)  # (B, *shape)
+        errors[start:stop] = ((recon - x) ** 2).flatten(1).mean(1).cpu().numpy()
+        mean[start:stop] = post.mean.cpu().numpy()
+        if stochastic:
+            logvar[start:stop] = post.logvar.cpu().numpy()
+            kl[start:stop] = kl_per_dim(post).cpu().numpy()
+        dataset.release_pages()
+        progress(STAGE, stop, n, "items")
     return {"mean": mean, "logvar": logvar, "kl": kl, "recon_error": errors}
 
 

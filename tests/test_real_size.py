@@ -155,3 +155,37 @@ def test_the_server_warm_up_caches_the_demo_map(workspace, monkeypatch):
     assert warm._done.is_set()
     emb = lab.embed(warm.DEMO_CHECKPOINT, warm.DEMO_DATASET)
     assert lab.projection_cached(emb, "umap", 2, 0)
+
+
+def test_encoding_leaves_a_shared_model_as_it_was():
+    """The dashboard shares one loaded model between sessions: encoding must not move it, change its memory
+    layout or its mode while another session decodes with it."""
+    import threading
+
+    import torch
+
+    from latentlab.checkpoints import load_checkpoint
+    from latentlab.data import load_dataset
+    from latentlab.embedding import encode_dataset
+
+    ck = load_checkpoint("shapes-beta-vae")
+    model = ck.model
+    before = {k: (v.data_ptr(), v.stride(), v.device) for k, v in model.state_dict().items()}
+    ds = load_dataset("shapes-2000")
+    errors = []
+
+    def decode_meanwhile():
+        try:
+            for _ in range(20):
+                with torch.inference_mode():
+                    model.decode(torch.zeros(4, model.config.latent_dim))
+        except Exception as exc:  # noqa: BLE001 - any failure here is the bug
+            errors.append(exc)
+
+    other = threading.Thread(target=decode_meanwhile)
+    other.start()
+    encode_dataset(model, ds, batch_size=256)
+    other.join()
+    assert not errors
+    assert {k: (v.data_ptr(), v.stride(), v.device) for k, v in model.state_dict().items()} == before
+    assert not model.training
