@@ -167,16 +167,19 @@ def build_parser() -> argparse.ArgumentParser:
         q.add_argument("--dataset", help="dataset (default: the checkpoint's training set)")
         return q
 
+    from latentlab.clustering import CLUSTERERS  # the registries name the methods: a new one appears here too
+    from latentlab.projection import PROJECTORS
+
     p = with_ckpt("embed", cmd_embed, "encode a dataset: means, log-variances, KL, reconstruction error")
     p.add_argument("--out", required=True)
     p = with_ckpt("project", cmd_project, "project the latent means (or a dataset's vectors) with UMAP, PCA or t-SNE", True)
-    p.add_argument("--method", default="umap", choices=["umap", "pca", "tsne"])
+    p.add_argument("--method", default="umap", choices=list(PROJECTORS))
     p.add_argument("--dims", type=int, default=2, choices=[2, 3])
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--param", action="append", metavar="NAME=VALUE", help="method parameter, e.g. n_neighbors=30")
     p.add_argument("--out", required=True)
     p = with_ckpt("cluster", cmd_cluster, "cluster the latent means (or a dataset's vectors) or their projection", True)
-    p.add_argument("--method", default="kmeans", choices=["kmeans", "gmm", "hdbscan", "agglomerative"])
+    p.add_argument("--method", default="kmeans", choices=list(CLUSTERERS))
     p.add_argument("--k", type=int)
     p.add_argument("--on", default="latent", choices=["latent", "projection"])
     p.add_argument("--seed", type=int, default=0)

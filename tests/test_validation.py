@@ -111,3 +111,16 @@ def test_out_of_range_method_parameters_fail_in_one_sentence(workspace, tmp_path
     code = main([*command, "--out", str(tmp_path / "out.csv")])
     err = capsys.readouterr().err
     assert code == 2 and phrase in err and err.count("\n") == 1, err
+
+
+def test_the_command_lines_methods_come_from_the_registries(monkeypatch):
+    from latentlab import clustering, projection
+    from latentlab.cli import build_parser
+
+    def choices(command):
+        sub = next(a for a in build_parser()._subparsers._group_actions if a.choices and command in a.choices)
+        return next(a.choices for a in sub.choices[command]._actions if a.dest == "method")
+
+    assert list(choices("project")) == list(projection.PROJECTORS)
+    monkeypatch.setitem(clustering.CLUSTERERS, "another", clustering.CLUSTERERS["kmeans"])
+    assert "another" in choices("cluster")  # a newly registered method is offered at once

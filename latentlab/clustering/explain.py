@@ -5,7 +5,6 @@ mean difference, like Cohen's d)."""
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 
 def distinguishing_dims(latents: np.ndarray, pred: np.ndarray, cluster: int, top: int = 3) -> list[tuple[int, float]]:
@@ -19,7 +18,7 @@ def distinguishing_dims(latents: np.ndarray, pred: np.ndarray, cluster: int, top
     return [(int(i), float(d[i])) for i in order]
 
 
-def cluster_table(latents: np.ndarray, pred: np.ndarray, labels: np.ndarray | None = None) -> pd.DataFrame:
+def cluster_table(latents: np.ndarray, pred: np.ndarray, labels: np.ndarray | None = None) -> "pd.DataFrame":
     """One row per cluster: size, share, top label and its purity, top dims."""
     rows = []
     for c in sorted(set(pred.tolist())):
@@ -32,6 +31,8 @@ def cluster_table(latents: np.ndarray, pred: np.ndarray, labels: np.ndarray | No
         dims = distinguishing_dims(latents, pred, c)
         row["distinguishing_dims"] = ", ".join(f"z{i} ({d:+.1f})" for i, d in dims)
         rows.append(row)
+    import pandas as pd  # imported here: the registry is read by the command line's parser
+
     return pd.DataFrame(rows)
 
 
