@@ -220,6 +220,7 @@ function update(view, data) {
     view.stage.style.height = `${height}px`;
     view.resize();
   }
+  if (JSON.stringify(data.items || null) !== JSON.stringify(view.items)) view.infoCache.clear();
   view.items = data.items || null;
   const selectable = data.selectable !== false;
   if (selectable !== view.selectable) {
@@ -228,7 +229,6 @@ function update(view, data) {
     view.setMode(selectable ? 'lasso' : 'pan');
   }
   if (data.pointSize && data.pointSize !== view.plot.get('pointSize')) view.plot.set({ pointSize: data.pointSize });
-  view.infoCache.clear();
   let redraw = false;
   let newPoints = false;
 

@@ -32,7 +32,6 @@ class Clusterer:
 
     def fit_predict(self, X: np.ndarray, progress: ProgressFn | None = None) -> np.ndarray:
         X = np.asarray(X, dtype=np.float64)
-        self.params = check_params(self.PARAMS, self.params, type(self).__name__.removesuffix("Clusterer"))
         k = self.get_params().get("k")
         if k is not None and not 2 <= int(k) <= X.shape[0] - 1:
             raise LatentLabError(f"--k must be between 2 and {X.shape[0] - 1} for {X.shape[0]} points, got {k}.")

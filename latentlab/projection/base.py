@@ -28,8 +28,9 @@ class Param:
 
 def check_params(declared: tuple[Param, ...], given: dict, method: str) -> dict:
     """``given`` checked against ``declared``: known names, listed choices, finite numbers inside their
-    range (whole numbers where the default is one). Every caller (CLI, dashboard, Python, jobs) passes
-    here when a method fits; returns the values, whole numbers as int."""
+    range (whole numbers where the default is one). Projectors and clusterers check their parameters when
+    they are made, so every caller (CLI, dashboard, Python, jobs) passes here before any work; returns the
+    values, whole numbers as int."""
     import math
 
     unknown = set(given) - {p.name for p in declared}
@@ -75,7 +76,6 @@ class Projector:
             raise LatentLabError(f"Projection needs at least 3 points of 2-D data, got shape {X.shape}.")
         if self.n_components not in (2, 3):
             raise LatentLabError(f"Projections are 2-D or 3-D, not {self.n_components}-D.")
-        self.params = check_params(self.PARAMS, self.params, type(self).__name__.removesuffix("Projector"))
         return X
 
     def fit(self, X: np.ndarray, progress: ProgressFn | None = None) -> "Projector":

@@ -13,6 +13,11 @@ MAP_POINT_CAP = 100_000  # plotly sends ~115 bytes of JSON per point; larger map
 PALETTE = qualitative.Plotly + qualitative.D3 + qualitative.Alphabet
 
 
+def category_order(names) -> list:
+    """Category names in natural order: shorter first, so "2" comes before "10"."""
+    return sorted(names, key=lambda v: (len(str(v)), str(v)))
+
+
 def selected_ids(state) -> list[int]:
     """The integer ``customdata`` of the points in a plotly selection (event or session state), sorted."""
     selection = (state or {}).get("selection", {}) if state else {}
@@ -91,7 +96,7 @@ def map_figure(xy: np.ndarray, values: np.ndarray, categorical: bool, texts: lis
         return go.Scattergl(x=pts[mask, 0], y=pts[mask, 1], marker=dict(size=marker_size, **marker), **common)
 
     if categorical:
-        cats = sorted(set(values.tolist()), key=lambda v: (len(str(v)), str(v)))
+        cats = category_order(set(values.tolist()))
         for k, cat in enumerate(cats):
             t = trace(values == cat, color=PALETTE[k % len(PALETTE)], opacity=0.85)
             t.name = str(cat)

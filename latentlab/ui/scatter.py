@@ -19,13 +19,13 @@ import numpy as np
 import pyarrow as pa
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
-from plotly.colors import qualitative, sample_colorscale
+from plotly.colors import sample_colorscale
 
 from latentlab.errors import LatentLabError
 from latentlab.ui import ASSETS
+from latentlab.ui.figures import PALETTE, category_order
 
 COMPONENT = "latentlab.map"  # "<project>.<component>" as declared in latentlab/pyproject.toml
-PALETTE = qualitative.Plotly + qualitative.D3 + qualitative.Alphabet
 CONTINUOUS_BINS = 255  # codes 0..254 span a continuous colouring; 255 marks a missing value
 MISSING = "#bbbbbb"
 
@@ -67,7 +67,7 @@ def colouring(values: np.ndarray, categorical: bool, title: str) -> Colouring:
     if categorical:
         uniques, inverse = np.unique(values, return_inverse=True)
         names = [str(u) for u in uniques.tolist()]
-        order = sorted(range(len(names)), key=lambda k: (len(names[k]), names[k]))  # "2" before "10"
+        order = [names.index(name) for name in category_order(names)]  # "2" before "10"
         rank = np.empty(len(order), np.int64)
         rank[order] = np.arange(len(order))
         dtype = np.uint8 if len(names) <= 256 else np.uint16
@@ -126,20 +126,15 @@ def decode_selection(payload) -> np.ndarray | None:
     return np.unique(rows)
 
 
-def _held(key: str) -> dict:
+def _value(key: str, name: str):
+    """A state or trigger value the browser last sent this map (before it is drawn in this run)."""
     state = st.session_state.get(key)
-    have = state.get("have") if state is not None and hasattr(state, "get") else None
-    return have if isinstance(have, dict) else {}
-
-
-def _trigger(key: str):
-    state = st.session_state.get(key)
-    return state.get("selection") if state is not None and hasattr(state, "get") else None
+    return state.get(name) if state is not None and hasattr(state, "get") else None
 
 
 def pending_selection(key: str) -> np.ndarray | None:
     """A selection the browser sent for this run (read before the map is drawn), or None."""
-    return decode_selection(_trigger(key))
+    return decode_selection(_value(key, "selection"))
 
 
 def scatter_map(key: str, xy: np.ndarray, colours: Colouring, highlight: np.ndarray | None = None,
@@ -149,7 +144,8 @@ def scatter_map(key: str, xy: np.ndarray, colours: Colouring, highlight: np.ndar
     pos = normalise(xy)
     points_key = content_key(pos)
     colour_key = content_key(colours.codes)
-    have = _held(key)
+    have = _value(key, "have")
+    have = have if isinstance(have, dict) else {}
     data = {
         "pointsKey": points_key,
         "colourKey": colour_key,

@@ -3,8 +3,6 @@ wait for its points, read where each is drawn, draw a lasso with the mouse, coun
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 
 # The component renders into a shadow root under Streamlit's element.
@@ -47,6 +45,12 @@ def inside(points: np.ndarray, polygon: np.ndarray) -> np.ndarray:
     return (crosses.sum(1) % 2).astype(bool)
 
 
+def isolated_point(positions: np.ndarray, gap: float = 4.0) -> int:
+    """A point with no other within ``gap`` pixels, so the pointer lands on it alone."""
+    nearest = np.sort(np.linalg.norm(positions[:, None] - positions[None], axis=-1), 1)[:, 1]
+    return int(np.argmax(nearest > gap))
+
+
 def edge_distance(points: np.ndarray, polygon: np.ndarray) -> np.ndarray:
     """Each point's distance in pixels to the nearest edge of ``polygon``."""
     a, b = polygon, np.roll(polygon, -1, axis=0)
@@ -76,14 +80,14 @@ class WebsocketBytes:
     """Counts the bytes the page receives over Streamlit's websocket."""
 
     def __init__(self, page):
-        self.frames: list[tuple[float, int]] = []
+        self.frames: list[int] = []  # bytes of each frame received
         page.on("websocket", self._attach)
 
     def _attach(self, ws) -> None:
-        ws.on("framereceived", lambda payload: self.frames.append((time.time(), len(payload or b""))))
+        ws.on("framereceived", lambda payload: self.frames.append(len(payload or b"")))
 
     def mark(self) -> int:
         return len(self.frames)
 
     def since(self, mark: int) -> int:
-        return sum(n for _, n in self.frames[mark:])
+        return sum(self.frames[mark:])

@@ -86,13 +86,9 @@ def test_a_lasso_returns_exactly_the_points_inside_it(app, tmp_path):
 
 
 def test_hover_shows_the_items_picture_and_label(app):
-    import numpy as np
-
     url, page = app
     pos = map_driver.screen_positions(page, 1797)
-    # A point with no other within 4 pixels, so the pointer lands on it alone.
-    gaps = np.sort(np.linalg.norm(pos[:, None] - pos[None], axis=-1), 1)[:, 1]
-    i = int(np.argmax(gaps > 4))
+    i = map_driver.isolated_point(pos)
     box = map_driver.canvas_box(page)
     page.mouse.move(box["x"] + pos[i, 0] + 1, box["y"] + pos[i, 1] + 1)
     page.mouse.move(box["x"] + pos[i, 0], box["y"] + pos[i, 1])
@@ -117,8 +113,7 @@ def test_click_box_and_zoom(app):
 
     url, page = app
     pos = map_driver.screen_positions(page, 1797)
-    gaps = np.sort(np.linalg.norm(pos[:, None] - pos[None], axis=-1), 1)[:, 1]
-    i = int(np.argmax(gaps > 4))
+    i = map_driver.isolated_point(pos)
     box = map_driver.canvas_box(page)
     page.mouse.click(box["x"] + pos[i, 0], box["y"] + pos[i, 1])
     page.get_by_text(f"Point #{i}").first.wait_for(timeout=60_000)
