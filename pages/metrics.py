@@ -4,7 +4,7 @@ import numpy as np
 import streamlit as st
 
 from latentlab import explore, jobs, lab
-from latentlab.metrics import DESCRIPTIONS, METRICS
+from latentlab.metrics import DESCRIPTIONS, DEVIATIONS, METRICS
 from latentlab.render import image_grid
 from latentlab.scoring import DEFAULT_ITEMS, diagnose_embedding, score_embedding, scores_cached
 from latentlab.traversal import traversal_grid, traversal_values
@@ -65,6 +65,10 @@ with user_errors():
         st.stop()
     results = score_embedding(emb, ds, names, n, seed)
     st.dataframe(metrics_view.score_table(results), hide_index=True, width="stretch")
+    departures = [DEVIATIONS[name] for name in names if name in DEVIATIONS]
+    if departures:
+        with st.expander("Where these estimators depart from disentanglement_lib"):
+            st.markdown("\n".join(f"- {text}" for text in departures))
 
     factor_names = list(ds.factors.columns)
     picked = None

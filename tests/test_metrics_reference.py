@@ -5,8 +5,12 @@ in a few lines and compared on a synthetic ground truth."""
 from itertools import product
 
 import numpy as np
+import pytest
 
+from latentlab.metrics.base import split
 from latentlab.metrics.betavae import PairSampler, betavae_score
+from latentlab.metrics.boosting import boosted_importances
+from latentlab.metrics.dci import _dci_scores, dci
 from latentlab.metrics.factorvae import factorvae_score
 
 SIZES = [4, 5, 6]
@@ -74,6 +78,76 @@ def test_factorvae_prunes_on_the_standard_deviation_not_the_variance():
     assert tiny.scores["factorvae_score"] == 0.0 and tiny.notes == "all latents are collapsed"
 
 
+def reference_dci_scores(importance: np.ndarray) -> tuple[float, float]:
+    """dci.py's disentanglement and completeness: scipy entropies, each weighted by its share of importance."""
+    from scipy.stats import entropy
+
+    per_code = 1.0 - entropy(importance.T + 1e-11, base=importance.shape[1])
+    per_factor = 1.0 - entropy(importance + 1e-11, base=importance.shape[0])
+    code_share = importance.sum(axis=1) / importance.sum()
+    factor_share = importance.sum(axis=0) / importance.sum()
+    return float(per_code @ code_share), float(per_factor @ factor_share)
+
+
+def test_dci_weights_codes_and_factors_by_their_share_of_importance():
+    rng = np.random.default_rng(0)
+    importance = rng.random((6, 3)) ** 3
+    importance[:, 2] *= 0.05  # a factor the classifier hardly uses (as an L1 regression can leave it)
+    scores = _dci_scores(importance, [1.0, 1.0, 1.0])
+    disentanglement, completeness = reference_dci_scores(importance)
+    assert scores["disentanglement"] == pytest.approx(disentanglement, abs=1e-9)
+    assert scores["completeness"] == pytest.approx(completeness, abs=1e-9)
+    unweighted = float(np.mean(1 - _entropy_base(importance, 0)))
+    assert abs(completeness - unweighted) > 0.01  # the weighting matters on this matrix
+
+
+def _entropy_base(p: np.ndarray, axis: int) -> np.ndarray:
+    from scipy.stats import entropy
+
+    return entropy(p + 1e-11, base=p.shape[axis], axis=axis)
+
+
+@pytest.mark.parametrize("n_classes", [2, 5])
+def test_boosted_trees_are_scikit_learns_gradient_boosting(n_classes):
+    """The first stages match GradientBoostingClassifier exactly; after 40 stages only ties between
+    features that cut a node identically (scikit-learn tries features in a random order) can differ."""
+    from sklearn.ensemble import GradientBoostingClassifier
+
+    rng = np.random.default_rng(n_classes)
+    x = rng.normal(size=(700, 6))
+    signal = 2 * x[:, 0] + x[:, 1] - 0.5 * x[:, 3] + rng.normal(scale=0.7, size=700)
+    y = np.digitize(signal, np.quantile(signal, np.linspace(0, 1, n_classes + 1)[1:-1]))
+    train, test = slice(0, 560), slice(560, None)
+    for stages, tolerance in ((2, 1e-12), (40, 3e-3)):
+        reference = GradientBoostingClassifier(n_estimators=stages, random_state=0).fit(x[train], y[train])
+        importance, accuracy = boosted_importances(x[train], y[train], x[test], y[test], n_estimators=stages)
+        assert np.abs(importance - reference.feature_importances_).max() < tolerance
+        assert accuracy == pytest.approx(reference.score(x[test], y[test]), abs=0.01)
+
+
+def test_dci_agrees_with_the_reference_classifier_on_a_noisy_code():
+    """dci.py fits GradientBoostingClassifier() (100 stages); 50 stages would be 0.05 off on this code."""
+    from sklearn.ensemble import GradientBoostingClassifier
+
+    rows = np.random.default_rng(0).integers(len(GRID), size=1250)
+    codes, factors = noisy_code(GRID[rows], np.random.default_rng(3)), GRID[rows]
+    train, test = split(len(codes), 8000, 2000, seed=0)
+
+    def reference(stages):
+        importance = np.zeros((codes.shape[1], factors.shape[1]))
+        accuracy = []
+        for k in range(factors.shape[1]):
+            model = GradientBoostingClassifier(n_estimators=stages).fit(codes[train], factors[train, k])
+            importance[:, k] = model.feature_importances_
+            accuracy.append(model.score(codes[test], factors[test, k]))
+        return (*reference_dci_scores(importance), float(np.mean(accuracy)))
+
+    ours = dci(codes, factors).scores
+    ours = (ours["disentanglement"], ours["completeness"], ours["informativeness"])
+    assert np.allclose(ours, reference(100), atol=0.01)
+    assert np.abs(np.subtract(ours, reference(50))).max() > 0.02
+
+
 def test_a_metrics_notes_survive_the_cache(workspace):
     from latentlab.scoring import _pack, _unpack
     from latentlab.cache import cached_arrays
@@ -85,3 +159,13 @@ def test_a_metrics_notes_survive_the_cache(workspace):
     again = _unpack(cached_arrays("metrics", "notes-check", lambda: 1 / 0))  # read back from disk
     assert first.notes == again.notes == "all latents are collapsed"
     assert again.scores == collapsed.scores
+
+
+def test_the_readme_names_every_departure_from_the_reference():
+    from pathlib import Path
+
+    from latentlab.metrics import DEVIATIONS
+
+    readme = " ".join(Path(__file__).resolve().parent.parent.joinpath("README.md").read_text().split())
+    for name, text in DEVIATIONS.items():
+        assert " ".join(text.split()) in readme, name

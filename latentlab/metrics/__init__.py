@@ -10,13 +10,13 @@ import numpy as np
 from latentlab.errors import LatentLabError
 from latentlab.metrics.base import MetricResult
 from latentlab.metrics.betavae import betavae_score
-from latentlab.metrics.dci import dci, dci_lasso
+from latentlab.metrics.dci import LASSO_DEVIATION, dci, dci_lasso
 from latentlab.metrics.diagnostics import Diagnostics, diagnose
 from latentlab.metrics.factorvae import factorvae_score
 from latentlab.metrics.infomec import infomec
 from latentlab.metrics.mig import mig
-from latentlab.metrics.modularity import modularity_explicitness
-from latentlab.metrics.sap import sap
+from latentlab.metrics.modularity import DEVIATION as MODULARITY_DEVIATION, modularity_explicitness
+from latentlab.metrics.sap import DEVIATION as SAP_DEVIATION, sap
 
 METRICS = {
     "mig": mig,
@@ -40,6 +40,13 @@ DESCRIPTIONS = {
     "infomec": "InfoM, InfoE, InfoC (Hsu et al. 2023)",
 }
 
+# Where an estimator knowingly departs from google-research/disentanglement_lib (the others follow it).
+DEVIATIONS = {
+    "dci-lasso": LASSO_DEVIATION,
+    "sap": SAP_DEVIATION,
+    "modularity": MODULARITY_DEVIATION,
+}
+
 
 def parse_names(text: str | list[str] | None) -> list[str]:
     names = list(METRICS) if not text else ([t.strip() for t in text.split(",") if t.strip()] if isinstance(text, str) else list(text))
@@ -53,4 +60,4 @@ def evaluate(codes: np.ndarray, factors: np.ndarray, names: list[str] | None = N
     return {name: METRICS[name](codes, factors, seed=seed) for name in parse_names(names)}
 
 
-__all__ = ["DESCRIPTIONS", "Diagnostics", "METRICS", "MetricResult", "diagnose", "evaluate", "parse_names"]
+__all__ = ["DESCRIPTIONS", "DEVIATIONS", "Diagnostics", "METRICS", "MetricResult", "diagnose", "evaluate", "parse_names"]

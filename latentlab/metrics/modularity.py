@@ -8,7 +8,8 @@ entropy. The histogram estimate gives noise a small positive MI, which the
 paper's formula would score as perfectly modular; with no informative latent
 the modularity is 0. Explicitness: per factor, a one-vs-rest logistic
 regression on all standardised codes; the mean one-vs-rest ROC AUC on held-out
-items (up to 8,000 / 2,000), averaged over factors.
+items (up to 8,000 / 2,000), averaged over factors. ``DEVIATION`` names where
+this departs from disentanglement_lib; the README and the Metrics page show it too.
 """
 
 from __future__ import annotations
@@ -18,6 +19,12 @@ import numpy as np
 from latentlab.metrics.base import MetricResult, check_inputs, discretize, entropies, mutual_info_matrix, split, standardise
 
 INFORMATIVE = 0.05
+
+DEVIATION = ("Modularity averages over the informative latents only (largest MI at least 5% of that factor's "
+             "entropy; 0 when there is none); disentanglement_lib averages over every latent, so a pure-noise "
+             "latent, whose histogram MI is small but not zero, counts there as up to perfectly modular. "
+             "Explicitness fits its logistic regressions on standardised codes; the reference fits them on the "
+             "raw codes, which makes its L2 penalty depend on each latent's scale.")
 
 
 def modularity_explicitness(codes: np.ndarray, factors: np.ndarray, seed: int = 0, bins: int = 20,
