@@ -233,7 +233,7 @@ def load_checkpoint(ref: str | Path) -> Checkpoint:
 
 
 def _load(path: Path, manifest: dict, weights: Path) -> Checkpoint:
-    from latentlab.data.limits import human_bytes, limit
+    from latentlab.limits import human_bytes, limit
     from latentlab.models.validation import check_config
 
     cls = model_class(manifest["model"])

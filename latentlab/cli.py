@@ -13,7 +13,9 @@ from pathlib import Path
 
 from latentlab.cli_analysis import cmd_cluster, cmd_embed, cmd_interpolate, cmd_metrics, cmd_project, cmd_traverse
 from latentlab.cli_output import emit, ints, parse_value, table
+from latentlab.cli_train import add_train_flags, model_params, train_config
 from latentlab.errors import LatentLabError
+from latentlab.jobs.cli import add_job_commands
 
 __all__ = ["build_parser", "main", "parse_value"]
 
@@ -35,47 +37,19 @@ def cmd_import(args) -> None:
     emit(args, ds.summary(), f"imported '{ds.name}': {ds.description}")
 
 
-def model_flag_fields() -> dict[str, dataclasses.Field]:
-    """Every user-settable config field of every registry model, by name."""
-    from latentlab.models import MODELS
-
-    fields: dict[str, dataclasses.Field] = {}
-    for cls in MODELS.values():
-        for f in cls.config_cls.user_fields():
-            fields.setdefault(f.name, f)
-    return fields
-
-
-def _train_config(args):
-    from latentlab.trainer import TrainConfig
-
-    if args.epochs is not None and args.steps is not None:
-        raise LatentLabError("Give --epochs or --steps, not both.")
-    if args.lr <= 0 or args.batch_size < 1:
-        raise LatentLabError("--lr must be positive and --batch-size at least 1.")
-    return TrainConfig(
-        epochs=args.epochs if args.steps is None else None, steps=args.steps, batch_size=args.batch_size, lr=args.lr,
-        seed=args.seed, device=args.device, checkpoint_every=args.checkpoint_every or 0,
-    )
-
-
-def _model_params(args) -> dict:
-    return {name: getattr(args, name) for name in model_flag_fields() if getattr(args, name, None) is not None}
-
-
 def cmd_train(args) -> None:
     from latentlab import lab
     from latentlab.trainer import ProgressBar
 
-    cfg = _train_config(args)
+    cfg = train_config(args)
     if args.background:
         from latentlab.jobs import submit_train
 
-        job = submit_train(args.dataset, args.model, _model_params(args), cfg, name=args.name)
+        job = submit_train(args.dataset, args.model, model_params(args), cfg, name=args.name)
         emit(args, {"job": job}, f"submitted job {job}; follow it with 'latentlab jobs show {job}'")
         return
     callbacks = [] if args.json else [ProgressBar()]
-    result = lab.train(args.dataset, args.model, _model_params(args), cfg, name=args.name, callbacks=callbacks)
+    result = lab.train(args.dataset, args.model, model_params(args), cfg, name=args.name, callbacks=callbacks)
     emit(args, {"checkpoint": str(result.checkpoint), "name": result.name, "step": result.step, "terms": result.terms,
                  "samples_per_s": result.samples_per_s, "seconds": result.seconds},
           f"saved checkpoint '{result.name}' ({result.checkpoint}) after {result.step} steps, loss {result.terms.get('loss', float('nan')):.4f}")
@@ -109,24 +83,6 @@ def cmd_serve(args) -> None:
 # ---------------------------------------------------------------- parser
 
 
-def _add_train_flags(p: argparse.ArgumentParser) -> None:
-    from latentlab.models import MODELS
-
-    p.add_argument("--dataset", required=True, help="dataset name (see 'latentlab datasets')")
-    p.add_argument("--model", required=True, choices=list(MODELS), help="model from the registry")
-    for name, f in model_flag_fields().items():
-        typ = type(f.default) if f.default is not None else str
-        p.add_argument("--" + name.replace("_", "-"), dest=name, type=typ, default=None, help=f.metadata.get("help"))
-    g = p.add_mutually_exclusive_group()
-    g.add_argument("--epochs", type=int, default=None)
-    g.add_argument("--steps", type=int, default=None)
-    p.add_argument("--batch-size", type=int, default=128)
-    p.add_argument("--lr", type=float, default=1e-3)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"])
-    p.add_argument("--checkpoint-every", type=int, default=0, metavar="STEPS")
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="latentlab", description="Explore, traverse, cluster and retrain latent spaces.")
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
@@ -147,7 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--embedding", action="store_true", help="the file holds precomputed embeddings")
 
     p = add("train", cmd_train, "train a model and save a checkpoint")
-    _add_train_flags(p)
+    add_train_flags(p)
     p.add_argument("--name", help="checkpoint name (default DATASET-MODEL)")
     p.add_argument("--background", action="store_true", help="run as a background job")
 
@@ -205,12 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("serve", cmd_serve, "start the dashboard", json_flag=False)
     p.add_argument("--port", type=int, default=8501)
 
-    try:
-        from latentlab.jobs.cli import add_job_commands
-    except ImportError:
-        pass
-    else:
-        add_job_commands(sub, add, _add_train_flags)
+    add_job_commands(sub, add)
     return parser
 
 

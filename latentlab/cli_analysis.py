@@ -120,7 +120,8 @@ def cmd_interpolate(args) -> None:
 
 def cmd_metrics(args) -> None:
     from latentlab.progress import TqdmProgress
-    from latentlab.scoring import diagnose_embedding, sample_embedding, score_embedding
+    from latentlab.lab import sample_embedding
+    from latentlab.scoring import diagnose_embedding, score_embedding
 
     with TqdmProgress(disable=args.json) as bar:
         ck, ds, emb = sample_embedding(args.checkpoint, args.dataset, args.n, args.seed, progress=bar)

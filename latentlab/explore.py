@@ -15,9 +15,8 @@ import torch
 from latentlab.data import Dataset
 from latentlab.embedding import Embedding
 from latentlab.errors import LatentLabError
+from latentlab.metrics.diagnostics import PASSIVE_KL
 from latentlab.models import LatentModel
-
-PASSIVE_KL = 0.01  # nats; a latent whose mean KL is below this carries no information
 
 
 def colour_options(ds: Dataset, emb: Embedding, has_clusters: bool = False) -> list[str]:

@@ -23,8 +23,10 @@ from latentlab.data import Dataset, list_datasets, load_dataset
 from latentlab.embedding import Embedding, embed_dataset, embed_rows, vectors_embedding
 from latentlab.errors import LatentLabError
 from latentlab.models import build_model, make_config
+from latentlab.metrics import Diagnostics, MetricResult
 from latentlab.progress import ProgressFn
 from latentlab.projection import make_projector
+from latentlab.scoring import DEFAULT_ITEMS, diagnose_embedding, metric_sample, score_embedding
 from latentlab.trainer import BaseCallback, TrainConfig, Trainer
 from latentlab.traversal import interpolation, traversal_grid, traversal_values
 from latentlab.workspace import digest
@@ -36,18 +38,28 @@ __all__ = ["cluster", "diagnose", "embed", "embed_sample", "interpolate", "list_
            "load_dataset", "project", "score", "train", "traverse"]
 
 
-def score(checkpoint, dataset=None, names=None, n: int = 10_000, seed: int = 0):
-    """Disentanglement metrics (see ``latentlab.metrics``); a dict of name -> MetricResult."""
-    from latentlab.scoring import score as _score
+def sample_embedding(checkpoint, dataset=None, n: int = DEFAULT_ITEMS, seed: int = 0,
+                     progress: ProgressFn | None = None) -> tuple[Checkpoint, Dataset, Embedding]:
+    """(checkpoint, dataset, embedding of the ``n`` scored items): only those items are encoded."""
+    ck = load_checkpoint(checkpoint)
+    ds = dataset_for(ck, dataset)
+    rows = None if len(ds) <= n else metric_sample(len(ds), n, seed)
+    return ck, ds, embed_sample(ck, ds, rows, progress=progress)
 
-    return _score(checkpoint, dataset, names, n, seed)
+
+def score(checkpoint, dataset=None, names=None, n: int = DEFAULT_ITEMS, seed: int = 0,
+          progress: ProgressFn | None = None) -> dict[str, MetricResult]:
+    """Disentanglement metrics (see ``latentlab.metrics``) of a checkpoint on a dataset with ground-truth
+    factors, on ``n`` items (a seeded sample of a larger dataset; only those are encoded)."""
+    _, ds, emb = sample_embedding(checkpoint, dataset, n, seed, progress)
+    return score_embedding(emb, ds, names, n, seed, progress)
 
 
-def diagnose(checkpoint, dataset=None, seed: int = 0):
-    """Latent diagnostics that need no ground truth (see ``latentlab.metrics.diagnostics``)."""
-    from latentlab.scoring import diagnose_checkpoint
-
-    return diagnose_checkpoint(checkpoint, dataset, seed)
+def diagnose(checkpoint, dataset=None, seed: int = 0, n: int = DEFAULT_ITEMS) -> Diagnostics:
+    """Latent diagnostics that need no ground truth (see ``latentlab.metrics.diagnostics``): KL per dimension,
+    active units, mean vs sampled correlations, TC, reconstruction error, warnings; on a seeded sample of ``n``
+    items of a larger dataset."""
+    return diagnose_embedding(sample_embedding(checkpoint, dataset, n, seed)[2], seed)
 
 
 # ---------------------------------------------------------------- resolving inputs
@@ -311,8 +323,6 @@ def _frame_embedding(ck: Checkpoint, ds: Dataset, items: list[int | None]) -> Em
     """Codes enough for traversals: every item of a small dataset, else a seeded sample plus ``items``."""
     if len(ds) <= FRAME_SAMPLE:
         return embed(ck, ds)
-    from latentlab.scoring import metric_sample
-
     wanted = [i for i in items if i is not None and 0 <= i < len(ds)]
     return embed_sample(ck, ds, np.union1d(metric_sample(len(ds), FRAME_SAMPLE, 0), np.asarray(wanted, np.int64)))
 

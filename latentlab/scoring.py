@@ -1,5 +1,8 @@
-"""Score a checkpoint: disentanglement metrics on a dataset's ground-truth
-factors and latent diagnostics, cached on disk like every derived result."""
+"""Score an embedding: disentanglement metrics on a dataset's ground-truth
+factors and latent diagnostics, cached on disk like every derived result.
+
+``latentlab.lab`` scores checkpoints with these (``lab.score``, ``lab.diagnose``);
+this module does not know checkpoints."""
 
 from __future__ import annotations
 
@@ -70,28 +73,3 @@ def diagnose_embedding(emb, seed: int = 0) -> Diagnostics:
     if not emb.has_model:
         raise LatentLabError("Latent diagnostics need a model's embedding; this dataset's vectors have no model behind them.")
     return diagnose(emb.mean, emb.logvar, emb.kl, emb.recon_error, seed=seed)
-
-
-def sample_embedding(checkpoint, dataset=None, n: int = DEFAULT_ITEMS, seed: int = 0, progress: ProgressFn | None = None):
-    """(checkpoint, dataset, embedding of the ``n`` scored items): only those items are encoded."""
-    from latentlab import lab
-
-    ck = lab.load_checkpoint(checkpoint)
-    ds = lab.dataset_for(ck, dataset)
-    rows = None if len(ds) <= n else metric_sample(len(ds), n, seed)
-    return ck, ds, lab.embed_sample(ck, ds, rows, progress=progress)
-
-
-def score(checkpoint, dataset=None, names=None, n: int = DEFAULT_ITEMS, seed: int = 0,
-          progress: ProgressFn | None = None) -> dict[str, MetricResult]:
-    """Disentanglement metrics of a checkpoint on a dataset with ground-truth factors (encodes the ``n`` scored items)."""
-    _, ds, emb = sample_embedding(checkpoint, dataset, n, seed, progress)
-    return score_embedding(emb, ds, names, n, seed, progress)
-
-
-def diagnose_checkpoint(checkpoint, dataset=None, seed: int = 0, n: int = DEFAULT_ITEMS) -> Diagnostics:
-    """KL per dimension, active units, mean vs sampled correlations, TC, reconstruction error, warnings.
-
-    On a dataset larger than ``n`` items, on a seeded sample of ``n`` of them.
-    """
-    return diagnose_embedding(sample_embedding(checkpoint, dataset, n, seed)[2], seed)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from latentlab.checkpoints import Checkpoint, import_checkpoint
 from latentlab.data import Dataset, import_dataset
-from latentlab.data.limits import human_bytes, limit
+from latentlab.limits import human_bytes, limit
 from latentlab.errors import LatentLabError
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")

@@ -52,7 +52,7 @@ def test_memory_mapped_dataset_larger_than_its_chunk_is_streamed(shapes_ck, shap
 
 def test_metrics_encode_only_the_scored_items(workspace, shapes_ck):
     from latentlab.cache import cache_file
-    from latentlab.scoring import score
+    from latentlab.lab import score
     from latentlab.workspace import subdir
 
     results = score(shapes_ck, "shapes-2000", ["mig"], n=300)

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from latentlab.data.dataset import Dataset
-from latentlab.data.limits import limit
+from latentlab.limits import limit
 from latentlab.data.tables import table_to_dataset
 from latentlab.errors import LatentLabError
 

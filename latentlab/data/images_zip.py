@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from latentlab.data.dataset import Dataset
-from latentlab.data.limits import human_bytes, limit
+from latentlab.limits import human_bytes, limit
 from latentlab.errors import LatentLabError
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg"}

@@ -15,7 +15,7 @@ import pandas as pd
 from latentlab.data.arrays import read_npy, read_npz
 from latentlab.data.dataset import Dataset
 from latentlab.data.images_zip import read_image_zip
-from latentlab.data.limits import human_bytes, limit
+from latentlab.limits import human_bytes, limit
 from latentlab.data.tables import PARQUET_SUFFIXES, TEXT_SUFFIXES, read_table
 from latentlab.errors import LatentLabError
 

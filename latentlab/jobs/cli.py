@@ -98,15 +98,15 @@ def parse_grid(items: list[str]) -> dict[str, list]:
 
 def cmd_sweep(args) -> None:
     from latentlab import jobs
-    from latentlab.cli import _model_params, _train_config
+    from latentlab.cli_train import model_params, train_config
     from latentlab.cli_output import emit
 
-    sweep, ids = jobs.submit_sweep(args.dataset, args.model, parse_grid(args.grid), _model_params(args),
-                                   _train_config(args), name=args.name)
+    sweep, ids = jobs.submit_sweep(args.dataset, args.model, parse_grid(args.grid), model_params(args),
+                                   train_config(args), name=args.name)
     emit(args, {"sweep": sweep, "jobs": ids}, f"sweep {sweep}: submitted jobs {', '.join(map(str, ids))}")
 
 
-def add_job_commands(sub, add, add_train_flags) -> None:
+def add_job_commands(sub, add) -> None:
     p = sub.add_parser("jobs", help="list, show, cancel, resume or wait for background jobs")
     jsub = p.add_subparsers(dest="jobs_command", required=True)
 
@@ -123,6 +123,8 @@ def add_job_commands(sub, add, add_train_flags) -> None:
     q = jadd("wait", cmd_wait, "wait until a job ends")
     q.add_argument("id", type=int)
     q.add_argument("--timeout", type=float, default=3600.0)
+
+    from latentlab.cli_train import add_train_flags
 
     s = add("sweep", cmd_sweep, "submit one training job per point of a hyperparameter grid")
     add_train_flags(s)

@@ -120,10 +120,10 @@ def run_cluster(job: store.Job) -> str:
 
 
 def run_metrics(job: store.Job) -> str:
-    from latentlab.scoring import score
+    from latentlab import lab
 
     p = job.params
-    results = score(p["checkpoint"], p.get("dataset"), p.get("names"), n=p.get("n", 10_000), seed=p.get("seed", 0),
+    results = lab.score(p["checkpoint"], p.get("dataset"), p.get("names"), n=p.get("n", 10_000), seed=p.get("seed", 0),
                     progress=job_progress(job.id))
     store.update(job.id, terms={f"{k}.{s}": v for k, r in results.items() for s, v in r.scores.items() if "[" not in s})
     return f"metrics of {p['checkpoint']}"

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from latentlab.explore import PASSIVE_KL
+PASSIVE_KL = 0.01  # nats; a latent whose mean KL is below this carries no information
 
 
 @dataclass

@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import math
 
-from latentlab.data.limits import limit
+from latentlab.limits import limit
 from latentlab.errors import LatentLabError
 
 LIKELIHOODS = ("bernoulli", "gaussian")

@@ -5,7 +5,10 @@
 - above: a UMAP of ``LANDMARKS`` random landmarks, every other point placed at
   the distance-weighted mean of its nearest landmarks (a PCA start cannot unfold
   a curved latent space; an eigensolver on the whole graph costs minutes);
-- above ``FULL_MAX``: no optimisation of the whole graph at all (``fit_and_place``).
+- above ``FULL_MAX``: no optimisation of the whole graph at all (``fit_rows``, ``place_rest``).
+
+``umap_torch.umap`` fits the landmarks' and the sample's maps; this module picks the rows and
+places the others.
 """
 
 from __future__ import annotations
@@ -88,29 +91,36 @@ def place(X: np.ndarray, rows: np.ndarray, Y_rows: np.ndarray, metric: str, devi
     return Y
 
 
-def fit_and_place(X: np.ndarray, dim: int, n_neighbors: int, min_dist: float, metric: str, seed: int,
-                  device: torch.device, gen: np.random.Generator, progress: ProgressFn | None) -> np.ndarray:
-    """A very large set: a UMAP of ``FIT_SAMPLE`` random rows, every other row placed among its nearest
-    fitted rows (as umap-learn's ``transform`` starts).
+def fit_rows(n: int, gen: np.random.Generator) -> np.ndarray:
+    """A very large set's fitted rows: ``FIT_SAMPLE`` random rows (sorted), mapped by a full UMAP.
 
-    Measured on the 737,280 shapes codes (trustworthiness on a fixed 10,000-point sample): 0.941 this
-    way in 18 s, against 0.891-0.905 when the whole graph is then optimised further for 60-400 epochs;
-    the full graph's fine local structure is not what a map of this size can show.
+    Every other row is then placed among its nearest fitted rows (``place_rest``, as umap-learn's
+    ``transform`` starts). Measured on the 737,280 shapes codes (trustworthiness on a fixed 10,000-point
+    sample): 0.941 this way in 18 s, against 0.891-0.905 when the whole graph is then optimised further for
+    60-400 epochs; the full graph's fine local structure is not what a map of this size can show.
     """
-    from latentlab.projection.umap_torch import umap
+    return np.sort(gen.choice(n, FIT_SAMPLE, replace=False))
 
-    fit = np.sort(gen.choice(len(X), FIT_SAMPLE, replace=False))
-    Y_fit = umap(X[fit], dim, n_neighbors, min_dist, metric, seed, device, progress=progress)
+
+def place_rest(X: np.ndarray, fit: np.ndarray, Y_fit: np.ndarray, metric: str, device: torch.device,
+               progress: ProgressFn | None) -> np.ndarray:
+    """The very large set's layout: the fitted rows' map, every other row placed among its nearest fitted rows."""
     report(progress)(PLACE, 0, len(X), "points")
     Y = place(X, fit, Y_fit, metric, device)
     report(progress)(PLACE, len(X), len(X), "points")
     return Y.astype(np.float32)
 
 
-def landmark_layout(X: np.ndarray, dim: int, n_neighbors: int, min_dist: float, metric: str, seed: int,
-                    device: torch.device, gen: np.random.Generator) -> np.ndarray:
-    """The initial layout of a large set: a full UMAP of ``LANDMARKS`` random landmarks (spectral start,
-    ``LANDMARK_EPOCHS``), every other point at the distance-weighted mean of its nearest landmarks.
+def landmark_rows(n: int, gen: np.random.Generator) -> np.ndarray:
+    """A large set's landmarks: ``LANDMARKS`` random rows (a quarter at most, so that a landmark map that is
+    itself large recurses on ever fewer points), mapped by a full UMAP for ``LANDMARK_EPOCHS``."""
+    return np.sort(gen.choice(n, min(LANDMARKS, n // 4), replace=False))
+
+
+def landmark_layout(X: np.ndarray, land: np.ndarray, Y_land: np.ndarray, metric: str, device: torch.device,
+                    gen: np.random.Generator) -> np.ndarray:
+    """The initial layout of a large set: the landmarks' map, every other point at the distance-weighted mean
+    of its nearest landmarks.
 
     A PCA start cannot unfold a curved latent space (on the shapes codes it costs 0.05-0.1 of
     trustworthiness), and an eigensolver on the whole graph costs minutes; the landmarks' map
@@ -120,12 +130,7 @@ def landmark_layout(X: np.ndarray, dim: int, n_neighbors: int, min_dist: float, 
     -------
     Y : (n, dim) float32, scaled like ``initial_layout``
     """
-    from latentlab.projection.umap_torch import umap
-
-    # a quarter at most, so that a landmark map that is itself large recurses on ever fewer points
-    land = np.sort(gen.choice(len(X), min(LANDMARKS, len(X) // 4), replace=False))
-    Yl = umap(X[land], dim, n_neighbors, min_dist, metric, seed, device, n_epochs=LANDMARK_EPOCHS)  # (m, dim)
-    Y = place(X, land, Yl, metric, device)
+    Y = place(X, land, Y_land, metric, device)
     Y = Y * (10.0 / max(np.abs(Y).max(), 1e-12))
     return (Y + gen.normal(scale=1e-4, size=Y.shape)).astype(np.float32)
 

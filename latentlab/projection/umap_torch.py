@@ -273,14 +273,18 @@ def umap(X: np.ndarray, n_components: int = 2, n_neighbors: int = 15, min_dist: 
     gen = np.random.default_rng(random_state)
     tgen = torch.Generator(device=device).manual_seed(int(random_state))
     if n > umap_start.FULL_MAX:
-        return umap_start.fit_and_place(X, n_components, k, float(min_dist), metric, int(random_state), device, gen,
-                                        progress)
+        fit = umap_start.fit_rows(n, gen)
+        Y_fit = umap(X[fit], n_components, k, min_dist, metric, random_state, device, progress=progress)
+        return umap_start.place_rest(X, fit, Y_fit, metric, device, progress)
     n_epochs = n_epochs or default_epochs(n)
     idx, dist = knn_graph(X, k, metric, device, progress=progress)
     head, tail, weight = fuzzy_graph(idx, dist)
     del idx, dist
     if n > umap_start.SPECTRAL_MAX:
-        Y0 = umap_start.landmark_layout(X, n_components, k, float(min_dist), metric, int(random_state), device, gen)
+        land = umap_start.landmark_rows(n, gen)
+        Y_land = umap(X[land], n_components, k, min_dist, metric, random_state, device,
+                      n_epochs=umap_start.LANDMARK_EPOCHS)
+        Y0 = umap_start.landmark_layout(X, land, Y_land, metric, device, gen)
     else:
         Y0 = umap_start.initial_layout(X, head, tail, weight, n_components, gen)
     Y = torch.from_numpy(Y0).to(device)

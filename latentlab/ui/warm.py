@@ -26,9 +26,8 @@ def _warm() -> None:
     try:
         import plotly.graph_objects  # noqa: F401
 
-        import latentlab.ui.cache  # noqa: F401  (torch, the engine, the page helpers)
         import latentlab.ui.figures  # noqa: F401
-        from latentlab import lab
+        from latentlab import lab  # torch and the engine
 
         emb = lab.embed(DEMO_CHECKPOINT, DEMO_DATASET)
         lab.project_embedding(emb, "umap", 2, 0)

@@ -230,7 +230,7 @@ def test_clicking_a_metrics_heatmap_cell_opens_that_latents_traversal(app, tmp_p
     import numpy as np
 
     from latentlab.data import import_dataset, load_dataset
-    from latentlab.scoring import score
+    from latentlab.lab import score
 
     home = tmp_path_factory.mktemp("e2e-metrics") / "home"
     home.mkdir()
