@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import asdict, dataclass, field
-from typing import Protocol
 
 import numpy as np
 import torch
@@ -64,12 +63,6 @@ class TrainState:
     @property
     def samples_per_s(self) -> float:
         return self.samples_seen / max(self.elapsed, 1e-9)
-
-
-class Callback(Protocol):
-    def on_start(self, trainer: "Trainer") -> None: ...
-    def on_step(self, trainer: "Trainer") -> None: ...
-    def on_end(self, trainer: "Trainer") -> None: ...
 
 
 class BaseCallback:

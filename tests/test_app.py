@@ -87,6 +87,25 @@ def test_map_pca_in_3d(app):
     assert '"scatter3d"' in app.get("plotly_chart")[0].proto.spec
 
 
+def test_a_newly_registered_projector_is_offered_with_its_parameters(app, monkeypatch):
+    from latentlab import projection
+    from latentlab.projection.base import Param
+    from latentlab.projection.methods import PCAProjector
+
+    class ScaledPCA(PCAProjector):
+        PARAMS = (Param("whiten", "yes", choices=("no", "yes"), help="scale components to unit variance"),)
+        INLINE_POINTS = 100  # digits (1,797 points) then goes to a background job
+
+    monkeypatch.setitem(projection.PROJECTORS, "scaled-pca", ScaledPCA)
+    app.run()
+    method = next(s for s in app.selectbox if s.label == "Projection")
+    assert "scaled-pca" in method.options
+    method.set_value("scaled-pca").run()
+    assert not app.exception
+    assert any(s.key == "map-scaled-pca-whiten" and s.value == "yes" for s in app.selectbox)
+    assert any("runs as background job" in i.value for i in app.info)  # its own INLINE_POINTS decided
+
+
 def test_traversal_slider_changes_the_decoded_image(app):
     on_page(app, "pages/traverse.py")
     before = image_url(app, "decoded from the sliders")

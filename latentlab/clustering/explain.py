@@ -4,7 +4,12 @@ mean difference, like Cohen's d)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
+
+if TYPE_CHECKING:  # pandas is imported when a table is made
+    import pandas as pd
 
 
 def distinguishing_dims(latents: np.ndarray, pred: np.ndarray, cluster: int, top: int = 3) -> list[tuple[int, float]]:
@@ -18,7 +23,7 @@ def distinguishing_dims(latents: np.ndarray, pred: np.ndarray, cluster: int, top
     return [(int(i), float(d[i])) for i in order]
 
 
-def cluster_table(latents: np.ndarray, pred: np.ndarray, labels: np.ndarray | None = None) -> "pd.DataFrame":
+def cluster_table(latents: np.ndarray, pred: np.ndarray, labels: np.ndarray | None = None) -> pd.DataFrame:
     """One row per cluster: size, share, top label and its purity, top dims."""
     rows = []
     for c in sorted(set(pred.tolist())):

@@ -18,7 +18,6 @@ from pathlib import Path
 from latentlab.errors import LatentLabError
 from latentlab.workspace import home
 
-STATES = ("queued", "running", "succeeded", "failed", "cancelled", "interrupted")
 ACTIVE = ("queued", "running")
 FINISHED = ("succeeded", "failed", "cancelled", "interrupted")
 

@@ -45,17 +45,6 @@ class ModelConfig:
         return d
 
     @classmethod
-    def from_dict(cls, d: dict) -> "ModelConfig":
-        names = {f.name for f in dataclasses.fields(cls)}
-        unknown = set(d) - names
-        if unknown:
-            raise ValueError(f"unknown config fields for {cls.__name__}: {sorted(unknown)}")
-        d = dict(d)
-        if "input_shape" in d:
-            d["input_shape"] = tuple(d["input_shape"])
-        return cls(**d)
-
-    @classmethod
     def user_fields(cls) -> list[dataclasses.Field]:
         """Fields a user sets (CLI flags, form inputs), without the internal ones."""
         return [f for f in dataclasses.fields(cls) if not f.metadata.get("internal")]

@@ -59,7 +59,11 @@ def check_params(declared: tuple[Param, ...], given: dict, method: str) -> dict:
 
 
 class Projector:
+    """``PARAMS``: what may be tuned. ``INLINE_POINTS``: up to this many points a fit is quick enough to
+    run while a page waits (a few seconds on 2 CPU cores); more go to a background job."""
+
     PARAMS: tuple[Param, ...] = ()
+    INLINE_POINTS = 10_000
 
     def __init__(self, n_components: int = 2, random_state: int = 0, **params):
         self.n_components = n_components

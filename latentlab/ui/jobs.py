@@ -10,9 +10,9 @@ import streamlit as st
 
 from latentlab import jobs, lab
 from latentlab.clustering import CLUSTERERS
+from latentlab.projection import PROJECTORS
 from latentlab.ui import cache
 
-INLINE_POINTS = {"umap": 50_000, "tsne": 3000, "pca": 10**9}  # umap: about 3 s at 50,000 on 2 CPU cores
 INLINE_EMBED_VALUES = 50_000_000  # items x values per item encoded while the page waits; more go to a job
 
 
@@ -65,7 +65,7 @@ def embedding_or_wait(ctx):
 def run_or_submit_projection(ctx, emb, method: str, dims: int, params: dict, seed: int):
     """The projection if it is ready (or quick to make here); else None while a job computes it."""
     n = len(emb.mean)
-    if n <= INLINE_POINTS[method] or lab.projection_cached(emb, method, dims, seed, **params):
+    if n <= PROJECTORS[method].INLINE_POINTS or lab.projection_cached(emb, method, dims, seed, **params):
         with st.spinner(f"Projecting {n:,} points with {method.upper()}..."):
             return cache.projection(emb.key, emb, method, dims, json.dumps(params, sort_keys=True), seed)
     request = {"checkpoint": ctx.checkpoint_name, "dataset": ctx.dataset_name, "method": method, "dims": dims,

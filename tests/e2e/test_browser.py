@@ -133,7 +133,7 @@ def test_click_box_and_zoom(app):
     page.mouse.move(box["x"] + hi[0], box["y"] + hi[1], steps=10)
     page.mouse.up()
     map_driver.wait_selected(page, expected)
-    page.get_by_text(f"Selection: {expected:,} points" if expected > 1 else f"Point #").first.wait_for(timeout=60_000)
+    page.get_by_text(f"Selection: {expected:,} points" if expected > 1 else "Point #").first.wait_for(timeout=60_000)
     tools.locator("button", has_text="Lasso").click()
 
     page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
