@@ -16,7 +16,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from sklearn.metrics import mutual_info_score
 
 from latentlab.errors import LatentLabError
 
@@ -53,12 +52,16 @@ def discretize(codes: np.ndarray, bins: int = 20) -> np.ndarray:
 
 def mutual_info_matrix(discrete_codes: np.ndarray, factors: np.ndarray) -> np.ndarray:
     """I(z_d; v_k) in nats: (D, K)."""
+    from sklearn.metrics import mutual_info_score
+
     D, K = discrete_codes.shape[1], factors.shape[1]
     return np.array([[mutual_info_score(factors[:, k], discrete_codes[:, d]) for k in range(K)] for d in range(D)])
 
 
 def entropies(factors: np.ndarray) -> np.ndarray:
     """H(v_k) in nats: (K,)."""
+    from sklearn.metrics import mutual_info_score
+
     return np.array([mutual_info_score(f, f) for f in factors.T])
 
 
