@@ -7,7 +7,7 @@ on the digits data and the demo VAE.
 
 import streamlit as st
 
-from latentlab.ui import ASSETS
+from latentlab.ui import ASSETS, scatter
 
 # A local icon: a material-symbol page icon would be fetched from a font CDN.
 st.set_page_config(page_title="LatentLab", page_icon=str(ASSETS / "icon.png"), layout="wide")
@@ -21,4 +21,7 @@ PAGES = [
     st.Page("pages/data.py", title="Data", icon=":material/dataset:"),
 ]
 
-st.navigation(PAGES).run()
+page = st.navigation(PAGES)
+with st.sidebar:
+    scatter.preload()
+page.run()

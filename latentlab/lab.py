@@ -230,11 +230,25 @@ def project_embedding(emb: Embedding, method: str = "umap", dims: int = 2, seed:
     return cached_arrays("project", key, lambda: {"xy": projector.fit_transform(emb.mean, progress=progress)})["xy"]
 
 
+def projection_key(emb: Embedding, method: str = "umap", dims: int = 2, seed: int = 0, **params) -> str:
+    """The cache key of ``project_embedding`` with these arguments (defaults filled in)."""
+    return _projection(emb, method, dims, seed, params)[1]
+
+
 def projection_cached(emb: Embedding, method: str = "umap", dims: int = 2, seed: int = 0, **params) -> bool:
     """Whether ``project_embedding`` with these arguments would only read the disk cache."""
     from latentlab.cache import is_cached
 
-    return is_cached("project", _projection(emb, method, dims, seed, params)[1])
+    return is_cached("project", projection_key(emb, method, dims, seed, **params))
+
+
+def preview_projection(emb: Embedding, dims: int = 2) -> np.ndarray:
+    """A first view to draw while a projection is being made: the latent means' leading principal
+    components (milliseconds at a million points; see ``latentlab.projection.preview``)."""
+    from latentlab.projection.preview import principal_components
+
+    _whole(emb)
+    return principal_components(emb.mean, dims).astype(np.float32)
 
 
 @dataclass

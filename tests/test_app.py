@@ -41,8 +41,8 @@ def map_data(at) -> dict:
 
     import pyarrow as pa
 
-    element = next(e for e in at.get("bidi_component") if e.proto.component_name == "latentlab.map")
-    mixed = element.proto.mixed
+    maps = [e.proto.mixed for e in at.get("bidi_component") if e.proto.component_name == "latentlab.map"]
+    mixed = next(m for m in maps if "preload" not in json.loads(m.json))  # the router's empty map preloads code
     data = json.loads(mixed.json)
     for key, value in list(data.items()):
         if isinstance(value, dict) and "__streamlit_arrow_ref__" in value:
@@ -85,6 +85,37 @@ def test_map_pca_in_3d(app):
     next(r for r in app.radio if r.label == "Dimensions").set_value(3).run()
     assert not app.exception
     assert '"scatter3d"' in app.get("plotly_chart")[0].proto.spec
+
+
+def test_the_map_shows_principal_components_while_the_warm_up_makes_the_umap(app, monkeypatch):
+    import threading
+
+    import numpy as np
+
+    from latentlab import lab
+    from latentlab.ui import scatter, warm
+
+    umap = map_data(app)
+    emb = lab.embed("digits-vae", "digits")
+    started, done = threading.Event(), threading.Event()
+    started.set()
+    for name, value in (("_started", started), ("_done", done), ("_go", threading.Event()),
+                        ("_making", [lab.projection_key(emb, "umap", 2, 0)])):
+        monkeypatch.setattr(warm, name, value)
+    app.run()
+    assert not app.exception
+    assert any("Principal components of the 1,797 points" in c.value for c in app.caption)
+    preview = map_data(app)
+    expected = scatter.normalise(lab.preview_projection(emb, 2))
+    assert np.allclose(preview["points"]["x"].to_numpy(), expected[:, 0], atol=1e-6)
+    assert preview["pointsKey"] != umap["pointsKey"]
+    assert not warm._go.is_set()  # the page's own run: the browser has not drawn it yet
+    app.run()  # any later run comes after the browser drew the page: the warm-up may take the CPU
+    assert warm._go.is_set()
+    done.set()
+    app.run()
+    assert map_data(app)["pointsKey"] == umap["pointsKey"]
+    assert not any("Principal components" in c.value for c in app.caption)
 
 
 def test_a_newly_registered_projector_is_offered_with_its_parameters(app, monkeypatch):

@@ -147,13 +147,20 @@ def test_the_server_warm_up_caches_the_demo_map(workspace, monkeypatch):
 
     from latentlab.ui import warm
 
-    monkeypatch.setattr(warm, "_started", threading.Event())
-    monkeypatch.setattr(warm, "_done", threading.Event())
+    for name in ("_started", "_embedded", "_go", "_done"):
+        monkeypatch.setattr(warm, name, threading.Event())
+    monkeypatch.setattr(warm, "_making", [])
+    monkeypatch.setattr(warm, "PREVIEW_GRACE_S", 60.0)
     warm.wait()  # nothing started: returns at once
+    assert warm.done()
     warm.start()
-    warm.wait(120)
-    assert warm._done.is_set()
+    warm.wait(120, embedding_only=True)
     emb = lab.embed(warm.DEMO_CHECKPOINT, warm.DEMO_DATASET)
+    key = lab.projection_key(emb, "umap", 2, 0)
+    assert warm.making(key) and not warm.done()  # waiting for a browser to draw the preview first
+    warm.preview_shown()
+    warm.wait(120)
+    assert warm.done() and not warm.making(key)
     assert lab.projection_cached(emb, "umap", 2, 0)
 
 

@@ -18,6 +18,8 @@
 import createScatterplot from 'regl-scatterplot';
 
 const instances = new WeakMap();
+let spare = null; // a scatterplot made while the page waits for its first map (WebGL set-up takes a while)
+let shown = false; // a map has been shown: no spare is made any more
 const memory = { pointsKey: null, x: null, y: null, view: null, selection: null };
 
 const CSS = `
@@ -47,9 +49,18 @@ const CSS = `
 
 export default function map(component) {
   const { data, parentElement } = component;
+  if (data && data.preload) { // mounted ahead of any map: load this code and make a scatterplot early
+    if (!spare && !shown) {
+      spare = mount(el('div', { style: 'position:absolute;width:600px;height:0;overflow:hidden;visibility:hidden' }, parentElement));
+      spare.root.removeAttribute('data-testid'); // a map only once it shows one
+    }
+    return undefined;
+  }
   let view = instances.get(parentElement);
   if (!view) {
-    view = mount(parentElement);
+    view = spare ? adopt(spare, parentElement) : mount(parentElement);
+    spare = null;
+    shown = true;
     instances.set(parentElement, view);
   }
   view.setStateValue = component.setStateValue;
@@ -71,8 +82,17 @@ function el(tag, attrs = {}, parent = null) {
   return node;
 }
 
+// Move the spare scatterplot (its style and elements) into the element that shows a map.
+function adopt(view, parentElement) {
+  parentElement.appendChild(view.style);
+  parentElement.appendChild(view.root);
+  view.root.setAttribute('data-testid', 'll-map');
+  view.resize();
+  return view;
+}
+
 function mount(parentElement) {
-  el('style', { text: CSS }, parentElement);
+  const style = el('style', { text: CSS }, parentElement);
   const root = el('div', { class: 'll-map', 'data-testid': 'll-map' }, parentElement);
   const bar = el('div', { class: 'll-bar' }, root);
   const modes = {
@@ -115,7 +135,7 @@ function mount(parentElement) {
   });
 
   const view = {
-    plot, root, stage, canvas, rings, legend, tip, count, hide,
+    plot, style, root, stage, canvas, rings, legend, tip, count, hide,
     pointsKey: null, colourKey: null, x: null, y: null, z: null, n: 0,
     palette: [], legendSpec: null, items: null, highlight: [], selection: [],
     selectable: true, selectTools: [], setMode: null,
@@ -205,6 +225,7 @@ function mount(parentElement) {
     clearTimeout(sendTimer);
     plot.destroy();
     root.remove();
+    style.remove();
   };
   return view;
 }
@@ -287,15 +308,16 @@ function update(view, data) {
         view.root.dataset.pointsKey = view.pointsKey;
         view.root.dataset.colourKey = view.colourKey || '';
       })
-      .catch((err) => console.error('LatentLab map: draw failed', err));
+      .catch((err) => console.error('LatentLab map: draw failed', err))
+      .then(() => reportHeld(view, data)); // after drawing: the rerun this causes does not compete with it
   } else {
     view.pending = view.pending.then(() => {
       updateCount(view);
       drawRings(view);
       view.root.dataset.colourKey = view.colourKey || '';
+      reportHeld(view, data);
     });
   }
-  reportHeld(view, data);
 }
 
 // Tell Python which tables this browser holds; it leaves them out of later runs.

@@ -17,6 +17,7 @@ import numpy as np
 import torch
 
 from latentlab.progress import ProgressFn, report
+from latentlab.projection.preview import principal_components
 
 SPECTRAL_MAX = 20_000  # beyond this the eigensolver costs more than it is worth: landmarks then
 FULL_MAX = 200_000  # above this, a UMAP of FIT_SAMPLE rows with the others placed among them
@@ -46,7 +47,7 @@ def initial_layout(X: np.ndarray, head: torch.Tensor, tail: torch.Tensor, weight
     if dim + 1 < n <= SPECTRAL_MAX:
         Y = _spectral(n, head.cpu().numpy(), tail.cpu().numpy(), weight.cpu().numpy(), dim)
     if Y is None:
-        Y = _pca(X, dim, gen)
+        Y = principal_components(X, dim, gen)
     # umap-learn's noisy_scale_coords: the largest coordinate at 10, ties broken by tiny noise
     Y = Y * (10.0 / max(np.abs(Y).max(), 1e-12))
     return (Y + gen.normal(scale=1e-4, size=Y.shape)).astype(np.float32)
@@ -133,17 +134,3 @@ def landmark_layout(X: np.ndarray, land: np.ndarray, Y_land: np.ndarray, metric:
     Y = place(X, land, Y_land, metric, device)
     Y = Y * (10.0 / max(np.abs(Y).max(), 1e-12))
     return (Y + gen.normal(scale=1e-4, size=Y.shape)).astype(np.float32)
-
-
-def _pca(X: np.ndarray, dim: int, gen: np.random.Generator) -> np.ndarray:
-    """Leading principal components; a latent with fewer dims is padded with small noise."""
-    Xc = X.astype(np.float64) - X.mean(axis=0, dtype=np.float64)
-    cov = Xc.T @ Xc  # (d, d): cheap for latent codes at any n
-    vals, vecs = np.linalg.eigh(cov)
-    vecs = vecs[:, np.argsort(vals)[::-1][:dim]]
-    vecs *= np.sign(vecs[np.abs(vecs).argmax(axis=0), range(vecs.shape[1])])
-    Y = Xc @ vecs
-    if Y.shape[1] < dim:
-        scale = max(np.abs(Y).max(), 1e-6) * 0.01
-        Y = np.hstack([Y, gen.normal(scale=scale, size=(len(X), dim - Y.shape[1]))])
-    return Y

@@ -52,7 +52,7 @@ def checkpoint(name: str):
 
 @st.cache_resource(max_entries=12, show_spinner="Reading the embedding...")
 def _embedding(ckpt_name: str | None, version: float, dataset_name: str, ws: str):
-    warm.wait()  # the server's warm-up may be encoding the demo right now
+    warm.wait(embedding_only=True)  # the server's warm-up may be encoding the demo right now
     ck = None if ckpt_name is None else _checkpoint(ckpt_name, version, ws)
     return lab.embed(ck, _dataset(dataset_name, ws))
 

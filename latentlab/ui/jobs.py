@@ -11,7 +11,7 @@ import streamlit as st
 from latentlab import jobs, lab
 from latentlab.clustering import CLUSTERERS
 from latentlab.projection import PROJECTORS
-from latentlab.ui import cache
+from latentlab.ui import cache, warm
 
 INLINE_EMBED_VALUES = 50_000_000  # items x values per item encoded while the page waits; more go to a job
 
@@ -63,18 +63,39 @@ def embedding_or_wait(ctx):
 
 
 def run_or_submit_projection(ctx, emb, method: str, dims: int, params: dict, seed: int):
-    """The projection if it is ready (or quick to make here); else None while a job computes it."""
+    """The projection when it is ready or quick to make here. While the server's warm-up or a background job
+    makes it: a preview (the principal components, see ``lab.preview_projection``) that the page replaces
+    when the projection is ready. None when a failed job waits for the user to try again."""
     n = len(emb.mean)
+    if warm.making(lab.projection_key(emb, method, dims, seed, **params)):
+        st.caption(f"Principal components of the {n:,} points while their {method.upper()} map is computed; "
+                   "it replaces them in a moment.")
+        _rerun_when_warmed()
+        return lab.preview_projection(emb, dims)
     if n <= PROJECTORS[method].INLINE_POINTS or lab.projection_cached(emb, method, dims, seed, **params):
         with st.spinner(f"Projecting {n:,} points with {method.upper()}..."):
             return cache.projection(emb.key, emb, method, dims, json.dumps(params, sort_keys=True), seed)
     request = {"checkpoint": ctx.checkpoint_name, "dataset": ctx.dataset_name, "method": method, "dims": dims,
                "seed": seed, "params": params}
     job = _job_for("project", request, f"{method} {ctx.checkpoint_name or ctx.dataset_name}")
-    if job is not None:
-        st.info(f"{method.upper()} of {n:,} points runs as background job {job.id}; it keeps running if you leave this page.")
-        _poll_until_done(job.id)
-    return None
+    if job is None:
+        return None
+    st.info(f"{method.upper()} of {n:,} points runs as background job {job.id}; it keeps running if you leave this "
+            "page. Until it is done the map shows the points' principal components.")
+    _poll_until_done(job.id)
+    return lab.preview_projection(emb, dims)
+
+
+@st.fragment(run_every=0.5)
+def _rerun_when_warmed() -> None:
+    """Rerun the page when the warm-up's projection is ready. Its first call is part of the page's run; any
+    later one comes after the browser has drawn that page, preview included."""
+    if warm.done():
+        st.rerun()
+    calls = st.session_state.get("ll_warm_polls", 0) + 1
+    st.session_state["ll_warm_polls"] = calls
+    if calls > 1:
+        warm.preview_shown()
 
 
 @st.fragment(run_every=1.0)

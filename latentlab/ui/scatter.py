@@ -137,6 +137,12 @@ def pending_selection(key: str) -> np.ndarray | None:
     return decode_selection(_value(key, "selection"))
 
 
+def preload() -> None:
+    """An empty, invisible map: drawn by the page router on every run, it makes the browser load the map's
+    code (and Streamlit's component and Arrow code) while the server is still busy with the first page."""
+    _mount(key="ll-map-preload", data={"preload": True}, default={}, height=0)
+
+
 def scatter_map(key: str, xy: np.ndarray, colours: Colouring, highlight: np.ndarray | None = None,
                 items: dict | None = None, height: int = 620, selectable: bool = True) -> None:
     """Draw the map. ``items``: {"base": URL prefix, "image": bool} for hover details (None: index only).

@@ -6,8 +6,9 @@ from __future__ import annotations
 import numpy as np
 
 # The component renders into a shadow root under Streamlit's element.
-ROOT_JS = ("(() => { const host = document.querySelector('[data-testid=stBidiComponentIsolated]');"
-           " return host && host.shadowRoot ? host.shadowRoot.querySelector('[data-testid=ll-map]') : null; })()")
+# The map's root inside its component host (the page router also mounts an empty map that only preloads code).
+ROOT_JS = ("([...document.querySelectorAll('[data-testid=stBidiComponentIsolated]')]"
+           ".map((h) => h.shadowRoot && h.shadowRoot.querySelector('[data-testid=ll-map]')).find(Boolean) || null)")
 
 
 def wait_drawn(page, points: int | None = None, timeout_ms: int = 180_000) -> None:
