@@ -267,6 +267,7 @@ function update(view, data) {
     newPoints = true;
     redraw = true;
   }
+  if (newPoints) delete view.root.dataset.drawn; // set again once these points are on the screen
   if (data.colour) {
     view.z = column(data.colour, 'c');
     view.colourKey = data.colourKey;

@@ -25,7 +25,7 @@ def state(page) -> dict:
 
 
 def canvas_box(page) -> dict:
-    return page.locator("[data-testid=stBidiComponentIsolated] canvas").bounding_box()
+    return page.locator("[data-testid=ll-map] canvas").bounding_box()
 
 
 def screen_positions(page, n: int) -> np.ndarray:

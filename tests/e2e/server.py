@@ -89,6 +89,14 @@ def wait_for_map(page, timeout_ms: int = 180_000) -> None:
     wait_drawn(page, timeout_ms=timeout_ms)
 
 
+def wait_for_final_map(page, timeout_ms: int = 180_000) -> None:
+    """Until the Map page shows its projection, not the preview drawn while the server's warm-up makes it."""
+    wait_for_map(page, timeout_ms)
+    page.wait_for_function("() => !document.body.innerText.includes('map is computed')", timeout=timeout_ms)
+    wait_idle(page)
+    wait_for_map(page, timeout_ms)
+
+
 def wait_idle(page, timeout_ms: int = 120_000) -> None:
     """Until Streamlit has finished the current script run."""
     page.wait_for_timeout(300)

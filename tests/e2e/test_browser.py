@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e import map_driver
-from tests.e2e.server import ROOT, browser_available, browser_page, dashboard, wait_for_map, wait_idle
+from tests.e2e.server import ROOT, browser_available, browser_page, dashboard, wait_for_final_map, wait_for_map, wait_idle
 
 pytestmark = [pytest.mark.e2e, pytest.mark.skipif(not browser_available(), reason="needs Chromium at /usr/bin/chromium and playwright")]
 
@@ -23,7 +23,7 @@ def app(tmp_path_factory):
     SHOTS.mkdir(exist_ok=True)
     with dashboard(home) as url, browser_page() as page:
         page.goto(url)
-        wait_for_map(page)
+        wait_for_final_map(page)
         wait_idle(page)
         yield url, page
 
@@ -80,7 +80,7 @@ def test_a_lasso_returns_exactly_the_points_inside_it(app, tmp_path):
     exported = pd.read_csv(download.value.path())
     assert sorted(exported["index"]) == expected.tolist()
     shot(page, "map-selection")
-    page.locator("[data-testid=stBidiComponentIsolated]").locator("button", has_text="Select none").click()
+    page.locator("[data-testid=ll-map]").locator("button", has_text="Select none").click()
     map_driver.wait_selected(page, 0)
     page.get_by_text("Lasso or box-select points").first.wait_for(timeout=60_000)
 
@@ -92,7 +92,7 @@ def test_hover_shows_the_items_picture_and_label(app):
     box = map_driver.canvas_box(page)
     page.mouse.move(box["x"] + pos[i, 0] + 1, box["y"] + pos[i, 1] + 1)
     page.mouse.move(box["x"] + pos[i, 0], box["y"] + pos[i, 1])
-    tip = page.locator("[data-testid=stBidiComponentIsolated] [data-testid=ll-tip]")
+    tip = page.locator("[data-testid=ll-map] [data-testid=ll-tip]")
     tip.locator("img").wait_for(timeout=30_000)
     page.wait_for_function(
         f"() => {{ const img = {map_driver.ROOT_JS}.querySelector('[data-testid=ll-tip] img');"
@@ -119,7 +119,7 @@ def test_click_box_and_zoom(app):
     page.get_by_text(f"Point #{i}").first.wait_for(timeout=60_000)
     page.wait_for_function(f"() => {map_driver.ROOT_JS}.querySelectorAll('.ll-rings circle').length === 8", timeout=30_000)
 
-    tools = page.locator("[data-testid=stBidiComponentIsolated]")
+    tools = page.locator("[data-testid=ll-map]")
     tools.locator("button", has_text="Box").click()
     for half in (40, 45, 50, 55, 60, 35, 30):
         lo, hi = pos[i] - half, pos[i] + half
