@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from latentlab.cli_analysis import cmd_cluster, cmd_embed, cmd_interpolate, cmd_metrics, cmd_project, cmd_traverse
 from latentlab.cli_output import emit, ints, parse_value, table
@@ -72,9 +71,11 @@ def cmd_checkpoints(args) -> None:
 def cmd_serve(args) -> None:
     import subprocess
 
-    app = Path(__file__).resolve().parent.parent / "app.py"
+    from latentlab.workspace import dashboard_root
+
+    app = dashboard_root() / "app.py"
     if not app.exists():
-        raise LatentLabError(f"The dashboard's app.py was not found next to the package ({app}); run from a source checkout.")
+        raise LatentLabError(f"The dashboard's app.py was not found at {app}; reinstall LatentLab (pip install latentlab).")
     cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(args.port), "--server.headless", "true"]
     raise SystemExit(subprocess.call(cmd, cwd=app.parent))
 

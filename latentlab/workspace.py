@@ -36,12 +36,19 @@ def subdir(name: str) -> Path:
     return path
 
 
+def dashboard_root() -> Path:
+    """The folder with the dashboard (app.py, dashboard.py, pages/) and the demo checkpoints: the copy an
+    installed package carries (``latentlab/_dashboard``, made by setup.py), else the source checkout."""
+    packaged = Path(__file__).resolve().parent / "_dashboard"
+    return packaged if (packaged / "app.py").is_file() else Path(__file__).resolve().parent.parent
+
+
 def shipped_checkpoints_dir() -> Path:
     """The demo checkpoints that come with the project (``checkpoints/``)."""
     env = os.environ.get("LATENTLAB_SHIPPED_CHECKPOINTS")
     if env:
         return Path(env)
-    return Path(__file__).resolve().parent.parent / "checkpoints"
+    return dashboard_root() / "checkpoints"
 
 
 @contextlib.contextmanager

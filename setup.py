@@ -1,0 +1,34 @@
+"""Build hook: a wheel carries the dashboard (app.py, dashboard.py, pages/, checkpoints/) inside the package.
+
+In a checkout they stay at the top level, where ``streamlit run app.py`` finds them; a built package gets a
+copy under ``latentlab/_dashboard/``, so ``latentlab serve`` works from any directory
+(``latentlab.workspace.dashboard_root``). Everything else is declared in pyproject.toml.
+"""
+
+import shutil
+from pathlib import Path
+
+from setuptools import setup
+from setuptools.command.build_py import build_py
+
+ROOT = Path(__file__).resolve().parent
+DASHBOARD = ["app.py", "dashboard.py", "pages", "checkpoints"]
+
+
+class BuildWithDashboard(build_py):
+    def run(self):
+        super().run()
+        if getattr(self, "editable_mode", False):  # an editable install uses the checkout itself
+            return
+        target = Path(self.build_lib) / "latentlab" / "_dashboard"
+        shutil.rmtree(target, ignore_errors=True)
+        target.mkdir(parents=True)
+        for name in DASHBOARD:
+            source = ROOT / name
+            if source.is_dir():
+                shutil.copytree(source, target / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+            else:
+                shutil.copy2(source, target / name)
+
+
+setup(cmdclass={"build_py": BuildWithDashboard})
