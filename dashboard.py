@@ -2,7 +2,9 @@
 
 The router: it sets the page up and runs the page the user picked; each page
 draws the shared sidebar (latentlab.ui.sidebar) itself. The Map opens first,
-on the digits data and the demo VAE.
+on the digits data and the demo VAE. An empty, invisible map in the sidebar
+makes the browser load the map's code while the server is still busy with the
+first page (latentlab.ui.scatter.preload).
 """
 
 import streamlit as st
