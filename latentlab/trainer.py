@@ -224,7 +224,9 @@ class Trainer:
         # The fused update is one pass over all parameters instead of several per tensor: fewer kernel launches
         # on CUDA, and about a third more steps/s for small models on the CPU.
         fused = True if self.device.type in ("cpu", "cuda") else None
-        self.optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, fused=fused)
+        settings = model.optimizer_settings()
+        optimizer = torch.optim.AdamW if settings.get("weight_decay") else torch.optim.Adam
+        self.optimizer = optimizer(model.parameters(), lr=config.lr, fused=fused, **settings)
         self._finite_steps = None  # device-side counters, see run
         self._all_finite = None
         self._checked = start_step  # the last step known to have a finite loss

@@ -19,11 +19,11 @@ def test_every_model_builds_and_computes_named_terms(name, shape, kind):
     x = torch.rand(5, *shape)
     post = model.encode(x)
     assert post.mean.shape == (5, 3)
-    assert (post.logvar is None) == (name == "ae")
+    assert (post.logvar is None) == (not model.stochastic)
     assert model.decode(post.mean).shape == (5, *shape)
     out = model.loss(x)
     assert out.loss.ndim == 0 and torch.isfinite(out.loss)
-    assert "recon" in out.terms and ("kl" in out.terms) == (name != "ae")
+    assert "recon" in out.terms and ("kl" in out.terms) == model.stochastic
 
 
 @pytest.mark.parametrize("name", list(MODELS))
@@ -109,3 +109,27 @@ def test_checkpoint_validation_refuses_mismatched_weights(workspace, tiny_table)
     (workspace / "model.pt").write_bytes(b"pickle")
     with pytest.raises(LatentLabError, match="pickle"):
         load_checkpoint(workspace / "model.pt")
+
+
+def test_qlae_codes_take_only_their_codebook_values_and_train_both_sides():
+    config = make_config("qlae", (6,), "gaussian", latent_dim=3, hidden="16", values_per_latent=5)
+    model = build_model("qlae", config)
+    torch.testing.assert_close(model.codebook[0], torch.linspace(-0.5, 0.5, 5))
+    x = torch.randn(64, 6)
+    codes = model.encode(x).mean
+    for d in range(3):
+        assert set(codes[:, d].tolist()) <= set(model.codebook[d].tolist())
+    out = model.loss(x)
+    assert {"recon", "quantization", "commitment", "loss"} <= out.terms.keys()
+    out.loss.backward()
+    first = next(model.encoder.parameters())
+    assert first.grad is not None and first.grad.abs().sum() > 0  # straight through the rounding
+    assert model.codebook.grad is not None and model.codebook.grad.abs().sum() > 0  # moved by the quantization loss
+
+
+def test_qlae_trains_with_adamw_weight_decay_and_the_others_with_adam(tiny_table):
+    qlae = build_model("qlae", make_config("qlae", tiny_table.item_shape, "gaussian", latent_dim=2, hidden="8"))
+    vae = build_model("vae", make_config("vae", tiny_table.item_shape, "gaussian", latent_dim=2, hidden="8"))
+    adamw = Trainer(qlae, tiny_table, TrainConfig(steps=1)).optimizer
+    assert isinstance(adamw, torch.optim.AdamW) and adamw.defaults["weight_decay"] == 0.1
+    assert type(Trainer(vae, tiny_table, TrainConfig(steps=1)).optimizer) is torch.optim.Adam

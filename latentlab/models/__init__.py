@@ -7,6 +7,7 @@ import dataclasses
 from latentlab.errors import LatentLabError
 from latentlab.models.ae import AutoEncoder
 from latentlab.models.base import LatentModel, LossOutput, ModelConfig, Posterior, kl_per_dim
+from latentlab.models.qlae import QLAE
 from latentlab.models.tcvae import BetaTCVAE
 from latentlab.models.vae import VAE, BetaVAE
 
@@ -15,6 +16,7 @@ MODELS: dict[str, type[LatentModel]] = {
     "vae": VAE,
     "beta-vae": BetaVAE,
     "beta-tcvae": BetaTCVAE,
+    "qlae": QLAE,
 }
 
 DESCRIPTIONS = {
@@ -22,6 +24,7 @@ DESCRIPTIONS = {
     "vae": "variational autoencoder (Kingma & Welling 2013)",
     "beta-vae": "beta-VAE, KL weighted by beta (Higgins et al. 2017)",
     "beta-tcvae": "beta-TCVAE, total correlation weighted by beta, MWS estimator (Chen et al. 2018)",
+    "qlae": "quantized-latent autoencoder, a learnable scalar codebook per latent (Hsu et al. 2023)",
 }
 
 

@@ -57,7 +57,8 @@ class LatentModel(nn.Module):
     """Base class: deterministic autoencoder behaviour and the loss skeleton."""
 
     config_cls = ModelConfig
-    stochastic = False
+    stochastic = False  # encode gives a Gaussian posterior (mean and logvar), not one code
+    quantized = False  # each latent takes only the values of its codebook (``codebook``, (D, V))
 
     def __init__(self, config: ModelConfig):
         super().__init__()
@@ -94,6 +95,10 @@ class LatentModel(nn.Module):
         return LossOutput(loss, terms)
 
     # -- hooks for subclasses ---------------------------------------------
+    def optimizer_settings(self) -> dict:
+        """Extra settings for the optimizer; a ``weight_decay`` makes the trainer use AdamW."""
+        return {}
+
     def sample(self, post: Posterior) -> torch.Tensor:
         if post.logvar is None or not self.training:
             return post.mean
