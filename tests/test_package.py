@@ -1,6 +1,7 @@
 """A built wheel works outside the checkout: installed into a fresh environment, its command line lists the
 shipped demo checkpoints and serves the dashboard from any directory."""
 
+import importlib.util
 import json
 import os
 import signal
@@ -22,6 +23,8 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory):
     """(the environment's bin folder, a working directory outside the checkout, its environment variables)."""
+    if importlib.util.find_spec("venv") is None:
+        pytest.skip("the venv module is not available")
     tmp = tmp_path_factory.mktemp("package")
     built = subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", str(ROOT),
                             "-w", str(tmp / "dist")], capture_output=True, text=True)
@@ -29,13 +32,16 @@ def installed(tmp_path_factory):
         pytest.skip(f"cannot build a wheel here: {built.stderr.strip()[-300:]}")
     wheel = next((tmp / "dist").glob("latentlab-*.whl"))
     env_dir = tmp / "env"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(env_dir)], check=True)
+    made = subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(env_dir)], capture_output=True, text=True)
+    if made.returncode != 0:
+        pytest.skip(f"cannot create a virtual environment here: {made.stderr.strip()[-300:]}")
     python = env_dir / "bin" / "python"
     purelib = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
                              capture_output=True, text=True, check=True).stdout.strip()
     # The installed dependencies (torch and the rest) are reused: a path line in a .pth file is added to
     # sys.path without running that folder's own .pth files, so this checkout's editable install stays out.
-    Path(purelib, "installed-dependencies.pth").write_text("\n".join(site.getsitepackages()) + "\n")
+    installed_dirs = site.getsitepackages() + [d for d in [site.getusersitepackages()] if Path(d).is_dir()]
+    Path(purelib, "installed-dependencies.pth").write_text("\n".join(installed_dirs) + "\n")
     subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "-q", "--no-deps", "--no-index",
                     str(wheel)], check=True, capture_output=True)
     elsewhere = tmp / "elsewhere"
@@ -54,6 +60,22 @@ def test_the_wheel_is_imported_from_the_environment_not_the_checkout(installed):
     assert bin_dir.parent in package.parents and ROOT not in package.parents
     assert root == package.parent / "_dashboard"
     assert {"app.py", "dashboard.py", "pages", "checkpoints"} <= {p.name for p in root.iterdir()}
+    assert {p.name for p in (root / "pages").glob("*.py")} == {p.name for p in (ROOT / "pages").glob("*.py")}
+
+
+def test_the_installed_dashboard_runs_with_the_projects_streamlit_config(installed):
+    """`latentlab serve` runs Streamlit in the packaged folder, where Streamlit reads .streamlit/config.toml."""
+    bin_dir, elsewhere, env = installed
+    code = "import latentlab.workspace as w; print(w.dashboard_root())"
+    root = Path(subprocess.run([str(bin_dir / "python"), "-c", code], cwd=elsewhere, env=env, capture_output=True,
+                               text=True, check=True).stdout.strip())
+    config = root / ".streamlit" / "config.toml"
+    assert config.read_text() == (ROOT / ".streamlit" / "config.toml").read_text()
+    assert [p.name for p in config.parent.iterdir()] == ["config.toml"]  # never a local secrets.toml
+    shown = subprocess.run([str(bin_dir / "python"), "-m", "streamlit", "config", "show"], cwd=root, env=env,
+                           capture_output=True, text=True, timeout=60)
+    assert shown.returncode == 0, shown.stderr
+    assert 'showErrorDetails = "none"' in shown.stdout
 
 
 def test_the_installed_command_lists_the_shipped_checkpoints_from_another_directory(installed):
