@@ -41,6 +41,7 @@ class Embedding:
     recon_error : (N,) mean squared error between an item and its reconstruction, or None (no model)
     key : cache key of the space (checkpoint x dataset); projections and clusterings are keyed by it
     index : (N,) the dataset rows these are of, ascending, or None when every row is here
+    assign : (N, K) the model's soft cluster assignments (DEC, GMVAE), or None for a model that does not cluster
     """
 
     mean: np.ndarray
@@ -49,6 +50,7 @@ class Embedding:
     recon_error: np.ndarray | None
     key: str
     index: np.ndarray | None = None
+    assign: np.ndarray | None = None
 
     @property
     def latent_dim(self) -> int:
@@ -78,7 +80,8 @@ class Embedding:
         return pos
 
     def to_arrays(self) -> dict[str, np.ndarray]:
-        return {"mean": self.mean, "logvar": self.logvar, "kl": self.kl, "recon_error": self.recon_error}
+        return {"mean": self.mean, "logvar": self.logvar, "kl": self.kl, "recon_error": self.recon_error,
+                "assign": self.assign}
 
 
 def _chunks(n_rows: int, index: np.ndarray | None, size: int):
@@ -109,6 +112,8 @@ def encode_dataset(model: LatentModel, dataset: Dataset, batch_size: int = CHUNK
     logvar = np.empty((n, D), np.float32) if stochastic else None
     kl = np.empty((n, D), np.float32) if stochastic else None
     errors = np.empty(n, np.float32)
+    K = model.n_clusters
+    assign = np.empty((n, K), np.float32) if K else None
     progress(STAGE, 0, n, "items")
     for start, stop, rows in _chunks(n, index, batch_size):
         # Items travel in their stored dtype (a bool image is a quarter of its float32 size) and become
@@ -123,9 +128,11 @@ def encode_dataset(model: LatentModel, dataset: Dataset, batch_size: int = CHUNK
         if stochastic:
             logvar[start:stop] = post.logvar.cpu().numpy()
             kl[start:stop] = kl_per_dim(post).cpu().numpy()
+        if K:
+            assign[start:stop] = model.assignments(post.mean).cpu().numpy()
         dataset.release_pages()
         progress(STAGE, stop, n, "items")
-    return {"mean": mean, "logvar": logvar, "kl": kl, "recon_error": errors}
+    return {"mean": mean, "logvar": logvar, "kl": kl, "recon_error": errors, "assign": assign}
 
 
 def embedding_key(checkpoint_fingerprint: str, dataset: Dataset) -> str:
@@ -133,7 +140,8 @@ def embedding_key(checkpoint_fingerprint: str, dataset: Dataset) -> str:
 
 
 def _from_arrays(arrays: dict, key: str, index: np.ndarray | None = None) -> Embedding:
-    return Embedding(arrays["mean"], arrays.get("logvar"), arrays.get("kl"), arrays.get("recon_error"), key, index)
+    return Embedding(arrays["mean"], arrays.get("logvar"), arrays.get("kl"), arrays.get("recon_error"), key, index,
+                     arrays.get("assign"))
 
 
 def embedding_cached(checkpoint_fingerprint: str, dataset: Dataset) -> bool:

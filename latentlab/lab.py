@@ -315,9 +315,11 @@ class Traversal:
 
 
 def latent_frame(ck: Checkpoint, emb: Embedding) -> tuple[np.ndarray, np.ndarray]:
-    """Centre and scale of 'prior units': the prior for VAEs, the codes' statistics for AEs."""
-    if ck.model.stochastic:
-        return np.zeros(ck.latent_dim, np.float32), np.ones(ck.latent_dim, np.float32)
+    """Centre and scale of 'prior units', as the model defines them (``LatentModel.prior_frame``): the
+    prior for VAEs, the codes' own mean and standard deviation for a model without a prior."""
+    frame = ck.model.prior_frame()
+    if frame is not None:
+        return frame
     return emb.mean.mean(0), emb.mean.std(0) + 1e-6
 
 

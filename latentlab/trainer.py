@@ -245,6 +245,7 @@ class Trainer:
         self._all_finite = torch.ones((), dtype=torch.bool, device=self.device)
         self._finite_steps = torch.zeros((), dtype=torch.int32, device=self.device)
         self._checked = st.step
+        self.model.begin_training(self)
         for cb in self.callbacks:
             cb.on_start(self)
         periods = {self.check_every, max(cfg.log_every, 1)}  # after on_start, which may settle a callback's period
@@ -261,6 +262,8 @@ class Trainer:
             self.optimizer.step()
             st.step += 1
             st.samples_seen += x.shape[0]
+            if self.model.after_step(self):
+                st.total = st.step  # the model says it has converged: this is the last step
             if st.step == 1 or st.step == st.total or any(st.step % p == 0 for p in periods):
                 terms = self.check_finite(out.terms)
                 if st.step % max(cfg.log_every, 1) == 0 or st.step == st.total or st.step == 1:

@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
+import numpy as np
 import torch
 from torch import nn
 from torch.nn import functional as F
+
+if TYPE_CHECKING:
+    from latentlab.trainer import Trainer
 
 
 class Posterior(NamedTuple):
@@ -94,10 +98,42 @@ class LatentModel(nn.Module):
         terms["loss"] = loss
         return LossOutput(loss, terms)
 
+    # -- what views ask the model (so none assumes a Gaussian posterior) ----
+    def prior_frame(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """Centre and scale (D,) of each latent under the model's prior, the units of slider ranges and
+        traversals; None when the model has no prior and the codes' own statistics should be used."""
+        if not self.stochastic:
+            return None
+        D = self.config.latent_dim
+        return np.zeros(D, np.float32), np.ones(D, np.float32)
+
+    def codebook_values(self) -> np.ndarray | None:
+        """(D, V) the values each latent can take, sorted per latent, for a quantized model; else None."""
+        return None
+
+    def assignments(self, z: torch.Tensor) -> torch.Tensor | None:
+        """Soft cluster assignments (B, K) of codes ``z`` (B, D), rows summing to 1, for a model that
+        clusters (``n_clusters`` > 0); None otherwise."""
+        return None
+
+    @property
+    def n_clusters(self) -> int:
+        """How many clusters ``assignments`` has; 0 for a model that does not cluster."""
+        return 0
+
     # -- hooks for subclasses ---------------------------------------------
     def optimizer_settings(self) -> dict:
         """Extra settings for the optimizer; a ``weight_decay`` makes the trainer use AdamW."""
         return {}
+
+    def begin_training(self, trainer: "Trainer") -> None:
+        """Called once before the first step of a run (and of a resumed run), with the model on the
+        trainer's device in training mode: data-dependent initialisation goes here."""
+
+    def after_step(self, trainer: "Trainer") -> bool:
+        """Called after every optimizer step (``trainer.state.step`` already counts it); return True to
+        end training at this step (a convergence test)."""
+        return False
 
     def sample(self, post: Posterior) -> torch.Tensor:
         if post.logvar is None or not self.training:
