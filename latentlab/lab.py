@@ -323,6 +323,20 @@ def latent_frame(ck: Checkpoint, emb: Embedding) -> tuple[np.ndarray, np.ndarray
     return emb.mean.mean(0), emb.mean.std(0) + 1e-6
 
 
+def grid_values(ck: Checkpoint, emb: Embedding, dims: list[int], steps: int = 9, span: float = 3.0) -> np.ndarray:
+    """The values each of ``dims`` takes across a traversal: (len(dims), C).
+
+    A quantized model's latents step through their own codebook values (C is the codebook's size, and
+    ``steps`` and ``span`` do not apply); any other model's go from -span to +span in prior units
+    (``latent_frame``) in ``steps`` steps.
+    """
+    codebook = ck.model.codebook_values()
+    if codebook is not None:
+        return codebook[list(dims)]
+    center, scale = latent_frame(ck, emb)
+    return traversal_values(steps, span, center, scale, dims)
+
+
 def base_latent(ck: Checkpoint, emb: Embedding, index: int | None, n_items: int | None = None) -> np.ndarray:
     if index is None:
         return latent_frame(ck, emb)[0]
@@ -345,7 +359,8 @@ def _frame_embedding(ck: Checkpoint, ds: Dataset, items: list[int | None]) -> Em
 
 def traverse(checkpoint, dataset=None, index: int | None = None, dims: list[int] | None = None,
              steps: int = 9, span: float = 3.0) -> Traversal:
-    """Decode a grid varying each of ``dims`` (rows) over ``steps`` values (columns)."""
+    """Decode a grid varying each of ``dims`` (rows) over ``steps`` values (columns); a quantized model's
+    rows step through each latent's codebook instead (see ``grid_values``)."""
     ck = load_checkpoint(checkpoint)
     ds = dataset_for(ck, dataset)
     D = ck.latent_dim
@@ -357,8 +372,7 @@ def traverse(checkpoint, dataset=None, index: int | None = None, dims: list[int]
         raise LatentLabError("--steps must be at least 2 and --range positive.")
     emb = _frame_embedding(ck, ds, [index])
     base = base_latent(ck, emb, index, len(ds))
-    center, scale = latent_frame(ck, emb)
-    values = traversal_values(steps, span, center, scale, dims)
+    values = grid_values(ck, emb, dims, steps, span)
     return Traversal(traversal_grid(ck.model, base, dims, values), dims, values, base)
 
 

@@ -5,9 +5,10 @@ import streamlit as st
 
 from latentlab import explore, jobs, lab
 from latentlab.metrics import DESCRIPTIONS, DEVIATIONS, METRICS
+from latentlab.metrics.diagnostics import codebook_usage
 from latentlab.render import image_grid
 from latentlab.scoring import DEFAULT_ITEMS, diagnose_embedding, score_embedding, scores_cached
-from latentlab.traversal import traversal_grid, traversal_values
+from latentlab.traversal import traversal_grid
 from latentlab.ui import figures, metrics_view
 from latentlab.ui.jobs import _poll_until_done, matching_job
 from latentlab.ui.sidebar import start_page, user_errors
@@ -24,12 +25,26 @@ with user_errors():
     if diag.kl_per_dim is not None:
         st.plotly_chart(figures.kl_bar(diag.kl_per_dim, diag.passive), width="stretch", key="m-kl")
     s = diag.scores
-    cols = st.columns(5)
-    cols[0].metric("active units", f"{len(diag.active)}/{emb.latent_dim}")
-    cols[1].metric("KL total (nats)", f"{s['kl_total']:.3g}")
-    cols[2].metric("total correlation", f"{s['total_correlation_gaussian']:.3g}", help="Gaussian estimate on sampled codes")
-    cols[3].metric("recon error (mean)", f"{s['recon_error_mean']:.3g}")
-    cols[4].metric("recon error (95th pct)", f"{s['recon_error_p95']:.3g}")
+    has_kl = diag.kl_per_dim is not None  # only a model with a posterior and a prior has a KL to show
+    cols = iter(st.columns(5 if has_kl else 3))
+    if has_kl:
+        next(cols).metric("active units", f"{len(diag.active)}/{emb.latent_dim}")
+        next(cols).metric("KL total (nats)", f"{s['kl_total']:.3g}")
+    next(cols).metric("total correlation", f"{s['total_correlation_gaussian']:.3g}",
+                      help="Gaussian estimate on sampled codes" if has_kl else "Gaussian estimate on the codes")
+    next(cols).metric("recon error (mean)", f"{s['recon_error_mean']:.3g}")
+    next(cols).metric("recon error (95th pct)", f"{s['recon_error_p95']:.3g}")
+    if not has_kl:
+        st.caption(f"{ck.model_name} encodes each item to one code, with no posterior or prior: KL per latent, "
+                   "active units and mean-versus-sampled correlations do not apply.")
+    codebook = ck.model.codebook_values()
+    if codebook is not None:
+        st.subheader("Codebooks")
+        usage = codebook_usage(emb.mean, codebook)
+        st.caption(f"Each latent of this quantized model takes one of its own {codebook.shape[1]} learned values; "
+                   "a value no item takes is a dead code.")
+        st.plotly_chart(metrics_view.codebook_figure(codebook, usage), width="stretch", key="m-codebook")
+        st.dataframe(metrics_view.codebook_table(codebook, usage), hide_index=True, width="stretch")
     if diag.sampled_correlation is not None:
         a, b = st.columns(2)
         names_z = [f"z{d}" for d in range(emb.latent_dim)]
@@ -82,12 +97,13 @@ with user_errors():
             picked = metrics_view.clickable_heatmap(results["dci"].matrices["importance"], factor_names,
                                                     "DCI importance", "m-dci") or picked
     if picked is not None:
-        center, scale = lab.latent_frame(ck, emb)
-        values = traversal_values(9, 3.0, center, scale, [picked])
+        values = lab.grid_values(ck, emb, [picked], 9, 3.0)
         row = traversal_grid(ck.model, lab.base_latent(ck, emb, None), [picked], values)
         tag = " (passive)" if picked in diag.passive else ""
+        steps = "through its codebook" if codebook is not None else "-3 … +3"
         if ds.is_image:
-            st.image(image_grid(row), caption=f"Traversal of z{picked}{tag} from the prior mean, -3 … +3", output_format="PNG")
+            origin = "the prior mean" if ck.model.prior_frame() is not None else "the codes' mean"
+            st.image(image_grid(row), caption=f"Traversal of z{picked}{tag} from {origin}, {steps}", output_format="PNG")
         top = results["mig"].matrices["mi_normalised"][picked] if "mig" in results else None
         if top is not None:
             st.caption("z{} carries: ".format(picked) + ", ".join(f"{f} {v:.2f}" for f, v in zip(factor_names, top)))

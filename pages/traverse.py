@@ -6,7 +6,7 @@ import streamlit as st
 
 from latentlab import explore, lab
 from latentlab.render import gif_bytes, image_grid, single_image
-from latentlab.traversal import decode_latents, interpolation, traversal_grid, traversal_values
+from latentlab.traversal import decode_latents, interpolation, traversal_grid
 from latentlab.ui import figures, panels
 from latentlab.ui.sidebar import start_page, user_errors
 
@@ -23,6 +23,7 @@ def show_decoded(items: np.ndarray, ds, caption: str) -> None:
 with user_errors():
     ds, ck, emb = ctx.dataset(), ctx.checkpoint(), ctx.embedding()
     center, scale = lab.latent_frame(ck, emb)
+    codebook = ck.model.codebook_values()  # (D, V) for a quantized model: its sliders step through these values
     order = explore.activity_order(emb)
     passive = set(explore.passive_dims(emb))
     activity = emb.activity()
@@ -50,7 +51,11 @@ with user_errors():
         index = st.session_state["trav-random"]
         c2.write(f"Item #{index}")
     base = lab.base_latent(ck, emb, index)
-    span = st.slider("Slider and grid range (prior units)", 1.0, 6.0, 3.0, 0.5, key="trav-span")
+    if codebook is None:
+        units = "prior units" if ck.model.prior_frame() is not None else "standard deviations of the codes"
+        span = st.slider(f"Slider and grid range ({units})", 1.0, 6.0, 3.0, 0.5, key="trav-span")
+    else:
+        span = 3.0  # unused: a quantized latent's range is its codebook
     base_id = f"{ctx.checkpoint_name}-{ctx.dataset_name}-{source}-{index}"
 
 
@@ -64,11 +69,17 @@ def sliders() -> None:
             st.session_state["trav-gen"] = st.session_state.get("trav-gen", 0) + 1
         gen = st.session_state.get("trav-gen", 0)
         for d in order:
-            lo, hi = float(center[d] - span * scale[d]), float(center[d] + span * scale[d])
             tag = " · passive" if d in passive else ""
             label = f"z{d}  (activity {activity[d]:.2f}{tag})"
+            key = f"slider-{base_id}-{d}-{gen}"
+            if codebook is not None:
+                values = [float(v) for v in codebook[d]]
+                start = values[int(np.abs(codebook[d] - base[d]).argmin())]
+                z[d] = st.select_slider(label, values, value=start, format_func=lambda v: f"{v:+.3f}", key=key)
+                continue
+            lo, hi = float(center[d] - span * scale[d]), float(center[d] + span * scale[d])
             z[d] = st.slider(label, min(lo, float(base[d])), max(hi, float(base[d])), float(base[d]),
-                             step=(hi - lo) / 100, key=f"slider-{base_id}-{d}-{gen}", disabled=False)
+                             step=(hi - lo) / 100, key=key, disabled=False)
     with right:
         if index is not None and ds.is_image:
             a, b = st.columns(2)
@@ -82,21 +93,30 @@ def sliders() -> None:
 
 with user_errors():
     st.subheader("Latent sliders")
-    st.caption("Ordered by activity (mean KL for VAEs, variance of the codes for autoencoders); "
-               f"passive dimensions (KL < {explore.PASSIVE_KL} nats) are marked.")
+    if emb.kl is not None:
+        st.caption(f"Ordered by activity (mean KL to the prior); passive dimensions (KL < {explore.PASSIVE_KL} nats) "
+                   "are marked.")
+    else:
+        st.caption("Ordered by activity (the variance of each latent's codes over the dataset).")
+    if codebook is not None:
+        st.caption(f"This model is quantized: each slider steps through its latent's {codebook.shape[1]} codebook "
+                   "values, the only values the decoder saw in training; the base point's values are its own codes.")
     sliders()
 
     st.subheader("Traversal grid")
     default_dims = [d for d in order if d not in passive][:8] or order[:8]
     g1, g2 = st.columns([3, 1])
     dims = g1.multiselect("Dimensions (rows)", order, default=default_dims, format_func=lambda d: f"z{d}", key="trav-dims")
-    steps = g2.slider("Steps", 3, 15, 9, key="trav-steps")
+    steps = g2.slider("Steps", 3, 15, 9, key="trav-steps") if codebook is None else codebook.shape[1]
+    if codebook is not None:
+        g2.caption(f"Columns: the {steps} codebook values of each latent, lowest first.")
     if dims:
-        values = traversal_values(steps, span, center, scale, dims)
+        values = lab.grid_values(ck, emb, dims, steps, span)
         grid = traversal_grid(ck.model, base, dims, values)
         if ds.is_image:
             picture = image_grid(grid)
-            st.image(picture, caption="rows: " + ", ".join(f"z{d}" for d in dims) + f"; columns: -{span:g} … +{span:g}", output_format="PNG")
+            columns = "each latent's codebook values, lowest first" if codebook is not None else f"-{span:g} … +{span:g}"
+            st.image(picture, caption="rows: " + ", ".join(f"z{d}" for d in dims) + f"; columns: {columns}", output_format="PNG")
             d1, d2, d3 = st.columns(3)
             with d1:
                 panels.download_png(picture, "Download grid (PNG)", "traversal.png", "dl-grid")

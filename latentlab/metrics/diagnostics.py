@@ -41,6 +41,7 @@ class Diagnostics:
 
 
 def _corr(x: np.ndarray) -> np.ndarray:
+    x = np.asarray(x, np.float64)  # a constant float32 column would stay constant under the tiny jitter below
     sd = x.std(0)
     c = np.corrcoef(np.where(sd > 0, x, x + 1e-12 * np.random.default_rng(0).standard_normal(x.shape)), rowvar=False)
     return np.nan_to_num(np.atleast_2d(c))
@@ -96,3 +97,17 @@ def diagnose(mean: np.ndarray, logvar: np.ndarray | None, kl: np.ndarray | None,
             warnings.append("Passive latents are correlated in the mean representation although their samples look "
                             "independent (Bonheme & Grzes 2021); use the active latents downstream.")
     return Diagnostics(kl_dim, active, passive, mean_corr, sampled_corr, scores, warnings)
+
+
+def codebook_usage(codes: np.ndarray, codebook: np.ndarray) -> np.ndarray:
+    """For a quantized model: the share of items at each codebook value of each latent, (D, V).
+
+    ``codes`` (N, D) are the quantized codes, ``codebook`` (D, V) each latent's values; every code is
+    counted at its nearest value, so rows sum to 1. A value no item uses is a dead code.
+    """
+    D, V = codebook.shape
+    usage = np.zeros((D, V), np.float64)
+    for d in range(D):
+        nearest = np.abs(codes[:, d, None] - codebook[d][None, :]).argmin(1)
+        usage[d] = np.bincount(nearest, minlength=V) / max(len(codes), 1)
+    return usage

@@ -25,6 +25,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -55,6 +56,9 @@ class QLAE(LatentModel):
 
     def optimizer_settings(self) -> dict:
         return {"weight_decay": float(self.config.weight_decay)}
+
+    def codebook_values(self) -> np.ndarray:
+        return np.sort(self.codebook.detach().cpu().numpy().astype(np.float32), axis=1)
 
     def quantize(self, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """(B, D) continuous codes -> (quantized codes (B, D), codebook indices (B, D))."""

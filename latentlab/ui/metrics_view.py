@@ -72,3 +72,32 @@ def comparison_table(ctx, names: list[str], n: int, seed: int) -> None:
                 jobs.submit("metrics", {"checkpoint": name, "dataset": ctx.dataset_name, "names": names, "n": n, "seed": seed},
                             name=f"metrics {name}")
             st.rerun()
+
+
+def codebook_figure(codebook: np.ndarray, usage: np.ndarray) -> go.Figure:
+    """Each latent's codebook on one row: a marker per value, its colour and size the share of items there."""
+    D, V = codebook.shape
+    d, v = np.meshgrid(np.arange(D), np.arange(V), indexing="ij")
+    share = usage.ravel()
+    fig = go.Figure(go.Scatter(
+        x=codebook.ravel(), y=[f"z{i}" for i in d.ravel()], mode="markers",
+        marker=dict(size=8 + 22 * np.sqrt(share / max(share.max(), 1e-12)), color=share, colorscale="Viridis",
+                    showscale=True, colorbar=dict(title="share"), line=dict(width=1, color="#444")),
+        customdata=np.stack([v.ravel(), share], 1),
+        hovertemplate="%{y}, value %{customdata[0]}: %{x:.3f}<br>%{customdata[1]:.1%} of items<extra></extra>"))
+    fig.update_layout(title="Codebooks: each latent's values and how many items take them", height=80 + 28 * D,
+                      margin=dict(l=10, r=10, t=40, b=10), xaxis_title="code value",
+                      yaxis=dict(autorange="reversed", type="category"))
+    return fig
+
+
+def codebook_table(codebook: np.ndarray, usage: np.ndarray) -> pd.DataFrame:
+    """One row per latent: values used, the entropy of its usage (bits) and its codebook, rounded."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        entropy = -np.nansum(np.where(usage > 0, usage * np.log2(usage), 0.0), axis=1)
+    return pd.DataFrame({
+        "latent": [f"z{d}" for d in range(len(codebook))],
+        "values used": [f"{int((u > 0).sum())}/{len(u)}" for u in usage],
+        "usage entropy (bits)": np.round(entropy, 2),
+        "codebook": [", ".join(f"{x:+.2f}" for x in row) for row in codebook],
+    })

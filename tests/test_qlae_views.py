@@ -1,0 +1,84 @@
+"""A quantized model's views: sliders and grids step through codebooks, the Metrics page shows them."""
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import latentlab as ll
+from latentlab import lab
+from latentlab.metrics.diagnostics import codebook_usage
+from latentlab.trainer import TrainConfig
+
+TIMEOUT = 240
+
+
+@pytest.fixture
+def qlae(workspace):
+    ll.train("digits", "qlae", {"latent_dim": 4, "values_per_latent": 5}, TrainConfig(steps=60, batch_size=64),
+             name="digits-qlae")
+    return lab.load_checkpoint("digits-qlae")
+
+
+def test_traversal_grid_rows_are_each_latents_codebook(qlae):
+    codebook = qlae.model.codebook_values()
+    assert codebook.shape == (4, 5) and (np.diff(codebook, axis=1) > 0).all()
+    t = lab.traverse(qlae, dims=[2, 0], steps=3, span=1.0)  # steps and span do not apply to a quantized model
+    np.testing.assert_array_equal(t.values, codebook[[2, 0]])
+    assert t.items.shape == (2, 5, 1, 8, 8)
+
+
+def test_codebook_usage_counts_every_item_at_its_nearest_value():
+    codebook = np.array([[-1.0, 0.0, 1.0], [0.0, 0.5, 2.0]], np.float32)
+    codes = np.array([[-1.0, 2.0], [0.0, 2.0], [1.0, 0.0], [-0.9, 0.4]], np.float32)
+    usage = codebook_usage(codes, codebook)
+    np.testing.assert_allclose(usage, [[0.5, 0.25, 0.25], [0.25, 0.25, 0.5]])
+
+
+@pytest.fixture
+def app(qlae, monkeypatch):
+    monkeypatch.setenv("LATENTLAB_RUNNER_IDLE_S", "3")
+    at = AppTest.from_file("../dashboard.py", default_timeout=TIMEOUT)
+    at.session_state["ll_checkpoint"] = "digits-qlae"
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _open(at, page):
+    at.switch_page(page)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _decoded(at):
+    return next(im.proto.imgs[0].url for im in at.get("image") if im.proto.imgs[0].caption == "decoded from the sliders")
+
+
+def test_traverse_sliders_step_through_the_codebook_and_say_so(app, qlae):
+    _open(app, "pages/traverse.py")
+    codebook = qlae.model.codebook_values()
+    sliders = [s for s in app.select_slider if s.label.startswith("z")]
+    assert len(sliders) == 4 and not [s for s in app.slider if s.label.startswith("z")]
+    for s in sliders:
+        d = int(s.label.split()[0][1:])
+        np.testing.assert_allclose([float(o) for o in s.options], [float(f"{v:+.3f}") for v in codebook[d]])
+    assert any("codebook values" in c.value for c in app.caption)
+    assert not [s for s in app.slider if s.label.startswith("Slider and grid range")]  # a codebook has no span
+    before = _decoded(app)
+    first = sliders[0]
+    values = codebook[int(first.label.split()[0][1:])]
+    first.set_value(float(values[-1] if abs(first.value - values[-1]) > 1e-6 else values[0])).run()
+    assert not app.exception
+    assert _decoded(app) != before
+    grid = next(im for im in app.get("image") if im.proto.imgs[0].caption.startswith("rows:"))
+    assert "codebook values" in grid.proto.imgs[0].caption
+
+
+def test_metrics_page_shows_each_latents_codebook_and_no_kl(app):
+    _open(app, "pages/metrics.py")
+    assert any(h.value == "Codebooks" for h in app.subheader)
+    table = next(df.value for df in app.dataframe if "values used" in df.value.columns)
+    assert list(table["latent"]) == ["z0", "z1", "z2", "z3"]
+    assert not [m for m in app.metric if m.label in ("KL total (nats)", "active units")]
+    assert any("no posterior or prior" in c.value for c in app.caption)
