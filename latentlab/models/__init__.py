@@ -8,6 +8,7 @@ from latentlab.errors import LatentLabError
 from latentlab.models.ae import AutoEncoder
 from latentlab.models.base import LatentModel, LossOutput, ModelConfig, Posterior, kl_per_dim
 from latentlab.models.qlae import QLAE
+from latentlab.models.sae import TopKSAE
 from latentlab.models.tcvae import BetaTCVAE
 from latentlab.models.vae import VAE, BetaVAE
 
@@ -17,6 +18,7 @@ MODELS: dict[str, type[LatentModel]] = {
     "beta-vae": BetaVAE,
     "beta-tcvae": BetaTCVAE,
     "qlae": QLAE,
+    "topk-sae": TopKSAE,
 }
 
 DESCRIPTIONS = {
@@ -25,6 +27,7 @@ DESCRIPTIONS = {
     "beta-vae": "beta-VAE, KL weighted by beta (Higgins et al. 2017)",
     "beta-tcvae": "beta-TCVAE, total correlation weighted by beta, MWS estimator (Chen et al. 2018)",
     "qlae": "quantized-latent autoencoder, a learnable scalar codebook per latent (Hsu et al. 2023)",
+    "topk-sae": "TopK sparse autoencoder, an overcomplete dictionary with k active features per item (Gao et al. 2024)",
 }
 
 
