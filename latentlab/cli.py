@@ -9,7 +9,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from latentlab.cli_analysis import cmd_cluster, cmd_embed, cmd_interpolate, cmd_metrics, cmd_project, cmd_traverse
+from latentlab.cli_analysis import (cmd_cluster, cmd_embed, cmd_interpolate, cmd_intervene, cmd_metrics, cmd_project,
+                                    cmd_traverse)
 from latentlab.cli_output import emit, ints, parse_value, table
 from latentlab.cli_train import add_train_flags, model_params, train_config
 from latentlab.errors import LatentLabError
@@ -145,14 +146,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--index", type=int, help="base item (default: the prior mean)")
     p.add_argument("--dims", type=ints, help="comma-separated latent dims (default: all)")
     p.add_argument("--steps", type=int, default=9)
-    p.add_argument("--range", type=float, default=3.0, help="values span -R..R in prior units")
-    p.add_argument("--out", required=True)
+    p.add_argument("--range", type=float, default=3.0, help="values span -R..R in prior units (a quantized model's "
+                   "latents step through their codebooks instead)")
+    p.add_argument("--direction", help="one row along a direction instead of the axes: centroid:A-B (label classes), "
+                   "pca:K, probe:label=V or probe:FACTOR")
+    p.add_argument("--out", required=True, help=".png (or .gif for one row: a dimension or a direction) for images, "
+                   ".csv for tables")
     p = with_ckpt("interpolate", cmd_interpolate, "decode a path between two items' codes")
     p.add_argument("--from", type=int, required=True)
     p.add_argument("--to", type=int, required=True)
     p.add_argument("--steps", type=int, default=8)
     p.add_argument("--slerp", action="store_true", help="spherical instead of linear")
     p.add_argument("--out", required=True)
+    p = with_ckpt("intervene", cmd_intervene, "push each latent (or a direction) to its extremes across many items and "
+                  "measure what changes in the output and in probes of the factors")
+    p.add_argument("--dims", type=ints, help="comma-separated latent dims (default: all)")
+    p.add_argument("--direction", action="append", default=[], metavar="SPEC",
+                   help="also intervene along a direction (centroid:A-B, pca:K, probe:label=V, probe:FACTOR); repeatable")
+    p.add_argument("--n", type=int, default=256, help="items to intervene on")
+    p.add_argument("--range", type=float, default=3.0, help="extremes at -R and +R in prior units")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--maps", help="also write each target's mean output change as images (.png, image data only)")
+    p.add_argument("--out", required=True, help=".csv: one row per target, its mean output change and effect per factor")
     p = with_ckpt("metrics", cmd_metrics, "disentanglement metrics and latent diagnostics")
     p.add_argument("--metrics", default=None, help="comma-separated (mig,dci,dci-lasso,sap,factorvae,betavae,modularity,"
                    "infomec); default all; 'none' for diagnostics only")

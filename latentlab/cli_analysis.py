@@ -85,19 +85,32 @@ def _write_csv(df, out, **kwargs) -> None:
 
 
 def cmd_traverse(args) -> None:
+    from pathlib import Path
+
     from latentlab import lab
-    from latentlab.render import image_grid
+    from latentlab.errors import LatentLabError
+    from latentlab.render import gif_bytes, image_grid
 
     ck = lab.load_checkpoint(args.checkpoint)
     ds = lab.dataset_for(ck, args.dataset)
-    tr = lab.traverse(ck, ds, index=args.index, dims=args.dims, steps=args.steps, span=args.range)
+    tr = lab.traverse(ck, ds, index=args.index, dims=args.dims, steps=args.steps, span=args.range, direction=args.direction)
+    rows, columns = tr.values.shape
     if ds.kind == "image":
-        out = check_out(args.out, (".png",))
-        image_grid(tr.items).save(out)
+        out = check_out(args.out, (".png", ".gif"))
+        if out.suffix.lower() == ".gif":
+            if rows != 1:
+                raise LatentLabError(f"A GIF shows one row, but this traversal has {rows}; pick one with --dims D or "
+                                     "--direction, or write a .png.")
+            with atomic_path(out) as tmp:
+                Path(tmp).write_bytes(gif_bytes(tr.items[0]))
+        else:
+            image_grid(tr.items).save(out)
     else:
         out = check_out(args.out, (".csv",))
         tr.to_table(ds.feature_names).to_csv(out, index=False)
-    emit(args, {"out": str(out), "dims": tr.dims, "steps": args.steps}, f"wrote {out} ({len(tr.dims)} dims x {args.steps} steps)")
+    what = f"along {tr.direction.description}" if tr.direction else f"{rows} dims"
+    emit(args, {"out": str(out), "dims": tr.dims, "steps": columns, "direction": tr.direction and tr.direction.name},
+         f"wrote {out} ({what} x {columns} steps)")
 
 
 def cmd_interpolate(args) -> None:
@@ -116,6 +129,37 @@ def cmd_interpolate(args) -> None:
         out = check_out(args.out, (".csv",))
         pd.DataFrame(items.reshape(len(items), -1), columns=ds.feature_names).to_csv(out, index_label="step")
     emit(args, {"out": str(out), "steps": args.steps}, f"wrote {out} ({args.steps} steps)")
+
+
+def cmd_intervene(args) -> None:
+    import numpy as np
+
+    from latentlab import lab
+    from latentlab.errors import LatentLabError
+    from latentlab.render import image_grid
+
+    ck = lab.load_checkpoint(args.checkpoint)
+    ds = lab.dataset_for(ck, args.dataset)
+    out = check_out(args.out, (".csv",))
+    maps = check_out(args.maps, (".png",)) if args.maps else None
+    if maps is not None and ds.kind != "image":
+        raise LatentLabError(f"--maps draws images, but '{ds.name}' holds {ds.kind} items; leave it out.")
+    result = lab.intervene(ck, ds, dims=args.dims, directions=args.direction, n=args.n, span=args.range, seed=args.seed)
+    frame = result.to_frame()
+    _write_csv(frame, out, index=False)
+    if maps is not None:
+        effect = result.output_effect / max(float(result.output_effect.max()), 1e-12)  # one scale for every target
+        with atomic_path(maps) as tmp:
+            image_grid(effect[None]).save(tmp, format="PNG")
+    strongest = {}
+    if result.factor_effect is not None:
+        for t, target in enumerate(result.targets):
+            row = result.factor_effect[t]
+            if np.isfinite(row).any():
+                strongest[target] = result.factor_names[int(np.nanargmax(row))]
+    text = f"wrote {out} ({len(result.targets)} targets x {len(result.factor_names)} factors, {result.n} items)"
+    emit(args, {"out": str(out), "maps": str(maps) if maps else None, "targets": result.targets,
+                "factors": result.factor_names, "strongest": strongest}, text)
 
 
 def cmd_metrics(args) -> None:

@@ -22,19 +22,22 @@ from latentlab.clustering import cluster_scores, cluster_table, make_clusterer
 from latentlab.data import Dataset, list_datasets, load_dataset
 from latentlab.embedding import Embedding, embed_dataset, embed_rows, vectors_embedding
 from latentlab.errors import LatentLabError
+from latentlab.interventions import Interventions
+from latentlab.interventions import intervene as intervene_codes
 from latentlab.models import build_model, make_config
 from latentlab.metrics import Diagnostics, MetricResult
 from latentlab.progress import ProgressFn
 from latentlab.projection import make_projector
 from latentlab.scoring import DEFAULT_ITEMS, diagnose_embedding, metric_sample, score_embedding
 from latentlab.trainer import BaseCallback, TrainConfig, Trainer
-from latentlab.traversal import interpolation, traversal_grid, traversal_values
+from latentlab.directions import Direction, make_direction
+from latentlab.traversal import decode_latents, interpolation, traversal_grid, traversal_values
 from latentlab.workspace import digest
 
 list_checkpoints = ckpts.list_checkpoints
 HISTORY_ROWS = 2000
 
-__all__ = ["cluster", "diagnose", "embed", "embed_sample", "interpolate", "list_checkpoints", "list_datasets", "load_checkpoint",
+__all__ = ["cluster", "diagnose", "direction", "intervene", "embed", "embed_sample", "interpolate", "list_checkpoints", "list_datasets", "load_checkpoint",
            "load_dataset", "project", "score", "train", "traverse"]
 
 
@@ -299,9 +302,10 @@ def cluster_embedding(emb: Embedding, ds: Dataset, method: str = "kmeans", on: s
 @dataclass
 class Traversal:
     items: np.ndarray  # (R, C, *item_shape)
-    dims: list[int]
-    values: np.ndarray  # (R, C)
+    dims: list[int]  # the latent of each row; empty for a traversal along a direction (one row)
+    values: np.ndarray  # (R, C) the latent's value, or the travel along the direction
     base: np.ndarray  # (D,)
+    direction: "Direction | None" = None
 
     def to_table(self, feature_names: list[str]) -> pd.DataFrame:
         """Long table for tabular data: one row per (dim, step), one column per feature."""
@@ -309,7 +313,8 @@ class Traversal:
         rows = []
         for r in range(R):
             for c in range(C):
-                rows.append({"dim": self.dims[r], "value": float(self.values[r, c]),
+                row = {"dim": self.dims[r]} if self.dims else {"direction": self.direction.name}
+                rows.append({**row, "value": float(self.values[r, c]),
                              **dict(zip(feature_names, map(float, self.items[r, c].reshape(-1))))})
         return pd.DataFrame(rows)
 
@@ -357,12 +362,42 @@ def _frame_embedding(ck: Checkpoint, ds: Dataset, items: list[int | None]) -> Em
     return embed_sample(ck, ds, np.union1d(metric_sample(len(ds), FRAME_SAMPLE, 0), np.asarray(wanted, np.int64)))
 
 
+def direction(checkpoint, spec: str, dataset=None, groups: np.ndarray | None = None, seed: int = 0) -> Direction:
+    """The direction ``spec`` (``centroid:A-B``, ``pca:K``, ``probe:label=V``, ``probe:FACTOR``; see
+    ``latentlab.directions``) in a checkpoint's latent space, fitted on its codes of ``dataset`` (a seeded
+    sample of a large one). ``groups`` (one per dataset row), when given, are the clusters a centroid path
+    joins instead of the labels."""
+    ck = load_checkpoint(checkpoint)
+    return _fit_direction(ck, spec, dataset_for(ck, dataset), groups, seed)
+
+
+def _fit_direction(ck: Checkpoint, spec: str, ds: Dataset, groups: np.ndarray | None = None, seed: int = 0) -> Direction:
+    emb = _frame_embedding(ck, ds, [])
+    rows = np.arange(len(ds)) if emb.index is None else emb.index
+    labels = None if ds.labels is None else np.asarray(ds.labels)[rows]
+    factors = None if ds.factors is None else ds.factors.iloc[rows].reset_index(drop=True)
+    if groups is not None:
+        groups = np.asarray(groups)
+        if len(groups) != len(ds):
+            raise LatentLabError(f"There are {len(groups):,} cluster labels for {len(ds):,} items; give one per item.")
+        groups = groups[rows]
+    return make_direction(spec, emb.mean, labels, ds.label_name or "label", factors, groups, seed)
+
+
 def traverse(checkpoint, dataset=None, index: int | None = None, dims: list[int] | None = None,
-             steps: int = 9, span: float = 3.0) -> Traversal:
+             steps: int = 9, span: float = 3.0, direction: str | Direction | None = None) -> Traversal:
     """Decode a grid varying each of ``dims`` (rows) over ``steps`` values (columns); a quantized model's
-    rows step through each latent's codebook instead (see ``grid_values``)."""
+    rows step through each latent's codebook instead (see ``grid_values``). With ``direction`` (a spec or a
+    ``Direction``), one row along it instead: through the base point, or centroid to centroid."""
     ck = load_checkpoint(checkpoint)
     ds = dataset_for(ck, dataset)
+    if steps < 2 or span <= 0:
+        raise LatentLabError("--steps must be at least 2 and --range positive.")
+    if direction is not None:
+        along = direction if isinstance(direction, Direction) else _fit_direction(ck, direction, ds)
+        base = base_latent(ck, _frame_embedding(ck, ds, [index]), index, len(ds))
+        codes, travel = along.path(base, steps, span)
+        return Traversal(decode_latents(ck.model, codes)[None], [], travel[None], base, along)
     D = ck.latent_dim
     dims = list(range(D)) if dims is None else list(dims)
     bad = [d for d in dims if not 0 <= d < D]
@@ -374,6 +409,31 @@ def traverse(checkpoint, dataset=None, index: int | None = None, dims: list[int]
     base = base_latent(ck, emb, index, len(ds))
     values = grid_values(ck, emb, dims, steps, span)
     return Traversal(traversal_grid(ck.model, base, dims, values), dims, values, base)
+
+
+def intervene(checkpoint, dataset=None, dims: list[int] | None = None, directions: list[str] = (), n: int = 256,
+              span: float = 3.0, probe_items: int = 2000, seed: int = 0) -> Interventions:
+    """Push each latent of ``dims`` (default: all) and each direction of ``directions`` to its extremes
+    across ``n`` items and measure the change in the decoded outputs, and in linear probes' readings of
+    the dataset's factors and labels (see ``latentlab.interventions``)."""
+    ck = load_checkpoint(checkpoint)
+    ds = dataset_for(ck, dataset)
+    if n < 1 or span <= 0:
+        raise LatentLabError("--n must be at least 1 and --range positive.")
+    emb = _frame_embedding(ck, ds, [])
+    rows = np.arange(len(ds)) if emb.index is None else emb.index
+    rng = np.random.default_rng(seed)
+    picked = np.sort(rng.choice(len(rows), min(n, len(rows)), replace=False))
+    probe = np.sort(rng.choice(len(rows), min(probe_items, len(rows)), replace=False))
+    center, scale = latent_frame(ck, emb)
+    D = ck.latent_dim
+    dims = list(range(D)) if dims is None else [int(d) for d in dims]
+    targets = [*dims, *(_fit_direction(ck, spec, ds, seed=seed) for spec in directions)]
+    factors = None if ds.factors is None else ds.factors.iloc[rows[probe]].reset_index(drop=True)
+    labels = None if ds.labels is None else np.asarray(ds.labels)[rows[probe]]
+    return intervene_codes(ck.model, emb.mean[picked], targets, center, scale, ck.model.codebook_values(), span,
+                           probe_codes=emb.mean[probe], factors=factors, labels=labels,
+                           label_name=ds.label_name or "label", seed=seed)
 
 
 def interpolate(checkpoint, dataset=None, start: int = 0, end: int = 1, steps: int = 8, spherical: bool = False) -> np.ndarray:
