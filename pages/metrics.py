@@ -53,11 +53,13 @@ with user_errors():
         b.plotly_chart(figures.heatmap(np.abs(diag.sampled_correlation), names_z, names_z, "|correlation| of samples", "Reds"),
                        width="stretch", key="m-corr-sampled")
 
-    st.subheader("Disentanglement")
     if ds.factors is None:
-        st.info(f"'{ds.name}' has no ground-truth factors, so only the diagnostics above apply. "
+        metrics_view.interventions_section(ctx, ds, ck)
+        st.subheader("Disentanglement")
+        st.info(f"'{ds.name}' has no ground-truth factors, so only the diagnostics and interventions above apply. "
                 "The shapes datasets carry factors; imported NPZ files can too (a 'factors' array).")
         st.stop()
+    st.subheader("Disentanglement")
     c1, c2, c3 = st.columns([3, 1, 1])
     names = c1.multiselect("Metrics", list(METRICS), default=list(METRICS), format_func=lambda m: f"{m}: {DESCRIPTIONS[m]}",
                            key="m-names")
@@ -109,6 +111,7 @@ with user_errors():
             st.caption("z{} carries: ".format(picked) + ", ".join(f"{f} {v:.2f}" for f, v in zip(factor_names, top)))
     else:
         st.caption("Click a cell of a heatmap to see that latent's traversal.")
+    metrics_view.interventions_section(ctx, ds, ck)
 
     st.subheader("Compare checkpoints on this dataset")
     metrics_view.comparison_table(ctx, names, n, seed)

@@ -8,6 +8,7 @@ from latentlab import explore, lab
 from latentlab.render import gif_bytes, image_grid, single_image
 from latentlab.traversal import decode_latents, interpolation, traversal_grid
 from latentlab.ui import figures, panels
+from latentlab.ui.directions import direction_picker
 from latentlab.ui.sidebar import start_page, user_errors
 
 ctx = start_page("Traverse")
@@ -91,6 +92,20 @@ def sliders() -> None:
             show_decoded(decode_latents(ck.model, z), ds, "decoded from the sliders")
 
 
+@st.fragment
+def direction_slider() -> None:
+    """One slider along the chosen direction, and the item decoded there."""
+    left, right = st.columns([3, 2])
+    ends = along.ends is not None
+    lo, hi = (0.0, 1.0) if ends else (-span, span)
+    travel = left.slider("Travel along the direction" + (" (0: first centroid, 1: second)" if ends else " (units)"),
+                         lo, hi, 0.0, step=(hi - lo) / 100, key=f"dir-travel-{along.name}-{base_id}")
+    codes, _ = along.path(base, 2, span)
+    z = codes[0] + (codes[1] - codes[0]) * travel if ends else base + travel * along.scale * along.vector
+    with right:
+        show_decoded(decode_latents(ck.model, z.astype(np.float32)), ds, "decoded along the direction")
+
+
 with user_errors():
     st.subheader("Latent sliders")
     if emb.kl is not None:
@@ -101,32 +116,55 @@ with user_errors():
     if codebook is not None:
         st.caption(f"This model is quantized: each slider steps through its latent's {codebook.shape[1]} codebook "
                    "values, the only values the decoder saw in training; the base point's values are its own codes.")
-    sliders()
+    along = None
+    if st.radio("Move along", ["latent axes", "a direction"], horizontal=True, key="trav-mode") == "a direction":
+        along = direction_picker(ctx, ds, ck)
+        direction_slider()
+    else:
+        sliders()
 
     st.subheader("Traversal grid")
-    default_dims = [d for d in order if d not in passive][:8] or order[:8]
-    g1, g2 = st.columns([3, 1])
-    dims = g1.multiselect("Dimensions (rows)", order, default=default_dims, format_func=lambda d: f"z{d}", key="trav-dims")
-    steps = g2.slider("Steps", 3, 15, 9, key="trav-steps") if codebook is None else codebook.shape[1]
-    if codebook is not None:
-        g2.caption(f"Columns: the {steps} codebook values of each latent, lowest first.")
-    if dims:
-        values = lab.grid_values(ck, emb, dims, steps, span)
-        grid = traversal_grid(ck.model, base, dims, values)
+    if along is not None:
+        steps = st.slider("Steps", 3, 15, 9, key="trav-dir-steps")
+        codes, travel = along.path(base, steps, span)
+        row = decode_latents(ck.model, codes)[None]
         if ds.is_image:
-            picture = image_grid(grid)
-            columns = "each latent's codebook values, lowest first" if codebook is not None else f"-{span:g} … +{span:g}"
-            st.image(picture, caption="rows: " + ", ".join(f"z{d}" for d in dims) + f"; columns: {columns}", output_format="PNG")
-            d1, d2, d3 = st.columns(3)
+            picture = image_grid(row)
+            ends = "first centroid … second centroid" if along.ends is not None else f"-{span:g} … +{span:g} units"
+            st.image(picture, caption=f"along {along.description}; columns: {ends}", output_format="PNG")
+            d1, d2 = st.columns(2)
             with d1:
-                panels.download_png(picture, "Download grid (PNG)", "traversal.png", "dl-grid")
-            gif_dim = d2.selectbox("GIF of", dims, format_func=lambda d: f"z{d}", key="trav-gif-dim")
-            d3.download_button("Download GIF", gif_bytes(grid[dims.index(gif_dim)]), file_name=f"traversal-z{gif_dim}.gif",
-                               mime="image/gif", key="dl-gif")
+                panels.download_png(picture, "Download row (PNG)", "direction.png", "dl-dir-grid")
+            d2.download_button("Download GIF", gif_bytes(row[0]), file_name="direction.gif", mime="image/gif",
+                               key="dl-dir-gif")
         else:
-            table = lab.Traversal(grid, dims, values, base).to_table(ds.feature_names)
+            table = lab.Traversal(row, [], travel[None], base, along).to_table(ds.feature_names)
             st.dataframe(table, width="stretch")
-            st.download_button("Download table (CSV)", table.to_csv(index=False).encode(), "traversal.csv", "text/csv")
+            st.download_button("Download table (CSV)", table.to_csv(index=False).encode(), "direction.csv", "text/csv")
+    else:  # one row per latent axis
+        default_dims = [d for d in order if d not in passive][:8] or order[:8]
+        g1, g2 = st.columns([3, 1])
+        dims = g1.multiselect("Dimensions (rows)", order, default=default_dims, format_func=lambda d: f"z{d}", key="trav-dims")
+        steps = g2.slider("Steps", 3, 15, 9, key="trav-steps") if codebook is None else codebook.shape[1]
+        if codebook is not None:
+            g2.caption(f"Columns: the {steps} codebook values of each latent, lowest first.")
+        if dims:
+            values = lab.grid_values(ck, emb, dims, steps, span)
+            grid = traversal_grid(ck.model, base, dims, values)
+            if ds.is_image:
+                picture = image_grid(grid)
+                columns = "each latent's codebook values, lowest first" if codebook is not None else f"-{span:g} … +{span:g}"
+                st.image(picture, caption="rows: " + ", ".join(f"z{d}" for d in dims) + f"; columns: {columns}", output_format="PNG")
+                d1, d2, d3 = st.columns(3)
+                with d1:
+                    panels.download_png(picture, "Download grid (PNG)", "traversal.png", "dl-grid")
+                gif_dim = d2.selectbox("GIF of", dims, format_func=lambda d: f"z{d}", key="trav-gif-dim")
+                d3.download_button("Download GIF", gif_bytes(grid[dims.index(gif_dim)]), file_name=f"traversal-z{gif_dim}.gif",
+                                   mime="image/gif", key="dl-gif")
+            else:
+                table = lab.Traversal(grid, dims, values, base).to_table(ds.feature_names)
+                st.dataframe(table, width="stretch")
+                st.download_button("Download table (CSV)", table.to_csv(index=False).encode(), "traversal.csv", "text/csv")
 
     st.subheader("Interpolation")
     i1, i2, i3, i4 = st.columns(4)

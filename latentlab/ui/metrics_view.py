@@ -101,3 +101,51 @@ def codebook_table(codebook: np.ndarray, usage: np.ndarray) -> pd.DataFrame:
         "usage entropy (bits)": np.round(entropy, 2),
         "codebook": [", ".join(f"{x:+.2f}" for x in row) for row in codebook],
     })
+
+
+@st.cache_data(max_entries=16, show_spinner="Intervening on every latent…")
+def _interventions(checkpoint_name: str, fingerprint: str, dataset_name: str, n: int, span: float):
+    from latentlab import lab
+
+    return lab.intervene(cache.checkpoint(checkpoint_name), cache.dataset(dataset_name), n=n, span=span)
+
+
+def interventions_section(ctx, ds, ck) -> None:
+    """Latent interventions: each latent pushed to its extremes across many items (``lab.intervene``)."""
+    from latentlab.render import image_grid
+
+    st.subheader("Interventions")
+    st.caption("Each latent is set to its low and then its high extreme in many items' codes, every other latent "
+               "kept; the maps show where the decoded output changes, and the matrix how far linear probes of "
+               "each factor (or label), fitted on the model's reconstructions, move. Effects are shares of a factor's "
+               "range (total variation for labels); blank cells are factors no linear probe reads from the outputs.")
+    c1, c2, c3 = st.columns([1, 1, 2])
+    n = int(c1.number_input("Items", 16, 2048, 256, step=64, key="iv-n"))
+    span = float(c2.number_input("Extremes (± prior units)", 0.5, 10.0, 3.0, step=0.5, key="iv-span"))
+    key = (ctx.checkpoint_name, ck.fingerprint, ctx.dataset_name, n, span)
+    if st.session_state.get("iv-shown") != key:
+        if not c3.button("Run interventions", key="iv-run"):
+            return
+        st.session_state["iv-shown"] = key
+    result = _interventions(*key)
+    left, right = st.columns(2)
+    with left:
+        if result.factor_effect is not None:
+            scores = ", ".join(f"{name} {score:.2f}" for name, score in zip(result.factor_names, result.probe_score))
+            st.plotly_chart(heatmap(np.nan_to_num(result.factor_effect, nan=0.0), result.factor_names, result.targets,
+                                    "Probe change per latent (share of range)"), width="stretch", key="iv-factors")
+            st.caption(f"Probe held-out scores (R² or chance-corrected accuracy): {scores}.")
+        else:
+            st.info("This dataset has no labels or factors for probes to read; the output maps still apply.")
+    with right:
+        effect = result.output_effect
+        if ds.is_image:
+            scaled = effect / max(float(effect.max()), 1e-12)  # one brightness scale for every latent
+            st.image(image_grid(scaled[None]), caption="mean |output change| per pixel: " + ", ".join(result.targets),
+                     output_format="PNG")
+        else:
+            names = ds.feature_names or [f"f{i}" for i in range(effect.reshape(len(effect), -1).shape[1])]
+            st.plotly_chart(heatmap(effect.reshape(len(effect), -1), names, result.targets, "mean |output change|"),
+                            width="stretch", key="iv-features")
+    st.download_button("Download effects (CSV)", result.to_frame().to_csv(index=False).encode(), "interventions.csv",
+                       "text/csv", key="iv-csv")
