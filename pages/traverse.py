@@ -33,7 +33,8 @@ with user_errors():
     st.subheader("Base point")
     c1, c2 = st.columns([2, 3])
     selection = np.asarray(st.session_state.get("ll_selection", []), dtype=np.int64)
-    sources = ["index", "map selection", "random", "prior mean"]
+    centre = "prior mean" if ck.model.prior_frame() is not None else "codes' mean"  # a model without a prior
+    sources = ["index", "map selection", "random", centre]
     source = c1.radio("Start from", sources, horizontal=True, key="trav-source")
     index = None
     if source == "index":
