@@ -47,6 +47,9 @@ class Dataset:
     label_name: str = "label"
     feature_mean: np.ndarray | None = None  # tables: the per-column mean removed on import
     feature_scale: np.ndarray | None = None  # tables: the per-column scale divided out on import
+    # Codes made by a checkpoint: {"dataset", "dataset_fingerprint", "checkpoint", "checkpoint_fingerprint"},
+    # row i being the code of that dataset's item i (``latentlab.codes``); None for items that are their own.
+    codes_of: dict | None = None
 
     def __post_init__(self):
         if self.kind not in KINDS:

@@ -112,7 +112,7 @@ def _load_imported(manifest: Path, arrays: Path) -> Dataset:
         name=meta["name"], x=x, kind=meta["kind"], labels=labels, factors=factors,
         feature_names=meta.get("feature_names", []), fingerprint=meta["fingerprint"],
         description=meta.get("description", ""), label_name=meta.get("label_name", "label"),
-        feature_mean=mean, feature_scale=scale,
+        feature_mean=mean, feature_scale=scale, codes_of=meta.get("codes_of"),
     )
 
 
@@ -123,16 +123,28 @@ def import_dataset(path: str | Path, name: str, labels: str | None = None, kind:
     The dataset is written whole or not at all; an existing name is never
     replaced unless ``overwrite`` is true.
     """
+    _check_new_name(name, overwrite)
+    ds = read_file(path, name, labels=labels, kind=kind)
+    return save_dataset(ds, overwrite=overwrite, source_file=Path(path).name)
+
+
+def _check_new_name(name: str, overwrite: bool) -> None:
     if not NAME_RE.match(name or ""):
         raise LatentLabError(f"Dataset name '{name}' is not allowed; use letters, digits, '.', '_' or '-' (up to 64).")
     if name in BUILTINS or _SHAPES_N.match(name):
         raise LatentLabError(f"Dataset name '{name}' is taken by a built-in dataset; choose another --name.")
+    if (_datasets_dir() / f"{name}.json").exists() and not overwrite:
+        raise LatentLabError(f"A dataset named '{name}' already exists; choose another --name or remove it first.")
+
+
+def save_dataset(ds: Dataset, overwrite: bool = False, source_file: str | None = None) -> Dataset:
+    """Register a dataset made in memory (e.g. a checkpoint's codes, ``latentlab.codes``) in the workspace under
+    ``ds.name``, whole or not at all, like an imported file."""
+    name = ds.name
+    _check_new_name(name, overwrite)
     folder = _datasets_dir()
     remove_stale_temporaries(folder)
     manifest, arrays = folder / f"{name}.json", folder / f"{name}.npz"
-    if manifest.exists() and not overwrite:
-        raise LatentLabError(f"A dataset named '{name}' already exists; choose another --name or remove it first.")
-    ds = read_file(path, name, labels=labels, kind=kind)
     payload = {"x": ds.x}
     if ds.labels is not None:
         lab = ds.labels
@@ -148,7 +160,8 @@ def import_dataset(path: str | Path, name: str, labels: str | None = None, kind:
         "name": name, "kind": ds.kind, "fingerprint": ds.fingerprint, "description": ds.description,
         "feature_names": ds.feature_names, "label_name": ds.label_name,
         "factor_names": None if ds.factors is None else list(ds.factors.columns),
-        "source": Path(path).name, "n": len(ds), "item_shape": list(ds.item_shape), "created": time.time(),
+        "source": source_file, "codes_of": ds.codes_of, "n": len(ds), "item_shape": list(ds.item_shape),
+        "created": time.time(),
     })
     return ds
 

@@ -117,7 +117,6 @@ def geometric_median(x: torch.Tensor, iterations: int = 100, tol: float = 1e-6) 
 class TopKSAE(LatentModel):
     config_cls = TopKSAEConfig
     stochastic = False
-    sparse = True  # codes are mostly exact zeros: feature views show firing densities and dead features
 
     def __init__(self, config: TopKSAEConfig):
         nn.Module.__init__(self)  # no MLP or conv networks: one linear layer each way
@@ -178,7 +177,7 @@ class TopKSAE(LatentModel):
         # (all zero, hence no loss and no gradient, when none is dead; no host sync to find out).
         aux_codes = self.keep_top(pre * dead, self.aux_k)  # (B, W)
         error = (x - recon).detach()
-        auxk = (aux_codes @ W_dec.T - error).pow(2).sum(1).mean() / variance
+        auxk = (aux_codes @ W_dec.T - error).pow(2).sum(1).mean() / variance * dead.any()  # logged as 0 with none dead
         if self.training:
             with torch.no_grad():
                 fired = (codes > 0).any(0)
