@@ -232,13 +232,20 @@ def label_split(codes: np.ndarray, labels: np.ndarray, stats: FeatureStats) -> L
     return LabelSplit(classes, counts.round().astype(np.int64), np.bincount(inverse, minlength=len(classes)))
 
 
-RANKINGS = {
-    "density, most frequent first": ("density", False),
-    "density, rarest first": ("density", True),
-    "label split, mutual information": ("MI (bits)", False),
-    "label split, best-class precision": ("precision", False),
+@dataclass(frozen=True)
+class Ranking:
+    title: str  # what the dashboard shows
+    column: str  # the column of ``feature_table`` it sorts by
+    ascending: bool
+    needs_labels: bool = False
+
+
+RANKINGS = {  # keyed by the short names the command line takes
+    "density": Ranking("density, most frequent first", "density", False),
+    "rare": Ranking("density, rarest first", "density", True),
+    "mi": Ranking("label split, mutual information", "MI (bits)", False, needs_labels=True),
+    "precision": Ranking("label split, best-class precision", "precision", False, needs_labels=True),
 }
-LABEL_RANKINGS = [name for name, (column, _) in RANKINGS.items() if column in ("MI (bits)", "precision")]
 
 
 def feature_table(stats: FeatureStats, split: LabelSplit | None = None) -> pd.DataFrame:
@@ -261,13 +268,13 @@ def feature_table(stats: FeatureStats, split: LabelSplit | None = None) -> pd.Da
 
 
 def rank_features(table: pd.DataFrame, by: str) -> pd.DataFrame:
-    """The table ordered by one of ``RANKINGS``; ties go to the feature that fires more often (a precision of 1
-    on a single item says little), and dead features always come last."""
+    """The table ordered by one of ``RANKINGS`` (its short name); ties go to the feature that fires more often
+    (a precision of 1 on a single item says little), and dead features always come last."""
     if by not in RANKINGS:
         raise LatentLabError(f"Unknown ranking '{by}'; choose one of: {', '.join(RANKINGS)}.")
-    column, ascending = RANKINGS[by]
+    column, ascending = RANKINGS[by].column, RANKINGS[by].ascending
     if column not in table:
-        raise LatentLabError(f"Ranking by '{by}' needs labels; pick a label to split by.")
+        raise LatentLabError(f"Ranking by '{RANKINGS[by].title}' needs labels; pick a label to split by.")
     key = table[column].fillna(-np.inf if not ascending else np.inf)
     order = np.lexsort((table["feature"].to_numpy(), -table["density"].to_numpy(),
                         (key if ascending else -key).to_numpy(), table["dead"].to_numpy()))

@@ -49,9 +49,9 @@ with user_errors():
     st.subheader("Features")
     choices = features_view.label_choices(ds)
     r1, r2 = st.columns(2)
-    rankings = [r for r in features.RANKINGS if choices or r not in features.LABEL_RANKINGS]
-    default = "label split, mutual information" if choices else rankings[0]
-    by = r1.selectbox("Rank by", rankings, index=rankings.index(default), key="feat-rank")
+    rankings = [r for r, ranking in features.RANKINGS.items() if choices or not ranking.needs_labels]
+    by = r1.selectbox("Rank by", rankings, index=rankings.index("mi" if choices else "density"), key="feat-rank",
+                      format_func=lambda r: features.RANKINGS[r].title)
     split = None
     if choices:
         label = r2.selectbox("Label to split by", list(choices), key="feat-label",

@@ -256,19 +256,19 @@ def test_the_label_split_finds_a_feature_that_marks_a_class():
     np.testing.assert_allclose(split.precision[[0, 2]], [1.0, 1.0])
     np.testing.assert_allclose(split.recall[[0, 2]], [1.0, 0.1])
     table = features.feature_table(stats, split)
-    assert features.rank_features(table, "label split, mutual information")["feature"].tolist()[0] == 0
-    by_precision = features.rank_features(table, "label split, best-class precision")["feature"].tolist()
+    assert features.rank_features(table, "mi")["feature"].tolist()[0] == 0
+    by_precision = features.rank_features(table, "precision")["feature"].tolist()
     assert by_precision[:2] == [0, 2]  # both have precision 1; the one that fires more often first
     with pytest.raises(LatentLabError, match="needs labels"):
-        features.rank_features(features.feature_table(stats), "label split, mutual information")
+        features.rank_features(features.feature_table(stats), "mi")
     with pytest.raises(LatentLabError, match="400 items"):
         features.label_split(codes, labels[:10], stats)
 
 
 def test_rankings_by_density_put_dead_features_last():
     table = features.feature_table(features.feature_stats(sparse_codes()))
-    assert features.rank_features(table, "density, most frequent first")["feature"].tolist() == [0, 1, 2, 3]
-    assert features.rank_features(table, "density, rarest first")["feature"].tolist() == [1, 0, 2, 3]
+    assert features.rank_features(table, "density")["feature"].tolist() == [0, 1, 2, 3]
+    assert features.rank_features(table, "rare")["feature"].tolist() == [1, 0, 2, 3]
 
 
 def test_training_dead_is_read_from_models_that_track_it():
@@ -276,3 +276,23 @@ def test_training_dead_is_read_from_models_that_track_it():
     model.loss(torch.randn(20, 6))
     assert features.training_dead(model).dtype == bool and len(features.training_dead(model)) == 8
     assert features.training_dead(build_model("ae", make_config("ae", (6,), "gaussian", latent_dim=2))) is None
+
+
+def test_the_command_line_saves_codes_and_ranks_features(workspace, tmp_path, capsys):
+    import json
+
+    import pandas as pd
+
+    from latentlab.cli import main
+
+    assert main(["codes", "digits-vae", "--name", "vae-codes", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["item_shape"] == [8]
+    assert main(["features", "digits-topk-sae", "--by", "mi", "--top", "3", "--out", str(tmp_path / "f.csv"), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["features"] == 512 and out["sparse"] and out["features_per_item"] == 8 and len(out["top"]) == 3
+    table = pd.read_csv(tmp_path / "f.csv")
+    assert len(table) == 512 and table["MI (bits)"].iloc[0] == max(r["MI (bits)"] for r in out["top"])
+    assert main(["features", "--dataset", "vae-codes", "--by", "precision"]) == 0  # the codes themselves
+    assert "dense codes" in capsys.readouterr().out
+    assert main(["features", "digits-vae", "--by", "mi", "--label", "colour"]) == 2
+    assert "no such label or factor" in capsys.readouterr().err
