@@ -52,6 +52,36 @@ def isolated_point(positions: np.ndarray, gap: float = 4.0) -> int:
     return int(np.argmax(nearest > gap))
 
 
+def clear_rect(points: np.ndarray, margin: float = 3.0) -> np.ndarray:
+    """A square (4, 2) around some points whose edges pass no point closer than ``margin`` pixels,
+    so a box drawn on it selects the same points whatever rounding the browser does."""
+    lo_all, hi_all = points.min(0), points.max(0)
+    for half in (40, 50, 60, 30, 70, 25, 80, 20):
+        for centre in points[:: max(1, len(points) // 200)]:
+            lo, hi = centre - half, centre + half
+            if (lo < lo_all).any() or (hi > hi_all).any():
+                continue
+            rect = np.array([lo, [hi[0], lo[1]], hi, [lo[0], hi[1]]])
+            if inside(points, rect).sum() >= 2 and edge_distance(points, rect).min() > margin:
+                return rect
+    raise AssertionError("no square on the map has edges clear of every point")
+
+
+def click_point(page, positions: np.ndarray, i: int, tries: int = 3) -> None:
+    """Click point ``i`` until the map reports it selected (a click that lands while the page
+    re-renders is sometimes not seen)."""
+    box = canvas_box(page)
+    for attempt in range(tries):
+        page.mouse.move(box["x"] + positions[i, 0] + 2, box["y"] + positions[i, 1] + 2)
+        page.mouse.click(box["x"] + positions[i, 0], box["y"] + positions[i, 1])
+        try:
+            wait_selected(page, 1, timeout_ms=10_000)
+            return
+        except Exception:
+            if attempt == tries - 1:
+                raise
+
+
 def edge_distance(points: np.ndarray, polygon: np.ndarray) -> np.ndarray:
     """Each point's distance in pixels to the nearest edge of ``polygon``."""
     a, b = polygon, np.roll(polygon, -1, axis=0)

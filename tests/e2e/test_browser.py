@@ -115,17 +115,14 @@ def test_click_box_and_zoom(app):
     pos = map_driver.screen_positions(page, 1797)
     i = map_driver.isolated_point(pos)
     box = map_driver.canvas_box(page)
-    page.mouse.click(box["x"] + pos[i, 0], box["y"] + pos[i, 1])
+    map_driver.click_point(page, pos, i)
     page.get_by_text(f"Point #{i}").first.wait_for(timeout=60_000)
     page.wait_for_function(f"() => {map_driver.ROOT_JS}.querySelectorAll('.ll-rings circle').length === 8", timeout=30_000)
 
     tools = page.locator("[data-testid=ll-map]")
     tools.locator("button", has_text="Box").click()
-    for half in (40, 45, 50, 55, 60, 35, 30):
-        lo, hi = pos[i] - half, pos[i] + half
-        rect = np.array([lo, [hi[0], lo[1]], hi, [lo[0], hi[1]]])
-        if map_driver.edge_distance(pos, rect).min() > 3:
-            break
+    rect = map_driver.clear_rect(pos)
+    lo, hi = rect[0], rect[2]
     expected = int(map_driver.inside(pos, rect).sum())
     page.mouse.move(box["x"] + lo[0], box["y"] + lo[1])
     page.mouse.down()
