@@ -37,7 +37,7 @@ from latentlab.workspace import digest
 list_checkpoints = ckpts.list_checkpoints
 HISTORY_ROWS = 2000
 
-__all__ = ["cluster", "diagnose", "direction", "intervene", "embed", "embed_sample", "interpolate", "list_checkpoints", "list_datasets", "load_checkpoint",
+__all__ = ["cluster", "compare", "diagnose", "direction", "intervene", "embed", "embed_sample", "interpolate", "list_checkpoints", "list_datasets", "load_checkpoint",
            "load_dataset", "project", "score", "train", "traverse"]
 
 
@@ -445,3 +445,21 @@ def interpolate(checkpoint, dataset=None, start: int = 0, end: int = 1, steps: i
     emb = _frame_embedding(ck, ds, [start, end])
     z0, z1 = base_latent(ck, emb, start, len(ds)), base_latent(ck, emb, end, len(ds))
     return interpolation(ck.model, z0, z1, steps, spherical)
+
+
+# ---------------------------------------------------------------- comparing two models
+
+
+def compare(a, b, dataset=None, n: int = DEFAULT_ITEMS, seed: int = 0, k: int = 10, anchors: int = 256):
+    """How similar two latent spaces of the same items are (``latentlab.comparison``): linear CKA, relative
+    representations over ``anchors`` anchor items, ``k``-nearest-neighbour agreement and the latent-to-latent
+    correlations. ``a`` and ``b`` are checkpoints (encoding ``dataset``, default their training sets) or
+    datasets of vectors; both must cover the same items. A larger dataset is compared on a seeded sample of ``n``."""
+    from latentlab.comparison import compare_codes
+    from latentlab.pairing import paired_sides
+
+    if n < 3 or k < 1 or anchors < 1:
+        raise LatentLabError("--n must be at least 3, and --k and --anchors at least 1.")
+    side_a, side_b = paired_sides(a, b, dataset)
+    rows = None if len(side_a.dataset) <= n else metric_sample(len(side_a.dataset), n, seed)
+    return compare_codes(side_a.codes(rows), side_b.codes(rows), (side_a.name, side_b.name), k, anchors, seed)

@@ -1,0 +1,98 @@
+"""Two latent spaces of the same items, for ``lab.compare``.
+
+A side of a comparison is a checkpoint (its codes of a dataset: the one given, else its training set) or a
+dataset of vectors (precomputed embeddings, a checkpoint's codes saved with ``latentlab codes``), which is
+its own latent space. Both sides must stand for the same items in the same order: the same number of rows,
+and, where each side says which items its rows are (a checkpoint's dataset, a codes dataset's link back to
+its items), the same items. Only the compared rows are encoded (a seeded sample of a large dataset).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from latentlab.checkpoints import Checkpoint
+from latentlab.data import Dataset
+from latentlab.errors import LatentLabError
+
+
+@dataclass
+class Side:
+    """One side of a comparison: a checkpoint and the dataset it encodes, or a dataset of vectors."""
+
+    name: str
+    dataset: Dataset
+    checkpoint: Checkpoint | None
+    items: str | None  # fingerprint of the items the rows stand for; None when the rows say nothing of them
+    items_name: str
+
+    def describe(self) -> str:
+        return f"'{self.name}' ({len(self.dataset):,} items of {self.items_name})"
+
+    def codes(self, rows: np.ndarray | None) -> np.ndarray:
+        """Latent means of ``rows`` (all rows when None): (n, D)."""
+        from latentlab import lab
+
+        if self.checkpoint is None:
+            x = lab.embed(None, self.dataset).mean
+            return x if rows is None else x[rows]
+        return lab.embed_sample(self.checkpoint, self.dataset, rows).mean
+
+
+def _items_of(ds: Dataset) -> tuple[str | None, str]:
+    from latentlab.codes import items_of
+
+    if ds.codes_of:
+        return ds.codes_of.get("dataset_fingerprint"), ds.codes_of.get("dataset", ds.name)
+    if ds.kind == "embedding":
+        return None, ds.name  # imported vectors: their rows are the items, whose identity is not recorded
+    return items_of(ds).fingerprint, ds.name
+
+
+def resolve_side(ref, dataset=None) -> Side:
+    """A checkpoint (a name, a path or a loaded one) or a dataset of vectors (a name or a ``Dataset``)."""
+    from latentlab import lab
+    from latentlab.checkpoints import resolve_checkpoint
+    from latentlab.data import load_dataset
+
+    if isinstance(ref, Dataset):
+        ck, ds = None, ref
+    elif isinstance(ref, Checkpoint):
+        ck, ds = ref, None
+    else:
+        try:
+            resolve_checkpoint(ref)
+            ck, ds = lab.load_checkpoint(ref), None
+        except LatentLabError:
+            try:
+                ck, ds = None, load_dataset(str(ref))
+            except LatentLabError:
+                raise LatentLabError(f"'{ref}' is neither a checkpoint nor a dataset; run 'latentlab checkpoints' or "
+                                     "'latentlab datasets' to list them.") from None
+    if ck is not None:
+        ds = lab.dataset_for(ck, dataset)
+        fingerprint, items_name = _items_of(ds)
+        return Side(ck.name, ds, ck, fingerprint, items_name)
+    if len(ds.item_shape) != 1:
+        raise LatentLabError(f"Dataset '{ds.name}' holds {ds.kind} items, not vectors; compare a checkpoint trained "
+                             "on it instead.")
+    fingerprint, items_name = _items_of(ds)
+    return Side(ds.name, ds, None, fingerprint, items_name)
+
+
+def check_same_items(a: Side, b: Side) -> None:
+    """Raise unless the two sides' rows stand for the same items."""
+    hint = ("give --dataset to encode the same items with both checkpoints" if a.checkpoint and b.checkpoint
+            else "compare spaces of the same items, in the same order")
+    if len(a.dataset) != len(b.dataset):
+        raise LatentLabError(f"{a.describe()} and {b.describe()} cover different items; {hint}.")
+    if a.items is not None and b.items is not None and a.items != b.items:
+        raise LatentLabError(f"{a.describe()} and {b.describe()} hold different items (the data differ); {hint}.")
+
+
+def paired_sides(a, b, dataset=None) -> tuple[Side, Side]:
+    side_a, side_b = resolve_side(a, dataset), resolve_side(b, dataset)
+    check_same_items(side_a, side_b)
+    return side_a, side_b
