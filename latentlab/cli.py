@@ -11,6 +11,7 @@ import sys
 
 from latentlab.cli_analysis import (cmd_cluster, cmd_embed, cmd_interpolate, cmd_intervene, cmd_metrics, cmd_project,
                                     cmd_traverse)
+from latentlab.cli_compare import add_compare_command
 from latentlab.cli_features import add_feature_commands
 from latentlab.cli_output import emit, ints, parse_value, table
 from latentlab.cli_train import add_train_flags, model_params, train_config
@@ -175,6 +176,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--n", type=int, default=10_000, help="items to score (a seeded random subset when the data is larger)")
     p.add_argument("--seed", type=int, default=0)
     add_feature_commands(add)
+    add_compare_command(add)
     p = add("serve", cmd_serve, "start the dashboard", json_flag=False)
     p.add_argument("--port", type=int, default=8501)
 
