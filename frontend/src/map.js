@@ -8,6 +8,8 @@
 //   highlight   point indices ringed in red (a clicked point's neighbours)
 //   items       {base, image}: hover fetches `${base}/${i}.json` and, for images, `${base}/${i}.png`
 //   height      pixels; pointSize   pixels per point; selectable   false: pan, zoom and hover only
+//   selected    optional {key, n, total, enc, b64} (packed as the `selection` trigger): shown as this map's
+//               selection whenever `key` changes (a selection made on a linked map); absent: the map's own
 // and reads back:
 //   state `have`          {points, colour}: the keys this browser holds, so Python leaves those tables out
 //   trigger `selection`   {n, total, enc: "idx" | "bits", b64}: the selected indices, base64-packed
@@ -137,7 +139,7 @@ function mount(parentElement) {
   const view = {
     plot, style, root, stage, canvas, rings, legend, tip, count, hide,
     pointsKey: null, colourKey: null, x: null, y: null, z: null, n: 0,
-    palette: [], legendSpec: null, items: null, highlight: [], selection: [],
+    palette: [], legendSpec: null, items: null, highlight: [], selection: [], selectedKey: null,
     selectable: true, selectTools: [], setMode: null,
     reported: null, pending: Promise.resolve(), mouse: [0, 0], hovered: -1, infoCache: new Map(),
     setStateValue: null, setTriggerValue: null,
@@ -182,14 +184,14 @@ function mount(parentElement) {
       return;
     }
     view.selection = Array.from(points).sort((a, b) => a - b);
-    memory.selection = view.selection;
+    if (view.pointsKey === memory.pointsKey) memory.selection = view.selection;
     updateCount(view);
     applyHide(view);
     sendSelection();
   });
   plot.subscribe('deselect', () => {
     view.selection = [];
-    memory.selection = null;
+    if (view.pointsKey === memory.pointsKey) memory.selection = null;
     updateCount(view);
     applyHide(view);
     sendSelection();
@@ -292,6 +294,12 @@ function update(view, data) {
     view.selection = same && memory.selection ? memory.selection : [];
     savedView = same ? memory.view : null;
   }
+  // A selection pushed from Python (made on a linked map) replaces this map's own, once per key.
+  const pushed = data.selected && data.selected.key !== view.selectedKey ? data.selected : null;
+  if (pushed) {
+    view.selectedKey = pushed.key;
+    view.selection = unpackSelection(pushed).filter((i) => i < view.n);
+  }
   if (redraw && view.x) {
     const points = { x: view.x, y: view.y };
     if (view.z) points.z = view.z;
@@ -302,6 +310,7 @@ function update(view, data) {
           if (savedView) view.plot.view(savedView, { preventEvent: true });
           else fitView(view);
         }
+        if (pushed) showSelection(view);
         applyHide(view);
         updateCount(view);
         drawRings(view);
@@ -313,6 +322,7 @@ function update(view, data) {
       .then(() => reportHeld(view, data)); // after drawing: the rerun this causes does not compete with it
   } else {
     view.pending = view.pending.then(() => {
+      if (pushed && view.x) showSelection(view);
       updateCount(view);
       drawRings(view);
       view.root.dataset.colourKey = view.colourKey || '';
@@ -349,6 +359,13 @@ function fitView(view) {
   }
   const pad = 0.04 * Math.max(x1 - x0, y1 - y0, 1e-6);
   view.plot.zoomToArea({ x: x0 - pad, y: y0 - pad, width: x1 - x0 + 2 * pad, height: y1 - y0 + 2 * pad });
+}
+
+// Select view.selection on the plot without reporting it back (it came from Python).
+function showSelection(view) {
+  if (view.selection.length) view.plot.select(view.selection, { preventEvent: true });
+  else view.plot.deselect({ preventEvent: true });
+  applyHide(view);
 }
 
 function applyHide(view) {
@@ -478,6 +495,25 @@ function toBase64(bytes) {
   const chunk = 0x8000;
   for (let k = 0; k < bytes.length; k += chunk) s += String.fromCharCode.apply(null, bytes.subarray(k, k + chunk));
   return btoa(s);
+}
+
+function fromBase64(text) {
+  const s = atob(text || '');
+  const bytes = new Uint8Array(s.length);
+  for (let k = 0; k < s.length; k++) bytes[k] = s.charCodeAt(k);
+  return bytes;
+}
+
+// The indices in a packed selection (the inverse of packSelection), ascending.
+function unpackSelection(packed) {
+  if (!packed || !packed.n) return [];
+  const bytes = fromBase64(packed.b64);
+  if (packed.enc === 'bits') {
+    const out = [];
+    for (let i = 0; i < packed.total; i++) if (bytes[i >> 3] & (1 << (i & 7))) out.push(i);
+    return out;
+  }
+  return Array.from(new Uint32Array(bytes.buffer, 0, bytes.length >> 2));
 }
 
 // The sorted selection as little-endian uint32 indices, or as a bitmask when that is smaller.

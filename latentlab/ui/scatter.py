@@ -126,6 +126,22 @@ def decode_selection(payload) -> np.ndarray | None:
     return np.unique(rows)
 
 
+def encode_selection(rows: np.ndarray, total: int) -> dict:
+    """Rows packed as the browser packs a ``selection`` (the inverse of ``decode_selection``), with a content
+    key: little-endian uint32 indices, or a bitmask over ``total`` points when that is smaller."""
+    rows = np.unique(np.asarray(rows, dtype=np.int64))
+    if len(rows) and (rows[0] < 0 or rows[-1] >= total):
+        raise LatentLabError(f"A selection names rows outside the map's {total:,} points.")
+    if len(rows) * 4 <= (total + 7) // 8:
+        raw, enc = rows.astype("<u4").tobytes(), "idx"
+    else:
+        bits = np.zeros(total, np.uint8)
+        bits[rows] = 1
+        raw, enc = np.packbits(bits, bitorder="little").tobytes(), "bits"
+    return {"key": content_key(rows, np.asarray([total])), "n": int(len(rows)), "total": int(total), "enc": enc,
+            "b64": base64.b64encode(raw).decode("ascii") if len(rows) else ""}
+
+
 def _value(key: str, name: str):
     """A state or trigger value the browser last sent this map (before it is drawn in this run)."""
     state = st.session_state.get(key)
@@ -144,9 +160,12 @@ def preload() -> None:
 
 
 def scatter_map(key: str, xy: np.ndarray, colours: Colouring, highlight: np.ndarray | None = None,
-                items: dict | None = None, height: int = 620, selectable: bool = True) -> None:
+                items: dict | None = None, height: int = 620, selectable: bool = True,
+                selected: np.ndarray | None = None) -> None:
     """Draw the map. ``items``: {"base": URL prefix, "image": bool} for hover details (None: index only).
-    ``selectable=False``: a map to look at (pan, zoom, hover) whose page takes no selection."""
+    ``selectable=False``: a map to look at (pan, zoom, hover) whose page takes no selection. ``selected``:
+    rows to show as the map's selection (one made on a linked map), applied whenever they change; None
+    leaves the map's own selection alone."""
     pos = normalise(xy)
     points_key = content_key(pos)
     colour_key = content_key(colours.codes)
@@ -163,6 +182,8 @@ def scatter_map(key: str, xy: np.ndarray, colours: Colouring, highlight: np.ndar
         "pointSize": point_size(len(pos)),
         "selectable": selectable,
     }
+    if selected is not None:
+        data["selected"] = encode_selection(selected, len(pos))
     if have.get("points") != points_key:
         data["points"] = pa.table({"x": pa.array(pos[:, 0]), "y": pa.array(pos[:, 1])})
     if have.get("colour") != colour_key:
