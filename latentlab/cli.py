@@ -14,6 +14,7 @@ from latentlab.cli_analysis import (cmd_cluster, cmd_embed, cmd_interpolate, cmd
 from latentlab.cli_compare import add_compare_command
 from latentlab.cli_features import add_feature_commands
 from latentlab.cli_output import emit, ints, parse_value, table
+from latentlab.cli_sample import add_sample_command
 from latentlab.cli_train import add_train_flags, model_params, train_config
 from latentlab.errors import LatentLabError
 from latentlab.jobs.cli import add_job_commands
@@ -146,6 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True)
     p = with_ckpt("traverse", cmd_traverse, "decode a traversal grid (rows = dims, columns = values)")
     p.add_argument("--index", type=int, help="base item (default: the prior mean)")
+    p.add_argument("--component", type=int, help="start from this component's mean (a mixture prior: gmvae)")
     p.add_argument("--dims", type=ints, help="comma-separated latent dims (default: all)")
     p.add_argument("--steps", type=int, default=9)
     p.add_argument("--range", type=float, default=3.0, help="values span -R..R in prior units (a quantized model's "
@@ -176,6 +178,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--n", type=int, default=10_000, help="items to score (a seeded random subset when the data is larger)")
     p.add_argument("--seed", type=int, default=0)
     add_feature_commands(add)
+    add_sample_command(add)
     add_compare_command(add)
     p = add("serve", cmd_serve, "start the dashboard", json_flag=False)
     p.add_argument("--port", type=int, default=8501)

@@ -93,7 +93,8 @@ def cmd_traverse(args) -> None:
 
     ck = lab.load_checkpoint(args.checkpoint)
     ds = lab.dataset_for(ck, args.dataset)
-    tr = lab.traverse(ck, ds, index=args.index, dims=args.dims, steps=args.steps, span=args.range, direction=args.direction)
+    tr = lab.traverse(ck, ds, index=args.index, dims=args.dims, steps=args.steps, span=args.range, direction=args.direction,
+                      component=args.component)
     rows, columns = tr.values.shape
     if ds.kind == "image":
         out = check_out(args.out, (".png", ".gif"))

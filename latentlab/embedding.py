@@ -21,7 +21,7 @@ from latentlab.data import Dataset
 from latentlab.data.dataset import array_digest
 from latentlab.device import resolve_device
 from latentlab.errors import LatentLabError
-from latentlab.models import LatentModel, kl_per_dim
+from latentlab.models import LatentModel
 from latentlab.progress import ProgressFn, report
 from latentlab.trainer import to_float
 from latentlab.workspace import digest
@@ -37,7 +37,7 @@ class Embedding:
     mean : (N, D) posterior means (the codes of a deterministic AE; the vectors themselves for a
         dataset of precomputed embeddings)
     logvar : (N, D) posterior log-variances, or None
-    kl : (N, D) KL(q(z_d|x) || N(0,1)) per dimension, or None
+    kl : (N, D) KL(q(z_d|x) || p(z_d)) per dimension to the model's prior (``LatentModel.kl_per_dim``), or None
     recon_error : (N,) mean squared error between an item and its reconstruction, or None (no model)
     key : cache key of the space (checkpoint x dataset); projections and clusterings are keyed by it
     index : (N,) the dataset rows these are of, ascending, or None when every row is here
@@ -127,7 +127,7 @@ def encode_dataset(model: LatentModel, dataset: Dataset, batch_size: int = CHUNK
         mean[start:stop] = post.mean.cpu().numpy()
         if stochastic:
             logvar[start:stop] = post.logvar.cpu().numpy()
-            kl[start:stop] = kl_per_dim(post).cpu().numpy()
+            kl[start:stop] = model.kl_per_dim(post).cpu().numpy()  # to the model's own prior
         if K:
             assign[start:stop] = model.assignments(post.mean).cpu().numpy()
         dataset.release_pages()

@@ -38,7 +38,7 @@ list_checkpoints = ckpts.list_checkpoints
 HISTORY_ROWS = 2000
 
 __all__ = ["cluster", "compare", "diagnose", "direction", "intervene", "embed", "embed_sample", "interpolate", "list_checkpoints", "list_datasets", "load_checkpoint",
-           "load_dataset", "project", "score", "train", "traverse"]
+           "load_dataset", "project", "sample", "score", "train", "traverse"]
 
 
 def sample_embedding(checkpoint, dataset=None, n: int = DEFAULT_ITEMS, seed: int = 0,
@@ -342,13 +342,39 @@ def grid_values(ck: Checkpoint, emb: Embedding, dims: list[int], steps: int = 9,
     return traversal_values(steps, span, center, scale, dims)
 
 
-def base_latent(ck: Checkpoint, emb: Embedding, index: int | None, n_items: int | None = None) -> np.ndarray:
+def base_latent(ck: Checkpoint, emb: Embedding, index: int | None, n_items: int | None = None,
+                component: int | None = None) -> np.ndarray:
+    """The code a traversal starts from: item ``index``'s, component ``component``'s mean (a mixture
+    prior), else the centre of the latent frame."""
+    if component is not None:
+        return component_mean(ck, component)
     if index is None:
         return latent_frame(ck, emb)[0]
     n_items = len(emb.mean) if n_items is None else n_items
     if not 0 <= index < n_items:
         raise LatentLabError(f"--index {index} is out of range; the dataset has {n_items} items (0..{n_items - 1}).")
     return emb.mean[emb.positions([index])[0]]
+
+
+def component_mean(ck: Checkpoint, component: int) -> np.ndarray:
+    """The mean (D,) of component ``component`` of a checkpoint's mixture prior."""
+    from latentlab.sampling import component_count
+
+    K = component_count(ck.model)
+    if K == 0:
+        raise LatentLabError(f"A {ck.model_name} model's prior has no components; start from --index or the prior mean.")
+    if not 0 <= component < K:
+        raise LatentLabError(f"--component {component} is out of range; this prior has components 0..{K - 1}.")
+    return ck.model.prior_components()[0][component]
+
+
+def sample(checkpoint, n: int = 16, component: int | None = None, seed: int = 0) -> np.ndarray:
+    """Decode ``n`` codes drawn from the checkpoint's prior (N(0, I) for a VAE, the mixture for a GMVAE,
+    or only its component ``component``), seeded: (n, *item_shape). A model with no prior is an error."""
+    from latentlab.sampling import sample_items
+
+    ck = load_checkpoint(checkpoint)
+    return sample_items(ck.model, ck.model_name, n, component, seed)
 
 
 FRAME_SAMPLE = 10_000  # items whose codes give an autoencoder's latent frame on a large dataset
@@ -385,17 +411,21 @@ def _fit_direction(ck: Checkpoint, spec: str, ds: Dataset, groups: np.ndarray | 
 
 
 def traverse(checkpoint, dataset=None, index: int | None = None, dims: list[int] | None = None,
-             steps: int = 9, span: float = 3.0, direction: str | Direction | None = None) -> Traversal:
+             steps: int = 9, span: float = 3.0, direction: str | Direction | None = None,
+             component: int | None = None) -> Traversal:
     """Decode a grid varying each of ``dims`` (rows) over ``steps`` values (columns); a quantized model's
     rows step through each latent's codebook instead (see ``grid_values``). With ``direction`` (a spec or a
-    ``Direction``), one row along it instead: through the base point, or centroid to centroid."""
+    ``Direction``), one row along it instead: through the base point, or centroid to centroid. The base
+    point is item ``index``'s code, or component ``component``'s mean (a mixture prior), else the prior mean."""
     ck = load_checkpoint(checkpoint)
     ds = dataset_for(ck, dataset)
+    if index is not None and component is not None:
+        raise LatentLabError("Give --index or --component as the base point, not both.")
     if steps < 2 or span <= 0:
         raise LatentLabError("--steps must be at least 2 and --range positive.")
     if direction is not None:
         along = direction if isinstance(direction, Direction) else _fit_direction(ck, direction, ds)
-        base = base_latent(ck, _frame_embedding(ck, ds, [index]), index, len(ds))
+        base = base_latent(ck, _frame_embedding(ck, ds, [index]), index, len(ds), component)
         codes, travel = along.path(base, steps, span)
         return Traversal(decode_latents(ck.model, codes)[None], [], travel[None], base, along)
     D = ck.latent_dim
@@ -406,7 +436,7 @@ def traverse(checkpoint, dataset=None, index: int | None = None, dims: list[int]
     if steps < 2 or span <= 0:
         raise LatentLabError("--steps must be at least 2 and --range positive.")
     emb = _frame_embedding(ck, ds, [index])
-    base = base_latent(ck, emb, index, len(ds))
+    base = base_latent(ck, emb, index, len(ds), component)
     values = grid_values(ck, emb, dims, steps, span)
     return Traversal(traversal_grid(ck.model, base, dims, values), dims, values, base)
 

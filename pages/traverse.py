@@ -9,6 +9,7 @@ from latentlab.render import gif_bytes, image_grid, single_image
 from latentlab.traversal import decode_latents, interpolation, traversal_grid
 from latentlab.ui import figures, panels
 from latentlab.ui.directions import direction_picker
+from latentlab.ui.samples_view import component_picker, samples_section
 from latentlab.ui.sidebar import start_page, user_errors
 
 ctx = start_page("Traverse")
@@ -35,9 +36,13 @@ with user_errors():
     selection = np.asarray(st.session_state.get("ll_selection", []), dtype=np.int64)
     centre = "prior mean" if ck.model.prior_frame() is not None else "codes' mean"  # a model without a prior
     sources = ["index", "map selection", "random", centre]
+    if ck.model.prior_components() is not None:  # a mixture prior: its components' means are base points too
+        sources.append("a component's mean")
     source = c1.radio("Start from", sources, horizontal=True, key="trav-source")
-    index = None
-    if source == "index":
+    index = component = None
+    if source == "a component's mean":
+        component = component_picker(c2, ck, emb, "trav-component")
+    elif source == "index":
         index = int(c2.number_input("Item index", 0, len(ds) - 1, value=0, step=1, key="trav-index"))
     elif source == "map selection":
         if len(selection):
@@ -52,13 +57,13 @@ with user_errors():
             st.session_state["trav-random"] = int(np.random.default_rng().integers(len(ds)))
         index = st.session_state["trav-random"]
         c2.write(f"Item #{index}")
-    base = lab.base_latent(ck, emb, index)
+    base = lab.base_latent(ck, emb, index, component=component)
     if codebook is None:
         units = "prior units" if ck.model.prior_frame() is not None else "standard deviations of the codes"
         span = st.slider(f"Slider and grid range ({units})", 1.0, 6.0, 3.0, 0.5, key="trav-span")
     else:
         span = 3.0  # unused: a quantized latent's range is its codebook
-    base_id = f"{ctx.checkpoint_name}-{ctx.dataset_name}-{source}-{index}"
+    base_id = f"{ctx.checkpoint_name}-{ctx.dataset_name}-{source}-{index}-{component}"
 
 
 @st.fragment
@@ -166,6 +171,8 @@ with user_errors():
                 table = lab.Traversal(grid, dims, values, base).to_table(ds.feature_names)
                 st.dataframe(table, width="stretch")
                 st.download_button("Download table (CSV)", table.to_csv(index=False).encode(), "traversal.csv", "text/csv")
+
+    samples_section(ck, ds, emb)
 
     st.subheader("Interpolation")
     i1, i2, i3, i4 = st.columns(4)

@@ -2,7 +2,9 @@
 
 - KL per latent dimension and active/passive units: a unit is passive when its
   mean KL to the prior is under ``PASSIVE_KL`` = 0.01 nats (deterministic AEs
-  have no KL; all their units count as active).
+  have no KL; all their units count as active). The KL is to the model's own
+  prior (``LatentModel.kl_per_dim``, kept in the embedding): N(0, 1) for a VAE,
+  the expected KL to the mixture's components for a GMVAE.
 - Mean vs sampled representations (Bonheme & Grzes 2021, "Be More Active!",
   arXiv:2109.05895): the correlation matrices of the posterior means and of
   one posterior sample per item. Passive units can look independent in the

@@ -7,6 +7,8 @@ import dataclasses
 from latentlab.errors import LatentLabError
 from latentlab.models.ae import AutoEncoder
 from latentlab.models.base import LatentModel, LossOutput, ModelConfig, Posterior, kl_per_dim
+from latentlab.models.dec import DEC
+from latentlab.models.gmvae import GMVAE
 from latentlab.models.qlae import QLAE
 from latentlab.models.sae import TopKSAE
 from latentlab.models.tcvae import BetaTCVAE
@@ -19,6 +21,8 @@ MODELS: dict[str, type[LatentModel]] = {
     "beta-tcvae": BetaTCVAE,
     "qlae": QLAE,
     "topk-sae": TopKSAE,
+    "dec": DEC,
+    "gmvae": GMVAE,
 }
 
 DESCRIPTIONS = {
@@ -28,6 +32,8 @@ DESCRIPTIONS = {
     "beta-tcvae": "beta-TCVAE, total correlation weighted by beta, MWS estimator (Chen et al. 2018)",
     "qlae": "quantized-latent autoencoder, a learnable scalar codebook per latent (Hsu et al. 2023)",
     "topk-sae": "TopK sparse autoencoder, an overcomplete dictionary with k active features per item (Gao et al. 2024)",
+    "dec": "deep embedded clustering: an autoencoder whose codes are pulled into K Student-t clusters (Xie et al. 2016)",
+    "gmvae": "VAE with a Gaussian-mixture prior of K learnable components, which cluster the codes (Luo et al. 2019)",
 }
 
 

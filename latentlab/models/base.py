@@ -107,6 +107,25 @@ class LatentModel(nn.Module):
         D = self.config.latent_dim
         return np.zeros(D, np.float32), np.ones(D, np.float32)
 
+    def kl_per_dim(self, post: Posterior) -> torch.Tensor | None:
+        """KL(q(z_d|x) || p(z_d)) per sample and dimension (B, D) under the model's own prior: N(0, I) for a
+        stochastic model unless it says otherwise; None for a model with no posterior."""
+        return None if post.logvar is None else kl_per_dim(post)
+
+    def prior_components(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """Means and standard deviations (K, D) of the components of a mixture prior; None for a model
+        whose prior is not a mixture (or that has no prior)."""
+        return None
+
+    @torch.no_grad()
+    def sample_prior(self, n: int, component: int | None = None,
+                     generator: torch.Generator | None = None) -> torch.Tensor | None:
+        """``n`` codes (n, D) drawn from the prior (from one of ``prior_components`` when ``component`` is
+        given), on the CPU; None for a model with no prior."""
+        if not self.stochastic:
+            return None
+        return torch.randn(n, self.config.latent_dim, generator=generator)
+
     def codebook_values(self) -> np.ndarray | None:
         """(D, V) the values each latent can take, sorted per latent, for a quantized model; else None."""
         return None
