@@ -20,6 +20,7 @@ PAGES = [
     st.Page("pages/clusters.py", title="Clusters", icon=":material/bubble_chart:"),
     st.Page("pages/features.py", title="Features", icon=":material/grain:"),
     st.Page("pages/metrics.py", title="Metrics", icon=":material/analytics:"),
+    st.Page("pages/compare.py", title="Compare", icon=":material/compare:"),
     st.Page("pages/train.py", title="Train", icon=":material/model_training:"),
     st.Page("pages/data.py", title="Data", icon=":material/dataset:"),
 ]

@@ -1,0 +1,59 @@
+"""Compare: two models' latent spaces of the same items side by side, aligned, with one selection."""
+
+import streamlit as st
+
+from latentlab import explore
+from latentlab.projection import PROJECTORS
+from latentlab.ui import compare_view, scatter
+from latentlab.ui.jobs import run_or_submit_projection
+from latentlab.ui.sidebar import Context, start_page, user_errors
+
+ctx = start_page("Compare")
+
+with user_errors():
+    ds = ctx.dataset()
+    a, b = compare_view.pickers(ctx)
+    if b is None:
+        st.info(f"Only one checkpoint fits {ctx.dataset_name}; train another on it (Train page) to compare the two.")
+        st.stop()
+    side_a, side_b = Context(ctx.dataset_name, a, ctx.space), Context(ctx.dataset_name, b, ctx.space)
+    ck_a, ck_b = side_a.checkpoint(), side_b.checkpoint()
+    emb_a, emb_b = side_a.embedding(), side_b.embedding()
+
+    result = compare_view.comparison(a, b, ctx.dataset_name)
+    compare_view.scores_row(result)
+
+    st.subheader("Maps")
+    map_cfg = st.session_state.get("ll_map", {"method": "umap", "seed": 0})
+    c1, c2, c3 = st.columns([1, 1, 2])
+    methods = list(PROJECTORS)
+    method = c1.selectbox("Projection", methods, index=methods.index(map_cfg.get("method", "umap")), key="cmp-method")
+    colour_by = c2.selectbox("Colour by", explore.colour_options(ds, emb_a), key="cmp-colour")
+    seed = int(map_cfg.get("seed", 0))
+    xy_a = run_or_submit_projection(side_a, emb_a, method, 2, {}, seed)
+    xy_b = run_or_submit_projection(side_b, emb_b, method, 2, {}, seed) if xy_a is not None else None
+    if xy_a is None or xy_b is None:
+        st.stop()
+    alignment = compare_view.aligned_maps(xy_a, xy_b)
+    c3.caption(f"{b}'s map is rotated{' and reflected' if alignment.reflected else ''}, scaled and moved onto {a}'s "
+               f"(Procrustes; residual {alignment.residual:.2f}: 0 when the two maps have the same shape). A lasso on "
+               "either map selects the same items on both.")
+    values, categorical = explore.colour_values(ds, emb_a, colour_by)
+    colours = scatter.colouring(values, categorical, colour_by)
+    pair = compare_view.pair_key(ctx.dataset_name, a, b, method, seed)
+    picked = compare_view.linked_maps(ctx, (a, b), xy_a, alignment.aligned, colours, pair)
+    if len(picked):
+        compare_view.selection_panel(ds, ck_a, ck_b, picked)
+    else:
+        st.caption("Lasso or box-select points on either map to see the items with both models' reconstructions.")
+
+    st.subheader("Latent correlations")
+    compare_view.correlation_section(result)
+
+    st.subheader("Matched traversals")
+    st.caption(f"A latent of {a} beside the latent of {b} it correlates with most, each traversed from its own "
+               "centre.")
+    compare_view.matched_traversals(ds, ck_a, ck_b, result)
+
+    st.subheader("Metrics")
+    compare_view.metrics_section(ctx, a, b)
