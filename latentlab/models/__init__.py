@@ -8,7 +8,6 @@ from latentlab.errors import LatentLabError
 from latentlab.models.ae import AutoEncoder
 from latentlab.models.base import LatentModel, LossOutput, ModelConfig, Posterior, kl_per_dim
 from latentlab.models.dec import DEC
-from latentlab.models.dec import DEC
 from latentlab.models.gmvae import GMVAE
 from latentlab.models.qlae import QLAE
 from latentlab.models.sae import TopKSAE
@@ -23,7 +22,6 @@ MODELS: dict[str, type[LatentModel]] = {
     "qlae": QLAE,
     "topk-sae": TopKSAE,
     "dec": DEC,
-    "dec": DEC,
     "gmvae": GMVAE,
 }
 
@@ -34,7 +32,6 @@ DESCRIPTIONS = {
     "beta-tcvae": "beta-TCVAE, total correlation weighted by beta, MWS estimator (Chen et al. 2018)",
     "qlae": "quantized-latent autoencoder, a learnable scalar codebook per latent (Hsu et al. 2023)",
     "topk-sae": "TopK sparse autoencoder, an overcomplete dictionary with k active features per item (Gao et al. 2024)",
-    "dec": "deep embedded clustering: an autoencoder whose codes are pulled into K Student-t clusters (Xie et al. 2016)",
     "dec": "deep embedded clustering: an autoencoder whose codes are pulled into K Student-t clusters (Xie et al. 2016)",
     "gmvae": "VAE with a Gaussian-mixture prior of K learnable components, which cluster the codes (Luo et al. 2019)",
 }
