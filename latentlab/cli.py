@@ -128,6 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
         return q
 
     from latentlab.clustering import CLUSTERERS  # the registries name the methods: a new one appears here too
+    from latentlab.clustering.model import MODEL_METHOD
     from latentlab.projection import PROJECTORS
 
     p = with_ckpt("embed", cmd_embed, "encode a dataset: means, log-variances, KL, reconstruction error")
@@ -139,7 +140,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--param", action="append", metavar="NAME=VALUE", help="method parameter, e.g. n_neighbors=30")
     p.add_argument("--out", required=True)
     p = with_ckpt("cluster", cmd_cluster, "cluster the latent means (or a dataset's vectors) or their projection", True)
-    p.add_argument("--method", default="kmeans", choices=list(CLUSTERERS))
+    p.add_argument("--method", default="kmeans", choices=[*CLUSTERERS, MODEL_METHOD],
+                   help="a clustering method, or 'model': the clusters of a model that clusters its codes (such as dec)")
     p.add_argument("--k", type=int)
     p.add_argument("--on", default="latent", choices=["latent", "projection"])
     p.add_argument("--seed", type=int, default=0)

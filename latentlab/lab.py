@@ -19,6 +19,7 @@ from latentlab import checkpoints as ckpts
 from latentlab.cache import cached_arrays
 from latentlab.checkpoints import Checkpoint
 from latentlab.clustering import cluster_scores, cluster_table, make_clusterer
+from latentlab.clustering.model import MODEL_METHOD, assignment_confidence, model_labels
 from latentlab.data import Dataset, list_datasets, load_dataset
 from latentlab.embedding import Embedding, embed_dataset, embed_rows, vectors_embedding
 from latentlab.errors import LatentLabError
@@ -265,14 +266,20 @@ def cluster(checkpoint=None, dataset=None, method: str = "kmeans", on: str = "la
             projection: dict | None = None, progress: ProgressFn | None = None, **params) -> ClusterResult:
     """Cluster latent means (``on="latent"``) or a projection of them (``on="projection"``).
 
-    With no checkpoint, a dataset of vectors (precomputed embeddings) is clustered as it is.
+    With no checkpoint, a dataset of vectors (precomputed embeddings) is clustered as it is. ``method="model"``
+    takes the clusters of a model that clusters its codes (``LatentModel.n_clusters`` > 0): each item's most
+    likely cluster under the model's soft assignments, scored on the chosen space.
     """
-    make_clusterer(method, random_state=seed, **params)  # bad parameters fail before encoding
+    _check_cluster_method(method, seed, params)  # bad parameters fail before encoding
     if checkpoint is None:
         ds = as_dataset(dataset)
         emb = embed(None, ds)
     else:
         ck = load_checkpoint(checkpoint)
+        if method == MODEL_METHOD and ck.model.n_clusters == 0:
+            raise LatentLabError(f"Checkpoint '{ck.name}' is a {ck.model_name}, which does not cluster its codes; "
+                                 "--method model needs a model with clusters of its own (such as dec), so use "
+                                 "--method kmeans, gmm, hdbscan or agglomerative instead.")
         ds = dataset_for(ck, dataset)
         emb = embed_dataset(ck.model, ck.fingerprint, ds, progress=progress)
     return cluster_embedding(emb, ds, method, on, seed, projection, progress=progress, **params)
@@ -289,11 +296,25 @@ def cluster_embedding(emb: Embedding, ds: Dataset, method: str = "kmeans", on: s
         space_key = digest(emb.key, projection)
     else:
         raise LatentLabError(f"--on must be 'latent' or 'projection', not '{on}'.")
+    if method == MODEL_METHOD:
+        _check_cluster_method(method, seed, params)
+        labels = model_labels(emb.assign, "This space's model" if emb.has_model else "A dataset's own vectors")
+        scores = cluster_scores(X, labels, ds.labels, seed=seed)
+        scores["mean_confidence"] = float(assignment_confidence(emb.assign).mean())
+        return ClusterResult(labels, scores, cluster_table(emb.mean, labels, ds.labels))
     clusterer = make_clusterer(method, random_state=seed, **params)
     key = digest("cluster", space_key, method, clusterer.get_params(), seed)
     labels = cached_arrays("cluster", key, lambda: {"labels": clusterer.fit_predict(X, progress=progress)})["labels"]
     scores = cluster_scores(X, labels, ds.labels, seed=seed)
     return ClusterResult(labels, scores, cluster_table(emb.mean, labels, ds.labels))
+
+
+def _check_cluster_method(method: str, seed: int, params: dict) -> None:
+    if method != MODEL_METHOD:
+        make_clusterer(method, random_state=seed, **params)
+    elif params:
+        raise LatentLabError(f"--method model takes no parameters (got {', '.join(sorted(params))}): the model's clusters "
+                             "are its own; leave out --k and --param.")
 
 
 # ---------------------------------------------------------------- traversals
