@@ -1,0 +1,113 @@
+"""AppTest of the Compare page: the demo VAE against the demo sparse autoencoder on digits, their aligned maps,
+one selection on both with both reconstructions, the scores, correlations, matched traversals and metrics,
+and a pair preselected by another page."""
+
+import json
+
+import numpy as np
+import pyarrow as pa
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from latentlab.ui import compare_view
+
+TIMEOUT = 240
+PCA = {"method": "pca", "dims": 2, "params": {}, "seed": 0}  # quick maps; the Map page's UMAP is tested there
+
+
+@pytest.fixture
+def app(workspace, monkeypatch):
+    monkeypatch.setenv("LATENTLAB_RUNNER_IDLE_S", "3")
+    at = AppTest.from_file("../dashboard.py", default_timeout=TIMEOUT)
+    at.session_state["ll_map"] = PCA
+    at.switch_page("pages/compare.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def maps(at) -> list[dict]:
+    """The data each WebGL map on the page got in the last run, Arrow tables decoded (not the router's preload)."""
+    out = []
+    for element in at.get("bidi_component"):
+        mixed = element.proto.mixed
+        data = json.loads(mixed.json)
+        if element.proto.component_name != "latentlab.map" or "preload" in data:
+            continue
+        for key, value in list(data.items()):
+            if isinstance(value, dict) and "__streamlit_arrow_ref__" in value:
+                data[key] = pa.ipc.open_stream(mixed.arrow_blobs[value["__streamlit_arrow_ref__"]].data).read_all()
+        out.append(data)
+    return out
+
+
+def metric(at, label):
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def image_captions(at):
+    return [im.proto.imgs[0].caption for im in at.get("image") if im.proto.imgs]
+
+
+def test_the_sidebars_checkpoint_is_compared_with_another_on_its_dataset(app):
+    assert app.title[0].value == "Compare"
+    picks = {s.label: s.value for s in app.selectbox}
+    assert picks["Checkpoint A"] == "digits-vae" and picks["Checkpoint B"] == "digits-topk-sae"
+    assert 0.2 < float(metric(app, "linear CKA")) < 0.9
+    assert 0.2 < float(metric(app, "relative representations")) < 0.9
+    assert 0.0 < float(metric(app, "kNN agreement (k=10)")) < 0.9
+    a, b = maps(app)
+    assert a["points"].num_rows == b["points"].num_rows == 1797
+    assert a["selected"]["n"] == b["selected"]["n"] == 0
+    assert a["colourKey"] == b["colourKey"]  # one colouring for both maps
+    assert a["pointsKey"] != b["pointsKey"]
+    assert any("Procrustes; residual" in c.value for c in app.caption)
+    best = app.dataframe[0].value
+    assert len(best) == 8 and list(best.columns) == ["latent of digits-vae", "best match in digits-topk-sae", "|r|"]
+    assert any("|Pearson r| of the latents" in c.proto.spec for c in app.get("plotly_chart"))
+    captions = image_captions(app)
+    match = best["best match in digits-topk-sae"][0]
+    assert "digits-vae: z0, -3 … +3 prior units" in captions
+    assert f"digits-topk-sae: {match}, -3 … +3 prior units" in captions
+    table = app.dataframe[1].value
+    assert list(table.columns) == ["score", "digits-vae", "digits-topk-sae", "B − A"]
+    row = table.set_index("score").loc["recon_error_mean"]
+    assert row["B − A"] == pytest.approx(row["digits-topk-sae"] - row["digits-vae"])
+
+
+def test_a_traversal_follows_the_picked_latent_and_its_best_match(app):
+    best = app.dataframe[0].value
+    app.selectbox(key="cmp-latent").set_value(3).run()
+    assert not app.exception
+    match = best["best match in digits-topk-sae"][3]
+    captions = image_captions(app)
+    assert "digits-vae: z3, -3 … +3 prior units" in captions and f"digits-topk-sae: {match}, -3 … +3 prior units" in captions
+
+
+def test_a_selection_shows_on_both_maps_with_both_reconstructions(app):
+    rows = np.array([2, 40, 41, 300, 1700])
+    app.session_state[compare_view.SELECTION] = {
+        "pair": compare_view.pair_key("digits", "digits-vae", "digits-topk-sae", "pca", 0), "rows": rows}
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    a, b = maps(app)
+    assert a["selected"] == b["selected"] and a["selected"]["n"] == 5
+    assert any(s.value == "Selection: 5 points" for s in app.subheader)
+    assert {"inputs (first 5)", "digits-vae", "digits-topk-sae"} <= set(image_captions(app))
+    app.session_state[compare_view.PICK_B] = "digits-vae"  # another pair starts with no selection
+    app.session_state[compare_view.PICK_A] = "digits-topk-sae"
+    app.session_state["ll_checkpoint"] = "digits-topk-sae"
+    app.run()
+    assert not app.exception
+    assert maps(app)[0]["selected"]["n"] == 0
+
+
+def test_a_pair_set_by_another_page_is_preselected(app):
+    for key, value in {"ll_dataset": "digits", "ll_checkpoint": "digits-topk-sae", compare_view.PICK_A: "digits-topk-sae",
+                       compare_view.PICK_B: "digits-vae"}.items():
+        app.session_state[key] = value
+    app.run()
+    assert not app.exception
+    picks = {s.label: s.value for s in app.selectbox}
+    assert picks["Checkpoint A"] == "digits-topk-sae" and picks["Checkpoint B"] == "digits-vae"
+    assert picks["Checkpoint"] == "digits-topk-sae"
