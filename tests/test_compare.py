@@ -80,12 +80,16 @@ def test_procrustes_undoes_a_reflection_rotation_scale_and_shift():
 
 
 def test_maps_of_a_model_with_itself_agree_after_procrustes(workspace):
-    first = ll.project("digits-vae", method="pca", seed=0)
-    second = ll.project("digits-vae", method="pca", seed=1)  # another seed of the projection
+    from latentlab.projection import make_projector
+
+    codes = ll.embed("digits-vae").mean[:400]
+    first, second = (make_projector("umap", random_state=seed).fit_transform(codes) for seed in (0, 1))  # two seeds
     flipped = -3.0 * second[:, ::-1] + 10.0  # as another run may draw it: swapped axes, flipped, scaled, moved
     fit = procrustes(first, flipped)
-    assert fit.residual < 1e-6
-    assert np.abs(fit.aligned - first).max() < 1e-3 * np.abs(first).max()
+    assert fit.residual < 0.1
+    spread = np.sqrt(((first - first.mean(0)) ** 2).sum(1).mean())
+    assert np.median(np.linalg.norm(fit.aligned - first, axis=1)) < 0.3 * spread  # most points land near where they were
+    assert np.median(np.linalg.norm(flipped - first, axis=1)) > spread  # and were far from it before
 
 
 def test_a_model_compared_with_itself_scores_one_and_an_untrained_one_less(workspace):
