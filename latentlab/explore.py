@@ -12,11 +12,15 @@ import numpy as np
 import pandas as pd
 import torch
 
+from latentlab.clustering.model import assignment_confidence, model_labels
 from latentlab.data import Dataset
 from latentlab.embedding import Embedding
 from latentlab.errors import LatentLabError
 from latentlab.metrics.diagnostics import PASSIVE_KL
 from latentlab.models import LatentModel
+
+MODEL_CLUSTER = "model cluster"  # colourings of a model that clusters its codes: its most likely cluster,
+CONFIDENCE = "assignment confidence"  # and how sure it is (the largest soft assignment)
 
 
 def colour_options(ds: Dataset, emb: Embedding, has_clusters: bool = False) -> list[str]:
@@ -26,6 +30,8 @@ def colour_options(ds: Dataset, emb: Embedding, has_clusters: bool = False) -> l
         opts.append("label")
     if has_clusters:
         opts.append("cluster")
+    if emb.assign is not None:  # a model that clusters its codes
+        opts += [MODEL_CLUSTER, CONFIDENCE]
     if ds.factors is not None:
         opts += [f"factor: {c}" for c in ds.factors.columns]
     if emb.kl is not None:
@@ -42,6 +48,10 @@ def colour_values(ds: Dataset, emb: Embedding, by: str, clusters: np.ndarray | N
         return np.asarray(ds.labels), True  # as stored (numbers or text); a million need no string copies
     if by == "cluster" and clusters is not None:
         return np.where(clusters < 0, "noise", clusters.astype(str)), True
+    if by == MODEL_CLUSTER and emb.assign is not None:
+        return model_labels(emb.assign).astype(str), True
+    if by == CONFIDENCE and emb.assign is not None:
+        return assignment_confidence(emb.assign), False
     if by.startswith("factor: ") and ds.factors is not None:
         return ds.factors[by[len("factor: "):]].to_numpy(), False
     if by == "KL (total)" and emb.kl is not None:

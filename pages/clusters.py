@@ -5,9 +5,9 @@ import pandas as pd
 import streamlit as st
 
 from latentlab import explore
-from latentlab.clustering import CLUSTERERS, centroids, distinguishing_dims
+from latentlab.clustering import centroids, distinguishing_dims
 from latentlab.traversal import decode_latents
-from latentlab.ui import figures, forms, items, panels, scatter
+from latentlab.ui import figures, forms, items, model_clusters, panels, scatter
 from latentlab.ui.jobs import run_or_submit_clustering, run_or_submit_projection
 from latentlab.ui.sidebar import start_page, user_errors
 
@@ -18,9 +18,10 @@ with user_errors():
     map_cfg = st.session_state.get("ll_map", {"method": "umap", "dims": 2, "params": {}, "seed": 0})
     on = "latent" if ctx.space == "latent means" else "projection"
 
-    method = st.selectbox("Algorithm", list(CLUSTERERS), key="cl-method")
+    method = st.selectbox("Algorithm", model_clusters.method_options(ck), format_func=model_clusters.method_format(ck),
+                          key="cl-method")
     with st.form("cluster-form"):
-        params = forms.params_form(CLUSTERERS[method].PARAMS, f"cl-{method}")
+        params = forms.params_form(model_clusters.method_params(method), f"cl-{method}")
         default_k = len(set(np.asarray(ds.labels).tolist())) if ds.labels is not None else 8
         seed = int(st.number_input("seed", value=0, step=1, key="cl-seed"))
         st.form_submit_button("Recluster", type="primary")
@@ -46,18 +47,22 @@ with user_errors():
 
     xy = run_or_submit_projection(ctx, emb, map_cfg["method"], map_cfg["dims"], map_cfg["params"], map_cfg["seed"])
     if xy is not None:
-        values, _ = explore.colour_values(ds, emb, "cluster", labels)
+        colour = model_clusters.map_colour(emb)
+        values, categorical = explore.colour_values(ds, emb, colour, labels)
         if xy.shape[1] == 2:
             hover = {"base": items.base_url(ctx.dataset_name, ds), "image": ds.is_image}
-            scatter.scatter_map("cl-map", xy, scatter.colouring(values, True, "cluster"), items=hover, height=480,
+            scatter.scatter_map("cl-map", xy, scatter.colouring(values, categorical, colour), items=hover, height=480,
                                 selectable=False)
         else:  # a 3-D map setting from the Map page: plotly, on a fixed sample above its point cap
             rows = figures.drawn_rows(len(xy))
-            texts = figures.hover_texts(ds, emb, "cluster", values, rows=rows)
-            st.plotly_chart(figures.map_figure(xy, values, True, texts, "cluster", height=480, rows=rows),
+            texts = figures.hover_texts(ds, emb, colour, values, rows=rows)
+            st.plotly_chart(figures.map_figure(xy, values, categorical, texts, colour, height=480, rows=rows),
                             width="stretch", key="cl-map-3d")
             if len(rows) < len(xy):
                 st.caption(f"The map draws a fixed sample of {len(rows):,} of the {len(xy):,} points.")
+
+    if model_clusters.clusters_itself(ck):
+        model_clusters.comparison_panel(ctx, emb, ds, ck, seed)
 
     st.subheader("Clusters")
     st.dataframe(result.table, width="stretch", hide_index=True)

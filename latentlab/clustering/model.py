@@ -36,3 +36,12 @@ def agreement(a: np.ndarray, b: np.ndarray) -> dict[str, float]:
     from sklearn import metrics
 
     return {"ari": float(metrics.adjusted_rand_score(a, b)), "nmi": float(metrics.normalized_mutual_info_score(a, b))}
+
+
+def contingency(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """How many items each pair of clusters shares: (values of ``a`` (A,), values of ``b`` (B,), counts (A, B))."""
+    a_vals, ai = np.unique(a, return_inverse=True)
+    b_vals, bi = np.unique(b, return_inverse=True)
+    counts = np.zeros((len(a_vals), len(b_vals)), np.int64)
+    np.add.at(counts, (ai.ravel(), bi.ravel()), 1)
+    return a_vals, b_vals, counts

@@ -125,7 +125,8 @@ def run_or_submit_clustering(ctx, emb, ds, method: str, on: str, seed: int, proj
     request = {"checkpoint": ctx.checkpoint_name, "dataset": ctx.dataset_name, "method": method, "on": on,
                "seed": seed, "projection": projection, "params": params}
     done = matching_job("cluster", request, ("succeeded",))
-    if n <= CLUSTERERS[method].INLINE_POINTS or done is not None:
+    inline = method not in CLUSTERERS or n <= CLUSTERERS[method].INLINE_POINTS  # a model's own clusters are read, not fitted
+    if inline or done is not None:
         with st.spinner(f"Clustering {n:,} points with {method}..."):
             return _clustering(*args)
     job = _job_for("cluster", request, f"{method} {ctx.checkpoint_name or ctx.dataset_name}")

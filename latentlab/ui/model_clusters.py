@@ -1,0 +1,77 @@
+"""The Clusters page's parts for a model that clusters its codes (``LatentModel.n_clusters`` > 0, such as
+dec): its own clustering as a method, the assignment confidence as a colouring, and its clusters beside
+k-means with the same k on the same codes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from latentlab.clustering import CLUSTERERS
+from latentlab.clustering.model import MODEL_METHOD, agreement, contingency, method_label
+from latentlab.explore import CONFIDENCE
+from latentlab.ui import figures
+from latentlab.ui.jobs import run_or_submit_clustering
+
+SCORES = ("n_clusters", "silhouette", "davies_bouldin", "calinski_harabasz", "ari", "nmi", "matched_accuracy",
+          "mean_confidence")
+
+
+def clusters_itself(ck) -> bool:
+    return ck is not None and ck.model.n_clusters > 0
+
+
+def method_options(ck) -> list[str]:
+    """The clustering methods, and the model's own clusters when it has them."""
+    return [*CLUSTERERS, MODEL_METHOD] if clusters_itself(ck) else list(CLUSTERERS)
+
+
+def method_format(ck):
+    model_name = ck.model_name if ck is not None else None
+    return lambda method: method_label(method, model_name)
+
+
+def method_params(method: str) -> tuple:
+    """What the form asks for: the method's parameters (the model's own clusters take none)."""
+    return CLUSTERERS[method].PARAMS if method in CLUSTERERS else ()
+
+
+def map_colour(emb) -> str:
+    """Colour the map by the clusters, or (for a model that clusters) by how sure the model is of each item."""
+    if emb.assign is None:
+        return "cluster"
+    return st.radio("Colour the map by", ["cluster", CONFIDENCE], horizontal=True, key="cl-colour",
+                    help="assignment confidence: each item's largest soft assignment under the model (1: sure, "
+                         f"1/K: no idea; K = {emb.assign.shape[1]})")
+
+
+def comparison_panel(ctx, emb, ds, ck, seed: int) -> None:
+    """The model's clusters and k-means with the same k, both on the latent means: their scores side by side,
+    how far they agree, and which clusters share items."""
+    K = ck.model.n_clusters
+    name = method_label(MODEL_METHOD, ck.model_name)
+    st.subheader(f"{name} beside k-means")
+    st.caption(f"Both on the {len(ds):,} latent means: the model's {K} clusters (each item's most likely one) and "
+               f"k-means with k = {K}, seed {seed}.")
+    ours = run_or_submit_clustering(ctx, emb, ds, MODEL_METHOD, "latent", seed, None, {})
+    kmeans = run_or_submit_clustering(ctx, emb, ds, "kmeans", "latent", seed, None, {"k": K})
+    if ours is None or kmeans is None:
+        return
+    km_name = f"k-means (k = {K})"
+    table = pd.DataFrame({"score": [s.replace("_", " ") for s in SCORES],
+                          name: [ours.scores.get(s, np.nan) for s in SCORES],
+                          km_name: [kmeans.scores.get(s, np.nan) for s in SCORES]})
+    left, right = st.columns([3, 2])
+    with left:
+        st.dataframe(table.dropna(how="all", subset=[name, km_name]), hide_index=True, width="stretch",
+                     key="cl-compare-scores")
+        agree = agreement(ours.labels, kmeans.labels)
+        a, b = st.columns(2)
+        a.metric("agreement (ARI)", f"{agree['ari']:.3f}", help="adjusted Rand index between the two clusterings")
+        b.metric("agreement (NMI)", f"{agree['nmi']:.3f}", help="normalised mutual information between them")
+    with right:
+        rows, cols, counts = contingency(ours.labels, kmeans.labels)
+        st.plotly_chart(figures.heatmap(counts, [f"k{c}" for c in cols], [f"m{r}" for r in rows],
+                                        "items shared: model (rows) × k-means (columns)"),
+                        width="stretch", key="cl-compare-shared")
