@@ -128,6 +128,8 @@ def test_init_from_copies_an_autoencoders_weights(workspace, tiny_images):
     result = ll.train(tiny_images, "dec", {"latent_dim": 2, "hidden": "16", "n_clusters": 2, "init_from": "ae",
                                            "pretrain_steps": 0}, TrainConfig(steps=2, batch_size=16), name="from-ae")
     assert load_checkpoint(result.name).model.clustering
+    with pytest.raises(LatentLabError, match="init_from: Checkpoint 'nothing' not found"):
+        dec(tiny_images).load_autoencoder("nothing")
     with pytest.raises(LatentLabError, match="DEC starts from an autoencoder"):
         ll.train(tiny_images, "dec", {"latent_dim": 2, "hidden": "16", "init_from": "from-ae"},
                  TrainConfig(steps=2, batch_size=16), name="from-dec")

@@ -222,7 +222,10 @@ class DEC(LatentModel):
         """Copy the encoder and decoder of checkpoint ``name`` (an ae or vae of the same shapes)."""
         from latentlab.checkpoints import load_checkpoint
 
-        ck = load_checkpoint(name)
+        try:
+            ck = load_checkpoint(name)
+        except LatentLabError as exc:
+            raise LatentLabError(f"init_from: {exc}") from None
         source, cfg = ck.model, self.config
         if ck.model_name not in SOURCE_MODELS:
             raise LatentLabError(f"init_from checkpoint '{ck.name}' is a {ck.model_name}; DEC starts from an autoencoder "
