@@ -9,7 +9,7 @@ from latentlab import jobs
 from latentlab.jobs.cli import parse_grid
 from latentlab.models import DESCRIPTIONS, MODELS
 from latentlab.trainer import TrainConfig
-from latentlab.ui import cache, figures, forms
+from latentlab.ui import cache, compare_view, figures, forms
 from latentlab.ui.sidebar import start_page, user_errors
 
 ctx = start_page("Train", needs_checkpoint=False)
@@ -97,6 +97,11 @@ def job_monitor() -> None:
         if job.state == "succeeded":
             st.success(f"Checkpoint '{job.params['name']}' is ready; pick it in the sidebar.")
             cache.clear_listings()
+            if job.sweep:  # compare with another finished run of the same sweep
+                runs = [j.params["name"] for j in all_jobs if j.sweep == job.sweep and j.kind == "train"
+                        and j.state == "succeeded"]
+                compare_view.compare_link(job.params["dataset"], runs, job.params["name"], f"tr-compare-{job.id}",
+                                          "Compare this sweep's run")
 
 
 with user_errors():

@@ -111,3 +111,24 @@ def test_a_pair_set_by_another_page_is_preselected(app):
     picks = {s.label: s.value for s in app.selectbox}
     assert picks["Checkpoint A"] == "digits-topk-sae" and picks["Checkpoint B"] == "digits-vae"
     assert picks["Checkpoint"] == "digits-topk-sae"
+
+
+def test_a_finished_sweep_run_opens_the_compare_page_with_another_run(app):
+    from latentlab.jobs import store
+
+    for name in ("digits-vae", "digits-topk-sae"):  # two finished runs of one sweep (the demo checkpoints)
+        job = store.create("train", {"dataset": "digits", "model": "vae", "name": name}, name=f"sweep-x/{name}",
+                           sweep="sweep-x")
+        store.update(job, state="succeeded")
+    app.switch_page("pages/train.py")
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    app.session_state["tr-watch"] = job  # the digits-topk-sae run
+    app.run()
+    assert app.selectbox(key=f"tr-compare-{job}-a").value == "digits-topk-sae"
+    assert app.selectbox(key=f"tr-compare-{job}-b").value == "digits-vae"
+    app.button(key=f"tr-compare-{job}-go").click().run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert app.title[0].value == "Compare"
+    picks = {s.label: s.value for s in app.selectbox}
+    assert picks["Checkpoint A"] == "digits-topk-sae" and picks["Checkpoint B"] == "digits-vae"

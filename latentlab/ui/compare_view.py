@@ -33,6 +33,17 @@ def open_compare(dataset: str, a: str, b: str) -> None:
     st.switch_page(PAGE)
 
 
+def compare_link(dataset: str, names: list[str], first: str | None, key: str, label: str = "Compare") -> None:
+    """Pick two of ``names`` (``first`` leading) and open the Compare page on them."""
+    if len(names) < 2:
+        return
+    c1, c2, c3 = st.columns([2, 2, 1], vertical_alignment="bottom")
+    a = c1.selectbox(label, names, index=names.index(first) if first in names else 0, key=f"{key}-a")
+    b = c2.selectbox("with…", [n for n in names if n != a], key=f"{key}-b")
+    if c3.button("Open in Compare", key=f"{key}-go"):
+        open_compare(dataset, a, b)
+
+
 def pickers(ctx: Context) -> tuple[str, str | None]:
     """Checkpoint A (by default the sidebar's) and B (another one that fits the dataset), persisted."""
     rows = {r["name"]: r for r in cache.dataset_rows()}

@@ -63,6 +63,9 @@ def comparison_table(ctx, names: list[str], n: int, seed: int) -> None:
             missing.append(r["name"])
         table.append(row)
     st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch")
+    from latentlab.ui.compare_view import compare_link
+
+    compare_link(ctx.dataset_name, [r["name"] for r in rows_ck], ctx.checkpoint_name, "m-compare")
     if missing:
         active = {j.params.get("checkpoint") for j in jobs.list_jobs(jobs.ACTIVE) if j.kind == "metrics"}
         todo = [m for m in missing if m not in active]
