@@ -2,7 +2,7 @@
 
 A side of a comparison is a checkpoint (its codes of a dataset: the one given, else its training set) or a
 dataset of vectors (precomputed embeddings, a checkpoint's codes saved with ``latentlab codes``), which is
-its own latent space. Both sides must stand for the same items in the same order: the same number of rows,
+its own latent space (as ``lab.embed`` and ``lab.dataset_for`` have it; this module sits below ``lab``). Both sides must stand for the same items in the same order: the same number of rows,
 and, where each side says which items its rows are (a checkpoint's dataset, a codes dataset's link back to
 its items), the same items. Only the compared rows are encoded (a seeded sample of a large dataset).
 """
@@ -32,29 +32,41 @@ class Side:
         return f"'{self.name}' ({len(self.dataset):,} items of {self.items_name})"
 
     def codes(self, rows: np.ndarray | None) -> np.ndarray:
-        """Latent means of ``rows`` (all rows when None): (n, D)."""
-        from latentlab import lab
+        """Latent means of ``rows`` (all rows when None): (n, D), cached like ``lab.embed``'s."""
+        from latentlab.embedding import embed_dataset, embed_rows, vectors_embedding
 
         if self.checkpoint is None:
-            x = lab.embed(None, self.dataset).mean
+            x = vectors_embedding(self.dataset).mean
             return x if rows is None else x[rows]
-        return lab.embed_sample(self.checkpoint, self.dataset, rows).mean
+        ck = self.checkpoint
+        if rows is None:
+            return embed_dataset(ck.model, ck.fingerprint, self.dataset).mean
+        return embed_rows(ck.model, ck.fingerprint, self.dataset, rows).mean
 
 
 def _items_of(ds: Dataset) -> tuple[str | None, str]:
-    from latentlab.codes import items_of
-
-    if ds.codes_of:
+    if ds.codes_of:  # a checkpoint's codes: its rows are the items of the dataset they were made from
         return ds.codes_of.get("dataset_fingerprint"), ds.codes_of.get("dataset", ds.name)
     if ds.kind == "embedding":
         return None, ds.name  # imported vectors: their rows are the items, whose identity is not recorded
-    return items_of(ds).fingerprint, ds.name
+    return ds.fingerprint, ds.name
+
+
+def _encoded_dataset(ck: Checkpoint, dataset) -> Dataset:
+    """The dataset a checkpoint encodes: the given one (a name or a ``Dataset``), else its training set."""
+    from latentlab.data import load_dataset
+
+    ds = dataset if isinstance(dataset, Dataset) else load_dataset(dataset if dataset is not None else ck.dataset_name)
+    need = tuple(ck.model.config.input_shape)
+    if ds.item_shape != need:
+        raise LatentLabError(f"Dataset '{ds.name}' has items of shape {ds.item_shape} but checkpoint '{ck.name}' "
+                             f"expects {need}; pick a dataset of the same shape.")
+    return ds
 
 
 def resolve_side(ref, dataset=None) -> Side:
     """A checkpoint (a name, a path or a loaded one) or a dataset of vectors (a name or a ``Dataset``)."""
-    from latentlab import lab
-    from latentlab.checkpoints import resolve_checkpoint
+    from latentlab.checkpoints import load_checkpoint, resolve_checkpoint
     from latentlab.data import load_dataset
 
     if isinstance(ref, Dataset):
@@ -64,7 +76,7 @@ def resolve_side(ref, dataset=None) -> Side:
     else:
         try:
             resolve_checkpoint(ref)
-            ck, ds = lab.load_checkpoint(ref), None
+            ck, ds = load_checkpoint(ref), None
         except LatentLabError:
             try:
                 ck, ds = None, load_dataset(str(ref))
@@ -72,7 +84,7 @@ def resolve_side(ref, dataset=None) -> Side:
                 raise LatentLabError(f"'{ref}' is neither a checkpoint nor a dataset; run 'latentlab checkpoints' or "
                                      "'latentlab datasets' to list them.") from None
     if ck is not None:
-        ds = lab.dataset_for(ck, dataset)
+        ds = _encoded_dataset(ck, dataset)
         fingerprint, items_name = _items_of(ds)
         return Side(ck.name, ds, ck, fingerprint, items_name)
     if len(ds.item_shape) != 1:
