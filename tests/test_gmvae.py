@@ -109,6 +109,14 @@ def test_a_checkpoint_round_trips_outputs_and_assignments_and_the_embedding_keep
     assert not np.allclose(emb.kl[:20], kl_per_dim(post).detach().numpy(), atol=1e-3)
 
 
+def test_its_components_are_the_models_own_clustering(gmvae):
+    from latentlab.clustering.model import MODEL_METHOD
+
+    result = ll.cluster(gmvae, method=MODEL_METHOD)
+    np.testing.assert_array_equal(result.labels, ll.embed(gmvae).assign.argmax(1))
+    assert result.scores["n_clusters"] <= 4 and 0.25 <= result.scores["mean_confidence"] <= 1.0
+
+
 def test_traversals_start_from_a_components_mean(gmvae):
     means, _ = gmvae.model.prior_components()
     t = lab.traverse(gmvae, component=2, dims=[0], steps=3)
