@@ -31,7 +31,7 @@ def cmd_sample(args) -> None:
 def add_sample_command(add) -> None:
     """The command, on the main parser's ``add`` (see ``latentlab.cli.build_parser``)."""
     p = add("sample", cmd_sample, "decode samples from a checkpoint's prior (or one component of a mixture prior)")
-    p.add_argument("checkpoint", help="checkpoint name or path (a model with a prior: vae, beta-vae, beta-tcvae, gmvae)")
+    p.add_argument("checkpoint", help="checkpoint name or path (of a model with a prior, such as a vae or a gmvae)")
     p.add_argument("--dataset", help="dataset whose item kind and feature names to use (default: the checkpoint's "
                    "training set)")
     p.add_argument("--component", type=int, help="sample from this component of a mixture prior (default: the whole prior)")

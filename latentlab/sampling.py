@@ -13,7 +13,7 @@ import torch
 from PIL import Image
 
 from latentlab.errors import LatentLabError
-from latentlab.models import LatentModel
+from latentlab.models import MODELS, LatentModel
 from latentlab.render import cell_scale, image_grid
 from latentlab.traversal import decode_latents
 
@@ -32,8 +32,9 @@ def sample_codes(model: LatentModel, model_name: str, n: int = 16, component: in
     if not 1 <= int(n) <= MAX_SAMPLES:
         raise LatentLabError(f"--n {n} is out of range; draw 1 to {MAX_SAMPLES} samples.")
     if model.prior_frame() is None:
-        raise LatentLabError(f"A {model_name} model has no prior to sample from; sample from a VAE-like checkpoint "
-                             "(vae, beta-vae, beta-tcvae, gmvae), or traverse this one's codes instead.")
+        with_prior = ", ".join(name for name, cls in MODELS.items() if cls.stochastic)
+        raise LatentLabError(f"A {model_name} model has no prior to sample from; sample from a checkpoint of a model "
+                             f"with one ({with_prior}), or traverse this one's codes instead.")
     if component is not None:
         K = component_count(model)
         if K == 0:
