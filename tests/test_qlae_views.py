@@ -27,6 +27,16 @@ def test_traversal_grid_rows_are_each_latents_codebook(qlae):
     assert t.items.shape == (2, 5, 1, 8, 8)
 
 
+def test_a_traversal_without_an_item_starts_from_each_latents_most_used_codebook_value(qlae):
+    emb = lab.embed(qlae)
+    codebook = qlae.model.codebook_values()
+    base = lab.base_latent(qlae, emb, None)
+    usage = codebook_usage(emb.mean, codebook)
+    for d in range(len(codebook)):
+        assert base[d] in codebook[d]
+        assert usage[d, list(codebook[d]).index(base[d])] == usage[d].max()
+
+
 def test_codebook_usage_counts_every_item_at_its_nearest_value():
     codebook = np.array([[-1.0, 0.0, 1.0], [0.0, 0.5, 2.0]], np.float32)
     codes = np.array([[-1.0, 2.0], [0.0, 2.0], [1.0, 0.0], [-0.9, 0.4]], np.float32)
