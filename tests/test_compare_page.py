@@ -20,6 +20,7 @@ def app(workspace, monkeypatch):
     monkeypatch.setenv("LATENTLAB_RUNNER_IDLE_S", "3")
     at = AppTest.from_file("../dashboard.py", default_timeout=TIMEOUT)
     at.session_state["ll_map"] = PCA
+    at.session_state[compare_view.PICK_B] = "digits-topk-sae"
     at.switch_page("pages/compare.py")
     at.run()
     assert not at.exception, [e.value for e in at.exception]
@@ -73,6 +74,17 @@ def test_the_sidebars_checkpoint_is_compared_with_another_on_its_dataset(app):
     assert list(table.columns) == ["score", "digits-vae", "digits-topk-sae", "B − A"]
     row = table.set_index("score").loc["recon_error_mean"]
     assert row["B − A"] == pytest.approx(row["digits-topk-sae"] - row["digits-vae"])
+
+
+def test_b_defaults_to_another_checkpoint_trained_on_the_dataset(workspace):
+    at = AppTest.from_file("../dashboard.py", default_timeout=TIMEOUT)
+    at.session_state["ll_map"] = PCA
+    at.switch_page("pages/compare.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    picks = {s.label: s.value for s in at.selectbox}
+    assert picks["Checkpoint A"] == "digits-vae"
+    assert picks["Checkpoint B"] != "digits-vae" and picks["Checkpoint B"].startswith("digits-")
 
 
 def test_a_traversal_follows_the_picked_latent_and_its_best_match(app):
