@@ -57,7 +57,7 @@ def test_kmeans_places_the_centroids_when_pretraining_ends(tiny_images, pretrain
         trainer.run()
         z = codes(model, tiny_images)
     expected = KMeans(n_clusters=2, n_init=20, random_state=5).fit(z).cluster_centers_
-    assert model.clustering and int(model.clustering_from[0]) == pretrain_steps
+    assert model.clustering and model.start_step == int(model.clustering_from[0]) == pretrain_steps
     np.testing.assert_allclose(model.centroids.detach().numpy(), expected, atol=1e-5)
 
 

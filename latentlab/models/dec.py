@@ -110,6 +110,7 @@ class DEC(LatentModel):
         self.register_buffer("changed", torch.ones(1))  # fraction of items that changed cluster at the last update
         self._target: dict = {}  # the encoder and centroids of the last target update (frozen; not saved)
         self._previous: np.ndarray | None = None  # hard assignments at the last target update
+        self._start: int | None = None  # ``clustering_from``, kept on the host once read
 
     @property
     def n_clusters(self) -> int:
@@ -118,7 +119,15 @@ class DEC(LatentModel):
     @property
     def clustering(self) -> bool:
         """Whether the centroids are placed (the clustering phase has started)."""
-        return bool(self.clustering_from[0] >= 0)
+        return self.start_step >= 0
+
+    @property
+    def start_step(self) -> int:
+        """The step at which k-means placed the centroids, -1 before. Read from the buffer once and then kept
+        here, so a training step does not wait on the device to know its phase."""
+        if self._start is None:
+            self._start = int(self.clustering_from[0])
+        return self._start
 
     def assignments(self, z: torch.Tensor) -> torch.Tensor:
         return student_t(z, self.centroids)
@@ -158,8 +167,10 @@ class DEC(LatentModel):
     @torch.no_grad()
     def begin_training(self, trainer: "Trainer") -> None:
         self._rows = _sample_rows(len(trainer.dataset), trainer.config.seed)
+        self._start = None  # the weights may have been loaded since
         if trainer.state.step == 0:
             self.clustering_from.fill_(-1)
+            self._start = -1
             self.changed.fill_(1.0)
             if self.config.init_from:
                 self.load_autoencoder(self.config.init_from)
@@ -176,7 +187,7 @@ class DEC(LatentModel):
             if st.step >= self.config.pretrain_steps or st.step >= st.total:
                 self.start_clustering(trainer)
             return False
-        if (st.step - int(self.clustering_from[0])) % self.config.update_interval:
+        if (st.step - self.start_step) % self.config.update_interval:
             return False
         return self.update_target(trainer) < self.config.tol
 
@@ -191,6 +202,7 @@ class DEC(LatentModel):
         km = KMeans(n_clusters=self.n_clusters, n_init=KMEANS_RESTARTS, random_state=int(trainer.config.seed)).fit(codes)
         self.centroids.copy_(torch.from_numpy(km.cluster_centers_).to(self.centroids))
         self.clustering_from.fill_(float(trainer.state.step))
+        self._start = int(trainer.state.step)
         self._previous = None
         self.update_target(trainer)
 
