@@ -366,17 +366,14 @@ def grid_values(ck: Checkpoint, emb: Embedding, dims: list[int], steps: int = 9,
 def base_latent(ck: Checkpoint, emb: Embedding, index: int | None, n_items: int | None = None,
                 component: int | None = None) -> np.ndarray:
     """The code a traversal starts from: item ``index``'s, component ``component``'s mean (a mixture
-    prior), else the centre of the latent frame (for a quantized model, each latent's most used codebook
-    value: its decoder has only seen codebook values, and the codes' mean falls between them)."""
+    prior), else the centre of the latent frame (for a quantized model, the code of the item nearest the
+    codes' mean: its decoder has only seen codebook values, and the mean falls between them)."""
     if component is not None:
         return component_mean(ck, component)
     if index is None:
-        codebook = ck.model.codebook_values()
-        if codebook is not None:
-            from latentlab.metrics.diagnostics import codebook_usage
-
-            usage = codebook_usage(emb.mean, codebook)
-            return codebook[np.arange(len(codebook)), usage.argmax(1)].astype(np.float32)
+        if ck.model.codebook_values() is not None:
+            codes = emb.mean
+            return codes[np.argmin(((codes - codes.mean(0)) ** 2).sum(1))].astype(np.float32)
         return latent_frame(ck, emb)[0]
     n_items = len(emb.mean) if n_items is None else n_items
     if not 0 <= index < n_items:

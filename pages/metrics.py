@@ -105,7 +105,7 @@ with user_errors():
         steps = "through its codebook" if codebook is not None else "-3 … +3"
         if ds.is_image:
             origin = ("the prior mean" if ck.model.prior_frame() is not None
-                      else "the most used codes" if codebook is not None else "the codes' mean")
+                      else "the central item's code" if codebook is not None else "the codes' mean")
             st.image(image_grid(row), caption=f"Traversal of z{picked}{tag} from {origin}, {steps}", output_format="PNG")
         top = results["mig"].matrices["mi_normalised"][picked] if "mig" in results else None
         if top is not None:

@@ -35,7 +35,7 @@ with user_errors():
     c1, c2 = st.columns([2, 3])
     selection = np.asarray(st.session_state.get("ll_selection", []), dtype=np.int64)
     centre = ("prior mean" if ck.model.prior_frame() is not None  # a model without a prior starts from its codes
-              else "most used codes" if codebook is not None else "codes' mean")
+              else "central item's code" if codebook is not None else "codes' mean")
     sources = ["index", "map selection", "random", centre]
     if ck.model.prior_components() is not None:  # a mixture prior: its components' means are base points too
         sources.append("a component's mean")
