@@ -5,23 +5,15 @@ import time
 import pytest
 from streamlit.testing.v1 import AppTest
 
-TIMEOUT = 240
+from tests.apptest import TIMEOUT, open_page, start_dashboard
 
 
 @pytest.fixture
 def app(workspace, monkeypatch):
-    monkeypatch.setenv("LATENTLAB_RUNNER_IDLE_S", "3")
-    at = AppTest.from_file("../dashboard.py", default_timeout=TIMEOUT)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return start_dashboard(monkeypatch)
 
 
-def on_page(at, page):
-    at.switch_page(page)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+on_page = open_page
 
 
 def sidebar(at, label):

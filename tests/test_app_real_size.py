@@ -3,26 +3,14 @@ finds again, and a dataset of precomputed vectors opens on Map and Clusters with
 
 import numpy as np
 import pytest
-from streamlit.testing.v1 import AppTest
 
+from tests.apptest import start_dashboard
 from tests.test_app import map_data, sidebar
-
-TIMEOUT = 240
 
 
 @pytest.fixture
 def fresh(workspace, monkeypatch):
-    monkeypatch.setenv("LATENTLAB_RUNNER_IDLE_S", "3")
-
-    def start(**state):
-        at = AppTest.from_file("../dashboard.py", default_timeout=TIMEOUT)
-        for key, value in state.items():
-            at.session_state[key] = value
-        at.run()
-        assert not at.exception, [e.value for e in at.exception]
-        return at
-
-    return start
+    return lambda **state: start_dashboard(monkeypatch, **state)
 
 
 def _import(workspace, name, **arrays):

@@ -7,24 +7,16 @@ import json
 import numpy as np
 import pyarrow as pa
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from latentlab.ui import compare_view
+from tests.apptest import start_dashboard
 
-TIMEOUT = 240
 PCA = {"method": "pca", "dims": 2, "params": {}, "seed": 0}  # quick maps; the Map page's UMAP is tested there
 
 
 @pytest.fixture
 def app(workspace, monkeypatch):
-    monkeypatch.setenv("LATENTLAB_RUNNER_IDLE_S", "3")
-    at = AppTest.from_file("../dashboard.py", default_timeout=TIMEOUT)
-    at.session_state["ll_map"] = PCA
-    at.session_state[compare_view.PICK_B] = "digits-topk-sae"
-    at.switch_page("pages/compare.py")
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return start_dashboard(monkeypatch, "pages/compare.py", ll_map=PCA, **{compare_view.PICK_B: "digits-topk-sae"})
 
 
 def maps(at) -> list[dict]:
@@ -76,12 +68,8 @@ def test_the_sidebars_checkpoint_is_compared_with_another_on_its_dataset(app):
     assert row["B − A"] == pytest.approx(row["digits-topk-sae"] - row["digits-vae"])
 
 
-def test_b_defaults_to_another_checkpoint_trained_on_the_dataset(workspace):
-    at = AppTest.from_file("../dashboard.py", default_timeout=TIMEOUT)
-    at.session_state["ll_map"] = PCA
-    at.switch_page("pages/compare.py")
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
+def test_b_defaults_to_another_checkpoint_trained_on_the_dataset(workspace, monkeypatch):
+    at = start_dashboard(monkeypatch, "pages/compare.py", ll_map=PCA)
     picks = {s.label: s.value for s in at.selectbox}
     assert picks["Checkpoint A"] == "digits-vae"
     assert picks["Checkpoint B"] != "digits-vae" and picks["Checkpoint B"].startswith("digits-")

@@ -5,7 +5,6 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from streamlit.testing.v1 import AppTest
 
 import latentlab as ll
 from latentlab.checkpoints import load_checkpoint
@@ -14,9 +13,8 @@ from latentlab.errors import LatentLabError
 from latentlab.models import build_model, make_config
 from latentlab.models.dec import student_t, target_distribution
 from latentlab.trainer import BaseCallback, TrainConfig, Trainer
+from tests.apptest import start_dashboard
 from tests.test_app import map_data
-
-TIMEOUT = 240
 
 
 def dec(ds, **settings):
@@ -158,10 +156,7 @@ def test_cluster_method_model_on_the_command_line(digits_dec, tmp_path, capsys):
 
 
 def test_clusters_page_shows_the_models_clusters_beside_kmeans(digits_dec, monkeypatch):
-    monkeypatch.setenv("LATENTLAB_RUNNER_IDLE_S", "3")
-    at = AppTest.from_file("../dashboard.py", default_timeout=TIMEOUT)
-    at.session_state["ll_checkpoint"] = "digits-dec-test"
-    at.run()
+    at = start_dashboard(monkeypatch, ll_checkpoint="digits-dec-test")
     colour = next(s for s in at.selectbox if s.label == "Colour by")  # the Map page
     assert {"model cluster", "assignment confidence"} <= set(colour.options)
     at.switch_page("pages/clusters.py")

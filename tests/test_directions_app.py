@@ -1,24 +1,13 @@
 """The Traverse page's direction picker and the Metrics page's interventions, in an AppTest."""
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
-TIMEOUT = 240
+from tests.apptest import open_page, start_dashboard
 
 
 @pytest.fixture
 def app(workspace, monkeypatch):
-    monkeypatch.setenv("LATENTLAB_RUNNER_IDLE_S", "3")
-    at = AppTest.from_file("../dashboard.py", default_timeout=TIMEOUT)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def _open(at, page):
-    at.switch_page(page)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
+    return start_dashboard(monkeypatch)
 
 
 def _image(at, prefix):
@@ -26,7 +15,7 @@ def _image(at, prefix):
 
 
 def test_traverse_along_a_centroid_direction_then_a_probe(app):
-    _open(app, "pages/traverse.py")
+    open_page(app, "pages/traverse.py")
     next(r for r in app.radio if r.label == "Move along").set_value("a direction").run()
     assert not app.exception, [e.value for e in app.exception]
     assert not [s for s in app.slider if s.label.startswith("z")]  # the axis sliders give way to one travel slider
@@ -46,7 +35,7 @@ def test_traverse_along_a_centroid_direction_then_a_probe(app):
 
 
 def test_metrics_page_runs_interventions_on_request(app):
-    _open(app, "pages/metrics.py")
+    open_page(app, "pages/metrics.py")
     assert any(h.value == "Interventions" for h in app.subheader)
     assert not [im for im in app.get("image") if im.proto.imgs and "output change" in im.proto.imgs[0].caption]
     app.number_input(key="iv-n").set_value(32).run()

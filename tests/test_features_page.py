@@ -2,21 +2,12 @@
 checkpoint shown on their original items, and the hand-off to the Map's colouring."""
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
-TIMEOUT = 240
-
+from tests.apptest import open_page, start_dashboard
 
 @pytest.fixture
 def app(workspace, monkeypatch):
-    monkeypatch.setenv("LATENTLAB_RUNNER_IDLE_S", "3")
-    at = AppTest.from_file("../dashboard.py", default_timeout=TIMEOUT)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    at.switch_page("pages/features.py")
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return open_page(start_dashboard(monkeypatch), "pages/features.py")
 
 
 def metric(at, label):

@@ -8,7 +8,6 @@ import pandas as pd
 import pytest
 import torch
 from PIL import Image
-from streamlit.testing.v1 import AppTest
 
 import latentlab as ll
 from latentlab import lab
@@ -16,8 +15,7 @@ from latentlab.cli import main
 from latentlab.errors import LatentLabError
 from latentlab.models import Posterior, build_model, kl_per_dim, make_config
 from latentlab.trainer import TrainConfig
-
-TIMEOUT = 240
+from tests.apptest import start_dashboard
 
 
 def _model(K=3, D=2, shape=(6,), **params):
@@ -165,13 +163,7 @@ def test_cli_sample_writes_a_png_grid_and_a_csv_table(gmvae, tmp_path, capsys):
 
 
 def test_traverse_page_starts_from_a_component_and_shows_samples(gmvae, monkeypatch):
-    monkeypatch.setenv("LATENTLAB_RUNNER_IDLE_S", "3")
-    at = AppTest.from_file("../dashboard.py", default_timeout=TIMEOUT)
-    at.session_state["ll_checkpoint"] = "digits-gm"
-    at.run()
-    at.switch_page("pages/traverse.py")
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
+    at = start_dashboard(monkeypatch, "pages/traverse.py", ll_checkpoint="digits-gm")
     next(r for r in at.radio if r.label == "Start from").set_value("a component's mean").run()
     assert not at.exception, [e.value for e in at.exception]
     picker = next(s for s in at.selectbox if s.label == "Component")

@@ -2,15 +2,13 @@
 
 import numpy as np
 import pytest
-from streamlit.testing.v1 import AppTest
+
+from tests.apptest import open_page, start_dashboard
 
 import latentlab as ll
 from latentlab import lab
 from latentlab.metrics.diagnostics import codebook_usage
 from latentlab.trainer import TrainConfig
-
-TIMEOUT = 240
-
 
 @pytest.fixture
 def qlae(workspace):
@@ -45,19 +43,7 @@ def test_codebook_usage_counts_every_item_at_its_nearest_value():
 
 @pytest.fixture
 def app(qlae, monkeypatch):
-    monkeypatch.setenv("LATENTLAB_RUNNER_IDLE_S", "3")
-    at = AppTest.from_file("../dashboard.py", default_timeout=TIMEOUT)
-    at.session_state["ll_checkpoint"] = "digits-qlae"
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def _open(at, page):
-    at.switch_page(page)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return start_dashboard(monkeypatch, ll_checkpoint="digits-qlae")
 
 
 def _decoded(at):
@@ -65,7 +51,7 @@ def _decoded(at):
 
 
 def test_traverse_sliders_step_through_the_codebook_and_say_so(app, qlae):
-    _open(app, "pages/traverse.py")
+    open_page(app, "pages/traverse.py")
     codebook = qlae.model.codebook_values()
     sliders = [s for s in app.select_slider if s.label.startswith("z")]
     assert len(sliders) == 4 and not [s for s in app.slider if s.label.startswith("z")]
@@ -85,7 +71,7 @@ def test_traverse_sliders_step_through_the_codebook_and_say_so(app, qlae):
 
 
 def test_metrics_page_shows_each_latents_codebook_and_no_kl(app):
-    _open(app, "pages/metrics.py")
+    open_page(app, "pages/metrics.py")
     assert any(h.value == "Codebooks" for h in app.subheader)
     table = next(df.value for df in app.dataframe if "values used" in df.value.columns)
     assert list(table["latent"]) == ["z0", "z1", "z2", "z3"]

@@ -1,0 +1,32 @@
+"""The dashboard in an AppTest: started with some session state, on a page, with no exception."""
+
+from __future__ import annotations
+
+from streamlit.testing.v1 import AppTest
+
+TIMEOUT = 240
+
+
+def no_exception(at: AppTest) -> AppTest:
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def open_page(at: AppTest, page: str) -> AppTest:
+    """Switch to ``page`` ("pages/NAME.py") and run it."""
+    at.switch_page(page)
+    at.run()
+    return no_exception(at)
+
+
+def start_dashboard(monkeypatch, page: str | None = None, **state) -> AppTest:
+    """The dashboard run once with ``state`` in its session (then on ``page`` when given); its job
+    runners stop 3 s after their last job, so a test leaves none behind."""
+    monkeypatch.setenv("LATENTLAB_RUNNER_IDLE_S", "3")
+    at = AppTest.from_file("../dashboard.py", default_timeout=TIMEOUT)
+    for key, value in state.items():
+        at.session_state[key] = value
+    if page is not None:
+        at.switch_page(page)
+    at.run()
+    return no_exception(at)
