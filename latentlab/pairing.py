@@ -104,6 +104,17 @@ def check_same_items(a: Side, b: Side) -> None:
         raise LatentLabError(f"{a.describe()} and {b.describe()} hold different items (the data differ); {hint}.")
 
 
+def same_items(a: Dataset, b: Dataset) -> bool:
+    """Whether the rows of ``a`` and ``b`` (each the input of a checkpoint or a dataset of vectors) stand for
+    the same items, by ``check_same_items``'s rules: what a picker may offer beside a dataset."""
+    sides = [Side(ds.name, ds, None, *_items_of(ds)) for ds in (a, b)]
+    try:
+        check_same_items(*sides)
+    except LatentLabError:
+        return False
+    return True
+
+
 def paired_sides(a, b, dataset=None) -> tuple[Side, Side]:
     side_a, side_b = resolve_side(a, dataset), resolve_side(b, dataset)
     check_same_items(side_a, side_b)

@@ -1,4 +1,5 @@
-"""Compare: two models' latent spaces of the same items side by side, aligned, with one selection."""
+"""Compare: two latent spaces of the same items (checkpoints or datasets of vectors) side by side, aligned,
+with one selection."""
 
 import streamlit as st
 
@@ -6,21 +7,23 @@ from latentlab import explore
 from latentlab.projection import PROJECTORS
 from latentlab.ui import compare_view, scatter
 from latentlab.ui.jobs import run_or_submit_projection
-from latentlab.ui.sidebar import Context, start_page, user_errors
+from latentlab.ui.sidebar import start_page, user_errors
 
-ctx = start_page("Compare")
+ctx = start_page("Compare", vectors_ok=True)
 
 with user_errors():
     ds = ctx.dataset()
-    a, b = compare_view.pickers(ctx)
-    if b is None:
-        st.info(f"Only one checkpoint fits {ctx.dataset_name}; train another on it (Train page) to compare the two.")
+    choices = compare_view.side_choices(ctx)
+    pick_a, pick_b = compare_view.pickers(ctx, choices)
+    if pick_b is None:
+        st.info(f"Only one latent space of {ctx.dataset_name}'s items is here; train another checkpoint on it (Train "
+                "page) or import their embeddings (Data page) to compare the two.")
         st.stop()
-    side_a, side_b = Context(ctx.dataset_name, a, ctx.space), Context(ctx.dataset_name, b, ctx.space)
-    ck_a, ck_b = side_a.checkpoint(), side_b.checkpoint()
+    side_a, side_b = choices[pick_a], choices[pick_b]
+    a, b = compare_view.side_name(side_a), compare_view.side_name(side_b)
     emb_a, emb_b = side_a.embedding(), side_b.embedding()
 
-    result = compare_view.comparison(a, b, ctx.dataset_name)
+    result = compare_view.comparison(side_a, side_b, ctx.dataset_name)
     compare_view.scores_row(result)
 
     st.subheader("Maps")
@@ -40,12 +43,12 @@ with user_errors():
                "either map selects the same items on both.")
     values, categorical = explore.colour_values(ds, emb_a, colour_by)
     colours = scatter.colouring(values, categorical, colour_by)
-    pair = compare_view.pair_key(ctx.dataset_name, a, b, method, seed)
+    pair = compare_view.pair_key(ctx.dataset_name, pick_a, pick_b, method, seed)
     picked = compare_view.linked_maps(ctx, (a, b), xy_a, alignment.aligned, colours, pair)
     if len(picked):
-        compare_view.selection_panel(ds, ck_a, ck_b, picked)
+        compare_view.selection_panel(ds, [side_a, side_b], picked)
     else:
-        st.caption("Lasso or box-select points on either map to see the items with both models' reconstructions.")
+        st.caption("Lasso or box-select points on either map to see the items with the models' reconstructions.")
 
     st.subheader("Latent correlations")
     compare_view.correlation_section(result)
@@ -53,7 +56,7 @@ with user_errors():
     st.subheader("Matched traversals")
     st.caption(f"A latent of {a} beside the latent of {b} it correlates with most, each traversed from its own "
                "centre.")
-    compare_view.matched_traversals(ds, ck_a, ck_b, result)
+    compare_view.matched_traversals(ds, [side_a, side_b], result)
 
     st.subheader("Metrics")
-    compare_view.metrics_section(ctx, a, b)
+    compare_view.metrics_section(ctx, [side_a, side_b])

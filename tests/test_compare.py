@@ -121,6 +121,21 @@ def test_a_checkpoint_compares_with_its_codes_saved_as_a_dataset(workspace):
     assert result.cka == pytest.approx(1.0, abs=1e-6) and result.knn_agreement == pytest.approx(1.0)
 
 
+def test_same_items_accepts_what_compare_accepts_and_refuses_the_rest(workspace):
+    from latentlab.codes import codes_dataset
+    from latentlab.data import Dataset, load_dataset
+    from latentlab.pairing import same_items
+
+    digits, codes = load_dataset("digits"), codes_dataset("digits-vae")
+    unlinked = Dataset("unlinked", np.zeros((len(digits), 3), np.float32), "embedding")  # says nothing of its items
+    assert same_items(digits, codes) and same_items(codes, unlinked) and same_items(digits, unlinked)
+    fewer = Dataset("fewer", np.zeros((100, 3), np.float32), "embedding")
+    other = Dataset("other", digits.x[::-1].copy(), "image", labels=digits.labels[::-1].copy())
+    assert not same_items(codes, fewer) and not same_items(digits, other) and not same_items(codes, other)
+    with pytest.raises(LatentLabError):
+        ll.compare(codes, fewer)
+
+
 def test_the_compare_command_prints_the_scores_and_fails_on_mismatched_data(workspace, capsys, tmp_path):
     assert main(["compare", "digits-vae", "digits-vae", "--n", "500", "--out", str(tmp_path / "m.csv")]) == 0
     out = capsys.readouterr().out

@@ -45,7 +45,7 @@ def image_captions(at):
 def test_the_sidebars_checkpoint_is_compared_with_another_on_its_dataset(app):
     assert app.title[0].value == "Compare"
     picks = {s.label: s.value for s in app.selectbox}
-    assert picks["Checkpoint A"] == "digits-vae" and picks["Checkpoint B"] == "digits-topk-sae"
+    assert picks["Latent space A"] == "digits-vae" and picks["Latent space B"] == "digits-topk-sae"
     assert 0.2 < float(metric(app, "linear CKA")) < 0.9
     assert 0.2 < float(metric(app, "relative representations")) < 0.9
     assert 0.0 < float(metric(app, "kNN agreement (k=10)")) < 0.9
@@ -71,8 +71,8 @@ def test_the_sidebars_checkpoint_is_compared_with_another_on_its_dataset(app):
 def test_b_defaults_to_another_checkpoint_trained_on_the_dataset(workspace, monkeypatch):
     at = start_dashboard(monkeypatch, "pages/compare.py", ll_map=PCA)
     picks = {s.label: s.value for s in at.selectbox}
-    assert picks["Checkpoint A"] == "digits-vae"
-    assert picks["Checkpoint B"] != "digits-vae" and picks["Checkpoint B"].startswith("digits-")
+    assert picks["Latent space A"] == "digits-vae"
+    assert picks["Latent space B"] != "digits-vae" and picks["Latent space B"].startswith("digits-")
 
 
 def test_a_traversal_follows_the_picked_latent_and_its_best_match(app):
@@ -109,7 +109,7 @@ def test_a_pair_set_by_another_page_is_preselected(app):
     app.run()
     assert not app.exception
     picks = {s.label: s.value for s in app.selectbox}
-    assert picks["Checkpoint A"] == "digits-topk-sae" and picks["Checkpoint B"] == "digits-vae"
+    assert picks["Latent space A"] == "digits-topk-sae" and picks["Latent space B"] == "digits-vae"
     assert picks["Checkpoint"] == "digits-topk-sae"
 
 
@@ -131,4 +131,72 @@ def test_a_finished_sweep_run_opens_the_compare_page_with_another_run(app):
     assert not app.exception, [e.value for e in app.exception]
     assert app.title[0].value == "Compare"
     picks = {s.label: s.value for s in app.selectbox}
-    assert picks["Checkpoint A"] == "digits-topk-sae" and picks["Checkpoint B"] == "digits-vae"
+    assert picks["Latent space A"] == "digits-topk-sae" and picks["Latent space B"] == "digits-vae"
+
+
+def vectors_app(monkeypatch, **state):
+    """The Compare page after saving the demo VAE's and sparse autoencoder's codes of digits, an imported set of
+    vectors of other items (fewer rows) beside them."""
+    from latentlab.codes import save_codes_dataset
+    from latentlab.data import Dataset
+    from latentlab.data.registry import save_dataset
+
+    save_codes_dataset("digits-vae")
+    save_codes_dataset("digits-topk-sae")
+    save_dataset(Dataset("other-vectors", np.random.default_rng(0).normal(size=(100, 8)).astype(np.float32),
+                         "embedding"))
+    return start_dashboard(monkeypatch, "pages/compare.py", ll_map=PCA, **state)
+
+
+def test_a_checkpoint_is_compared_with_its_own_codes(workspace, monkeypatch):
+    at = vectors_app(monkeypatch, **{compare_view.PICK_B: compare_view.vectors_choice("digits-vae-codes")})
+    picks = {s.label: s for s in at.selectbox}
+    assert picks["Latent space A"].value == "digits-vae"
+    assert picks["Latent space B"].value == "digits-vae-codes · vectors"
+    offered = set(picks["Latent space B"].options)
+    assert "digits-topk-sae-codes · vectors" in offered and "other-vectors · vectors" not in offered
+    for label in ("linear CKA", "relative representations", "kNN agreement (k=10)"):
+        assert float(metric(at, label)) == pytest.approx(1.0, abs=1e-3)
+    a, b = maps(at)
+    assert a["points"].num_rows == b["points"].num_rows == 1797
+    captions = [c.value for c in at.caption]
+    assert "digits-vae-codes is a dataset of vectors with no model: a traversal of z0 is not shown for it." in captions
+    assert "digits-vae-codes is a dataset of vectors with no model: diagnostics and metrics are not shown for it." \
+        in captions
+    assert [c for c in image_captions(at) if ": z" in c] == ["digits-vae: z0, -3 … +3 prior units"]
+    assert list(at.dataframe[1].value.columns) == ["score", "digits-vae"]  # the model's metrics alone
+    at.session_state[compare_view.SELECTION] = {
+        "pair": compare_view.pair_key("digits", "digits-vae", "digits-vae-codes · vectors", "pca", 0),
+        "rows": np.array([1, 2, 3])}
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert {"inputs (first 3)", "digits-vae"} <= set(image_captions(at))
+    assert "digits-vae-codes is a dataset of vectors with no model: reconstructions are not shown for it." in \
+        [c.value for c in at.caption]
+
+
+def test_two_datasets_of_vectors_of_the_same_items(workspace, monkeypatch):
+    import latentlab as ll
+
+    at = vectors_app(monkeypatch, ll_dataset="digits-vae-codes", ll_checkpoint="(none: the vectors as they are)",
+                     **{compare_view.PICK_B: compare_view.vectors_choice("digits-topk-sae-codes")})
+    picks = {s.label: s.value for s in at.selectbox}
+    assert picks["Latent space A"] == "digits-vae-codes · vectors"  # the sidebar's dataset
+    assert picks["Latent space B"] == "digits-topk-sae-codes · vectors"
+    expected = ll.compare("digits-vae", "digits-topk-sae")  # the two models' codes: the two models' scores
+    assert float(metric(at, "linear CKA")) == pytest.approx(expected.cka, abs=1e-3)
+    a, b = maps(at)
+    assert a["points"].num_rows == b["points"].num_rows == 1797
+    assert list(at.dataframe[0].value.columns) == ["latent of digits-vae-codes", "best match in digits-topk-sae-codes",
+                                                   "|r|"]
+    assert any("|Pearson r| of the latents" in c.proto.spec for c in at.get("plotly_chart"))
+    captions = [c.value for c in at.caption]
+    assert "Neither side has a model to decode a traversal with." in captions
+    assert not [c for c in image_captions(at) if ": z" in c]
+    at.session_state[compare_view.SELECTION] = {
+        "pair": compare_view.pair_key("digits-vae-codes", "digits-vae-codes · vectors", "digits-topk-sae-codes · vectors",
+                                      "pca", 0), "rows": np.array([5, 6])}
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert [m["selected"]["n"] for m in maps(at)] == [2, 2]
+    assert "inputs (first 2)" in image_captions(at)  # the codes' own items, the digits

@@ -2,11 +2,16 @@
 selection's inputs beside both models' reconstructions, the correlation heatmap, matched traversals and
 the two models' metrics with their differences.
 
+A side is a checkpoint that fits the sidebar's dataset or a dataset of vectors of the same items (imported
+embeddings, a checkpoint's codes): a ``Context`` whose ``checkpoint_name`` is None. What needs a model
+(reconstructions, traversals, metrics) is shown for the sides that have one.
+
 Other pages open the Compare page on a pair with ``open_compare(dataset, a, b)``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 
 import numpy as np
@@ -14,7 +19,10 @@ import pandas as pd
 import streamlit as st
 
 from latentlab import explore, lab
+from latentlab.codes import items_of
 from latentlab.comparison import Alignment, Comparison, procrustes
+from latentlab.errors import LatentLabError
+from latentlab.pairing import same_items
 from latentlab.render import image_grid
 from latentlab.scoring import diagnose_embedding, score_embedding, scores_cached
 from latentlab.ui import cache, figures, items, panels, scatter
@@ -44,42 +52,92 @@ def compare_link(dataset: str, names: list[str], first: str | None, key: str, la
         open_compare(dataset, a, b)
 
 
-def pickers(ctx: Context) -> tuple[str, str | None]:
-    """Checkpoint A (by default the sidebar's) and B (another one that fits the dataset), persisted."""
+def vectors_choice(dataset: str) -> str:
+    """The pickers' choice (and its label) for a dataset of vectors."""
+    return f"{dataset} · vectors"
+
+
+def side_name(side: Context) -> str:
+    return side.checkpoint_name or side.dataset_name
+
+
+def _is_vectors(row: dict) -> bool:
+    return row.get("kind") == "embedding" and len(row.get("item_shape") or ()) == 1
+
+
+def side_choices(ctx: Context) -> dict[str, Context]:
+    """What either side may be: the sidebar's dataset when it is vectors, the checkpoints that fit it, and the
+    other datasets of vectors that hold the same items (``pairing.same_items``)."""
     rows = {r["name"]: r for r in cache.dataset_rows()}
-    fits = compatible_checkpoints(rows[ctx.dataset_name])
-    names = [r["name"] for r in fits]
-    trained_on = {r["name"]: r["dataset"] for r in fits}
-    model = {r["name"]: r["model"] for r in fits}
-    if st.session_state.get("ll_compare_sidebar") != ctx.checkpoint_name:  # the sidebar moved: A follows it
-        st.session_state["ll_compare_sidebar"] = ctx.checkpoint_name
-        if st.session_state.get(PICK_A) != ctx.checkpoint_name:
+    ds = ctx.dataset()
+    choices = {}
+    if _is_vectors(rows[ctx.dataset_name]):
+        choices[vectors_choice(ctx.dataset_name)] = Context(ctx.dataset_name, None, ctx.space, vectors=True)
+    for r in compatible_checkpoints(rows[ctx.dataset_name]):
+        choices[r["name"]] = Context(ctx.dataset_name, r["name"], ctx.space)
+    for name, row in rows.items():
+        if name == ctx.dataset_name or not _is_vectors(row):
+            continue
+        with contextlib.suppress(LatentLabError, OSError, ValueError):  # one that does not load is not offered
+            if same_items(ds, cache.dataset(name)):
+                choices[vectors_choice(name)] = Context(name, None, ctx.space, vectors=True)
+    return choices
+
+
+def pickers(ctx: Context, choices: dict[str, Context]) -> tuple[str, str | None]:
+    """Side A (by default the sidebar's checkpoint, or its dataset when that is vectors) and B (another
+    choice, a checkpoint trained on the dataset first), persisted."""
+    names = list(choices)
+    ck_rows = {r["name"]: r for r in cache.checkpoint_rows()}
+    sidebar = ctx.checkpoint_name or vectors_choice(ctx.dataset_name)
+    if st.session_state.get("ll_compare_sidebar") != sidebar:  # the sidebar moved: A follows it
+        st.session_state["ll_compare_sidebar"] = sidebar
+        if st.session_state.get(PICK_A) != sidebar:
             st.session_state.pop(PICK_A, None)
-    a_default = st.session_state.get(PICK_A, ctx.checkpoint_name)
+    a_default = st.session_state.get(PICK_A, sidebar)
+
+    def label(n: str) -> str:
+        if choices[n].checkpoint_name is None:
+            return n
+        row = ck_rows.get(n, {})
+        trained = row.get("dataset", ctx.dataset_name)
+        return f"{n}  ·  {row.get('model', '?')}" + ("" if trained == ctx.dataset_name else f"  (trained on {trained})")
+
     left, right = st.columns(2)
-    label = lambda n: f"{n}  ·  {model[n]}" + ("" if trained_on[n] == ctx.dataset_name else f"  (trained on {trained_on[n]})")
-    a = left.selectbox("Checkpoint A", names, index=names.index(a_default) if a_default in names else 0,
+    a = left.selectbox("Latent space A", names, index=names.index(a_default) if a_default in names else 0,
                        format_func=label)
     st.session_state[PICK_A] = a
     others = [n for n in names if n != a]
     if not others:
         return a, None
-    # B: the stored pick, else another checkpoint trained on this dataset, else any that fits
     b_default = st.session_state.get(PICK_B)
     if b_default not in others:
-        b_default = next((n for n in others if trained_on[n] == ctx.dataset_name), others[0])
-    b = right.selectbox("Checkpoint B", others, index=others.index(b_default), format_func=label)
+        b_default = next((n for n in others if ck_rows.get(n, {}).get("dataset") == ctx.dataset_name), others[0])
+    b = right.selectbox("Latent space B", others, index=others.index(b_default), format_func=label)
     st.session_state[PICK_B] = b
     return a, b
 
 
+def _reference(side: tuple[str, str | None]):
+    """What ``lab.compare`` takes for a side: the loaded checkpoint, or the dataset of vectors."""
+    dataset, checkpoint = side
+    return cache.dataset(dataset) if checkpoint is None else cache.checkpoint(checkpoint)
+
+
 @st.cache_data(max_entries=16, show_spinner="Comparing the two latent spaces…")
-def _comparison(a: str, version_a: float, b: str, version_b: float, dataset: str, ws: str) -> Comparison:
-    return lab.compare(cache.checkpoint(a), cache.checkpoint(b), cache.dataset(dataset))
+def _comparison(a: tuple, version_a: float, b: tuple, version_b: float, dataset: str, ws: str) -> Comparison:
+    return lab.compare(_reference(a), _reference(b), cache.dataset(dataset))
 
 
-def comparison(a: str, b: str, dataset: str) -> Comparison:
-    return _comparison(a, cache.checkpoint_version(a), b, cache.checkpoint_version(b), dataset, cache._ws())
+def comparison(a: Context, b: Context, dataset: str) -> Comparison:
+    version = lambda side: 0.0 if side.checkpoint_name is None else cache.checkpoint_version(side.checkpoint_name)
+    return _comparison((a.dataset_name, a.checkpoint_name), version(a), (b.dataset_name, b.checkpoint_name),
+                       version(b), dataset, cache._ws())
+
+
+def without_model(side: Context, what: str) -> None:
+    """Say plainly what a side that is a dataset of vectors does not show."""
+    st.caption(f"{side.dataset_name} is a dataset of vectors with no model: {what} not shown for it.")
 
 
 def scores_row(result: Comparison) -> None:
@@ -122,23 +180,29 @@ def linked_maps(ctx: Context, names: tuple[str, str], xy_a: np.ndarray, aligned_
     return picked
 
 
-def selection_panel(ds, ck_a, ck_b, rows: np.ndarray) -> None:
-    """The selected items beside A's and B's reconstructions of them."""
+def selection_panel(ds, sides: list[Context], rows: np.ndarray) -> None:
+    """The selected items beside the reconstructions of the sides that have a model."""
     shown = np.asarray(rows)[:panels.MAX_GALLERY]
     st.subheader(f"Selection: {len(rows):,} points")
-    recon_a = explore.reconstruct(ck_a.model, ds, shown)
-    recon_b = explore.reconstruct(ck_b.model, ds, shown)
-    if ds.is_image:
+    recons = [(s.checkpoint_name, explore.reconstruct(s.checkpoint().model, ds, shown)) for s in sides
+              if s.checkpoint_name is not None]
+    for side in sides:
+        if side.checkpoint_name is None:
+            without_model(side, "reconstructions are")
+    source = items_of(ds)  # a codes dataset's rows are the items it was made from
+    if source.is_image:
+        images = [(f"inputs (first {len(shown)})", source.as_float(shown))]
+        if ds.is_image:
+            images, recons = images + recons, []
         columns = min(len(shown), 6)
-        for col, images, caption in zip(st.columns(3), (ds.as_float(shown), recon_a, recon_b),
-                                        (f"inputs (first {len(shown)})", f"{ck_a.name}", f"{ck_b.name}")):
+        for col, (caption, imgs) in zip(st.columns(3), images):
             with col:
-                panels.gallery(images, columns, caption)
-        return
+                panels.gallery(imgs, columns, caption)
+        if not recons:
+            return
     names = ds.feature_names or [f"f{i}" for i in range(int(np.prod(ds.item_shape)))]
-    parts = [pd.DataFrame(np.asarray(ds.x[shown]).reshape(len(shown), -1), columns=names).assign(row="input"),
-             pd.DataFrame(recon_a.reshape(len(shown), -1), columns=names).assign(row=ck_a.name),
-             pd.DataFrame(recon_b.reshape(len(shown), -1), columns=names).assign(row=ck_b.name)]
+    parts = [pd.DataFrame(np.asarray(ds.x[shown]).reshape(len(shown), -1), columns=names).assign(row="input")]
+    parts += [pd.DataFrame(r.reshape(len(shown), -1), columns=names).assign(row=name) for name, r in recons]
     for part in parts:
         part.insert(0, "item", [f"#{i}" for i in shown])
     frame = pd.concat(parts).sort_values("item", kind="stable")
@@ -173,15 +237,22 @@ def correlation_section(result: Comparison) -> None:
                                                        "abs_r": "|r|"}), hide_index=True, width="stretch")
 
 
-def matched_traversals(ds, ck_a, ck_b, result: Comparison) -> None:
-    """A latent of A traversed beside its best match in B (``lab.traverse``), from each prior's centre."""
+def matched_traversals(ds, sides: list[Context], result: Comparison) -> None:
+    """A latent of A traversed beside its best match in B (``lab.traverse``), from each prior's centre; a
+    side that is a dataset of vectors has no decoder to traverse with."""
+    if all(s.checkpoint_name is None for s in sides):
+        st.caption("Neither side has a model to decode a traversal with.")
+        return
     best = result.best_match
     d = st.selectbox("Latent of A", list(range(len(best))), key="cmp-latent",
                      format_func=lambda i: f"z{i} → {result.names[1]} z{best[i]} (|r| {result.correlation[i, best[i]]:.2f})")
     j = int(best[d])
-    pairs = ((ck_a, d), (ck_b, j))
-    for col, (ck, dim) in zip(st.columns(2), pairs):
+    for col, side, dim in zip(st.columns(2), sides, (d, j)):
         with col:
+            if side.checkpoint_name is None:
+                without_model(side, f"a traversal of z{dim} is")
+                continue
+            ck = side.checkpoint()
             tr = lab.traverse(ck, ds, dims=[dim], steps=9)
             caption = f"{ck.name}: z{dim}, " + ("through its codebook" if ck.model.codebook_values() is not None
                                                  else "-3 … +3 prior units")
@@ -228,19 +299,30 @@ def model_scores(name: str, dataset: str, ds, names: list[str] | None) -> tuple[
     return out, True
 
 
-def metrics_section(ctx: Context, a: str, b: str) -> None:
-    """Both models' diagnostics and metrics with their differences; unscored ones run as background jobs."""
+def metrics_section(ctx: Context, sides: list[Context]) -> None:
+    """Both models' diagnostics and metrics with their differences (one model's alone when the other side is
+    a dataset of vectors); unscored ones run as background jobs."""
     from latentlab import jobs
     from latentlab.metrics import METRICS
     from latentlab.scoring import DEFAULT_ITEMS
 
     ds = ctx.dataset()
     names = list(METRICS) if ds.factors is not None else None
-    scores_a, done_a = model_scores(a, ctx.dataset_name, ds, names)
-    scores_b, done_b = model_scores(b, ctx.dataset_name, ds, names)
-    st.dataframe(_highlight(difference_table(scores_a, scores_b, (a, b))), hide_index=True, width="stretch")
-    st.caption("B − A is shaded where it exceeds 5% of the larger score (blue: B higher, red: B lower).")
-    todo = [name for name, done in ((a, done_a), (b, done_b)) if not done]
+    for side in sides:
+        if side.checkpoint_name is None:
+            without_model(side, "diagnostics and metrics are")
+    models = [s.checkpoint_name for s in sides if s.checkpoint_name is not None]
+    scored = {name: model_scores(name, ctx.dataset_name, ds, names) for name in models}
+    if len(models) == 2:
+        a, b = models
+        st.dataframe(_highlight(difference_table(scored[a][0], scored[b][0], (a, b))), hide_index=True,
+                     width="stretch")
+        st.caption("B − A is shaded where it exceeds 5% of the larger score (blue: B higher, red: B lower).")
+    elif models:
+        (name,) = models
+        st.dataframe(pd.DataFrame({"score": list(scored[name][0]), name: list(scored[name][0].values())}),
+                     hide_index=True, width="stretch")
+    todo = [name for name, (_, done) in scored.items() if not done]
     if todo and st.button(f"Score the disentanglement metrics of {', '.join(todo)} (background jobs)", key="cmp-score"):
         n = min(DEFAULT_ITEMS, len(ds))
         for name in todo:
