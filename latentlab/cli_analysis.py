@@ -180,8 +180,13 @@ def cmd_metrics(args) -> None:
     lines = [f"{ck.name} on {ds.name}" + (f" ({scored:,} of {len(ds):,} items)" if scored < len(ds) else "")]
     for name, r in results.items():
         lines.append(f"  {name:<11} " + "  ".join(f"{k}={v:.3f}" for k, v in r.scores.items() if "[" not in k))
-    kl = "" if diag.kl_per_dim is None else " ".join(f"z{d}:{v:.2f}" for d, v in enumerate(diag.kl_per_dim))
-    lines.append(f"  active units {len(diag.active)}/{len(diag.active) + len(diag.passive)}  KL per dim: {kl}")
-    lines.append("  " + "  ".join(f"{k}={v:.3g}" for k, v in diag.scores.items()))
+    shown = diag.scores
+    if diag.kl_per_dim is None:  # no posterior and prior: no KL, so no active or passive units either
+        lines.append(f"  {ck.model_name} has no posterior and prior: no KL or active units")
+        shown = {k: v for k, v in shown.items() if k not in ("active_units", "passive_units", "kl_total", "mean_abs_corr_means_passive")}
+    else:
+        kl = " ".join(f"z{d}:{v:.2f}" for d, v in enumerate(diag.kl_per_dim))
+        lines.append(f"  active units {len(diag.active)}/{len(diag.active) + len(diag.passive)}  KL per dim: {kl}")
+    lines.append("  " + "  ".join(f"{k}={v:.3g}" for k, v in shown.items()))
     lines += [f"  warning: {w}" for w in diag.warnings]
     emit(args, payload, "\n".join(lines))

@@ -167,3 +167,12 @@ def test_cli_metrics(workspace, capsys):
     assert "active units" in capsys.readouterr().out
     assert main(["metrics", "digits-vae", "--metrics", "mig"]) == 2
     assert "no ground-truth factors" in capsys.readouterr().err
+
+
+def test_cli_diagnostics_of_a_model_without_a_prior_show_no_kl(workspace, capsys):
+    from latentlab.cli import main
+
+    assert main(["metrics", "digits-topk-sae", "--metrics", "none"]) == 0
+    out = capsys.readouterr().out
+    assert "topk-sae has no posterior and prior: no KL or active units" in out
+    assert "recon_error_mean=" in out and "kl_total" not in out and "active_units" not in out
