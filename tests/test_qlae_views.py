@@ -34,6 +34,17 @@ def test_a_traversal_without_an_item_starts_from_the_code_of_the_item_nearest_th
     assert ((base - emb.mean.mean(0)) ** 2).sum() == pytest.approx(distance.min(), rel=1e-5)
 
 
+def test_codes_between_codebook_values_decode_as_their_nearest_ones(qlae):
+    import torch
+
+    model = qlae.model
+    codebook = torch.from_numpy(qlae.model.codebook_values())
+    snapped = codebook[:, [0, 2, 4, 1]].T.contiguous()  # (4 items, 4 latents) of codebook values
+    nudged = snapped + 0.2 * (codebook[:, 1:] - codebook[:, :-1]).min(1).values  # off the codebook, nearest unchanged
+    with torch.no_grad():
+        torch.testing.assert_close(model.decode(nudged), model.decode(snapped))
+
+
 def test_codebook_usage_counts_every_item_at_its_nearest_value():
     codebook = np.array([[-1.0, 0.0, 1.0], [0.0, 0.5, 2.0]], np.float32)
     codes = np.array([[-1.0, 2.0], [0.0, 2.0], [1.0, 0.0], [-0.9, 0.4]], np.float32)

@@ -3,7 +3,8 @@
 
 Each latent dimension d snaps to the nearest of its own ``values_per_latent`` learnable scalars (its
 codebook, evenly spaced on [-0.5, 0.5] at the start). The decoder sees only the quantized code; the
-encoder learns through the straight-through estimator. Two losses tie the two together: the
+encoder learns through the straight-through estimator; ``decode`` (what every view decodes with) snaps
+any code it is given to the codebooks as well. Two losses tie the two together: the
 quantization loss, the mean over latents of (sg(z_e) - z_q)^2, moves the codebooks; the commitment loss,
 the mean of (z_e - sg(z_q))^2, keeps the encoder's outputs near them. Both are weighted 0.01, and
 training uses AdamW with weight decay 0.1, as in the paper's configs; the paper uses twice as many
@@ -65,6 +66,11 @@ class QLAE(LatentModel):
         index = (z.unsqueeze(-1) - self.codebook.unsqueeze(0)).abs().argmin(-1)
         rows = torch.arange(z.shape[1], device=z.device).expand_as(index)
         return self.codebook[rows, index], index
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        """Any code is snapped to the codebooks first: the decoder has only seen quantized codes, so a code
+        between values (a direction's path, an interpolation, a pushed latent) decodes as its nearest one."""
+        return super().decode(self.quantize(z)[0])
 
     def encode(self, x: torch.Tensor) -> Posterior:
         z = self.encoder(x)
