@@ -32,7 +32,7 @@ from latentlab.projection import make_projector
 from latentlab.scoring import DEFAULT_ITEMS, diagnose_embedding, metric_sample, score_embedding
 from latentlab.trainer import BaseCallback, TrainConfig, Trainer
 from latentlab.directions import Direction, make_direction
-from latentlab.traversal import decode_latents, interpolation, traversal_grid, traversal_values
+from latentlab.traversal import Traversal, base_latent, decode_latents, grid_values, interpolation, latent_frame, traversal_grid
 from latentlab.workspace import digest
 
 list_checkpoints = ckpts.list_checkpoints
@@ -299,13 +299,13 @@ def cluster_embedding(emb: Embedding, ds: Dataset, method: str = "kmeans", on: s
     if method == MODEL_METHOD:
         _check_cluster_method(method, seed, params)
         labels = model_labels(emb.assign, "This space's model" if emb.has_model else "A dataset's own vectors")
-        scores = cluster_scores(X, labels, ds.labels, seed=seed)
-        scores["mean_confidence"] = float(assignment_confidence(emb.assign).mean())
-        return ClusterResult(labels, scores, cluster_table(emb.mean, labels, ds.labels))
-    clusterer = make_clusterer(method, random_state=seed, **params)
-    key = digest("cluster", space_key, method, clusterer.get_params(), seed)
-    labels = cached_arrays("cluster", key, lambda: {"labels": clusterer.fit_predict(X, progress=progress)})["labels"]
+    else:
+        clusterer = make_clusterer(method, random_state=seed, **params)
+        key = digest("cluster", space_key, method, clusterer.get_params(), seed)
+        labels = cached_arrays("cluster", key, lambda: {"labels": clusterer.fit_predict(X, progress=progress)})["labels"]
     scores = cluster_scores(X, labels, ds.labels, seed=seed)
+    if method == MODEL_METHOD:
+        scores["mean_confidence"] = float(assignment_confidence(emb.assign).mean())
     return ClusterResult(labels, scores, cluster_table(emb.mean, labels, ds.labels))
 
 
@@ -318,79 +318,6 @@ def _check_cluster_method(method: str, seed: int, params: dict) -> None:
 
 
 # ---------------------------------------------------------------- traversals
-
-
-@dataclass
-class Traversal:
-    items: np.ndarray  # (R, C, *item_shape)
-    dims: list[int]  # the latent of each row; empty for a traversal along a direction (one row)
-    values: np.ndarray  # (R, C) the latent's value, or the travel along the direction
-    base: np.ndarray  # (D,)
-    direction: "Direction | None" = None
-
-    def to_table(self, feature_names: list[str]) -> pd.DataFrame:
-        """Long table for tabular data: one row per (dim, step), one column per feature."""
-        R, C = self.values.shape
-        rows = []
-        for r in range(R):
-            for c in range(C):
-                row = {"dim": self.dims[r]} if self.dims else {"direction": self.direction.name}
-                rows.append({**row, "value": float(self.values[r, c]),
-                             **dict(zip(feature_names, map(float, self.items[r, c].reshape(-1))))})
-        return pd.DataFrame(rows)
-
-
-def latent_frame(ck: Checkpoint, emb: Embedding) -> tuple[np.ndarray, np.ndarray]:
-    """Centre and scale of 'prior units', as the model defines them (``LatentModel.prior_frame``): the
-    prior for VAEs, the codes' own mean and standard deviation for a model without a prior."""
-    frame = ck.model.prior_frame()
-    if frame is not None:
-        return frame
-    return emb.mean.mean(0), emb.mean.std(0) + 1e-6
-
-
-def grid_values(ck: Checkpoint, emb: Embedding, dims: list[int], steps: int = 9, span: float = 3.0) -> np.ndarray:
-    """The values each of ``dims`` takes across a traversal: (len(dims), C).
-
-    A quantized model's latents step through their own codebook values (C is the codebook's size, and
-    ``steps`` and ``span`` do not apply); any other model's go from -span to +span in prior units
-    (``latent_frame``) in ``steps`` steps.
-    """
-    codebook = ck.model.codebook_values()
-    if codebook is not None:
-        return codebook[list(dims)]
-    center, scale = latent_frame(ck, emb)
-    return traversal_values(steps, span, center, scale, dims)
-
-
-def base_latent(ck: Checkpoint, emb: Embedding, index: int | None, n_items: int | None = None,
-                component: int | None = None) -> np.ndarray:
-    """The code a traversal starts from: item ``index``'s, component ``component``'s mean (a mixture
-    prior), else the centre of the latent frame (for a quantized model, the code of the item nearest the
-    codes' mean: its decoder has only seen codebook values, and the mean falls between them)."""
-    if component is not None:
-        return component_mean(ck, component)
-    if index is None:
-        if ck.model.codebook_values() is not None:
-            codes = emb.mean
-            return codes[np.argmin(((codes - codes.mean(0)) ** 2).sum(1))].astype(np.float32)
-        return latent_frame(ck, emb)[0]
-    n_items = len(emb.mean) if n_items is None else n_items
-    if not 0 <= index < n_items:
-        raise LatentLabError(f"--index {index} is out of range; the dataset has {n_items} items (0..{n_items - 1}).")
-    return emb.mean[emb.positions([index])[0]]
-
-
-def component_mean(ck: Checkpoint, component: int) -> np.ndarray:
-    """The mean (D,) of component ``component`` of a checkpoint's mixture prior."""
-    from latentlab.sampling import component_count
-
-    K = component_count(ck.model)
-    if K == 0:
-        raise LatentLabError(f"A {ck.model_name} model's prior has no components; start from --index or the prior mean.")
-    if not 0 <= component < K:
-        raise LatentLabError(f"--component {component} is out of range; this prior has components 0..{K - 1}.")
-    return ck.model.prior_components()[0][component]
 
 
 def sample(checkpoint, n: int = 16, component: int | None = None, seed: int = 0) -> np.ndarray:
@@ -422,8 +349,10 @@ def direction(checkpoint, spec: str, dataset=None, groups: np.ndarray | None = N
     return _fit_direction(ck, spec, dataset_for(ck, dataset), groups, seed)
 
 
-def _fit_direction(ck: Checkpoint, spec: str, ds: Dataset, groups: np.ndarray | None = None, seed: int = 0) -> Direction:
-    emb = _frame_embedding(ck, ds, [])
+def _fit_direction(ck: Checkpoint, spec: str, ds: Dataset, groups: np.ndarray | None = None, seed: int = 0,
+                   emb: Embedding | None = None) -> Direction:
+    """Fitted on ``emb`` (codes of ``ds``, all or a sample) when given, else on ``_frame_embedding``'s."""
+    emb = _frame_embedding(ck, ds, []) if emb is None else emb
     rows = np.arange(len(ds)) if emb.index is None else emb.index
     labels = None if ds.labels is None else np.asarray(ds.labels)[rows]
     factors = None if ds.factors is None else ds.factors.iloc[rows].reset_index(drop=True)
@@ -448,9 +377,10 @@ def traverse(checkpoint, dataset=None, index: int | None = None, dims: list[int]
         raise LatentLabError("Give --index or --component as the base point, not both.")
     if steps < 2 or span <= 0:
         raise LatentLabError("--steps must be at least 2 and --range positive.")
+    emb = _frame_embedding(ck, ds, [index])
     if direction is not None:
-        along = direction if isinstance(direction, Direction) else _fit_direction(ck, direction, ds)
-        base = base_latent(ck, _frame_embedding(ck, ds, [index]), index, len(ds), component)
+        along = direction if isinstance(direction, Direction) else _fit_direction(ck, direction, ds, emb=emb)
+        base = base_latent(ck, emb, index, len(ds), component)
         codes, travel = along.path(base, steps, span)
         return Traversal(decode_latents(ck.model, codes)[None], [], travel[None], base, along)
     D = ck.latent_dim
@@ -458,9 +388,6 @@ def traverse(checkpoint, dataset=None, index: int | None = None, dims: list[int]
     bad = [d for d in dims if not 0 <= d < D]
     if bad or not dims:
         raise LatentLabError(f"--dims {bad or dims} out of range; this checkpoint has latent dimensions 0..{D - 1}.")
-    if steps < 2 or span <= 0:
-        raise LatentLabError("--steps must be at least 2 and --range positive.")
-    emb = _frame_embedding(ck, ds, [index])
     base = base_latent(ck, emb, index, len(ds), component)
     values = grid_values(ck, emb, dims, steps, span)
     return Traversal(traversal_grid(ck.model, base, dims, values), dims, values, base)

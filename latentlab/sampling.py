@@ -15,15 +15,9 @@ from PIL import Image
 from latentlab.errors import LatentLabError
 from latentlab.models import MODELS, LatentModel
 from latentlab.render import cell_scale, image_grid
-from latentlab.traversal import decode_latents
+from latentlab.traversal import component_count, decode_latents
 
 MAX_SAMPLES = 1024
-
-
-def component_count(model: LatentModel) -> int:
-    """How many components the model's prior has to pick from (0 when it is not a mixture)."""
-    components = model.prior_components()
-    return 0 if components is None else int(components[0].shape[0])
 
 
 def sample_codes(model: LatentModel, model_name: str, n: int = 16, component: int | None = None,

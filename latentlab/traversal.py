@@ -1,13 +1,23 @@
-"""Latent traversals (Higgins et al. 2017), single-latent decoding, and
-interpolation between two codes, linear or spherical (slerp; White 2016,
-arXiv:1609.04468)."""
+"""Latent traversals (Higgins et al. 2017): where one starts (``base_latent``), the values each latent
+takes (``grid_values``, in the model's own units, ``latent_frame``), the decoded grid; single-latent
+decoding, and interpolation between two codes, linear or spherical (slerp; White 2016, arXiv:1609.04468)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
 import numpy as np
+import pandas as pd
 import torch
 
+from latentlab.errors import LatentLabError
 from latentlab.models import LatentModel
+
+if TYPE_CHECKING:
+    from latentlab.checkpoints import Checkpoint
+    from latentlab.directions import Direction
+    from latentlab.embedding import Embedding
 
 
 @torch.no_grad()
@@ -75,3 +85,80 @@ def interpolation(model: LatentModel, z0: np.ndarray, z1: np.ndarray, steps: int
     t = np.linspace(0.0, 1.0, steps, dtype=np.float32)
     z = slerp(z0, z1, t) if spherical else lerp(z0, z1, t)
     return decode_latents(model, z.astype(np.float32))
+
+
+@dataclass
+class Traversal:
+    items: np.ndarray  # (R, C, *item_shape)
+    dims: list[int]  # the latent of each row; empty for a traversal along a direction (one row)
+    values: np.ndarray  # (R, C) the latent's value, or the travel along the direction
+    base: np.ndarray  # (D,)
+    direction: "Direction | None" = None
+
+    def to_table(self, feature_names: list[str]) -> pd.DataFrame:
+        """Long table for tabular data: one row per (dim, step), one column per feature."""
+        R, C = self.values.shape
+        rows = []
+        for r in range(R):
+            for c in range(C):
+                row = {"dim": self.dims[r]} if self.dims else {"direction": self.direction.name}
+                rows.append({**row, "value": float(self.values[r, c]),
+                             **dict(zip(feature_names, map(float, self.items[r, c].reshape(-1))))})
+        return pd.DataFrame(rows)
+
+
+def latent_frame(ck: Checkpoint, emb: Embedding) -> tuple[np.ndarray, np.ndarray]:
+    """Centre and scale of 'prior units', as the model defines them (``LatentModel.prior_frame``): the
+    prior for VAEs, the codes' own mean and standard deviation for a model without a prior."""
+    frame = ck.model.prior_frame()
+    if frame is not None:
+        return frame
+    return emb.mean.mean(0), emb.mean.std(0) + 1e-6
+
+
+def grid_values(ck: Checkpoint, emb: Embedding, dims: list[int], steps: int = 9, span: float = 3.0) -> np.ndarray:
+    """The values each of ``dims`` takes across a traversal: (len(dims), C).
+
+    A quantized model's latents step through their own codebook values (C is the codebook's size, and
+    ``steps`` and ``span`` do not apply); any other model's go from -span to +span in prior units
+    (``latent_frame``) in ``steps`` steps.
+    """
+    codebook = ck.model.codebook_values()
+    if codebook is not None:
+        return codebook[list(dims)]
+    center, scale = latent_frame(ck, emb)
+    return traversal_values(steps, span, center, scale, dims)
+
+
+def base_latent(ck: Checkpoint, emb: Embedding, index: int | None, n_items: int | None = None,
+                component: int | None = None) -> np.ndarray:
+    """The code a traversal starts from: item ``index``'s, component ``component``'s mean (a mixture
+    prior), else the centre of the latent frame (for a quantized model, the code of the item nearest the
+    codes' mean: its decoder has only seen codebook values, and the mean falls between them)."""
+    if component is not None:
+        return component_mean(ck, component)
+    if index is None:
+        if ck.model.codebook_values() is not None:
+            codes = emb.mean
+            return codes[np.argmin(((codes - codes.mean(0)) ** 2).sum(1))].astype(np.float32)
+        return latent_frame(ck, emb)[0]
+    n_items = len(emb.mean) if n_items is None else n_items
+    if not 0 <= index < n_items:
+        raise LatentLabError(f"--index {index} is out of range; the dataset has {n_items} items (0..{n_items - 1}).")
+    return emb.mean[emb.positions([index])[0]]
+
+
+def component_count(model: LatentModel) -> int:
+    """How many components the model's prior has to pick from (0 when it is not a mixture)."""
+    components = model.prior_components()
+    return 0 if components is None else int(components[0].shape[0])
+
+
+def component_mean(ck: Checkpoint, component: int) -> np.ndarray:
+    """The mean (D,) of component ``component`` of a checkpoint's mixture prior."""
+    K = component_count(ck.model)
+    if K == 0:
+        raise LatentLabError(f"A {ck.model_name} model's prior has no components; start from --index or the prior mean.")
+    if not 0 <= component < K:
+        raise LatentLabError(f"--component {component} is out of range; this prior has components 0..{K - 1}.")
+    return ck.model.prior_components()[0][component]

@@ -8,7 +8,8 @@ import streamlit as st
 
 from latentlab import lab
 from latentlab.render import png_bytes
-from latentlab.sampling import MAX_SAMPLES, component_count, sample_picture, sample_rows
+from latentlab.sampling import MAX_SAMPLES, sample_picture, sample_rows
+from latentlab.traversal import component_count
 
 WHOLE_PRIOR = "the whole prior"
 
