@@ -49,7 +49,7 @@ def colour_values(ds: Dataset, emb: Embedding, by: str, clusters: np.ndarray | N
     if by == "cluster" and clusters is not None:
         return np.where(clusters < 0, "noise", clusters.astype(str)), True
     if by == MODEL_CLUSTER and emb.assign is not None:
-        return model_labels(emb.assign).astype(str), True
+        return model_labels(emb.assign), True  # cluster numbers as they are, like labels: no string copies
     if by == CONFIDENCE and emb.assign is not None:
         return assignment_confidence(emb.assign), False
     if by.startswith("factor: ") and ds.factors is not None:

@@ -15,7 +15,7 @@ from PIL import Image
 from latentlab.errors import LatentLabError
 from latentlab.models import MODELS, LatentModel
 from latentlab.render import cell_scale, image_grid
-from latentlab.traversal import component_count, decode_latents
+from latentlab.traversal import checked_component, decode_latents
 
 MAX_SAMPLES = 1024
 
@@ -30,13 +30,7 @@ def sample_codes(model: LatentModel, model_name: str, n: int = 16, component: in
         raise LatentLabError(f"A {model_name} model has no prior to sample from; sample from a checkpoint of a model "
                              f"with one ({with_prior}), or traverse this one's codes instead.")
     if component is not None:
-        K = component_count(model)
-        if K == 0:
-            raise LatentLabError(f"A {model_name} model's prior has no components; leave out --component to sample "
-                                 "from the whole prior.")
-        if not 0 <= int(component) < K:
-            raise LatentLabError(f"--component {component} is out of range; this prior has components 0..{K - 1}.")
-        component = int(component)
+        component = checked_component(model, model_name, component, "leave out --component to sample from the whole prior")
     generator = torch.Generator().manual_seed(int(seed))
     z = model.sample_prior(int(n), component, generator)  # (n, D)
     return z.numpy().astype(np.float32)

@@ -154,11 +154,18 @@ def component_count(model: LatentModel) -> int:
     return 0 if components is None else int(components[0].shape[0])
 
 
+def checked_component(model: LatentModel, model_name: str, component: int, instead: str) -> int:
+    """``component`` as an index into the model's mixture prior, or a user error (``instead``: what to do
+    when the prior is not a mixture)."""
+    K = component_count(model)
+    if K == 0:
+        raise LatentLabError(f"A {model_name} model's prior has no components; {instead}.")
+    if not 0 <= int(component) < K:
+        raise LatentLabError(f"--component {component} is out of range; this prior has components 0..{K - 1}.")
+    return int(component)
+
+
 def component_mean(ck: Checkpoint, component: int) -> np.ndarray:
     """The mean (D,) of component ``component`` of a checkpoint's mixture prior."""
-    K = component_count(ck.model)
-    if K == 0:
-        raise LatentLabError(f"A {ck.model_name} model's prior has no components; start from --index or the prior mean.")
-    if not 0 <= component < K:
-        raise LatentLabError(f"--component {component} is out of range; this prior has components 0..{K - 1}.")
+    component = checked_component(ck.model, ck.model_name, component, "start from --index or the prior mean")
     return ck.model.prior_components()[0][component]

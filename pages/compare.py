@@ -4,6 +4,7 @@ with one selection."""
 import streamlit as st
 
 from latentlab import explore
+from latentlab.comparison import procrustes
 from latentlab.projection import PROJECTORS
 from latentlab.ui import compare_view, scatter
 from latentlab.ui.jobs import run_or_submit_projection
@@ -37,7 +38,7 @@ with user_errors():
     xy_b = run_or_submit_projection(side_b, emb_b, method, 2, {}, seed) if xy_a is not None else None
     if xy_a is None or xy_b is None:
         st.stop()
-    alignment = compare_view.aligned_maps(xy_a, xy_b)
+    alignment = procrustes(xy_a, xy_b)  # B's map rotated, reflected, scaled and moved onto A's
     c3.caption(f"{b}'s map is rotated{' and reflected' if alignment.reflected else ''}, scaled and moved onto {a}'s "
                f"(Procrustes; residual {alignment.residual:.2f}: 0 when the two maps have the same shape). A lasso on "
                "either map selects the same items on both.")

@@ -20,11 +20,11 @@ import streamlit as st
 
 from latentlab import explore, lab
 from latentlab.codes import items_of
-from latentlab.comparison import Alignment, Comparison, procrustes
+from latentlab.comparison import Comparison
 from latentlab.errors import LatentLabError
 from latentlab.pairing import same_items
 from latentlab.render import image_grid
-from latentlab.scoring import diagnose_embedding, score_embedding, scores_cached
+from latentlab.scoring import DEFAULT_ITEMS, diagnose_embedding, score_embedding, scores_cached
 from latentlab.ui import cache, figures, items, panels, scatter
 from latentlab.ui.sidebar import Context, compatible_checkpoints
 
@@ -150,11 +150,6 @@ def scores_row(result: Comparison) -> None:
     c3.metric(f"kNN agreement (k={result.k})", f"{result.knn_agreement:.3f}",
               help="Mean Jaccard overlap of each item's nearest neighbours in A and in B.")
     st.caption(f"On {result.n:,} items. The same scores: `latentlab compare {result.names[0]} {result.names[1]}`.")
-
-
-def aligned_maps(xy_a: np.ndarray, xy_b: np.ndarray) -> Alignment:
-    """B's map rotated, reflected, scaled and moved onto A's (Procrustes), so shared structure lines up."""
-    return procrustes(xy_a, xy_b)
 
 
 def shared_selection(pair_key: str) -> np.ndarray:
@@ -289,8 +284,6 @@ def model_scores(name: str, dataset: str, ds, names: list[str] | None) -> tuple[
     out = {k: float(v) for k, v in diagnose_embedding(emb).scores.items()}
     if not names:
         return out, True
-    from latentlab.scoring import DEFAULT_ITEMS
-
     n = min(DEFAULT_ITEMS, len(ds))
     if not scores_cached(emb, names, n, 0):
         return out, False
@@ -304,7 +297,6 @@ def metrics_section(ctx: Context, sides: list[Context]) -> None:
     a dataset of vectors); unscored ones run as background jobs."""
     from latentlab import jobs
     from latentlab.metrics import METRICS
-    from latentlab.scoring import DEFAULT_ITEMS
 
     ds = ctx.dataset()
     names = list(METRICS) if ds.factors is not None else None
