@@ -56,6 +56,11 @@ def test_a_lasso_on_either_map_selects_the_same_items_on_the_other(tmp_path):
         page.goto(url)
         page.get_by_role("link", name="Compare").first.click()
         page.get_by_role("heading", name="Compare").first.wait_for(timeout=120_000)
+        wait_idle(page)
+        # A's map may first be the preview drawn while the server's warm-up makes its UMAP; the page reruns
+        # with the UMAP when it is ready, and both maps are drawn again.
+        page.wait_for_function("() => !document.body.innerText.includes('map is computed')", timeout=240_000)
+        wait_idle(page)
         page.wait_for_function(f"(n) => {{ const r = {ROOTS_JS}; return r.length === 2 && r.every((m) => "
                                "Number(m.dataset.drawn) === n); }", arg=N, timeout=240_000, polling=100)
         wait_idle(page)
