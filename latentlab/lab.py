@@ -121,6 +121,16 @@ class PeriodicCheckpoint(BaseCallback):
         self.save(trainer)
 
 
+def saved_train_config(manifest: dict) -> TrainConfig:
+    """The training settings a checkpoint was saved with, its total step count included."""
+    saved = dict(manifest.get("training") or {})
+    known = {f.name for f in dataclasses.fields(TrainConfig)}
+    cfg = TrainConfig(**{k: v for k, v in saved.items() if k in known})
+    if saved.get("total_steps"):
+        cfg.steps, cfg.epochs = int(saved["total_steps"]), None
+    return cfg
+
+
 def train(dataset: str | Dataset, model: str = "vae", model_params: dict | None = None,
           train_config: TrainConfig | None = None, name: str | None = None, callbacks=(),
           resume: str | Path | None = None) -> TrainResult:
@@ -128,17 +138,17 @@ def train(dataset: str | Dataset, model: str = "vae", model_params: dict | None 
 
     ``resume`` names an existing checkpoint of an unfinished run: its weights,
     optimizer state, step and loss history are restored and training continues
-    to the run's total.
+    to the run's total (with the run's saved settings unless ``train_config`` is given).
     """
     import torch
 
     from latentlab.models import model_class
 
-    cfg = train_config or TrainConfig(epochs=10)
+    ck = ckpts.load_checkpoint(resume) if resume is not None else None
+    cfg = train_config or (saved_train_config(ck.manifest) if ck is not None else TrainConfig(epochs=10))
     start_step, history = 0, []
     torch.manual_seed(cfg.seed)  # seeded initial weights
-    if resume is not None:
-        ck = ckpts.load_checkpoint(resume)
+    if ck is not None:
         manifest, manifest_path = ck.manifest, ck.path
         ds = as_dataset(dataset if dataset is not None else ck.dataset_name)
         net, model, name = ck.model, ck.model_name, ck.name
