@@ -269,7 +269,8 @@ function update(view, data) {
     newPoints = true;
     redraw = true;
   }
-  if (newPoints) delete view.root.dataset.drawn; // set again once these points are on the screen
+  // Cleared while any draw is under way (the map takes no lasso, click or position query then), set again after.
+  if (redraw && view.x) delete view.root.dataset.drawn;
   if (data.colour) {
     view.z = column(data.colour, 'c');
     view.colourKey = data.colourKey;
@@ -304,7 +305,14 @@ function update(view, data) {
     const points = { x: view.x, y: view.y };
     if (view.z) points.z = view.z;
     view.pending = view.pending
-      .then(() => view.plot.draw(points, { zDataType: 'categorical', select: view.selection.length ? view.selection : undefined }))
+      .then(() => {
+        const options = { zDataType: 'categorical', select: view.selection.length ? view.selection : undefined };
+        // A new colouring of the same points keeps their spatial index instead of building it again
+        // (a second or more in a worker at a million points, when the map takes no input).
+        const index = newPoints ? null : view.plot.get('spatialIndex');
+        if (index) options.spatialIndex = index;
+        return view.plot.draw(points, options);
+      })
       .then(() => {
         if (newPoints) {
           if (savedView) view.plot.view(savedView, { preventEvent: true });

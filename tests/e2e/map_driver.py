@@ -7,8 +7,10 @@ import numpy as np
 
 # The component renders into a shadow root under Streamlit's element.
 # The map's root inside its component host (the page router also mounts an empty map that only preloads code).
-ROOT_JS = ("([...document.querySelectorAll('[data-testid=stBidiComponentIsolated]')]"
-           ".map((h) => h.shadowRoot && h.shadowRoot.querySelector('[data-testid=ll-map]')).find(Boolean) || null)")
+# Every map's root, in page order.
+ROOTS_JS = ("[...document.querySelectorAll('[data-testid=stBidiComponentIsolated]')]"
+            ".map((h) => h.shadowRoot && h.shadowRoot.querySelector('[data-testid=ll-map]')).filter(Boolean)")
+ROOT_JS = f"({ROOTS_JS}[0] || null)"
 
 
 def wait_drawn(page, points: int | None = None, timeout_ms: int = 180_000) -> None:
@@ -28,13 +30,16 @@ def canvas_box(page) -> dict:
     return page.locator("[data-testid=ll-map] canvas").bounding_box()
 
 
-def screen_positions(page, n: int) -> np.ndarray:
-    """(n, 2) pixel positions of points 0..n-1 relative to the canvas."""
-    flat = page.evaluate(
-        f"(n) => {{ const r = {ROOT_JS}; const out = new Float64Array(2 * n);"
-        " for (let i = 0; i < n; i++) { const p = r.screenPosition(i); out[2 * i] = p[0]; out[2 * i + 1] = p[1]; }"
-        " return Array.from(out); }", n)
-    return np.asarray(flat).reshape(n, 2)
+def screen_positions(page, n: int, which: int = 0, timeout_ms: int = 60_000) -> np.ndarray:
+    """(n, 2) pixel positions of points 0..n-1 relative to the canvas of the ``which``-th map on the page, read in
+    one step once that map has drawn at least n points (a redraw under way, or a map just remounted, is waited out)."""
+    handle = page.wait_for_function(
+        f"([k, n]) => {{ const r = {ROOTS_JS}[k]; if (!r || !(Number(r.dataset.drawn) >= n)) return null;"
+        " const out = new Float64Array(2 * n);"
+        " try { for (let i = 0; i < n; i++) { const p = r.screenPosition(i); out[2 * i] = p[0]; out[2 * i + 1] = p[1]; } }"
+        " catch (e) { return null; }"
+        " return Array.from(out); }", arg=[which, n], timeout=timeout_ms, polling=100)
+    return np.asarray(handle.json_value()).reshape(n, 2)
 
 
 def inside(points: np.ndarray, polygon: np.ndarray) -> np.ndarray:

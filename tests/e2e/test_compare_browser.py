@@ -9,9 +9,7 @@ from tests.e2e.server import ROOT, browser_available, browser_page, dashboard, w
 
 pytestmark = [pytest.mark.e2e, pytest.mark.skipif(not browser_available(), reason="needs Chromium at /usr/bin/chromium and playwright")]
 
-# Every map's root, in page order (the component renders into a shadow root under Streamlit's element).
-ROOTS_JS = ("[...document.querySelectorAll('[data-testid=stBidiComponentIsolated]')]"
-            ".map((h) => h.shadowRoot && h.shadowRoot.querySelector('[data-testid=ll-map]')).filter(Boolean)")
+ROOTS_JS = map_driver.ROOTS_JS
 N = 1797
 
 
@@ -20,10 +18,7 @@ def selected(page) -> list[int]:
 
 
 def positions(page, which: int) -> np.ndarray:
-    flat = page.evaluate(
-        f"([k, n]) => {{ const r = {ROOTS_JS}[k]; const out = [];"
-        " for (let i = 0; i < n; i++) { const p = r.screenPosition(i); out.push(p[0], p[1]); } return out; }", [which, N])
-    return np.asarray(flat).reshape(N, 2)
+    return map_driver.screen_positions(page, N, which)
 
 
 def pentagon(pos: np.ndarray, side: int = -1) -> np.ndarray:
