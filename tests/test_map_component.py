@@ -6,6 +6,7 @@ import json
 import shutil
 import subprocess
 import tomllib
+import urllib.request
 
 import numpy as np
 import pytest
@@ -99,6 +100,36 @@ def test_the_item_route_refuses_what_it_does_not_serve(workspace, name, version,
     version = version or items.base_url("digits", load_dataset("digits")).rsplit("/", 1)[1]
     assert items.item_json(_request(name, version, row)).status_code == 404
     assert items.item_png(_request(name, version, row)).status_code == 404
+
+
+@pytest.mark.parametrize("base_path, prefix", [("", ""), ("lab", "/lab"), ("/team/lab/", "/team/lab")])
+def test_the_item_urls_sit_below_the_servers_base_path(base_path, prefix):
+    from streamlit import config
+
+    from latentlab.data import load_dataset
+
+    ds = load_dataset("digits")
+    before = config.get_option("server.baseUrlPath")
+    config.set_option("server.baseUrlPath", base_path)
+    try:
+        assert items.base_url("digits", ds) == f"{prefix}/latentlab/items/digits/{ds.fingerprint[:16]}"
+    finally:
+        config.set_option("server.baseUrlPath", before)
+
+
+def test_a_server_below_a_base_path_serves_items_there(tmp_path):
+    from latentlab.data import load_dataset
+    from tests.e2e.server import dashboard
+
+    version = load_dataset("digits").fingerprint[:16]
+    home = tmp_path / "home"
+    home.mkdir()
+    with dashboard(home, base_path="lab") as url:
+        assert url.endswith("/lab")
+        with urllib.request.urlopen(f"{url}/latentlab/items/digits/{version}/5.png", timeout=30) as r:
+            assert r.status == 200 and r.read()[:8] == b"\x89PNG\r\n\x1a\n"
+        with urllib.request.urlopen(f"{url}/latentlab/items/digits/{version}/5.json", timeout=30) as r:
+            assert json.loads(r.read())["index"] == 5
 
 
 def test_the_package_declares_the_component_and_ships_its_script():

@@ -1,7 +1,8 @@
 """The server route behind the map's hover: one item of a dataset, on demand.
 
 ``/latentlab/items/{dataset}/{version}/{row}.png`` is the item as a small PNG
-(image datasets) and ``.../{row}.json`` its label and leading features. The
+(image datasets) and ``.../{row}.json`` its label and leading features, both
+also below the server's ``server.baseUrlPath``. The
 version is the dataset's fingerprint, so a browser may keep a picture for good
 and a re-imported dataset under the same name never shows stale ones. Only
 datasets the sidebar lists are served, and rows are read one at a time from
@@ -23,10 +24,14 @@ IMMUTABLE = {"Cache-Control": "public, max-age=31536000, immutable"}
 
 
 def base_url(name: str, ds) -> str:
-    """The URL prefix the map's hover fetches ``{row}.png`` and ``{row}.json`` under."""
+    """The URL prefix the map's hover fetches ``{row}.png`` and ``{row}.json`` under (below the server's
+    ``server.baseUrlPath``, as the pages are)."""
     from urllib.parse import quote
 
-    return f"{PREFIX}/{quote(name, safe='')}/{ds.fingerprint[:16]}"
+    from streamlit import config
+
+    base = "/".join(p for p in str(config.get_option("server.baseUrlPath") or "").split("/") if p)
+    return f"{'/' + base if base else ''}{PREFIX}/{quote(name, safe='')}/{ds.fingerprint[:16]}"
 
 
 def _item(request: Request):
@@ -71,7 +76,9 @@ def item_json(request: Request) -> Response:
 
 
 def routes() -> list[Route]:
+    """The item routes at the server's root and below any base path (``server.baseUrlPath``, which a proxy
+    in front of the dashboard may add), whichever the configuration is when the routes are made."""
     return [
-        Route(PREFIX + "/{name}/{version}/{row:int}.png", item_png, methods=["GET"]),
-        Route(PREFIX + "/{name}/{version}/{row:int}.json", item_json, methods=["GET"]),
+        Route(base + PREFIX + "/{name}/{version}/{row:int}" + ext, handler, methods=["GET"])
+        for base in ("", "/{base:path}") for ext, handler in ((".png", item_png), (".json", item_json))
     ]

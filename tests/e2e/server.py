@@ -36,17 +36,20 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def dashboard(home: Path, timeout: float = 120.0):
-    """Yield the URL of a fresh dashboard server using workspace ``home``."""
+def dashboard(home: Path, timeout: float = 120.0, base_path: str = ""):
+    """Yield the URL of a fresh dashboard server using workspace ``home`` (served below ``base_path``, the
+    server's ``server.baseUrlPath``, when given)."""
     port = free_port()
     env = {**os.environ, "LATENTLAB_HOME": str(home), "LATENTLAB_RUNNER_IDLE_S": "5"}
     log = open(home.parent / f"streamlit-{port}.log", "wb")
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
+         "--server.fileWatcherType", "none",  # sources edited while a test runs do not reload its modules
+         *(["--server.baseUrlPath", base_path] if base_path else [])],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )
-    url = f"http://127.0.0.1:{port}"
+    url = f"http://127.0.0.1:{port}" + (f"/{base_path.strip('/')}" if base_path else "")
     try:
         deadline = time.time() + timeout
         while True:
