@@ -47,7 +47,9 @@ def colour_values(ds: Dataset, emb: Embedding, by: str, clusters: np.ndarray | N
     if by == "label" and ds.labels is not None:
         return np.asarray(ds.labels), True  # as stored (numbers or text); a million need no string copies
     if by == "cluster" and clusters is not None:
-        return np.where(clusters < 0, "noise", clusters.astype(str)), True
+        numbers, inverse = np.unique(clusters, return_inverse=True)  # names for the few clusters, not per item
+        names = np.array(["noise" if k < 0 else str(k) for k in numbers.tolist()], dtype=object)
+        return names[inverse.ravel()], True
     if by == MODEL_CLUSTER and emb.assign is not None:
         return model_labels(emb.assign), True  # cluster numbers as they are, like labels: no string copies
     if by == CONFIDENCE and emb.assign is not None:

@@ -16,6 +16,7 @@ import hashlib
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
@@ -65,15 +66,16 @@ def colouring(values: np.ndarray, categorical: bool, title: str) -> Colouring:
     """Codes for a categorical (labels, clusters) or continuous (latents, errors) colouring, vectorised."""
     values = np.asarray(values)
     if categorical:
-        uniques, inverse = np.unique(values, return_inverse=True)
-        names = [str(u) for u in uniques.tolist()]
+        # Hashing, not sorting: a million labels or cluster names take a tenth of the time np.unique does.
+        inverse, uniques = pd.factorize(values.ravel(), use_na_sentinel=False)
+        names = [str(u) for u in np.asarray(uniques).tolist()]
         order = [names.index(name) for name in category_order(names)]  # "2" before "10"
         rank = np.empty(len(order), np.int64)
         rank[order] = np.arange(len(order))
         dtype = np.uint8 if len(names) <= 256 else np.uint16
         if len(names) > 65536:
             raise LatentLabError(f"Cannot colour by '{title}': it has {len(names):,} categories; pick a colouring with at most 65,536.")
-        codes = rank[inverse.ravel()].astype(dtype)
+        codes = rank[inverse].astype(dtype)
         palette = [PALETTE[k % len(PALETTE)] for k in range(len(names))]
         return Colouring(codes, palette, {"kind": "categorical", "title": title, "names": [names[k] for k in order]})
     v = values.astype(np.float64, copy=False)
