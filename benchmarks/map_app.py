@@ -2,7 +2,8 @@
 
 N clustered points (10 labels) are drawn by the dashboard's WebGL map or, for comparison, by the
 plotly Scattergl figure the Map page drew before it. The page writes how many points Python holds
-as selected, so a benchmark can time a lasso's round trip."""
+as selected, so a benchmark can time a lasso's round trip; the WebGL map can be coloured by label or
+by x, to time a recolouring."""
 
 import sys
 from pathlib import Path
@@ -31,7 +32,9 @@ if kind == "webgl":
     sent = scatter.pending_selection("bench-map")
     if sent is not None:
         st.session_state["picked"] = len(sent)
-    scatter.scatter_map("bench-map", xy, scatter.colouring(labels, True, "label"))
+    by = st.radio("Colour by", ["label", "x"], horizontal=True, key="colour")
+    colours = scatter.colouring(labels, True, "label") if by == "label" else scatter.colouring(xy[:, 0], False, "x")
+    scatter.scatter_map("bench-map", xy, colours)
 else:
     state = st.session_state.get("bench-chart")
     if state:

@@ -1,5 +1,6 @@
 """The Map's WebGL scatter against the plotly map it replaced, in headless Chromium (software WebGL):
-websocket bytes per point, page load to points drawn, and a lasso's round trip to Python.
+websocket bytes per point, page load to points drawn, a lasso's round trip to Python, and (WebGL) a recolouring
+from the click to the map drawn in the new colours and taking input again.
 
     python benchmarks/map_bench.py [--sizes 200000,737280,1000000] [--plotly 200000]
 
@@ -51,6 +52,17 @@ def picked(page) -> int:
     return int(text.split(":")[1])
 
 
+def recolour_s(page, n: int) -> float:
+    """Seconds from choosing another colouring to the map drawn in it and taking input again."""
+    before = map_driver.state(page).get("colourKey")
+    t0 = time.perf_counter()
+    page.get_by_text("x", exact=True).first.click()
+    page.wait_for_function(f"([k, n]) => {{ const r = {map_driver.ROOT_JS}; return r.dataset.colourKey !== k"
+                           " && Number(r.dataset.drawn) === n && r.screenPosition(0) !== undefined; }",
+                           arg=[before, n], timeout=600_000, polling=20)
+    return time.perf_counter() - t0
+
+
 def measure(n: int, kind: str) -> dict:
     proc, url = serve(n, kind)
     try:
@@ -86,8 +98,9 @@ def measure(n: int, kind: str) -> dict:
             page.wait_for_function("() => { const e = [...document.querySelectorAll('p')].find(p => p.innerText.startsWith('picked:'));"
                                    " return e && Number(e.innerText.split(':')[1]) > 0; }", timeout=600_000, polling=50)
             lasso = time.perf_counter() - t1
+            recolour = recolour_s(page, n) if kind == "webgl" else float("nan")
             return {"n": n, "kind": kind, "bytes": loaded, "per_point": loaded / n, "drawn_s": drawn, "lasso_s": lasso,
-                    "picked": picked(page)}
+                    "picked": picked(page), "recolour_s": recolour}
     finally:
         proc.terminate()
         proc.wait(10)
@@ -101,11 +114,13 @@ def main() -> None:
     runs = [(int(s), "webgl") for s in args.sizes.split(",") if s]
     runs += [(int(s), "plotly") for s in args.plotly.split(",") if s]
     results = []
-    print(f"{'map':<8} {'points':>10} {'MB received':>12} {'bytes/point':>12} {'load->drawn s':>14} {'lasso s':>8} {'selected':>9}")
+    print(f"{'map':<8} {'points':>10} {'MB received':>12} {'bytes/point':>12} {'load->drawn s':>14} {'lasso s':>8} {'selected':>9}"
+          f" {'recolour s':>11}")
     for n, kind in runs:
         r = measure(n, kind)
         results.append(r)
-        print(f"{kind:<8} {n:>10,} {r['bytes'] / 1e6:>12.2f} {r['per_point']:>12.1f} {r['drawn_s']:>14.2f} {r['lasso_s']:>8.2f} {r['picked']:>9,}")
+        print(f"{kind:<8} {n:>10,} {r['bytes'] / 1e6:>12.2f} {r['per_point']:>12.1f} {r['drawn_s']:>14.2f} {r['lasso_s']:>8.2f} {r['picked']:>9,}"
+              f" {r['recolour_s']:>11.2f}")
     for r in results:
         ref = next((p for p in results if p["kind"] == "plotly" and p["n"] == r["n"]), None)
         if r["kind"] == "webgl" and ref:
