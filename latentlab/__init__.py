@@ -15,7 +15,7 @@ from latentlab.errors import LatentLabError  # noqa: E402
 
 # The facade is imported on first use so that ``import latentlab.data`` stays light.
 _FACADE = {
-    "cluster", "compare", "diagnose", "direction", "embed", "intervene", "interpolate", "list_checkpoints", "list_datasets",
+    "beside_kmeans", "cluster", "compare", "diagnose", "direction", "embed", "intervene", "interpolate", "list_checkpoints", "list_datasets",
     "load_checkpoint", "load_dataset", "project", "sample", "score", "train", "traverse",
 }
 

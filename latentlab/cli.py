@@ -143,6 +143,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--method", default="kmeans", choices=[*CLUSTERERS, MODEL_METHOD],
                    help="a clustering method, or 'model': the clusters of a model that clusters its codes (such as dec)")
     p.add_argument("--k", type=int)
+    p.add_argument("--beside-kmeans", action="store_true",
+                   help="with --method model: also run k-means with the model's k on the same latent means and print "
+                        "both clusterings' scores and how far they agree")
     p.add_argument("--on", default="latent", choices=["latent", "projection"])
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--param", action="append", metavar="NAME=VALUE")

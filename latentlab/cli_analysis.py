@@ -63,20 +63,39 @@ def cmd_project(args) -> None:
 
 def cmd_cluster(args) -> None:
     from latentlab import lab
+    from latentlab.clustering.model import MODEL_METHOD
+    from latentlab.errors import LatentLabError
     from latentlab.progress import TqdmProgress
 
     out = check_out(args.out, (".csv",))
+    if args.beside_kmeans and (args.method != MODEL_METHOD or args.on != "latent" or args.k is not None):
+        raise LatentLabError("--beside-kmeans compares a model's own clusters with k-means on the latent means: use it "
+                             "with --method model, without --on projection or --k (k-means takes the model's k).")
     ck, ds = _inputs(args)
     params = kv(args.param)
     if args.k is not None:
         params["k"] = args.k
     with TqdmProgress(disable=args.json) as bar:
-        res = lab.cluster(ck, ds, method=args.method, on=args.on, seed=args.seed, progress=bar, **params)
+        if args.beside_kmeans:
+            if ck is None:
+                raise LatentLabError("--beside-kmeans needs a checkpoint of a model that clusters its codes (such as dec).")
+            both = lab.beside_kmeans(ck, ds, seed=args.seed, progress=bar)
+            res = both.model
+        else:
+            res = lab.cluster(ck, ds, method=args.method, on=args.on, seed=args.seed, progress=bar, **params)
     df = _frame_with_labels(ds, {"index": range(len(res.labels))})
     df["cluster"] = res.labels
+    if args.beside_kmeans:
+        df["kmeans"] = both.kmeans.labels
     _write_csv(df, out, index=False)
     text = f"wrote {out}; " + ", ".join(f"{k}={v:.3f}" for k, v in res.scores.items())
-    emit(args, {"out": str(out), "scores": res.scores}, text)
+    payload = {"out": str(out), "scores": res.scores}
+    if args.beside_kmeans:
+        table = both.scores(f"model ({ck.model_name})")
+        payload.update(kmeans_scores=both.kmeans.scores, agreement={"ari": both.ari, "nmi": both.nmi})
+        text += (f"\nbeside k-means with the same k on the same latent means (agreement: ARI {both.ari:.3f}, "
+                 f"NMI {both.nmi:.3f}):\n" + table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    emit(args, payload, text)
 
 
 def _write_csv(df, out, **kwargs) -> None:

@@ -19,7 +19,7 @@ from latentlab import checkpoints as ckpts
 from latentlab.cache import cached_arrays
 from latentlab.checkpoints import Checkpoint
 from latentlab.clustering import cluster_scores, cluster_table, make_clusterer
-from latentlab.clustering.model import MODEL_METHOD, assignment_confidence, model_labels
+from latentlab.clustering.model import MODEL_METHOD, BesideKMeans, assignment_confidence, model_labels
 from latentlab.data import Dataset, list_datasets, load_dataset
 from latentlab.embedding import Embedding, embed_dataset, embed_rows, vectors_embedding
 from latentlab.errors import LatentLabError
@@ -293,6 +293,17 @@ def cluster(checkpoint=None, dataset=None, method: str = "kmeans", on: str = "la
         ds = dataset_for(ck, dataset)
         emb = embed_dataset(ck.model, ck.fingerprint, ds, progress=progress)
     return cluster_embedding(emb, ds, method, on, seed, projection, progress=progress, **params)
+
+
+def beside_kmeans(checkpoint, dataset=None, seed: int = 0, progress: ProgressFn | None = None) -> BesideKMeans:
+    """A model that clusters its codes (such as dec or gmvae): its own clusters beside k-means with the same k
+    on the same latent means, with both clusterings' scores and their agreement (the Clusters page's
+    comparison; ``latentlab cluster CK --method model --beside-kmeans``)."""
+    ck = load_checkpoint(checkpoint)
+    ds = dataset_for(ck, dataset)
+    ours = cluster(ck, ds, MODEL_METHOD, seed=seed, progress=progress)
+    kmeans = cluster(ck, ds, "kmeans", seed=seed, progress=progress, k=ck.model.n_clusters)
+    return BesideKMeans.of(ours, kmeans)
 
 
 def cluster_embedding(emb: Embedding, ds: Dataset, method: str = "kmeans", on: str = "latent", seed: int = 0,

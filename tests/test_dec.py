@@ -1,10 +1,13 @@
 """dec: pretraining then k-means centroids, the sharpened target, the stopping tolerance, checkpoints, starting
 from an autoencoder checkpoint, and the model's own clusters on the command line and the Clusters page."""
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
 import torch
+from sklearn.metrics import adjusted_rand_score
 
 import latentlab as ll
 from latentlab.checkpoints import load_checkpoint
@@ -153,6 +156,36 @@ def test_cluster_method_model_on_the_command_line(digits_dec, tmp_path, capsys):
     assert "does not cluster its codes" in err and err.count("\n") == 1
     with pytest.raises(LatentLabError, match="takes no parameters"):
         ll.cluster("digits-dec-test", method="model", k=4)
+
+
+def test_beside_kmeans_in_python_and_on_the_command_line(digits_dec, tmp_path, capsys):
+    both = ll.beside_kmeans("digits-dec-test", seed=1)
+    np.testing.assert_array_equal(both.model.labels, ll.cluster(digits_dec, method="model").labels)
+    np.testing.assert_array_equal(both.kmeans.labels, ll.cluster(digits_dec, method="kmeans", seed=1, k=10).labels)
+    assert both.ari == pytest.approx(adjusted_rand_score(both.model.labels, both.kmeans.labels))
+    rows, cols, counts = both.shared()
+    assert counts.sum() == 1797 and counts.shape == (len(rows), len(cols))
+    table = both.scores("model (dec)")
+    assert list(table.columns) == ["score", "model (dec)", "k-means (k = 10)"]
+    assert table.set_index("score").loc["n clusters"].tolist() == [10, 10]
+
+    out = tmp_path / "both.csv"
+    capsys.readouterr()
+    assert main(["cluster", "digits-dec-test", "--method", "model", "--beside-kmeans", "--seed", "1", "--out", str(out),
+                 "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["agreement"] == {"ari": pytest.approx(both.ari), "nmi": pytest.approx(both.nmi)}
+    frame = pd.read_csv(out)
+    np.testing.assert_array_equal(frame["kmeans"], both.kmeans.labels)
+    np.testing.assert_array_equal(frame["cluster"], both.model.labels)
+    assert main(["cluster", "digits-dec-test", "--method", "model", "--beside-kmeans", "--seed", "1", "--out",
+                 str(out)]) == 0
+    assert "beside k-means with the same k" in capsys.readouterr().out
+    assert main(["cluster", "digits-dec-test", "--beside-kmeans", "--out", str(out)]) == 2  # needs --method model
+    err = capsys.readouterr().err
+    assert "use it with --method model" in err and err.count("\n") == 1
+    assert main(["cluster", "digits-vae", "--method", "model", "--beside-kmeans", "--out", str(out)]) == 2
+    assert "does not cluster its codes" in capsys.readouterr().err
 
 
 def test_clusters_page_shows_the_models_clusters_beside_kmeans(digits_dec, monkeypatch):

@@ -5,11 +5,16 @@ another clustering of the same items."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
+import pandas as pd
 
 from latentlab.errors import LatentLabError
 
 MODEL_METHOD = "model"  # the clustering method name (CLI --method, Clusters page) for a model's own clusters
+COMPARED_SCORES = ("n_clusters", "silhouette", "davies_bouldin", "calinski_harabasz", "ari", "nmi", "matched_accuracy",
+                   "mean_confidence")
 
 
 def method_label(method: str, model_name: str | None) -> str:
@@ -45,3 +50,30 @@ def contingency(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, n
     counts = np.zeros((len(a_vals), len(b_vals)), np.int64)
     np.add.at(counts, (ai.ravel(), bi.ravel()), 1)
     return a_vals, b_vals, counts
+
+
+@dataclass
+class BesideKMeans:
+    """A model's own clusters beside k-means with the same k on the same latent means: both clusterings
+    (``ClusterResult``), and how far they agree (``ari``, ``nmi``)."""
+
+    model: object
+    kmeans: object
+    ari: float
+    nmi: float
+
+    @classmethod
+    def of(cls, model, kmeans) -> "BesideKMeans":
+        return cls(model, kmeans, **agreement(model.labels, kmeans.labels))
+
+    def scores(self, model_name: str = "model") -> pd.DataFrame:
+        """One row per score either clustering has (``COMPARED_SCORES``): the model's and k-means's."""
+        k = int(self.kmeans.scores.get("n_clusters", len(np.unique(self.kmeans.labels))))
+        frame = pd.DataFrame({"score": [s.replace("_", " ") for s in COMPARED_SCORES],
+                              model_name: [self.model.scores.get(s, np.nan) for s in COMPARED_SCORES],
+                              f"k-means (k = {k})": [self.kmeans.scores.get(s, np.nan) for s in COMPARED_SCORES]})
+        return frame.dropna(how="all", subset=list(frame.columns[1:])).reset_index(drop=True)
+
+    def shared(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """How many items each model cluster (rows) shares with each k-means cluster (columns)."""
+        return contingency(self.model.labels, self.kmeans.labels)

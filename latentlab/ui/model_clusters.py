@@ -4,18 +4,13 @@ k-means with the same k on the same codes."""
 
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
 import streamlit as st
 
 from latentlab.clustering import CLUSTERERS
-from latentlab.clustering.model import MODEL_METHOD, agreement, contingency, method_label
+from latentlab.clustering.model import MODEL_METHOD, BesideKMeans, method_label
 from latentlab.explore import CONFIDENCE
 from latentlab.ui import figures
 from latentlab.ui.jobs import run_or_submit_clustering
-
-SCORES = ("n_clusters", "silhouette", "davies_bouldin", "calinski_harabasz", "ari", "nmi", "matched_accuracy",
-          "mean_confidence")
 
 
 def clusters_itself(ck) -> bool:
@@ -58,20 +53,17 @@ def comparison_panel(ctx, emb, ds, ck, seed: int) -> None:
     kmeans = run_or_submit_clustering(ctx, emb, ds, "kmeans", "latent", seed, None, {"k": K})
     if ours is None or kmeans is None:
         return
-    km_name = f"k-means (k = {K})"
-    table = pd.DataFrame({"score": [s.replace("_", " ") for s in SCORES],
-                          name: [ours.scores.get(s, np.nan) for s in SCORES],
-                          km_name: [kmeans.scores.get(s, np.nan) for s in SCORES]})
+    both = BesideKMeans.of(ours, kmeans)
     left, right = st.columns([3, 2])
     with left:
-        st.dataframe(table.dropna(how="all", subset=[name, km_name]), hide_index=True, width="stretch",
-                     key="cl-compare-scores")
-        agree = agreement(ours.labels, kmeans.labels)
+        st.dataframe(both.scores(name), hide_index=True, width="stretch", key="cl-compare-scores")
         a, b = st.columns(2)
-        a.metric("agreement (ARI)", f"{agree['ari']:.3f}", help="adjusted Rand index between the two clusterings")
-        b.metric("agreement (NMI)", f"{agree['nmi']:.3f}", help="normalised mutual information between them")
+        a.metric("agreement (ARI)", f"{both.ari:.3f}", help="adjusted Rand index between the two clusterings")
+        b.metric("agreement (NMI)", f"{both.nmi:.3f}", help="normalised mutual information between them")
     with right:
-        rows, cols, counts = contingency(ours.labels, kmeans.labels)
+        rows, cols, counts = both.shared()
         st.plotly_chart(figures.heatmap(counts, [f"k{c}" for c in cols], [f"m{r}" for r in rows],
                                         "items shared: model (rows) × k-means (columns)"),
                         width="stretch", key="cl-compare-shared")
+    st.caption(f"The same comparison: `latentlab cluster {ck.name} --method model --beside-kmeans --seed {seed} "
+               "--out clusters.csv`, or `ll.beside_kmeans` in Python.")
