@@ -7,9 +7,9 @@ from latentlab import explore, jobs, lab
 from latentlab.metrics import DESCRIPTIONS, DEVIATIONS, METRICS
 from latentlab.metrics.diagnostics import codebook_usage
 from latentlab.render import image_grid
-from latentlab.scoring import DEFAULT_ITEMS, diagnose_embedding, score_embedding, scores_cached
+from latentlab.scoring import DEFAULT_ITEMS, score_embedding, scores_cached
 from latentlab.traversal import traversal_grid
-from latentlab.ui import figures, metrics_view
+from latentlab.ui import cache, figures, metrics_view
 from latentlab.ui.jobs import _poll_until_done, matching_job
 from latentlab.ui.sidebar import start_page, user_errors
 
@@ -19,7 +19,7 @@ with user_errors():
     ds, ck, emb = ctx.dataset(), ctx.checkpoint(), ctx.embedding()
 
     st.subheader("Latent diagnostics")
-    diag = diagnose_embedding(emb)
+    diag = cache.diagnostics(emb)
     for w in diag.warnings:
         st.warning(w)
     if diag.kl_per_dim is not None:

@@ -71,6 +71,22 @@ def projection(emb_key: str, _emb, method: str, dims: int, params_json: str, see
     return lab.project_embedding(_emb, method, dims, seed, **json.loads(params_json))
 
 
+@st.cache_data(max_entries=16, show_spinner=False)
+def _diagnostics(emb_key: str, _emb, seed: int):
+    from latentlab.scoring import diagnose_embedding
+
+    return diagnose_embedding(_emb, seed)
+
+
+def diagnostics(emb, seed: int = 0):
+    """An embedding's latent diagnostics (``scoring.diagnose_embedding``), made once per embedding: the Metrics
+    and Compare pages rerun on every click, and at a million items these take about a second."""
+    from latentlab.data.dataset import array_digest
+
+    rows = "all" if emb.index is None else array_digest(np.asarray(emb.index))  # a subset shares its set's key
+    return _diagnostics(f"{emb.key}:{rows}", emb, seed)
+
+
 @st.cache_data(ttl=5, show_spinner=False)
 def _dataset_rows(ws: str) -> list[dict]:
     return list_datasets()

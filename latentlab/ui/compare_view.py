@@ -24,7 +24,7 @@ from latentlab.comparison import Comparison
 from latentlab.errors import LatentLabError
 from latentlab.pairing import same_items
 from latentlab.render import image_grid
-from latentlab.scoring import DEFAULT_ITEMS, diagnose_embedding, score_embedding, scores_cached
+from latentlab.scoring import DEFAULT_ITEMS, score_embedding, scores_cached
 from latentlab.ui import cache, figures, items, panels, scatter
 from latentlab.ui.sidebar import Context, compatible_checkpoints
 
@@ -281,7 +281,7 @@ def model_scores(name: str, dataset: str, ds, names: list[str] | None) -> tuple[
     """A checkpoint's diagnostics and (when its scores are cached) disentanglement metrics, flat; and
     whether the metrics were there."""
     emb = cache.embedding(name, dataset)
-    out = {k: float(v) for k, v in diagnose_embedding(emb).scores.items()}
+    out = {k: float(v) for k, v in cache.diagnostics(emb).scores.items()}
     if not names:
         return out, True
     n = min(DEFAULT_ITEMS, len(ds))
