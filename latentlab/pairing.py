@@ -44,12 +44,17 @@ class Side:
         return embed_rows(ck.model, ck.fingerprint, self.dataset, rows).mean
 
 
+def _identity(name: str, kind: str, fingerprint: str | None, codes_of: dict | None) -> tuple[str | None, str]:
+    """(fingerprint of the items the rows stand for, or None when the rows say nothing of them; their name)."""
+    if codes_of:  # a checkpoint's codes: its rows are the items of the dataset they were made from
+        return codes_of.get("dataset_fingerprint"), codes_of.get("dataset", name)
+    if kind == "embedding":
+        return None, name  # imported vectors: their rows are the items, whose identity is not recorded
+    return fingerprint, name
+
+
 def _items_of(ds: Dataset) -> tuple[str | None, str]:
-    if ds.codes_of:  # a checkpoint's codes: its rows are the items of the dataset they were made from
-        return ds.codes_of.get("dataset_fingerprint"), ds.codes_of.get("dataset", ds.name)
-    if ds.kind == "embedding":
-        return None, ds.name  # imported vectors: their rows are the items, whose identity is not recorded
-    return ds.fingerprint, ds.name
+    return _identity(ds.name, ds.kind, ds.fingerprint, ds.codes_of)
 
 
 def _encoded_dataset(ck: Checkpoint, dataset) -> Dataset:
@@ -113,6 +118,17 @@ def same_items(a: Dataset, b: Dataset) -> bool:
     except LatentLabError:
         return False
     return True
+
+
+def same_items_as_listed(ds: Dataset, row: dict) -> bool | None:
+    """``same_items`` of ``ds`` and a listed dataset (a ``list_datasets`` row), from the row's manifest fields
+    without loading its arrays; None when the row does not carry them (then load it and ask ``same_items``)."""
+    if row.get("n") is None or "kind" not in row:
+        return None
+    if len(ds) != int(row["n"]):
+        return False
+    mine, theirs = _items_of(ds)[0], _identity(row["name"], row["kind"], row.get("fingerprint"), row.get("codes_of"))[0]
+    return mine is None or theirs is None or mine == theirs
 
 
 def paired_sides(a, b, dataset=None) -> tuple[Side, Side]:

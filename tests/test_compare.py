@@ -136,6 +136,24 @@ def test_same_items_accepts_what_compare_accepts_and_refuses_the_rest(workspace)
         ll.compare(codes, fewer)
 
 
+def test_the_listing_tells_the_same_items_apart_as_the_loaded_datasets_do(workspace):
+    from latentlab.codes import save_codes_dataset
+    from latentlab.data import Dataset, list_datasets, load_dataset, save_dataset
+    from latentlab.pairing import same_items, same_items_as_listed
+
+    digits = load_dataset("digits")
+    save_codes_dataset("digits-vae")
+    save_dataset(Dataset("unlinked", np.zeros((len(digits), 3), np.float32), "embedding"))
+    save_dataset(Dataset("fewer", np.zeros((100, 3), np.float32), "embedding"))
+    rows = {r["name"]: r for r in list_datasets() if r["source"] == "imported"}
+    for name, row in rows.items():
+        assert same_items_as_listed(digits, row) is same_items(digits, load_dataset(name)), name
+    assert [n for n, r in rows.items() if same_items_as_listed(digits, r)] == ["digits-vae-codes", "unlinked"]
+    other = Dataset("other", digits.x[::-1].copy(), "image")  # as many rows, other items
+    assert not same_items_as_listed(other, rows["digits-vae-codes"]) and same_items_as_listed(other, rows["unlinked"])
+    assert same_items_as_listed(digits, {"name": "old", "kind": "embedding"}) is None  # no n: load it and ask
+
+
 def test_the_compare_command_prints_the_scores_and_fails_on_mismatched_data(workspace, capsys, tmp_path):
     assert main(["compare", "digits-vae", "digits-vae", "--n", "500", "--out", str(tmp_path / "m.csv")]) == 0
     out = capsys.readouterr().out

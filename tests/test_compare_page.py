@@ -177,12 +177,18 @@ def test_a_checkpoint_is_compared_with_its_own_codes(workspace, monkeypatch):
 
 def test_two_datasets_of_vectors_of_the_same_items(workspace, monkeypatch):
     import latentlab as ll
+    from latentlab.ui import cache
 
+    loaded = []
+    real = cache.dataset
+    monkeypatch.setattr(cache, "dataset", lambda name: loaded.append(name) or real(name))
     at = vectors_app(monkeypatch, ll_dataset="digits-vae-codes", ll_checkpoint="(none: the vectors as they are)",
                      **{compare_view.PICK_B: compare_view.vectors_choice("digits-topk-sae-codes")})
     picks = {s.label: s.value for s in at.selectbox}
     assert picks["Latent space A"] == "digits-vae-codes · vectors"  # the sidebar's dataset
     assert picks["Latent space B"] == "digits-topk-sae-codes · vectors"
+    # The picker offers the other datasets of vectors from their manifests: only the two compared ones are read.
+    assert set(loaded) <= {"digits", "digits-vae-codes", "digits-topk-sae-codes"}
     expected = ll.compare("digits-vae", "digits-topk-sae")  # the two models' codes: the two models' scores
     assert float(metric(at, "linear CKA")) == pytest.approx(expected.cka, abs=1e-3)
     a, b = maps(at)

@@ -59,7 +59,8 @@ def _datasets_dir() -> Path:
 
 
 def list_datasets() -> list[dict]:
-    """Built-in and imported datasets, one dict each (name, kind, source, summary)."""
+    """Built-in and imported datasets, one dict each (name, kind, source, summary, item_shape; an imported one
+    also n, fingerprint and codes_of, read from its manifest without loading its arrays)."""
     rows = [{"name": b.name, "kind": b.kind, "source": "built-in", "summary": b.summary, "item_shape": list(b.item_shape)}
             for b in BUILTINS.values()]
     for manifest in sorted(_datasets_dir().glob("*.json")):
@@ -69,7 +70,8 @@ def list_datasets() -> list[dict]:
             continue
         if (manifest.with_suffix(".npz")).exists():
             rows.append({"name": meta["name"], "kind": meta["kind"], "source": "imported",
-                         "summary": meta.get("description", ""), "item_shape": meta.get("item_shape")})
+                         "summary": meta.get("description", ""), "item_shape": meta.get("item_shape"),
+                         "n": meta.get("n"), "fingerprint": meta.get("fingerprint"), "codes_of": meta.get("codes_of")})
     return rows
 
 

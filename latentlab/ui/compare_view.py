@@ -22,7 +22,7 @@ from latentlab import explore, lab
 from latentlab.codes import items_of
 from latentlab.comparison import Comparison
 from latentlab.errors import LatentLabError
-from latentlab.pairing import same_items
+from latentlab.pairing import same_items, same_items_as_listed
 from latentlab.render import image_grid
 from latentlab.scoring import DEFAULT_ITEMS, score_embedding, scores_cached
 from latentlab.ui import cache, figures, items, panels, scatter
@@ -79,7 +79,8 @@ def side_choices(ctx: Context) -> dict[str, Context]:
         if name == ctx.dataset_name or not _is_vectors(row):
             continue
         with contextlib.suppress(LatentLabError, OSError, ValueError):  # one that does not load is not offered
-            if same_items(ds, cache.dataset(name)):
+            same = same_items_as_listed(ds, row)  # from its manifest: the arrays of every one are not read
+            if same or (same is None and same_items(ds, cache.dataset(name))):
                 choices[vectors_choice(name)] = Context(name, None, ctx.space, vectors=True)
     return choices
 
