@@ -7,7 +7,7 @@ from latentlab import explore
 from latentlab.comparison import procrustes
 from latentlab.projection import PROJECTORS
 from latentlab.ui import compare_view, scatter
-from latentlab.ui.jobs import run_or_submit_projection
+from latentlab.ui.jobs import embeddings_or_wait, run_or_submit_projection
 from latentlab.ui.sidebar import start_page, user_errors
 
 ctx = start_page("Compare", vectors_ok=True)
@@ -22,7 +22,7 @@ with user_errors():
         st.stop()
     side_a, side_b = choices[pick_a], choices[pick_b]
     a, b = compare_view.side_name(side_a), compare_view.side_name(side_b)
-    emb_a, emb_b = side_a.embedding(), side_b.embedding()
+    emb_a, emb_b = embeddings_or_wait([side_a, side_b])  # large sets not encoded yet: both jobs, one button
 
     result = compare_view.comparison(side_a, side_b, ctx.dataset_name)
     compare_view.scores_row(result)

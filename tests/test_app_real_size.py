@@ -73,3 +73,31 @@ def test_precomputed_vectors_open_on_map_and_clusters_without_a_checkpoint(fresh
     at.switch_page("pages/traverse.py")
     at.run()
     assert any("needs a model" in i.value for i in at.info)
+
+
+def test_the_compare_page_encodes_both_sides_with_one_button(fresh, workspace, monkeypatch):
+    from latentlab import jobs
+    from latentlab.data import load_dataset
+    from latentlab.ui import compare_view
+    from latentlab.ui import jobs as ui_jobs
+
+    monkeypatch.setattr(ui_jobs, "INLINE_EMBED_VALUES", 1000)
+    workspace.mkdir(parents=True, exist_ok=True)
+    small = load_dataset("shapes-300")
+    _import(workspace, "big-shapes", x=small.x, labels=small.labels)
+    state = {"ll_dataset": "big-shapes", "ll_checkpoint": "shapes-beta-vae", compare_view.PICK_B: "shapes-beta-tcvae",
+             "ll_map": {"method": "pca", "dims": 2, "params": {}, "seed": 0}}
+    at = start_dashboard(monkeypatch, "pages/compare.py", **state)
+    assert any("shapes-beta-vae and shapes-beta-tcvae have not encoded the 300 items" in i.value for i in at.info)
+    assert not jobs.list_jobs()  # nothing starts until asked
+    button = next(b for b in at.button if b.key == "embed-start")
+    assert button.label == "Encode 300 items with both (shapes-beta-vae and shapes-beta-tcvae)"
+    button.click().run()
+    started = sorted((j.params["checkpoint"], j.params["dataset"]) for j in jobs.list_jobs() if j.kind == "embed")
+    assert started == [("shapes-beta-tcvae", "big-shapes"), ("shapes-beta-vae", "big-shapes")]
+    assert sum("runs as background job" in i.value for i in at.info) == 2  # each job's progress on the page
+    for job in jobs.list_jobs():
+        assert jobs.wait(job.id, timeout=180).state == "succeeded"
+    at = start_dashboard(monkeypatch, "pages/compare.py", **state)
+    assert not at.exception, [e.value for e in at.exception]
+    assert any(m.label == "linear CKA" for m in at.metric)

@@ -36,29 +36,56 @@ def _job_for(kind: str, request: dict, name: str):
     return jobs.get(jobs.submit(kind, request, name=name)) if job is None else job
 
 
+def _embed_request(ctx) -> dict | None:
+    """What an ``embed`` job for the context would be asked, when its embedding is neither cached nor quick
+    to make while the page waits; None when the page can just read or make it."""
+    if ctx.checkpoint_name is None:
+        return None
+    ds = ctx.dataset()
+    if len(ds) * int(np.prod(ds.item_shape)) <= INLINE_EMBED_VALUES or lab.embedding_ready(ctx.checkpoint(), ds):
+        return None
+    return {"checkpoint": ctx.checkpoint_name, "dataset": ctx.dataset_name}
+
+
+def _read_embedding(ctx):
+    if ctx.checkpoint_name is None:
+        return cache.embedding(None, ctx.dataset_name)
+    ready = lab.embedding_ready(ctx.checkpoint(), ctx.dataset())
+    with st.spinner("Reading the embedding..." if ready else f"Encoding {len(ctx.dataset()):,} items..."):
+        return cache.embedding(ctx.checkpoint_name, ctx.dataset_name)
+
+
 def embedding_or_wait(ctx):
     """The context's embedding; on a large dataset whose embedding is not cached yet, an ``embed`` job makes
     it while the page shows its progress (and this run stops)."""
-    if ctx.checkpoint_name is None:
-        return cache.embedding(None, ctx.dataset_name)
-    ds, ck = ctx.dataset(), ctx.checkpoint()
-    values = len(ds) * int(np.prod(ds.item_shape))
-    ready = lab.embedding_ready(ck, ds)
-    if ready or values <= INLINE_EMBED_VALUES:
-        with st.spinner("Reading the embedding..." if ready else f"Encoding {len(ds):,} items..."):
-            return cache.embedding(ctx.checkpoint_name, ctx.dataset_name)
-    request = {"checkpoint": ctx.checkpoint_name, "dataset": ctx.dataset_name}
-    if matching_job("embed", request, jobs.ACTIVE + ("failed",)) is None:
+    return embeddings_or_wait([ctx])[0]
+
+
+def embeddings_or_wait(contexts: list) -> list:
+    """The embeddings of several contexts (the Compare page's two sides). Those of large datasets that are not
+    encoded yet are made by background jobs, all started with one button, while the page shows each job's
+    progress (and this run stops)."""
+    pending = [(ctx, request) for ctx in contexts if (request := _embed_request(ctx)) is not None]
+    if not pending:
+        return [_read_embedding(ctx) for ctx in contexts]
+    unstarted = [ctx for ctx, request in pending if matching_job("embed", request, jobs.ACTIVE + ("failed",)) is None]
+    if unstarted:
         # Minutes of work on a CPU: started by the user, not by picking a dataset or a checkpoint on the way.
-        st.info(f"{ctx.checkpoint_name} has not encoded the {len(ds):,} items of {ctx.dataset_name} yet. That takes a "
-                "while on a CPU (seconds on a GPU) and runs as a background job; the page fills in when it is done.")
-        if not st.button(f"Encode {len(ds):,} items", type="primary", key="embed-start"):
+        names = " and ".join(ctx.checkpoint_name for ctx in unstarted)
+        n = len(unstarted[0].dataset())
+        st.info(f"{names} {'have' if len(unstarted) > 1 else 'has'} not encoded the {n:,} items of "
+                f"{unstarted[0].dataset_name} yet. That takes a while on a CPU (seconds on a GPU) and runs as a "
+                f"background job{'s, one after the other' if len(unstarted) > 1 else ''}; the page fills in when it "
+                "is done.")
+        label = f"Encode {n:,} items" + (f" with both ({names})" if len(unstarted) > 1 else "")
+        if not st.button(label, type="primary", key="embed-start"):
             st.stop()
-    job = _job_for("embed", request, f"embed {ctx.dataset_name} with {ctx.checkpoint_name}")
-    if job is not None:
-        st.info(f"Encoding {len(ds):,} items with {ctx.checkpoint_name} runs as background job {job.id}; "
-                "it keeps running if you leave this page, and the page fills in when it is done.")
-        _poll_until_done(job.id)
+    for ctx, request in pending:
+        job = _job_for("embed", request, f"embed {ctx.dataset_name} with {ctx.checkpoint_name}")
+        if job is not None:
+            st.info(f"Encoding {len(ctx.dataset()):,} items with {ctx.checkpoint_name} runs as background job "
+                    f"{job.id}; it keeps running if you leave this page, and the page fills in when it is done.")
+            _poll_until_done(job.id)
     st.stop()
 
 
