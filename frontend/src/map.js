@@ -222,6 +222,7 @@ function mount(parentElement) {
   view.resize = resize;
   // For tests and benchmarks: where a point is drawn, in pixels of the stage.
   root.screenPosition = (i) => plot.getScreenPosition(i);
+  root.drawOrder = () => plot.get('pointOrder');
   view.destroy = () => {
     observer.disconnect();
     clearTimeout(sendTimer);
@@ -230,6 +231,24 @@ function mount(parentElement) {
     style.remove();
   };
   return view;
+}
+
+// Points are drawn in one fixed shuffled order, not in the order of their rows: later points cover earlier
+// ones, and rows are often sorted (by class, by a factor), so row order would let the last class hide the others.
+let shuffled = { n: -1, order: null };
+function drawOrder(n) {
+  if (shuffled.n !== n) {
+    const order = new Array(n);
+    for (let i = 0; i < n; i++) order[i] = i;
+    let seed = 0x9e3779b9; // xorshift32: the same order for the same number of points, in every browser
+    for (let i = n - 1; i > 0; i--) {
+      seed ^= seed << 13; seed ^= seed >>> 17; seed ^= seed << 5;
+      const j = (seed >>> 0) % (i + 1);
+      const t = order[i]; order[i] = order[j]; order[j] = t;
+    }
+    shuffled = { n, order };
+  }
+  return shuffled.order;
 }
 
 function column(table, name) {
@@ -310,11 +329,16 @@ function update(view, data) {
         // A new colouring of the same points keeps their spatial index instead of building it again
         // (a second or more in a worker at a million points, when the map takes no input).
         const index = newPoints ? null : view.plot.get('spatialIndex');
-        if (index) options.spatialIndex = index;
+        if (index) {
+          options.spatialIndex = index;
+          options.preventFilterReset = true; // and keeps their draw order's index (hiding is applied again below)
+        }
         return view.plot.draw(points, options);
       })
       .then(() => {
         if (newPoints) {
+          // After the draw: a draw with another number of points resets the order.
+          view.plot.set({ pointOrder: drawOrder(view.n) });
           if (savedView) view.plot.view(savedView, { preventEvent: true });
           else fitView(view);
         }

@@ -42,6 +42,16 @@ def screen_positions(page, n: int, which: int = 0, timeout_ms: int = 60_000) -> 
     return np.asarray(handle.json_value()).reshape(n, 2)
 
 
+def draw_order(page) -> dict:
+    """The order the first map draws its points in: how many, whether it is a permutation of them, and
+    whether it is their row order."""
+    return page.evaluate(
+        f"() => {{ const o = {ROOT_JS}.drawOrder() || []; const seen = new Uint8Array(o.length); let perm = true;"
+        " let rows = true; for (let i = 0; i < o.length; i++) { const k = o[i];"
+        " if (!(k >= 0 && k < o.length) || seen[k]) { perm = false; break; } seen[k] = 1; if (k !== i) rows = false; }"
+        " return { n: o.length, permutation: perm, rows: rows }; }")
+
+
 def inside(points: np.ndarray, polygon: np.ndarray) -> np.ndarray:
     """Even-odd rule: which ``points`` lie inside the closed ``polygon`` (both in pixels)."""
     x, y = points[:, 0][:, None], points[:, 1][:, None]

@@ -61,6 +61,7 @@ def test_a_lasso_returns_exactly_the_points_inside_it(app, tmp_path):
     url, page = app
     assert page.get_by_role("heading", name="Map").first.is_visible()
     shot(page, "map")
+    assert map_driver.draw_order(page) == {"n": 1797, "permutation": True, "rows": False}
     pos = map_driver.screen_positions(page, 1797)
     # A pentagon around the left-most group, its edges clear of every point by a few pixels.
     centre = pos[np.argmin(pos[:, 0])] + np.array([25.0, 0.0])

@@ -62,6 +62,8 @@ def choose(page, label: str, option: str, sidebar: bool) -> None:
 def test_a_million_vectors_map_at_a_few_bytes_per_point(million):
     page, received, loaded = million
     assert map_driver.state(page)["drawn"] == str(N)
+    # Drawn in a shuffled order, not row order, so no class covers the others by coming last.
+    assert map_driver.draw_order(page) == {"n": N, "permutation": True, "rows": False}
     page.get_by_text("1,000,000").first.wait_for(timeout=30_000)
     assert 9 * N <= loaded < 12 * N  # x, y as float32 and a one-byte colour code, plus the page
     SHOTS.mkdir(exist_ok=True)
