@@ -68,9 +68,10 @@ def cmd_cluster(args) -> None:
     from latentlab.progress import TqdmProgress
 
     out = check_out(args.out, (".csv",))
-    if args.beside_kmeans and (args.method != MODEL_METHOD or args.on != "latent" or args.k is not None):
+    if args.beside_kmeans and (args.method != MODEL_METHOD or args.on != "latent" or args.k is not None or args.param):
         raise LatentLabError("--beside-kmeans compares a model's own clusters with k-means on the latent means: use it "
-                             "with --method model, without --on projection or --k (k-means takes the model's k).")
+                             "with --method model, without --on projection, --k or --param (k-means takes the model's "
+                             "k).")
     ck, ds = _inputs(args)
     params = kv(args.param)
     if args.k is not None:

@@ -184,6 +184,9 @@ def test_beside_kmeans_in_python_and_on_the_command_line(digits_dec, tmp_path, c
     assert main(["cluster", "digits-dec-test", "--beside-kmeans", "--out", str(out)]) == 2  # needs --method model
     err = capsys.readouterr().err
     assert "use it with --method model" in err and err.count("\n") == 1
+    assert main(["cluster", "digits-dec-test", "--method", "model", "--beside-kmeans", "--param", "n_init=3", "--out",
+                 str(out)]) == 2
+    assert "without --on projection, --k or --param" in capsys.readouterr().err
     assert main(["cluster", "digits-vae", "--method", "model", "--beside-kmeans", "--out", str(out)]) == 2
     assert "does not cluster its codes" in capsys.readouterr().err
 
