@@ -5,7 +5,6 @@ import streamlit as st
 
 from latentlab import explore, jobs, lab
 from latentlab.metrics import DESCRIPTIONS, DEVIATIONS, METRICS
-from latentlab.metrics.diagnostics import codebook_usage
 from latentlab.render import image_grid
 from latentlab.scoring import DEFAULT_ITEMS, score_embedding, scores_cached
 from latentlab.traversal import traversal_grid
@@ -40,7 +39,7 @@ with user_errors():
     codebook = ck.model.codebook_values()
     if codebook is not None:
         st.subheader("Codebooks")
-        usage = codebook_usage(emb.mean, codebook)
+        usage = cache.codebook_usage(emb, codebook)
         st.caption(f"Each latent of this quantized model takes one of its own {codebook.shape[1]} learned values; "
                    "a value no item takes is a dead code.")
         st.plotly_chart(metrics_view.codebook_figure(codebook, usage), width="stretch", key="m-codebook")

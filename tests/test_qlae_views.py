@@ -81,8 +81,17 @@ def test_traverse_sliders_step_through_the_codebook_and_say_so(app, qlae):
     assert "codebook values" in grid.proto.imgs[0].caption
 
 
-def test_metrics_page_shows_each_latents_codebook_and_no_kl(app):
+def test_metrics_page_shows_each_latents_codebook_and_no_kl(app, monkeypatch):
+    from latentlab.metrics import diagnostics
+    from latentlab.ui import cache
+
+    calls = []
+    real = diagnostics.codebook_usage
+    monkeypatch.setattr(diagnostics, "codebook_usage", lambda codes, book: calls.append(len(codes)) or real(codes, book))
+    cache._codebook_usage.clear()
     open_page(app, "pages/metrics.py")
+    app.run()  # a rerun (any click) reads the usage it counted the first time
+    assert len(calls) == 1
     assert any(h.value == "Codebooks" for h in app.subheader)
     table = next(df.value for df in app.dataframe if "values used" in df.value.columns)
     assert list(table["latent"]) == ["z0", "z1", "z2", "z3"]

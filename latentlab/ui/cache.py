@@ -71,8 +71,16 @@ def projection(emb_key: str, _emb, method: str, dims: int, params_json: str, see
     return lab.project_embedding(_emb, method, dims, seed, **json.loads(params_json))
 
 
+def _space_key(emb) -> str:
+    """What stands for an embedding in a cache key: its key, and its rows when it is a subset (which shares
+    its whole set's key)."""
+    from latentlab.data.dataset import array_digest
+
+    return f"{emb.key}:{'all' if emb.index is None else array_digest(np.asarray(emb.index))}"
+
+
 @st.cache_data(max_entries=16, show_spinner=False)
-def _diagnostics(emb_key: str, _emb, seed: int):
+def _diagnostics(space_key: str, _emb, seed: int):
     from latentlab.scoring import diagnose_embedding
 
     return diagnose_embedding(_emb, seed)
@@ -81,10 +89,20 @@ def _diagnostics(emb_key: str, _emb, seed: int):
 def diagnostics(emb, seed: int = 0):
     """An embedding's latent diagnostics (``scoring.diagnose_embedding``), made once per embedding: the Metrics
     and Compare pages rerun on every click, and at a million items these take about a second."""
-    from latentlab.data.dataset import array_digest
+    return _diagnostics(_space_key(emb), emb, seed)
 
-    rows = "all" if emb.index is None else array_digest(np.asarray(emb.index))  # a subset shares its set's key
-    return _diagnostics(f"{emb.key}:{rows}", emb, seed)
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _codebook_usage(space_key: str, _codes: np.ndarray, codebook: np.ndarray) -> np.ndarray:
+    from latentlab.metrics.diagnostics import codebook_usage as usage
+
+    return usage(_codes, codebook)
+
+
+def codebook_usage(emb, codebook: np.ndarray) -> np.ndarray:
+    """A quantized model's codebook usage over an embedding (``metrics.diagnostics.codebook_usage``), made once
+    per embedding and codebook (0.85 s at 737k items and 10 × 10 values)."""
+    return _codebook_usage(_space_key(emb), emb.mean, np.asarray(codebook))
 
 
 @st.cache_data(ttl=5, show_spinner=False)
