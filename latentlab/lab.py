@@ -8,9 +8,7 @@ Derived arrays are cached on disk under their inputs' fingerprints.
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -25,18 +23,17 @@ from latentlab.embedding import Embedding, embed_dataset, embed_rows, vectors_em
 from latentlab.errors import LatentLabError
 from latentlab.interventions import Interventions
 from latentlab.interventions import intervene as intervene_codes
-from latentlab.models import build_model, make_config
 from latentlab.metrics import Diagnostics, MetricResult
 from latentlab.progress import ProgressFn
 from latentlab.projection import make_projector
 from latentlab.scoring import DEFAULT_ITEMS, diagnose_embedding, metric_sample, score_embedding
-from latentlab.trainer import BaseCallback, TrainConfig, Trainer
 from latentlab.directions import Direction, make_direction
 from latentlab.traversal import Traversal, base_latent, decode_latents, grid_values, interpolation, latent_frame, traversal_grid
+from latentlab.resolve import as_dataset, dataset_for, load_checkpoint
+from latentlab.runs import train  # noqa: F401 (the facade's ll.train)
 from latentlab.workspace import digest
 
 list_checkpoints = ckpts.list_checkpoints
-HISTORY_ROWS = 2000
 
 __all__ = ["cluster", "compare", "diagnose", "direction", "intervene", "embed", "embed_sample", "interpolate", "list_checkpoints", "list_datasets", "load_checkpoint",
            "load_dataset", "project", "sample", "score", "train", "traverse"]
@@ -64,124 +61,6 @@ def diagnose(checkpoint, dataset=None, seed: int = 0, n: int = DEFAULT_ITEMS) ->
     active units, mean vs sampled correlations, TC, reconstruction error, warnings; on a seeded sample of ``n``
     items of a larger dataset."""
     return diagnose_embedding(sample_embedding(checkpoint, dataset, n, seed)[2], seed)
-
-
-# ---------------------------------------------------------------- resolving inputs
-
-
-def load_checkpoint(ref: str | Path | Checkpoint) -> Checkpoint:
-    return ref if isinstance(ref, Checkpoint) else ckpts.load_checkpoint(ref)
-
-
-def as_dataset(ref: str | Dataset) -> Dataset:
-    return ref if isinstance(ref, Dataset) else load_dataset(ref)
-
-
-def dataset_for(ckpt: Checkpoint, dataset: str | Dataset | None = None) -> Dataset:
-    """The dataset to use with ``ckpt``: the given one, else its training set; shapes must match."""
-    ds = as_dataset(dataset if dataset is not None else ckpt.dataset_name)
-    need = tuple(ckpt.model.config.input_shape)
-    if ds.item_shape != need:
-        raise LatentLabError(
-            f"Dataset '{ds.name}' has items of shape {ds.item_shape} but checkpoint '{ckpt.name}' expects {need}; "
-            "pick a dataset of the same shape."
-        )
-    return ds
-
-
-def likelihood_for(ds: Dataset) -> str:
-    return "bernoulli" if ds.kind == "image" else "gaussian"
-
-
-# ---------------------------------------------------------------- training
-
-
-@dataclass
-class TrainResult:
-    checkpoint: Path  # the manifest
-    name: str
-    step: int
-    terms: dict
-    samples_per_s: float
-    seconds: float
-
-
-class PeriodicCheckpoint(BaseCallback):
-    """Save the run (weights, optimizer, history) every ``every`` steps and at the end."""
-
-    def __init__(self, save, every: int):
-        self.save, self.every = save, every
-
-    def on_step(self, trainer: Trainer) -> None:
-        st = trainer.state
-        if self.every and st.step % self.every == 0 and st.step < st.total:
-            self.save(trainer)
-
-    def on_end(self, trainer: Trainer) -> None:
-        self.save(trainer)
-
-
-def saved_train_config(manifest: dict) -> TrainConfig:
-    """The training settings a checkpoint was saved with, its total step count included."""
-    saved = dict(manifest.get("training") or {})
-    known = {f.name for f in dataclasses.fields(TrainConfig)}
-    cfg = TrainConfig(**{k: v for k, v in saved.items() if k in known})
-    if saved.get("total_steps"):
-        cfg.steps, cfg.epochs = int(saved["total_steps"]), None
-    return cfg
-
-
-def train(dataset: str | Dataset, model: str = "vae", model_params: dict | None = None,
-          train_config: TrainConfig | None = None, name: str | None = None, callbacks=(),
-          resume: str | Path | None = None) -> TrainResult:
-    """Train a registry model on a dataset and save it as a checkpoint.
-
-    ``resume`` names an existing checkpoint of an unfinished run: its weights,
-    optimizer state, step and loss history are restored and training continues
-    to the run's total (with the run's saved settings unless ``train_config`` is given).
-    """
-    import torch
-
-    from latentlab.models import model_class
-
-    ck = ckpts.load_checkpoint(resume) if resume is not None else None
-    cfg = train_config or (saved_train_config(ck.manifest) if ck is not None else TrainConfig(epochs=10))
-    start_step, history = 0, []
-    torch.manual_seed(cfg.seed)  # seeded initial weights
-    if ck is not None:
-        manifest, manifest_path = ck.manifest, ck.path
-        ds = as_dataset(dataset if dataset is not None else ck.dataset_name)
-        net, model, name = ck.model, ck.model_name, ck.name
-        start_step = int(manifest.get("step", 0))
-        history = list(manifest.get("history", []))
-    else:
-        ds = as_dataset(dataset)
-        params = dict(model_params or {})
-        if "dataset_size" in {f.name for f in dataclasses.fields(model_class(model).config_cls)}:
-            params["dataset_size"] = len(ds)
-        config = make_config(model, ds.item_shape, likelihood_for(ds), **params)
-        net = build_model(model, config)
-        name = name or ckpts.unique_name(f"{ds.name}-{model}")
-        manifest_path = ckpts.checkpoint_path(name)
-        if manifest_path.exists():
-            raise LatentLabError(f"A checkpoint named '{name}' already exists; choose another --name.")
-    trainer = Trainer(net, ds, cfg, start_step=start_step, history=history)
-    if resume is not None:
-        ckpts.load_optimizer_state(manifest, manifest_path.parent, trainer.optimizer)
-
-    def save(tr: Trainer) -> None:
-        st = tr.state
-        hist = st.history if len(st.history) <= HISTORY_ROWS else st.history[:: len(st.history) // HISTORY_ROWS + 1]
-        ckpts.save_checkpoint(
-            tr.model, model, manifest_path,
-            dataset={"name": ds.name, "fingerprint": ds.fingerprint, "kind": ds.kind, "item_shape": list(ds.item_shape), "n": len(ds)},
-            training={**cfg.to_dict(), "total_steps": st.total},
-            step=st.step, terms=st.terms, optimizer=tr.optimizer, history=hist,
-        )
-
-    trainer.callbacks = [*callbacks, PeriodicCheckpoint(save, cfg.checkpoint_every)]
-    state = trainer.run()
-    return TrainResult(manifest_path, name, state.step, state.terms, state.samples_per_s, state.elapsed)
 
 
 # ---------------------------------------------------------------- embedding, maps, clusters
@@ -281,17 +160,7 @@ def cluster(checkpoint=None, dataset=None, method: str = "kmeans", on: str = "la
     likely cluster under the model's soft assignments, scored on the chosen space.
     """
     _check_cluster_method(method, seed, params)  # bad parameters fail before encoding
-    if checkpoint is None:
-        ds = as_dataset(dataset)
-        emb = embed(None, ds)
-    else:
-        ck = load_checkpoint(checkpoint)
-        if method == MODEL_METHOD and ck.model.n_clusters == 0:
-            raise LatentLabError(f"Checkpoint '{ck.name}' is a {ck.model_name}, which does not cluster its codes; "
-                                 "--method model needs a model with clusters of its own (such as dec), so use "
-                                 "--method kmeans, gmm, hdbscan or agglomerative instead.")
-        ds = dataset_for(ck, dataset)
-        emb = embed_dataset(ck.model, ck.fingerprint, ds, progress=progress)
+    ds, emb = _space_to_cluster(checkpoint, dataset, method, progress)
     return cluster_embedding(emb, ds, method, on, seed, projection, progress=progress, **params)
 
 
@@ -300,10 +169,24 @@ def beside_kmeans(checkpoint, dataset=None, seed: int = 0, progress: ProgressFn 
     on the same latent means, with both clusterings' scores and their agreement (the Clusters page's
     comparison; ``latentlab cluster CK --method model --beside-kmeans``)."""
     ck = load_checkpoint(checkpoint)
-    ds = dataset_for(ck, dataset)
-    ours = cluster(ck, ds, MODEL_METHOD, seed=seed, progress=progress)
-    kmeans = cluster(ck, ds, "kmeans", seed=seed, progress=progress, k=ck.model.n_clusters)
+    ds, emb = _space_to_cluster(ck, dataset, MODEL_METHOD, progress)
+    ours = cluster_embedding(emb, ds, MODEL_METHOD, seed=seed, progress=progress)
+    kmeans = cluster_embedding(emb, ds, "kmeans", seed=seed, progress=progress, k=ck.model.n_clusters)
     return BesideKMeans.of(ours, kmeans)
+
+
+def _space_to_cluster(checkpoint, dataset, method: str, progress: ProgressFn | None) -> tuple[Dataset, Embedding]:
+    """The dataset and embedding a clustering works on: a checkpoint's codes of it, or a dataset's own vectors."""
+    if checkpoint is None:
+        ds = as_dataset(dataset)
+        return ds, embed(None, ds)
+    ck = load_checkpoint(checkpoint)
+    if method == MODEL_METHOD and ck.model.n_clusters == 0:
+        raise LatentLabError(f"Checkpoint '{ck.name}' is a {ck.model_name}, which does not cluster its codes; "
+                             "--method model needs a model with clusters of its own (such as dec), so use "
+                             "--method kmeans, gmm, hdbscan or agglomerative instead.")
+    ds = dataset_for(ck, dataset)
+    return ds, embed_dataset(ck.model, ck.fingerprint, ds, progress=progress)
 
 
 def cluster_embedding(emb: Embedding, ds: Dataset, method: str = "kmeans", on: str = "latent", seed: int = 0,

@@ -2,7 +2,7 @@
 
 A side of a comparison is a checkpoint (its codes of a dataset: the one given, else its training set) or a
 dataset of vectors (precomputed embeddings, a checkpoint's codes saved with ``latentlab codes``), which is
-its own latent space (as ``lab.embed`` and ``lab.dataset_for`` have it; this module sits below ``lab``). Both sides must stand for the same items in the same order: the same number of rows,
+its own latent space (as ``lab.embed`` and ``resolve.dataset_for`` have it; this module sits below ``lab``). Both sides must stand for the same items in the same order: the same number of rows,
 and, where each side says which items its rows are (a checkpoint's dataset, a codes dataset's link back to
 its items), the same items. Only the compared rows are encoded (a seeded sample of a large dataset).
 """
@@ -16,6 +16,7 @@ import numpy as np
 from latentlab.checkpoints import Checkpoint
 from latentlab.data import Dataset
 from latentlab.errors import LatentLabError
+from latentlab.resolve import dataset_for
 
 
 @dataclass
@@ -57,18 +58,6 @@ def _items_of(ds: Dataset) -> tuple[str | None, str]:
     return _identity(ds.name, ds.kind, ds.fingerprint, ds.codes_of)
 
 
-def _encoded_dataset(ck: Checkpoint, dataset) -> Dataset:
-    """The dataset a checkpoint encodes: the given one (a name or a ``Dataset``), else its training set."""
-    from latentlab.data import load_dataset
-
-    ds = dataset if isinstance(dataset, Dataset) else load_dataset(dataset if dataset is not None else ck.dataset_name)
-    need = tuple(ck.model.config.input_shape)
-    if ds.item_shape != need:
-        raise LatentLabError(f"Dataset '{ds.name}' has items of shape {ds.item_shape} but checkpoint '{ck.name}' "
-                             f"expects {need}; pick a dataset of the same shape.")
-    return ds
-
-
 def resolve_side(ref, dataset=None) -> Side:
     """A checkpoint (a name, a path or a loaded one) or a dataset of vectors (a name or a ``Dataset``)."""
     from latentlab.checkpoints import load_checkpoint, resolve_checkpoint
@@ -89,7 +78,7 @@ def resolve_side(ref, dataset=None) -> Side:
                 raise LatentLabError(f"'{ref}' is neither a checkpoint nor a dataset; run 'latentlab checkpoints' or "
                                      "'latentlab datasets' to list them.") from None
     if ck is not None:
-        ds = _encoded_dataset(ck, dataset)
+        ds = dataset_for(ck, dataset)  # the given one, else its training set; shapes checked
         fingerprint, items_name = _items_of(ds)
         return Side(ck.name, ds, ck, fingerprint, items_name)
     if len(ds.item_shape) != 1:

@@ -30,3 +30,13 @@ def start_dashboard(monkeypatch, page: str | None = None, **state) -> AppTest:
         at.switch_page(page)
     at.run()
     return no_exception(at)
+
+
+def metric(at: AppTest, label: str) -> str:
+    """The value of the page's ``st.metric`` called ``label``."""
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def image_captions(at: AppTest) -> list[str]:
+    """The captions of the page's images, in page order."""
+    return [im.proto.imgs[0].caption for im in at.get("image") if im.proto.imgs]

@@ -9,7 +9,7 @@ import pyarrow as pa
 import pytest
 
 from latentlab.ui import compare_view
-from tests.apptest import start_dashboard
+from tests.apptest import image_captions, metric, start_dashboard
 
 PCA = {"method": "pca", "dims": 2, "params": {}, "seed": 0}  # quick maps; the Map page's UMAP is tested there
 
@@ -32,14 +32,6 @@ def maps(at) -> list[dict]:
                 data[key] = pa.ipc.open_stream(mixed.arrow_blobs[value["__streamlit_arrow_ref__"]].data).read_all()
         out.append(data)
     return out
-
-
-def metric(at, label):
-    return next(m.value for m in at.metric if m.label == label)
-
-
-def image_captions(at):
-    return [im.proto.imgs[0].caption for im in at.get("image") if im.proto.imgs]
 
 
 def test_the_sidebars_checkpoint_is_compared_with_another_on_its_dataset(app):

@@ -3,19 +3,11 @@ checkpoint shown on their original items, and the hand-off to the Map's colourin
 
 import pytest
 
-from tests.apptest import open_page, start_dashboard
+from tests.apptest import image_captions, metric, open_page, start_dashboard
 
 @pytest.fixture
 def app(workspace, monkeypatch):
     return open_page(start_dashboard(monkeypatch), "pages/features.py")
-
-
-def metric(at, label):
-    return next(m.value for m in at.metric if m.label == label)
-
-
-def captions_of_images(at):
-    return [im.proto.imgs[0].caption for im in at.get("image") if im.proto.imgs]
 
 
 def test_a_dense_model_is_explained_and_its_sparse_neighbour_offered(app):
@@ -23,7 +15,7 @@ def test_a_dense_model_is_explained_and_its_sparse_neighbour_offered(app):
     assert metric(app, "Features") == "8" and metric(app, "Items") == "1,797"
     assert any("These codes are dense" in i.value for i in app.info)
     assert not any(c.proto.spec and "Feature density" in c.proto.spec for c in app.get("plotly_chart"))
-    assert any(c.startswith("top-activating items of z") for c in captions_of_images(app))  # still shown
+    assert any(c.startswith("top-activating items of z") for c in image_captions(app))  # still shown
     next(b for b in app.button if b.label == "Show the sparse autoencoder digits-topk-sae").click().run()
     assert not app.exception
     assert next(s for s in app.sidebar.selectbox if s.label == "Checkpoint").value == "digits-topk-sae"
@@ -38,7 +30,7 @@ def test_the_demo_sae_shows_densities_dead_features_and_top_activating_digits(ap
     specs = [c.proto.spec for c in app.get("plotly_chart")]
     assert any("Feature density" in s and "dead" in s for s in specs)
     assert any(": activations where it fires" in s for s in specs)
-    grid = next(c for c in captions_of_images(app) if c.startswith("top-activating items of z"))
+    grid = next(c for c in image_captions(app) if c.startswith("top-activating items of z"))
     assert "from digits · digit:" in grid
     assert app.selectbox(key="feat-rank").value == "mi"
     table = app.dataframe[0].value
@@ -76,7 +68,7 @@ def test_codes_of_another_checkpoint_show_the_original_images(app):
     app.run()
     assert not app.exception, [e.value for e in app.exception]
     assert any("holds codes of digits (digits-vae)" in c.value for c in app.caption)
-    assert any(c.startswith("top-activating items of z") and "from digits" in c for c in captions_of_images(app))
+    assert any(c.startswith("top-activating items of z") and "from digits" in c for c in image_captions(app))
     app.session_state["ll_checkpoint"] = "(none: the vectors as they are)"
     app.run()
     assert not app.exception and metric(app, "Features") == "8"  # the codes themselves, no model

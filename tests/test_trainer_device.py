@@ -9,7 +9,7 @@ import torch
 from latentlab import trainer as T
 from latentlab.data import Dataset
 from latentlab.errors import TrainingDiverged
-from latentlab.lab import PeriodicCheckpoint
+from latentlab.runs import PeriodicCheckpoint
 from latentlab.models import build_model, make_config
 from latentlab.trainer import BatchStream, TrainConfig, Trainer
 

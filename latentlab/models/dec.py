@@ -53,7 +53,7 @@ import torch
 from torch import nn
 
 from latentlab.errors import LatentLabError
-from latentlab.models.base import LatentModel, LossOutput, ModelConfig, Posterior
+from latentlab.models.base import LatentModel, LossOutput, ModelConfig
 
 if TYPE_CHECKING:
     from latentlab.trainer import Trainer

@@ -36,21 +36,21 @@ def _job_for(kind: str, request: dict, name: str):
     return jobs.get(jobs.submit(kind, request, name=name)) if job is None else job
 
 
-def _embed_request(ctx) -> dict | None:
-    """What an ``embed`` job for the context would be asked, when its embedding is neither cached nor quick
-    to make while the page waits; None when the page can just read or make it."""
+def _embedding_state(ctx) -> tuple[bool, dict | None]:
+    """Whether the context's embedding is cached; and what an ``embed`` job would be asked, when it is neither
+    cached nor quick to make while the page waits (None when the page can just read or make it)."""
     if ctx.checkpoint_name is None:
-        return None
+        return True, None  # a dataset of vectors is its own embedding
     ds = ctx.dataset()
-    if len(ds) * int(np.prod(ds.item_shape)) <= INLINE_EMBED_VALUES or lab.embedding_ready(ctx.checkpoint(), ds):
-        return None
-    return {"checkpoint": ctx.checkpoint_name, "dataset": ctx.dataset_name}
+    ready = lab.embedding_ready(ctx.checkpoint(), ds)
+    if ready or len(ds) * int(np.prod(ds.item_shape)) <= INLINE_EMBED_VALUES:
+        return ready, None
+    return False, {"checkpoint": ctx.checkpoint_name, "dataset": ctx.dataset_name}
 
 
-def _read_embedding(ctx):
+def _read_embedding(ctx, ready: bool):
     if ctx.checkpoint_name is None:
         return cache.embedding(None, ctx.dataset_name)
-    ready = lab.embedding_ready(ctx.checkpoint(), ctx.dataset())
     with st.spinner("Reading the embedding..." if ready else f"Encoding {len(ctx.dataset()):,} items..."):
         return cache.embedding(ctx.checkpoint_name, ctx.dataset_name)
 
@@ -65,9 +65,10 @@ def embeddings_or_wait(contexts: list) -> list:
     """The embeddings of several contexts (the Compare page's two sides). Those of large datasets that are not
     encoded yet are made by background jobs, all started with one button, while the page shows each job's
     progress (and this run stops)."""
-    pending = [(ctx, request) for ctx in contexts if (request := _embed_request(ctx)) is not None]
+    states = [(ctx, *_embedding_state(ctx)) for ctx in contexts]
+    pending = [(ctx, request) for ctx, _, request in states if request is not None]
     if not pending:
-        return [_read_embedding(ctx) for ctx in contexts]
+        return [_read_embedding(ctx, ready) for ctx, ready, _ in states]
     unstarted = [ctx for ctx, request in pending if matching_job("embed", request, jobs.ACTIVE + ("failed",)) is None]
     if unstarted:
         # Minutes of work on a CPU: started by the user, not by picking a dataset or a checkpoint on the way.
@@ -75,8 +76,8 @@ def embeddings_or_wait(contexts: list) -> list:
         n = len(unstarted[0].dataset())
         st.info(f"{names} {'have' if len(unstarted) > 1 else 'has'} not encoded the {n:,} items of "
                 f"{unstarted[0].dataset_name} yet. That takes a while on a CPU (seconds on a GPU) and runs as a "
-                f"background job{'s, one after the other' if len(unstarted) > 1 else ''}; the page fills in when it "
-                "is done.")
+                f"background job{'s' if len(unstarted) > 1 else ''}; the page fills in when "
+                f"{'they are' if len(unstarted) > 1 else 'it is'} done.")
         label = f"Encode {n:,} items" + (f" with both ({names})" if len(unstarted) > 1 else "")
         if not st.button(label, type="primary", key="embed-start"):
             st.stop()
