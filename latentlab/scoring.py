@@ -38,7 +38,7 @@ def _unpack(arrays: dict[str, np.ndarray]) -> MetricResult:
     return MetricResult(scores, matrices, notes=str(arrays["notes"]) if "notes" in arrays else "")
 
 
-METRICS_VERSION = 3  # raised when an estimator changes, so no earlier result is served from the cache
+METRICS_VERSION = 4  # raised when an estimator changes, so no earlier result is served from the cache
 
 
 def metric_key(emb_key: str, name: str, n: int, seed: int) -> str:

@@ -110,7 +110,7 @@ def _entropy_base(p: np.ndarray, axis: int) -> np.ndarray:
 @pytest.mark.parametrize("n_classes", [2, 5])
 def test_boosted_trees_are_scikit_learns_gradient_boosting(n_classes):
     """The first stages match GradientBoostingClassifier exactly; after 40 stages only ties between
-    features that cut a node identically (scikit-learn tries features in a random order) can differ."""
+    features that cut a node identically can differ (both break them at random, with different draws)."""
     from sklearn.ensemble import GradientBoostingClassifier
 
     rng = np.random.default_rng(n_classes)
@@ -144,11 +144,39 @@ def test_dci_agrees_with_the_reference_classifier_on_a_noisy_code():
 
     ours = dci(codes, factors).scores
     ours = (ours["disentanglement"], ours["completeness"], ours["informativeness"])
-    # Ties between features that cut a node alike are broken differently (scikit-learn draws a feature
-    # order), which moves a few of the 250 test items: accuracy is held to 0.03, the importances to 0.01.
+    # Ties between features that cut a node alike are broken by different random draws, which moves a
+    # few of the 250 test items: accuracy is held to 0.03, the importances to 0.01.
     full = reference(100)
     assert np.allclose(ours[:2], full[:2], atol=0.01) and abs(ours[2] - full[2]) < 0.03
     assert np.abs(np.subtract(ours, reference(50))[:2]).max() > 0.02
+
+
+def reference_dci_importance(codes: np.ndarray, factors: np.ndarray, train: np.ndarray) -> np.ndarray:
+    """dci.py's importance matrix (D, K): GradientBoostingClassifier() per factor, its feature_importances_."""
+    from sklearn.ensemble import GradientBoostingClassifier
+
+    importance = np.zeros((codes.shape[1], factors.shape[1]))
+    for k in range(factors.shape[1]):
+        model = GradientBoostingClassifier(random_state=0).fit(codes[train], factors[train, k])
+        importance[:, k] = model.feature_importances_
+    return importance
+
+
+def test_dci_shares_a_factor_copied_into_two_latents_as_the_reference_does():
+    """Every factor copied into two latents: the reference's trees visit features in a random order, so the
+    copies tie and share the importance; completeness is about 1 - log 2 / log 10 = 0.70, not 1."""
+    sizes = (3, 4, 5, 6, 4)
+    grid = np.array(list(product(*[range(s) for s in sizes])))
+    factors = grid[np.random.default_rng(0).integers(len(grid), size=1500)]
+    codes = np.repeat(factors.astype(float), 2, axis=1)  # (N, 10): z_2k = z_2k+1 = factor k
+    train, _ = split(len(codes), 8000, 2000, seed=0)
+    reference = reference_dci_scores(reference_dci_importance(codes, factors, train))[1]
+    result = dci(codes, factors)
+    assert abs(result.scores["completeness"] - reference) < 0.02
+    assert result.scores["completeness"] < 0.8 and reference < 0.8
+    own = result.matrices["importance"][np.arange(10), np.arange(10) // 2].reshape(5, 2)  # each copy's share
+    assert (own / own.sum(1, keepdims=True)).min() > 0.25
+    assert dci(codes, factors).scores == result.scores  # the seed fixes which copy wins each tie
 
 
 def test_a_metrics_notes_survive_the_cache(workspace):

@@ -17,13 +17,21 @@ This module grows the same trees faster, without changing what they are:
 
 The split rule is scikit-learn's: float32 features, thresholds halfway between
 consecutive distinct values (closer than 1e-7 counts as equal), the split with
-the largest ``S_l^2 / n_l + S_r^2 / n_r``, the first one found on ties;
-nodes with fewer than two items or no impurity stay leaves. Importances are
-each tree's weighted impurity decrease per feature, summed over trees and
-normalised, as ``feature_importances_`` does. On ties between features
-scikit-learn tries features in a random order, this module in index order; only
-exactly equal gains can differ (``tests/test_metrics_reference.py`` compares
-the two on random data).
+the largest ``S_l^2 / n_l + S_r^2 / n_r``, within a feature the first one found
+on ties; nodes with fewer than two items or no impurity stay leaves.
+Importances are each tree's weighted impurity decrease per feature, summed over
+trees and normalised, as ``feature_importances_`` does.
+
+Ties between features are broken as scikit-learn's ``BestSplitter`` breaks
+them: it visits a node's features in a random order and keeps the first best
+split, so among features whose best splits are equally good (a latent copied
+twice, or features that cut a node alike) the winner is drawn at random. Here
+each node draws a random priority per feature (seeded, so a seed gives the same
+trees) and a tied split goes to the feature with the lower one; gains within
+a relative 1e-12 count as tied, since the reference's own sums for such splits
+differ only by rounding. Where no two features tie, the trees are the
+reference's (to rounding); where they do, the choices follow the same distribution, not the
+same draws (``tests/test_metrics_reference.py`` compares both cases).
 """
 
 from __future__ import annotations
@@ -39,13 +47,15 @@ _STAGE_LOCK = threading.Lock()
 
 _FEATURE_THRESHOLD = np.float32(1e-7)
 _EPSILON = np.finfo(np.float64).eps
+_TIE = 1e-12  # relative gap under which two features' best splits count as equally good
 
 
 @njit(cache=True)
-def _grow(xs, order, x_train, x_test, g, h, factor, max_depth, value_train, value_test, importance):
+def _grow(xs, order, x_train, x_test, g, h, factor, max_depth, priority, value_train, value_test, importance):
     """Grow one regression tree on ``g``; write each item's Newton leaf value and add the importances.
 
     xs (F, n): each feature's training values in sorted order; order (F, n): the items in that order.
+    priority (nodes, F): on a tie between features at a node, the one with the lower value wins.
     Nodes are numbered as in a heap: node j has children 2j+1 and 2j+2.
     """
     n_features, n = xs.shape
@@ -98,7 +108,11 @@ def _grow(xs, order, x_train, x_test, g, h, factor, max_depth, value_train, valu
                     sl = left_sum[j]
                     sr = total[j] - sl
                     gain = sl * sl / nl + sr * sr / (count[j] - nl)
-                    if gain > best_gain[j]:
+                    better = gain > best_gain[j]
+                    rival = best_feature[j]
+                    if rival >= 0 and rival != f and abs(gain - best_gain[j]) <= _TIE * best_gain[j]:
+                        better = priority[j, f] < priority[j, rival]
+                    if better:
                         best_gain[j] = gain
                         best_feature[j] = f
                         threshold = np.float64(last[j]) / 2.0 + np.float64(x) / 2.0
@@ -155,15 +169,15 @@ def _grow(xs, order, x_train, x_test, g, h, factor, max_depth, value_train, valu
 
 
 @njit(parallel=True, cache=True)
-def _stage(xs, order, x_train, x_test, neg_gradient, hessian, factor, max_depth, learning_rate,
+def _stage(xs, order, x_train, x_test, neg_gradient, hessian, factor, max_depth, learning_rate, priority,
            raw_train, raw_test, importance):
-    """One boosting stage: a tree per column of ``neg_gradient``, grown in parallel."""
+    """One boosting stage: a tree per column of ``neg_gradient``, grown in parallel; priority (trees, nodes, F)."""
     n_trees = neg_gradient.shape[1]
     value_train = np.zeros((n_trees, x_train.shape[0]))
     value_test = np.zeros((n_trees, x_test.shape[0]))
     for k in prange(n_trees):
         _grow(xs, order, x_train, x_test, neg_gradient[:, k].copy(), hessian[:, k].copy(), factor, max_depth,
-              value_train[k], value_test[k], importance[k])
+              priority[k], value_train[k], value_test[k], importance[k])
     for k in range(n_trees):
         raw_train[:, k] += learning_rate * value_train[k]
         raw_test[:, k] += learning_rate * value_test[k]
@@ -175,12 +189,13 @@ def _softmax(raw: np.ndarray) -> np.ndarray:
 
 
 def boosted_importances(x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray, y_test: np.ndarray,
-                        n_estimators: int = 100, learning_rate: float = 0.1,
-                        max_depth: int = 3) -> tuple[np.ndarray, float]:
+                        n_estimators: int = 100, learning_rate: float = 0.1, max_depth: int = 3,
+                        seed: int = 0) -> tuple[np.ndarray, float]:
     """Fit boosted trees to predict ``y`` from ``x``; returns (feature importances (F,), test accuracy).
 
     ``y_train`` needs at least two classes. Test items whose class never occurs
-    in training count as misclassified.
+    in training count as misclassified. ``seed`` draws how ties between
+    features are broken (the reference's ``random_state`` plays that part).
     """
     classes, y = np.unique(y_train, return_inverse=True)
     n_classes = len(classes)
@@ -204,12 +219,15 @@ def boosted_importances(x_train: np.ndarray, y_train: np.ndarray, x_test: np.nda
     raw_train = np.tile(init, (len(x_train), 1))
     raw_test = np.tile(init, (len(x_test), 1))
     importance = np.zeros((raw_train.shape[1], x_train.shape[1]))
+    rng = np.random.default_rng(seed)
+    n_nodes = 2 ** (max_depth + 1) - 1
     for _ in range(n_estimators):
         proba = 1 / (1 + np.exp(-raw_train)) if binary else _softmax(raw_train)
         neg_gradient = np.ascontiguousarray(onehot - proba)
         hessian = np.ascontiguousarray(proba * (1 - proba))
+        priority = rng.random((raw_train.shape[1], n_nodes, x_train.shape[1]))  # (trees, nodes, F)
         with _STAGE_LOCK:
-            _stage(xs, order, x_train, x_test, neg_gradient, hessian, factor, max_depth, learning_rate,
+            _stage(xs, order, x_train, x_test, neg_gradient, hessian, factor, max_depth, learning_rate, priority,
                    raw_train, raw_test, importance)
     importance = importance.sum(0)
     total = importance.sum()

@@ -8,6 +8,10 @@ L1-penalised logistic regression on standardised codes (``dci_lasso``).
 scikit-learn's ``GradientBoostingClassifier()`` defaults, 100 stages of depth-3
 trees at learning rate 0.1, grown by ``latentlab.metrics.boosting`` (the same
 trees, about 20 times faster; ``tests/test_metrics_reference.py`` compares).
+Like the reference's, those trees break ties between equally good features at
+random (seeded by ``seed``), so a factor copied into two latents shares its
+importance between them and is not complete (about 0.70 for five factors in ten
+latents, as in disentanglement_lib), instead of going wholly to the first copy.
 Disentanglement is 1 - H_K(P_d.) per code, weighted by each code's share of
 total importance; completeness is 1 - H_D(P_.k) per factor, weighted by each
 factor's share of total importance, as in the DCI paper and the reference. For
@@ -66,7 +70,7 @@ def dci(codes: np.ndarray, factors: np.ndarray, seed: int = 0, n_train: int = 80
     codes, factors = check_inputs(codes, factors)
     train, test = split(len(codes), n_train, n_test, seed)
     importance, accuracy = _per_factor(factors, train, codes.shape[1], lambda y: boosted_importances(
-        codes[train], y[train], codes[test], y[test], n_estimators=n_estimators))
+        codes[train], y[train], codes[test], y[test], n_estimators=n_estimators, seed=seed))
     return MetricResult(_dci_scores(importance, accuracy), {"importance": importance})
 
 
