@@ -35,7 +35,8 @@ def cmd_datasets(args) -> None:
 def cmd_import(args) -> None:
     from latentlab.data import import_dataset
 
-    ds = import_dataset(args.path, args.name, labels=args.labels, kind="embedding" if args.embedding else None)
+    ds = import_dataset(args.path, args.name, labels=args.labels, kind="embedding" if args.embedding else None,
+                        standardise=True if args.standardise else None)
     emit(args, ds.summary(), f"imported '{ds.name}': {ds.description}")
 
 
@@ -104,7 +105,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("path")
     p.add_argument("--name", required=True)
     p.add_argument("--labels", help="column (or NPZ array) holding labels")
-    p.add_argument("--embedding", action="store_true", help="the file holds precomputed embeddings")
+    p.add_argument("--embedding", action="store_true",
+                   help="the file holds precomputed embeddings: their values are kept as given")
+    p.add_argument("--standardise", action="store_true",
+                   help="scale each column to mean 0 and standard deviation 1 (always done for tables; for "
+                        "embeddings only with this flag)")
 
     p = add("train", cmd_train, "train a model and save a checkpoint")
     add_train_flags(p)

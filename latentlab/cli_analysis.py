@@ -48,14 +48,31 @@ def _frame_with_labels(ds, columns: dict):
     return df
 
 
+def _suggest_metric(method: str, params: dict, vectors, what: str) -> None:
+    """One line on stderr when the vectors to map have unit norm and no metric was given; the map is unchanged."""
+    import sys
+
+    from latentlab.explore import suggested_metric
+
+    metric = None if "metric" in params else suggested_metric(method, vectors)
+    if metric:
+        print(f"latentlab: note: the rows of {what} have unit norm; --param metric={metric} usually maps such "
+              "embeddings better.", file=sys.stderr)
+
+
 def cmd_project(args) -> None:
     from latentlab import lab
     from latentlab.progress import TqdmProgress
 
     out = check_out(args.out, (".csv",))
     ck, ds = _inputs(args)
+    params = kv(args.param)
+    if ck is None:  # a dataset of vectors maps its own rows; a checkpoint's latent means are checked once made
+        _suggest_metric(args.method, params, ds.x, f"'{ds.name}'")
     with TqdmProgress(disable=args.json) as bar:
-        xy = lab.project(ck, ds, method=args.method, dims=args.dims, seed=args.seed, progress=bar, **kv(args.param))
+        xy = lab.project(ck, ds, method=args.method, dims=args.dims, seed=args.seed, progress=bar, **params)
+    if ck is not None:
+        _suggest_metric(args.method, params, lab.embed(ck, ds).mean, f"{ck.name}'s latent means")
     df = _frame_with_labels(ds, {f"{args.method}_{i + 1}": xy[:, i] for i in range(xy.shape[1])})
     _write_csv(df, out, index_label="index")
     emit(args, {"out": str(out), "n": len(df)}, f"wrote {out} ({len(df)} points, {args.method} {args.dims}-D)")

@@ -13,7 +13,7 @@ import pandas as pd
 import torch
 
 from latentlab.clustering.model import assignment_confidence, model_labels
-from latentlab.data import Dataset
+from latentlab.data import Dataset, rows_have_unit_norm
 from latentlab.embedding import Embedding
 from latentlab.errors import LatentLabError
 from latentlab.metrics.diagnostics import PASSIVE_KL
@@ -21,6 +21,17 @@ from latentlab.models import LatentModel
 
 MODEL_CLUSTER = "model cluster"  # colourings of a model that clusters its codes: its most likely cluster,
 CONFIDENCE = "assignment confidence"  # and how sure it is (the largest soft assignment)
+
+
+def suggested_metric(method: str, vectors: np.ndarray) -> str | None:
+    """``"cosine"`` when projector ``method`` takes a ``metric`` that offers it (and does not start there) and
+    every row of ``vectors`` (N, D) has unit norm, as many encoders' embeddings do; else None."""
+    from latentlab.projection import PROJECTORS
+
+    metric = next((p for p in PROJECTORS[method].PARAMS if p.name == "metric"), None)
+    if metric is None or "cosine" not in metric.choices or metric.default == "cosine":
+        return None
+    return "cosine" if rows_have_unit_norm(vectors) else None
 
 
 def colour_options(ds: Dataset, emb: Embedding, has_clusters: bool = False) -> list[str]:

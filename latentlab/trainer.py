@@ -306,9 +306,10 @@ RANGE_SAMPLE = 5000
 def check_training_data(dataset: Dataset, likelihood: str) -> None:
     """Refuse data a model cannot learn from as it is, with what to do about it.
 
-    Images must lie in [0, 1] (uint8 and bool are scaled on the fly); table
-    values beyond +-1000 mean the features were not standardised (imports are
-    standardised per column, so this only catches data built by hand).
+    Images must lie in [0, 1] (uint8 and bool are scaled on the fly); values
+    beyond +-1000 mean the features were not standardised: imported tables are,
+    so for them this only catches data built by hand, but imported embeddings are
+    kept as given, and the message says how to import them standardised.
     """
     if len(dataset) < 2:
         raise LatentLabError(f"Dataset '{dataset.name}' has fewer than two items; training needs more data.")
@@ -321,7 +322,12 @@ def check_training_data(dataset: Dataset, likelihood: str) -> None:
         raise LatentLabError(f"Dataset '{dataset.name}' has image values in [{lo:.3g}, {hi:.3g}] but they must lie in [0, 1]; "
                              "divide 0..255 pixels by 255 (imports do this).")
     if max(abs(lo), abs(hi)) > MAX_ABS_FEATURE:
-        raise LatentLabError(f"Dataset '{dataset.name}' has values as large as {max(abs(lo), abs(hi)):.3g}; standardise the "
+        largest = max(abs(lo), abs(hi))
+        if dataset.kind == "embedding" and not dataset.codes_of:  # imported vectors, not a checkpoint's codes
+            raise LatentLabError(f"Dataset '{dataset.name}' holds embeddings kept as given, with values as large as "
+                                 f"{largest:.3g}, too large to train on; re-import the file standardised (--standardise, "
+                                 "or the Data page's box to standardise the embeddings' columns).")
+        raise LatentLabError(f"Dataset '{dataset.name}' has values as large as {largest:.3g}; standardise the "
                              "features (imports do this per column) before training.")
 
 

@@ -40,10 +40,11 @@ def _write(folder: Path, upload_name: str, data: bytes) -> Path:
 
 
 def import_uploaded_dataset(upload_name: str, data: bytes, name: str, labels: str | None = None,
-                            embedding: bool = False) -> Dataset:
+                            embedding: bool = False, standardise: bool | None = None) -> Dataset:
+    """``import_dataset`` on uploaded bytes: embeddings are kept as given unless ``standardise``."""
     with tempfile.TemporaryDirectory(prefix="latentlab-upload-") as tmp:
         path = _write(Path(tmp), upload_name, data)
-        return import_dataset(path, name, labels=labels, kind="embedding" if embedding else None)
+        return import_dataset(path, name, labels=labels, kind="embedding" if embedding else None, standardise=standardise)
 
 
 def peek_uploaded_columns(upload_name: str, data: bytes) -> list[str]:

@@ -42,7 +42,8 @@ with user_errors():
 st.subheader("Upload data")
 st.caption("CSV, TSV, Parquet (tables or precomputed embeddings), NPY/NPZ arrays (items, optional 'labels' and "
            "'factors'), or a ZIP of PNG/JPEG images (labels from folder names or a labels.csv). Tables are standardised "
-           "per column; rows with missing values are dropped and counted.")
+           "per column; precomputed embeddings keep their values unless you ask for standardising; rows with missing "
+           "values are dropped and counted.")
 upload = st.file_uploader("Data file", type=sorted(s.lstrip(".") for s in SUFFIXES), key="data-upload")
 if upload is not None:
     data = upload.getvalue()
@@ -51,11 +52,17 @@ if upload is not None:
     with st.form(f"import-form-{fid}"):
         new_name = st.text_input("Dataset name", value=uploads.suggested_dataset_name(upload.name), key=f"data-name-{fid}")
         label = st.selectbox("Label column", ["(none)"] + columns, key=f"data-label-{fid}") if columns else "(none)"
-        embedding = st.checkbox("These are precomputed embeddings", key=f"data-embedding-{fid}")
+        embedding = st.checkbox("These are precomputed embeddings", key=f"data-embedding-{fid}",
+                                help="Their values are kept as given, so distances between items stay the encoder's.")
+        standardise = st.checkbox("Standardise the embeddings' columns (mean 0, standard deviation 1)",
+                                  key=f"data-standardise-{fid}",
+                                  help="Only for precomputed embeddings, which are otherwise kept as given; tables "
+                                       "are always standardised.")
         go = st.form_submit_button("Import", type="primary")
     if go:
         with user_errors():
-            ds = uploads.import_uploaded_dataset(upload.name, data, new_name, None if label == "(none)" else label, embedding)
+            ds = uploads.import_uploaded_dataset(upload.name, data, new_name, None if label == "(none)" else label,
+                                                 embedding, standardise=True if embedding and standardise else None)
             cache.clear_listings()
             st.session_state["ll_dataset"] = ds.name
             st.success(f"Imported '{ds.name}': {ds.description} Train a model on it on the Train page.")

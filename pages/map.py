@@ -24,9 +24,15 @@ with user_errors():
     clusters = st.session_state.get("ll_clusters", {}).get((ctx.checkpoint_name, ctx.dataset_name))
     options = explore.colour_options(ds, emb, has_clusters=clusters is not None)
     colour = top[2].selectbox("Colour by", options, key="map-colour")
+    metric = explore.suggested_metric(method, emb.mean)
+    if metric:
+        st.caption(f"These vectors all have unit norm, as many encoders' embeddings do, so the metric starts at "
+                   f"{metric}, which compares their directions (Projection parameters).")
+    # Widgets keep their value under one key, so vectors of unit norm get keys of their own: each starts at its default.
+    form_key = f"map-{method}" + ("-unit-norm" if metric else "")
     with st.expander("Projection parameters"):
         with st.form("map-params"):
-            params = forms.params_form(PROJECTORS[method].PARAMS, f"map-{method}")
+            params = forms.params_form(PROJECTORS[method].PARAMS, form_key, defaults={"metric": metric})
             seed = int(st.number_input("seed", value=0, step=1, key="map-seed"))
             st.form_submit_button("Recompute")
     st.session_state["ll_map"] = {"method": method, "dims": dims, "params": params, "seed": seed}

@@ -3,7 +3,8 @@
 An NPZ holds the items under ``x`` (or ``X``, ``data``, ``images``,
 ``embeddings``, else its first array), optional ``labels`` (or ``y``) and an
 optional integer ``factors`` table. 2-D arrays are tables (standardised per
-column, like CSV); 3-D and 4-D arrays are images, scaled to [0, 1] by a stated
+column like CSV, unless kept as given: ``standardise=False``, the default for
+precomputed embeddings); 3-D and 4-D arrays are images, scaled to [0, 1] by a stated
 rule: uint8 and bool as they are, floats in [0, 1] as they are, floats in
 [0, 255] divided by 255, anything else min-max scaled (and said so).
 """
@@ -29,7 +30,7 @@ def _pickle_error(src: str) -> LatentLabError:
     return LatentLabError(f"{src}: holds Python objects (pickled data), which LatentLab never loads; save numeric arrays instead.")
 
 
-def read_npy(path: Path, name: str) -> Dataset:
+def read_npy(path: Path, name: str, standardise: bool = True) -> Dataset:
     try:
         x = np.load(path, allow_pickle=False, mmap_mode="r")
     except ValueError as exc:
@@ -38,16 +39,16 @@ def read_npy(path: Path, name: str) -> Dataset:
         raise LatentLabError(f"{path.name}: not a valid NumPy file ({exc}); re-save it with numpy.save.") from None
     except (OSError, EOFError) as exc:
         raise LatentLabError(f"{path.name}: not a valid NumPy file ({type(exc).__name__}); re-save it with numpy.save.") from None
-    return arrays_to_dataset(path.name, name, x, None, None)
+    return arrays_to_dataset(path.name, name, x, None, None, standardise)
 
 
-def read_npz(path: Path, name: str, label_key: str | None) -> Dataset:
+def read_npz(path: Path, name: str, label_key: str | None, standardise: bool = True) -> Dataset:
     try:
         archive = np.load(path, allow_pickle=False)
     except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
         raise LatentLabError(f"{path.name}: not a valid NPZ archive ({type(exc).__name__}); re-save it with numpy.savez.") from None
     if not isinstance(archive, np.lib.npyio.NpzFile):
-        return read_npy(path, name)  # a plain .npy renamed to .npz
+        return read_npy(path, name, standardise)  # a plain .npy renamed to .npz
     with archive:
         keys = list(archive.files)
         if not keys:
@@ -65,10 +66,13 @@ def read_npz(path: Path, name: str, label_key: str | None) -> Dataset:
             raise LatentLabError(f"{path.name}: the NPZ archive is damaged ({exc}); re-save it with numpy.savez.") from None
         except (OSError, EOFError, zipfile.BadZipFile, KeyError, zipfile.LargeZipFile) as exc:
             raise LatentLabError(f"{path.name}: the NPZ archive is damaged ({type(exc).__name__}); re-save it with numpy.savez.") from None
-    return arrays_to_dataset(path.name, name, arrays[x_key], arrays.get(lab_key) if lab_key else None, arrays.get("factors"))
+    return arrays_to_dataset(path.name, name, arrays[x_key], arrays.get(lab_key) if lab_key else None, arrays.get("factors"),
+                             standardise)
 
 
-def arrays_to_dataset(src: str, name: str, x: np.ndarray, labels, factors) -> Dataset:
+def arrays_to_dataset(src: str, name: str, x: np.ndarray, labels, factors, standardise: bool = True) -> Dataset:
+    """Items ``x`` (2-D: a table; 3-D or 4-D: images) with optional labels and factors as a dataset;
+    ``standardise`` applies to tables only."""
     if x.dtype == object or x.dtype.kind not in "biuf":
         raise LatentLabError(f"{src}: the item array has dtype {x.dtype}, which is not numeric; save numbers only.")
     if x.ndim < 2 or x.shape[0] < 2:
@@ -87,7 +91,7 @@ def arrays_to_dataset(src: str, name: str, x: np.ndarray, labels, factors) -> Da
         frame = pd.DataFrame(np.asarray(x, dtype=np.float64), columns=[f"f{i}" for i in range(x.shape[1])])
         if labels is not None:
             frame["__labels__"] = np.asarray(labels).tolist()
-        ds = table_to_dataset(frame, name, "__labels__" if labels is not None else None, src)
+        ds = table_to_dataset(frame, name, "__labels__" if labels is not None else None, src, standardise)
         ds.label_name = "label"
         if factors is not None:
             _warn_factors_dropped(ds)

@@ -127,6 +127,26 @@ class Dataset:
         }
 
 
+UNIT_NORM_ATOL = 1e-3  # float32 rows normalised by an encoder are within about 1e-6 of norm 1
+UNIT_NORM_ROWS = 20_000
+
+
+def rows_have_unit_norm(x: np.ndarray, atol: float = UNIT_NORM_ATOL) -> bool:
+    """Whether the rows of ``x`` (N, D) all have Euclidean norm 1 within ``atol``.
+
+    Sentence and image encoders often normalise their embeddings; for such
+    rows cosine distance is the natural metric. Above 20,000 rows, 20,000
+    evenly spaced ones are checked, so the answer costs milliseconds at any size.
+    """
+    x = np.asarray(x)
+    if x.ndim != 2 or len(x) == 0 or x.dtype.kind not in "biuf":
+        return False
+    if len(x) > UNIT_NORM_ROWS:
+        x = x[np.linspace(0, len(x) - 1, UNIT_NORM_ROWS).astype(np.int64)]
+    norms = np.linalg.norm(np.asarray(x, dtype=np.float64), axis=1)  # (N,)
+    return bool(np.all(np.abs(norms - 1.0) <= atol))
+
+
 def array_digest(a: np.ndarray) -> str:
     a = np.ascontiguousarray(a)
     h = hashlib.sha256(str((a.dtype.str, a.shape)).encode())

@@ -22,7 +22,8 @@ from latentlab.errors import LatentLabError
 SUFFIXES = TEXT_SUFFIXES | PARQUET_SUFFIXES | {".npy", ".npz", ".zip"}
 
 
-def read_file(path: str | Path, name: str, labels: str | None = None, kind: str | None = None) -> Dataset:
+def read_file(path: str | Path, name: str, labels: str | None = None, kind: str | None = None,
+              standardise: bool | None = None) -> Dataset:
     """Read a user file.
 
     Parameters
@@ -31,6 +32,10 @@ def read_file(path: str | Path, name: str, labels: str | None = None, kind: str 
     name : the dataset's name.
     labels : the column (tables) or array (NPZ) holding labels.
     kind : ``"embedding"`` marks tables and arrays as precomputed embeddings.
+    standardise : scale each column to mean 0 and standard deviation 1. None (the
+        default): tables are standardised, embeddings are kept as given, since
+        rescaling their columns would change which items are near each other.
+        Images are never standardised; True for an image file is refused.
     """
     path = Path(path)
     if not path.is_file():
@@ -44,14 +49,18 @@ def read_file(path: str | Path, name: str, labels: str | None = None, kind: str 
         raise LatentLabError(f"{path.name}: the file is empty; choose a file with data in it.")
     if size > limit("max_file_bytes"):
         raise LatentLabError(f"{path.name}: {human_bytes(size)} is over the upload limit of {human_bytes(limit('max_file_bytes'))}.")
+    scale = kind != "embedding" if standardise is None else bool(standardise)
     if suffix in TEXT_SUFFIXES | PARQUET_SUFFIXES:
-        ds = read_table(path, name, labels)
+        ds = read_table(path, name, labels, scale)
     elif suffix == ".npy":
-        ds = read_npy(path, name)
+        ds = read_npy(path, name, scale)
     elif suffix == ".npz":
-        ds = read_npz(path, name, labels)
+        ds = read_npz(path, name, labels, scale)
     else:
         ds = read_image_zip(path, name)
+    if standardise and ds.is_image:
+        raise LatentLabError(f"{path.name}: holds images, which are scaled to [0, 1] and never standardised; "
+                             "import it without standardising.")
     if kind == "embedding" and ds.kind != "image":
         ds.kind = "embedding"
     return ds

@@ -119,14 +119,17 @@ def _load_imported(manifest: Path, arrays: Path) -> Dataset:
 
 
 def import_dataset(path: str | Path, name: str, labels: str | None = None, kind: str | None = None,
-                   overwrite: bool = False) -> Dataset:
+                   overwrite: bool = False, standardise: bool | None = None) -> Dataset:
     """Read a user file and register it in the workspace under ``name``.
 
     The dataset is written whole or not at all; an existing name is never
-    replaced unless ``overwrite`` is true.
+    replaced unless ``overwrite`` is true. ``kind="embedding"`` marks
+    precomputed embeddings, whose values are kept as given unless
+    ``standardise`` is true; tables are standardised per column unless it is
+    false (``latentlab.data.readers.read_file``).
     """
     _check_new_name(name, overwrite)
-    ds = read_file(path, name, labels=labels, kind=kind)
+    ds = read_file(path, name, labels=labels, kind=kind, standardise=standardise)
     return save_dataset(ds, overwrite=overwrite, source_file=Path(path).name)
 
 
@@ -163,6 +166,7 @@ def save_dataset(ds: Dataset, overwrite: bool = False, source_file: str | None =
         "feature_names": ds.feature_names, "label_name": ds.label_name,
         "factor_names": None if ds.factors is None else list(ds.factors.columns),
         "source": source_file, "codes_of": ds.codes_of, "n": len(ds), "item_shape": list(ds.item_shape),
+        "standardised": ds.feature_mean is not None,
         "created": time.time(),
     })
     return ds

@@ -7,6 +7,8 @@ Rules, stated once:
 - Ragged rows (a row with more or fewer fields than the header) are refused with the row number.
 - Features are standardised per column (mean 0, standard deviation 1); the means and scales are kept
   in the dataset so values can be shown in original units. Constant columns keep scale 1.
+  Precomputed embeddings are kept as given instead (``standardise=False``): rescaling each column
+  would change which items are near each other; the description says which was done.
 """
 
 from __future__ import annotations
@@ -27,12 +29,12 @@ TEXT_SUFFIXES = {".csv", ".tsv", ".txt"}
 PARQUET_SUFFIXES = {".parquet", ".pq"}
 
 
-def read_table(path: Path, name: str, label_col: str | None) -> Dataset:
+def read_table(path: Path, name: str, label_col: str | None, standardise: bool = True) -> Dataset:
     if path.suffix.lower() in PARQUET_SUFFIXES:
         df = _read_parquet(path)
     else:
         df = _read_text_table(path)
-    return table_to_dataset(df, name, label_col, source=path.name)
+    return table_to_dataset(df, name, label_col, source=path.name, standardise=standardise)
 
 
 def _read_parquet(path: Path) -> pd.DataFrame:
@@ -99,7 +101,16 @@ def _sniff(text: str) -> str:
         return ","
 
 
-def table_to_dataset(df: pd.DataFrame, name: str, label_col: str | None, source: str) -> Dataset:
+def table_to_dataset(df: pd.DataFrame, name: str, label_col: str | None, source: str,
+                     standardise: bool = True) -> Dataset:
+    """The numeric columns of ``df`` as a tabular dataset of float32 features.
+
+    Parameters
+    ----------
+    df : the table; ``label_col`` (if given) holds the labels.
+    standardise : scale each column to mean 0 and standard deviation 1 (the
+        means and scales are kept), or keep the values as given.
+    """
     if df.shape[0] == 0 or df.shape[1] == 0:
         raise LatentLabError(f"{source}: the table has no data rows; choose a file with at least two rows.")
     if df.shape[0] == 1:
@@ -125,10 +136,16 @@ def table_to_dataset(df: pd.DataFrame, name: str, label_col: str | None, source:
     if labels is not None:
         labels = labels[finite]
         labels = labels.to_numpy() if labels.dtype.kind in "iub" else labels.astype(str).to_numpy()
-    mean, std = values.mean(0), values.std(0)
-    std = np.where(std > 0, std, 1.0)
-    x = ((values - mean) / std).astype(np.float32)
-    desc = f"Imported from {source}: {x.shape[0]:,} rows x {x.shape[1]} numeric columns, standardised per column"
+    mean = scale = None
+    if standardise:
+        mean, std = values.mean(0), values.std(0)
+        std = np.where(std > 0, std, 1.0)
+        x = ((values - mean) / std).astype(np.float32)
+        mean, scale = mean.astype(np.float32), std.astype(np.float32)
+    else:
+        x = values.astype(np.float32)
+    done = "standardised per column" if standardise else "values kept as given (float32), not standardised"
+    desc = f"Imported from {source}: {x.shape[0]:,} rows x {x.shape[1]} numeric columns, {done}"
     ignored = [c for c in df.columns if c not in numeric.columns]
     if ignored:
         desc += f"; non-numeric columns ignored: {', '.join(map(str, ignored[:5]))}"
@@ -136,4 +153,4 @@ def table_to_dataset(df: pd.DataFrame, name: str, label_col: str | None, source:
         desc += f"; {dropped:,} rows with missing or non-finite values dropped"
     return Dataset(name=name, x=x, kind="tabular", labels=labels, feature_names=[str(c) for c in numeric.columns],
                    fingerprint=array_fingerprint(x, labels), description=desc + ".", label_name=label_col or "label",
-                   feature_mean=mean.astype(np.float32), feature_scale=std.astype(np.float32))
+                   feature_mean=mean, feature_scale=scale)

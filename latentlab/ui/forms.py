@@ -33,14 +33,18 @@ def config_form(config_cls, key: str, skip: tuple[str, ...] = ()) -> dict:
     return values
 
 
-def params_form(params: tuple[Param, ...], key: str) -> dict:
-    """One input per ``Param`` of a projector or clusterer."""
+def params_form(params: tuple[Param, ...], key: str, defaults: dict | None = None) -> dict:
+    """One input per ``Param`` of a projector or clusterer; ``defaults`` replaces some starting choices
+    (e.g. ``{"metric": "cosine"}`` for vectors of unit norm)."""
     values = {}
+    defaults = defaults or {}
     for p in params:
         wkey = f"{key}-{p.name}"
         label = p.name.replace("_", " ")
         if p.choices:
-            values[p.name] = st.selectbox(label, p.choices, index=list(p.choices).index(p.default), help=p.help or None, key=wkey)
+            start = defaults.get(p.name, p.default)
+            start = start if start in p.choices else p.default
+            values[p.name] = st.selectbox(label, p.choices, index=list(p.choices).index(start), help=p.help or None, key=wkey)
         elif isinstance(p.default, int) and p.low is not None:
             values[p.name] = int(st.number_input(label, min_value=int(p.low), max_value=int(p.high), value=int(p.default),
                                                  step=1, help=p.help or None, key=wkey))
