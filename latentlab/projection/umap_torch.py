@@ -42,6 +42,9 @@ LAYOUT = "UMAP layout"
 # sampled edges per block: on a CPU small enough that a block's scratch stays in cache
 EDGE_CHUNK = 1 << 16
 GPU_EDGE_CHUNK = 1 << 22
+CLIP = 4.0  # umap-learn's clip of each gradient coordinate
+BLOCK_PER_POINT = 1.0
+MIN_BLOCK = 16384
 
 
 @lru_cache(maxsize=64)
@@ -177,8 +180,12 @@ def optimise(Y: torch.Tensor, head: torch.Tensor, tail: torch.Tensor, weight: to
     # umap-learn drops edges that would be sampled less than once
     keep = weight >= weight.max() / n_epochs
     head, tail, p = head[keep], tail[keep], weight[keep] / weight.max()
+    # a random edge order, so that each block of an epoch holds a few edges of every point
+    order = torch.randperm(len(head), generator=gen, device=head.device)
+    head, tail, p = head[order], tail[order], p[order]
     skip = 1.0 - p
     chunk = EDGE_CHUNK if Y.device.type == "cpu" else GPU_EDGE_CHUNK
+    block = max(int(BLOCK_PER_POINT * n), MIN_BLOCK)
     progress(LAYOUT, 0, n_epochs, "epochs")
     for epoch in range(n_epochs):
         lr = 1.0 - epoch / n_epochs
@@ -186,18 +193,33 @@ def optimise(Y: torch.Tensor, head: torch.Tensor, tail: torch.Tensor, weight: to
         # umap-learn's epochs_per_sample schedule; that is when frac(epoch p) >= 1 - p
         due = torch.nonzero(torch.frac(epoch * p) >= skip).squeeze(1)
         ring, offset = _negative_ring(Yt, min(len(due), chunk) * cfg.negative_sample_rate, gen)
-        step = torch.zeros_like(Yt)
-        for start in range(0, len(due), chunk):
-            sel = due[start:start + chunk]
-            h, t = head[sel], tail[sel]
-            at = (offset + start * cfg.negative_sample_rate) % n
-            attract, repel = _gradients(Yt, h, t, ring[:, at:at + len(sel) * cfg.negative_sample_rate], cfg)
-            # index_add_ without alpha=: the alpha path is many times slower on a CPU
-            step.index_add_(1, t, attract * -lr)
-            step.index_add_(1, h, attract.add_(repel).mul_(lr))
-        Yt += step
+        for first in range(0, len(due), block):
+            pull, push = torch.zeros_like(Yt), torch.zeros_like(Yt)
+            for start in range(first, min(first + block, len(due)), chunk):
+                sel = due[start:min(start + chunk, first + block)]
+                h, t = head[sel], tail[sel]
+                at = (offset + start * cfg.negative_sample_rate) % n
+                attract, repel = _gradients(Yt, h, t, ring[:, at:at + len(sel) * cfg.negative_sample_rate], cfg)
+                # index_add_ without alpha=: the alpha path is many times slower on a CPU
+                pull.index_add_(1, t, attract.neg())
+                pull.index_add_(1, h, attract)
+                push.index_add_(1, h, repel)
+            Yt += pull.add_(_at_most(push, CLIP)).mul_(lr)
         progress(LAYOUT, epoch + 1, n_epochs, "epochs")
     return Yt.T.contiguous()
+
+
+def _at_most(push: torch.Tensor, length: float) -> torch.Tensor:
+    """Each point's summed push (dim, n), shortened in place to at most ``length``.
+
+    Applied one at a time, a push of the largest size carries a point away from whatever crowded it,
+    and the next ones, computed where it now is, are weak. Summed, every negative sample of the epoch
+    pushes from the same crowded spot: a start that packs many points tightly (a principal-component
+    start dominated by a few large groups of near-duplicates) sent points hundreds of units away in the
+    first epoch. One clipped push is as far as a point goes from its negative samples in an epoch.
+    """
+    length_now = push.square().sum(dim=0).sqrt_()
+    return push.mul_((length / length_now.clamp_min(1e-30)).clamp_(max=1.0))
 
 
 def _negative_ring(pool: torch.Tensor, need: int, gen: torch.Generator) -> tuple[torch.Tensor, int]:
@@ -241,12 +263,12 @@ def _gradients(Yt: torch.Tensor, h: torch.Tensor, t: torch.Tensor, negatives: to
     # attraction -2ab d^2(b-1) / (1 + a d^2b); coincident points exert none
     d2b = d2.pow(b)
     coef = (-2.0 * a * b) * d2b / d2.clamp_min(1e-30) / (1.0 + a * d2b)
-    attract = (diff * coef.masked_fill_(d2 <= 0, 0.0)).clamp_(-4.0, 4.0)
+    attract = (diff * coef.masked_fill_(d2 <= 0, 0.0)).clamp_(-CLIP, CLIP)
     # repulsion 2 gamma b / ((0.001 + d^2)(1 + a d^2b)) from each of `rate` samples
     diff = yh.unsqueeze(2) - negatives.view(-1, len(h), rate)
     d2 = diff.square().sum(dim=0)
     coef = d2.pow(b).mul_(a).add_(1.0).mul_(d2.add_(0.001)).reciprocal_().mul_(2.0 * cfg.gamma * b)
-    repel = diff.mul_(coef).clamp_(-4.0, 4.0).sum(dim=2)
+    repel = diff.mul_(coef).clamp_(-CLIP, CLIP).sum(dim=2)
     return attract, repel
 
 
