@@ -9,9 +9,8 @@ command line do goes through the functions re-exported here::
     emb = ll.embed(ckpt, ds)
 """
 
-__version__ = "0.1.0"
-
-from latentlab.errors import LatentLabError  # noqa: E402
+from latentlab.errors import LatentLabError
+from latentlab.version import __version__
 
 # The facade is imported on first use so that ``import latentlab.data`` stays light.
 _FACADE = {

@@ -145,7 +145,7 @@ class WeightsMismatch(LatentLabError):
 
 
 def _version() -> str:
-    from latentlab import __version__
+    from latentlab.version import __version__
 
     return __version__
 

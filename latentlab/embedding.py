@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from latentlab.batches import to_float
 from latentlab.cache import cached_arrays, is_cached
 from latentlab.data import Dataset
 from latentlab.data.dataset import array_digest
@@ -23,7 +24,6 @@ from latentlab.device import resolve_device
 from latentlab.errors import LatentLabError
 from latentlab.models import LatentModel
 from latentlab.progress import ProgressFn, report
-from latentlab.trainer import to_float
 from latentlab.workspace import digest
 
 CHUNK_ITEMS = 1024

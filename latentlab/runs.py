@@ -53,6 +53,19 @@ def saved_train_config(manifest: dict) -> TrainConfig:
     return cfg
 
 
+def start_from_source(net) -> None:
+    """A new run of a model whose config names a checkpoint to start from (DEC's ``init_from``): load that
+    checkpoint here and hand its model in, so that no model loads checkpoints itself."""
+    source_name = getattr(net.config, "init_from", "")
+    if not source_name:
+        return
+    try:
+        source = ckpts.load_checkpoint(source_name)
+    except LatentLabError as exc:
+        raise LatentLabError(f"init_from: {exc}") from None
+    net.load_autoencoder(source.model, source.name, source.model_name)
+
+
 def train(dataset: str | Dataset, model: str = "vae", model_params: dict | None = None,
           train_config: TrainConfig | None = None, name: str | None = None, callbacks=(),
           resume: str | Path | None = None) -> TrainResult:
@@ -87,6 +100,7 @@ def train(dataset: str | Dataset, model: str = "vae", model_params: dict | None 
         manifest_path = ckpts.checkpoint_path(name)
         if manifest_path.exists():
             raise LatentLabError(f"A checkpoint named '{name}' already exists; choose another --name.")
+        start_from_source(net)
     trainer = Trainer(net, ds, cfg, start_step=start_step, history=history)
     if ck is not None:
         ckpts.load_optimizer_state(manifest, manifest_path.parent, trainer.optimizer)

@@ -111,26 +111,27 @@ def test_init_from_copies_an_autoencoders_weights(workspace, tiny_images):
     ae, vae = load_checkpoint("ae").model, load_checkpoint("vae").model
 
     model = dec(tiny_images, init_from="ae")
-    model.load_autoencoder("ae")
+    model.load_autoencoder(ae, "ae", "ae")
     for ours, theirs in ((model.encoder, ae.encoder), (model.decoder, ae.decoder)):
         for (k, a), (_, b) in zip(ours.state_dict().items(), theirs.state_dict().items()):
             torch.testing.assert_close(a, b, rtol=0, atol=0, msg=k)
     x = torch.from_numpy(tiny_images.as_float()[:5])
     torch.testing.assert_close(model.encode(x).mean, ae.encode(x).mean, rtol=0, atol=0)
 
-    model.load_autoencoder("vae")  # a VAE's encoder gives its posterior means: the mean half of its last layer
+    model.load_autoencoder(vae, "vae", "vae")  # a VAE's encoder gives its posterior means: the mean half of its last layer
     torch.testing.assert_close(model.encoder[-1].weight, vae.encoder[-1].weight[:2], rtol=0, atol=0)
     torch.testing.assert_close(model.encoder[-1].bias, vae.encoder[-1].bias[:2], rtol=0, atol=0)
     torch.testing.assert_close(model.encode(x).mean, vae.encode(x).mean)  # a half-size product rounds differently
     torch.testing.assert_close(model.decode(torch.ones(2, 2)), vae.decode(torch.ones(2, 2)), rtol=0, atol=0)
 
     with pytest.raises(LatentLabError, match="networks of other shapes .* latent_dim 2.* latent_dim 3"):
-        dec(tiny_images, latent_dim=3).load_autoencoder("ae")
+        dec(tiny_images, latent_dim=3).load_autoencoder(ae, "ae", "ae")
     result = ll.train(tiny_images, "dec", {"latent_dim": 2, "hidden": "16", "n_clusters": 2, "init_from": "ae",
                                            "pretrain_steps": 0}, TrainConfig(steps=2, batch_size=16), name="from-ae")
     assert load_checkpoint(result.name).model.clustering
     with pytest.raises(LatentLabError, match="init_from: Checkpoint 'nothing' not found"):
-        dec(tiny_images).load_autoencoder("nothing")
+        ll.train(tiny_images, "dec", {"latent_dim": 2, "hidden": "16", "init_from": "nothing"},
+                 TrainConfig(steps=2, batch_size=16), name="from-nothing")
     with pytest.raises(LatentLabError, match="DEC starts from an autoencoder"):
         ll.train(tiny_images, "dec", {"latent_dim": 2, "hidden": "16", "init_from": "from-ae"},
                  TrainConfig(steps=2, batch_size=16), name="from-dec")
