@@ -41,7 +41,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from latentlab.data.shapes import N_TOTAL, factors_of  # noqa: E402
-from latentlab.projection.umap_torch import umap  # noqa: E402
+from latentlab.analysis.projection.umap_torch import umap  # noqa: E402
 
 N_REF = 70_000
 N_SAMPLE = 10_000

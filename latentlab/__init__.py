@@ -9,8 +9,8 @@ command line do goes through the functions re-exported here::
     emb = ll.embed(ckpt, ds)
 """
 
-from latentlab.errors import LatentLabError
-from latentlab.version import __version__
+from latentlab.core.errors import LatentLabError
+from latentlab.core.version import __version__
 
 # The facade is imported on first use so that ``import latentlab.data`` stays light.
 _FACADE = {

@@ -4,10 +4,10 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from latentlab import explore
-from latentlab.clustering import centroids, distinguishing_dims
-from latentlab.traversal import decode_latents
-from latentlab.ui import figures, forms, items, model_clusters, panels, scatter
+from latentlab.analysis import map_points
+from latentlab.analysis.clustering import centroids, distinguishing_dims
+from latentlab.analysis.traversal import decode_latents
+from latentlab.ui import figures, forms, item_route, model_clusters, panels, scatter
 from latentlab.ui.jobs import run_or_submit_clustering, run_or_submit_projection
 from latentlab.ui.sidebar import start_page, user_errors
 
@@ -48,9 +48,9 @@ with user_errors():
     xy = run_or_submit_projection(ctx, emb, map_cfg["method"], map_cfg["dims"], map_cfg["params"], map_cfg["seed"])
     if xy is not None:
         colour = model_clusters.map_colour(emb)
-        values, categorical = explore.colour_values(ds, emb, colour, labels)
+        values, categorical = map_points.colour_values(ds, emb, colour, labels)
         if xy.shape[1] == 2:
-            hover = {"base": items.base_url(ctx.dataset_name, ds), "image": ds.is_image}
+            hover = {"base": item_route.base_url(ctx.dataset_name, ds), "image": ds.is_image}
             scatter.scatter_map("cl-map", xy, scatter.colouring(values, categorical, colour), items=hover, height=480,
                                 selectable=False)
         else:  # a 3-D map setting from the Map page: plotly, on a fixed sample above its point cap

@@ -4,14 +4,14 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from latentlab import uploads
+from latentlab.ui import uploads
 from latentlab.data.readers import SUFFIXES
-from latentlab.ui import cache, panels
+from latentlab.ui import loaders, panels
 from latentlab.ui.sidebar import start_page, user_errors
 
 ctx = start_page("Data", needs_checkpoint=False)
 
-rows = cache.dataset_rows()
+rows = loaders.dataset_rows()
 st.dataframe(pd.DataFrame(rows)[["name", "kind", "source", "summary"]], hide_index=True, width="stretch")
 
 st.subheader("Preview")
@@ -21,7 +21,7 @@ if name == "shapes":
     st.caption("The full shapes set (737,280 images) is built once into the workspace cache (about 3 GB); "
                "shapes-20k is a quick subset.")
 with user_errors():
-    ds = cache.dataset(name)
+    ds = loaders.dataset(name)
     st.caption(ds.description)
     if ds.is_image:
         rng = np.random.default_rng(0)
@@ -56,7 +56,7 @@ if upload is not None:
     if go:
         with user_errors():
             ds = uploads.import_uploaded_dataset(upload.name, data, new_name, None if label == "(none)" else label, embedding)
-            cache.clear_listings()
+            loaders.clear_listings()
             st.session_state["ll_dataset"] = ds.name
             st.success(f"Imported '{ds.name}': {ds.description} Train a model on it on the Train page.")
 
@@ -69,5 +69,5 @@ weights_up = c2.file_uploader("Weights (.safetensors)", type=["safetensors"], ke
 if manifest_up is not None and weights_up is not None and st.button("Add checkpoint", key="ckpt-import"):
     with user_errors():
         ck = uploads.import_uploaded_checkpoint(manifest_up.name, manifest_up.getvalue(), weights_up.name, weights_up.getvalue())
-        cache.clear_listings()
+        loaders.clear_listings()
         st.success(f"Added checkpoint '{ck.name}' ({ck.model_name}); pick it in the sidebar with a dataset of its shape.")

@@ -3,12 +3,13 @@
 import numpy as np
 import streamlit as st
 
-from latentlab import explore, jobs, lab
-from latentlab.metrics import DESCRIPTIONS, DEVIATIONS, METRICS
-from latentlab.render import image_grid
-from latentlab.scoring import DEFAULT_ITEMS, score_embedding, scores_cached
-from latentlab.traversal import traversal_grid
-from latentlab.ui import cache, figures, metrics_view
+from latentlab.analysis import map_points
+from latentlab import jobs, lab
+from latentlab.analysis.metrics import DESCRIPTIONS, DEVIATIONS, METRICS
+from latentlab.core.render import image_grid
+from latentlab.analysis.cached_scores import DEFAULT_ITEMS, score_embedding, scores_cached
+from latentlab.analysis.traversal import traversal_grid
+from latentlab.ui import loaders, figures, metrics_view
 from latentlab.ui.jobs import _poll_until_done, matching_job
 from latentlab.ui.sidebar import start_page, user_errors
 
@@ -18,7 +19,7 @@ with user_errors():
     ds, ck, emb = ctx.dataset(), ctx.checkpoint(), ctx.embedding()
 
     st.subheader("Latent diagnostics")
-    diag = cache.diagnostics(emb)
+    diag = loaders.diagnostics(emb)
     for w in diag.warnings:
         st.warning(w)
     if diag.kl_per_dim is not None:
@@ -39,7 +40,7 @@ with user_errors():
     codebook = ck.model.codebook_values()
     if codebook is not None:
         st.subheader("Codebooks")
-        usage = cache.codebook_usage(emb, codebook)
+        usage = loaders.codebook_usage(emb, codebook)
         st.caption(f"Each latent of this quantized model takes one of its own {codebook.shape[1]} learned values; "
                    "a value no item takes is a dead code.")
         st.plotly_chart(metrics_view.codebook_figure(codebook, usage), width="stretch", key="m-codebook")
@@ -115,4 +116,4 @@ with user_errors():
 
     st.subheader("Compare checkpoints on this dataset")
     metrics_view.comparison_table(ctx, names, n, seed)
-    st.caption("Active units are judged with KL < " f"{explore.PASSIVE_KL} nats.")
+    st.caption("Active units are judged with KL < " f"{map_points.PASSIVE_KL} nats.")

@@ -6,16 +6,16 @@ import pandas as pd
 import streamlit as st
 
 from latentlab import jobs
-from latentlab.jobs.cli import parse_grid
+from latentlab.cli.jobs import parse_grid
 from latentlab.models import DESCRIPTIONS, MODELS
-from latentlab.trainer import TrainConfig
-from latentlab.ui import cache, compare_view, figures, forms
+from latentlab.training.trainer import TrainConfig
+from latentlab.ui import loaders, compare_view, figures, forms
 from latentlab.ui.sidebar import start_page, user_errors
 
 ctx = start_page("Train", needs_checkpoint=False)
 
 with user_errors():
-    names = [r["name"] for r in cache.dataset_rows()]
+    names = [r["name"] for r in loaders.dataset_rows()]
     c1, c2 = st.columns(2)
     dataset = c1.selectbox("Dataset", names, index=names.index(ctx.dataset_name), key="tr-dataset")
     model = c2.selectbox("Model", list(MODELS), index=list(MODELS).index("vae"), format_func=lambda m: f"{m} — {DESCRIPTIONS[m]}",
@@ -96,7 +96,7 @@ def job_monitor() -> None:
                         key=f"loss-{job.id}-{job.step}")
         if job.state == "succeeded":
             st.success(f"Checkpoint '{job.params['name']}' is ready; pick it in the sidebar.")
-            cache.clear_listings()
+            loaders.clear_listings()
             if job.sweep:  # compare with another finished run of the same sweep
                 runs = [j.params["name"] for j in all_jobs if j.sweep == job.sweep and j.kind == "train"
                         and j.state == "succeeded"]

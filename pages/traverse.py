@@ -4,9 +4,10 @@ GIFs and interpolations between two points."""
 import numpy as np
 import streamlit as st
 
-from latentlab import explore, lab
-from latentlab.render import gif_bytes, image_grid, single_image
-from latentlab.traversal import decode_latents, interpolation, traversal_grid
+from latentlab.analysis import map_points
+from latentlab import lab
+from latentlab.core.render import gif_bytes, image_grid, single_image
+from latentlab.analysis.traversal import decode_latents, interpolation, traversal_grid
 from latentlab.ui import figures, panels
 from latentlab.ui.directions import direction_picker
 from latentlab.ui.samples_view import component_picker, samples_section
@@ -26,8 +27,8 @@ with user_errors():
     ds, ck, emb = ctx.dataset(), ctx.checkpoint(), ctx.embedding()
     center, scale = lab.latent_frame(ck, emb)
     codebook = ck.model.codebook_values()  # (D, V) for a quantized model: its sliders step through these values
-    order = explore.activity_order(emb)
-    passive = set(explore.passive_dims(emb))
+    order = map_points.activity_order(emb)
+    passive = set(map_points.passive_dims(emb))
     activity = emb.activity()
 
     # ---- base point
@@ -116,7 +117,7 @@ def direction_slider() -> None:
 with user_errors():
     st.subheader("Latent sliders")
     if emb.kl is not None:
-        st.caption(f"Ordered by activity (mean KL to the prior); passive dimensions (KL < {explore.PASSIVE_KL} nats) "
+        st.caption(f"Ordered by activity (mean KL to the prior); passive dimensions (KL < {map_points.PASSIVE_KL} nats) "
                    "are marked.")
     else:
         st.caption("Ordered by activity (the variance of each latent's codes over the dataset).")

@@ -10,12 +10,12 @@ import torch
 from sklearn.metrics import adjusted_rand_score
 
 import latentlab as ll
-from latentlab.checkpoints import load_checkpoint
+from latentlab.training.checkpoints import load_checkpoint
 from latentlab.cli import main
-from latentlab.errors import LatentLabError
+from latentlab.core.errors import LatentLabError
 from latentlab.models import build_model, make_config
 from latentlab.models.dec import student_t, target_distribution
-from latentlab.trainer import BaseCallback, TrainConfig, Trainer
+from latentlab.training.trainer import BaseCallback, TrainConfig, Trainer
 from tests.apptest import start_dashboard
 from tests.test_app import map_data
 

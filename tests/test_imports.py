@@ -107,6 +107,44 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
     return found
 
 
+# The layers, bottom to top: a module may import modules of its own layer and of the layers below, never above.
+LAYERS = [
+    ("core", ["latentlab.core"]),
+    ("data and models", ["latentlab.data", "latentlab.models"]),
+    ("training", ["latentlab.training"]),
+    ("analysis", ["latentlab.analysis"]),
+    ("facade", ["latentlab.lab", "latentlab"]),  # the package root reads lab.__all__
+    ("jobs", ["latentlab.jobs"]),
+    ("command line and dashboard", ["latentlab.cli", "latentlab.ui", "latentlab.__main__"]),
+]
+
+
+def layer_of(module: str) -> int | None:
+    """The index in ``LAYERS`` of the layer ``module`` belongs to (by its longest listed prefix)."""
+    best, rank = "", None
+    for i, (_, prefixes) in enumerate(LAYERS):
+        for prefix in prefixes:
+            if (module == prefix or module.startswith(prefix + ".")) and len(prefix) > len(best):
+                best, rank = prefix, i
+    return rank
+
+
+def upward_imports(graph: dict[str, set[str]]) -> list[str]:
+    return sorted(f"{a} ({LAYERS[layer_of(a)][0]}) -> {b} ({LAYERS[layer_of(b)][0]})"
+                  for a, targets in graph.items() for b in targets if layer_of(b) > layer_of(a))
+
+
+def test_every_module_is_in_a_layer_and_imports_only_its_own_and_lower_ones():
+    graph = import_graph()
+    assert [m for m in graph if layer_of(m) is None] == []
+    assert upward_imports(graph) == []
+
+
+def test_the_layer_check_finds_an_upward_import():
+    graph = {"latentlab.models.dec": {"latentlab.training.checkpoints"}, "latentlab.training.checkpoints": set()}
+    assert upward_imports(graph) == ["latentlab.models.dec (data and models) -> latentlab.training.checkpoints (training)"]
+
+
 def test_no_module_imports_itself_round_about():
     graph = import_graph()
     assert {"latentlab.lab", "latentlab.models.dec"} <= graph.keys()
@@ -133,8 +171,8 @@ def test_an_import_through_a_package_is_an_edge_to_the_module_that_defines_the_n
 
 
 @pytest.mark.parametrize("module, absent", [
-    ("latentlab.metrics", ["torch", "latentlab.data", "streamlit", "sklearn", "numba"]),
-    ("latentlab.limits", ["latentlab.data", "numpy"]),
+    ("latentlab.analysis.metrics", ["torch", "latentlab.data", "streamlit", "sklearn", "numba"]),
+    ("latentlab.core.limits", ["latentlab.data", "numpy"]),
     ("latentlab.models", ["latentlab.data", "streamlit"]),
     ("latentlab.lab", ["streamlit", "sklearn", "numba"]),  # the dashboard's first map needs neither
 ])

@@ -5,8 +5,8 @@ import pytest
 import torch
 
 import latentlab as ll
-from latentlab.checkpoints import load_checkpoint
-from latentlab.trainer import BaseCallback, TrainConfig
+from latentlab.training.checkpoints import load_checkpoint
+from latentlab.training.trainer import BaseCallback, TrainConfig
 
 
 class Stop(Exception):

@@ -6,14 +6,14 @@ import numpy as np
 import pytest
 import torch
 
-from latentlab import batches as B
-from latentlab import trainer as T
+from latentlab.training import batches as B
+from latentlab.training import trainer as T
 from latentlab.data import Dataset
-from latentlab.errors import TrainingDiverged
-from latentlab.runs import PeriodicCheckpoint
+from latentlab.core.errors import TrainingDiverged
+from latentlab.training.runs import PeriodicCheckpoint
 from latentlab.models import build_model, make_config
-from latentlab.batches import BatchStream
-from latentlab.trainer import TrainConfig, Trainer
+from latentlab.training.batches import BatchStream
+from latentlab.training.trainer import TrainConfig, Trainer
 
 CPU = torch.device("cpu")
 

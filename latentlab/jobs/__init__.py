@@ -14,7 +14,7 @@ import signal
 import time
 from dataclasses import fields
 
-from latentlab.errors import LatentLabError
+from latentlab.core.errors import LatentLabError
 from latentlab.jobs import store
 from latentlab.jobs.runner import ensure_runner
 from latentlab.jobs.store import ACTIVE, FINISHED, Job, get, history, list_jobs
@@ -45,7 +45,7 @@ def _check_train_request(dataset: str, model: str, model_params: dict | None) ->
 def submit_train(dataset: str, model: str, model_params: dict | None, train_config, name: str | None = None,
                  sweep: str | None = None, start: bool = True) -> int:
     """Queue a training run; its checkpoint is called ``name`` (default DATASET-MODEL-jobID)."""
-    from latentlab import checkpoints
+    from latentlab.training import checkpoints
 
     _check_train_request(dataset, model, model_params)
     if name is not None and (checkpoints.checkpoint_path(name).exists()

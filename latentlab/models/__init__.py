@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from latentlab.errors import LatentLabError
+from latentlab.core.errors import LatentLabError
 from latentlab.models.ae import AutoEncoder
 from latentlab.models.base import LatentModel, LossOutput, ModelConfig, Posterior, kl_per_dim
 from latentlab.models.dec import DEC

@@ -52,7 +52,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from latentlab.errors import LatentLabError
+from latentlab.core.errors import LatentLabError
 from latentlab.models.base import LatentModel, LossOutput, ModelConfig
 
 if TYPE_CHECKING:

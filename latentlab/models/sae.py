@@ -52,7 +52,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from latentlab.limits import limit
+from latentlab.core.limits import limit
 from latentlab.models.base import LatentModel, LossOutput, ModelConfig, Posterior
 
 if TYPE_CHECKING:

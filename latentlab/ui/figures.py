@@ -6,7 +6,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.colors import qualitative
 
-from latentlab.render import text_thumbnail
+from latentlab.core.render import text_thumbnail
 
 HOVER_BUDGET_BYTES = 3_000_000  # hover thumbnails are sent only while the whole map stays under this
 MAP_POINT_CAP = 100_000  # plotly sends ~115 bytes of JSON per point; larger maps draw a fixed sample

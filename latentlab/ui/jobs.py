@@ -9,9 +9,9 @@ import numpy as np
 import streamlit as st
 
 from latentlab import jobs, lab
-from latentlab.clustering import CLUSTERERS
-from latentlab.projection import PROJECTORS
-from latentlab.ui import cache, warm
+from latentlab.analysis.clustering import CLUSTERERS
+from latentlab.analysis.projection import PROJECTORS
+from latentlab.ui import loaders, warm
 
 INLINE_EMBED_VALUES = 50_000_000  # items x values per item encoded while the page waits; more go to a job
 
@@ -50,9 +50,9 @@ def _embedding_state(ctx) -> tuple[bool, dict | None]:
 
 def _read_embedding(ctx, ready: bool):
     if ctx.checkpoint_name is None:
-        return cache.embedding(None, ctx.dataset_name)
+        return loaders.embedding(None, ctx.dataset_name)
     with st.spinner("Reading the embedding..." if ready else f"Encoding {len(ctx.dataset()):,} items..."):
-        return cache.embedding(ctx.checkpoint_name, ctx.dataset_name)
+        return loaders.embedding(ctx.checkpoint_name, ctx.dataset_name)
 
 
 def embedding_or_wait(ctx):
@@ -102,7 +102,7 @@ def run_or_submit_projection(ctx, emb, method: str, dims: int, params: dict, see
         return lab.preview_projection(emb, dims)
     if n <= PROJECTORS[method].INLINE_POINTS or lab.projection_cached(emb, method, dims, seed, **params):
         with st.spinner(f"Projecting {n:,} points with {method.upper()}..."):
-            return cache.projection(emb.key, emb, method, dims, json.dumps(params, sort_keys=True), seed)
+            return loaders.projection(emb.key, emb, method, dims, json.dumps(params, sort_keys=True), seed)
     request = {"checkpoint": ctx.checkpoint_name, "dataset": ctx.dataset_name, "method": method, "dims": dims,
                "seed": seed, "params": params}
     job = _job_for("project", request, f"{method} {ctx.checkpoint_name or ctx.dataset_name}")
