@@ -5,7 +5,7 @@ import streamlit as st
 
 from latentlab.analysis import map_points
 from latentlab import jobs, lab
-from latentlab.analysis.metrics import DESCRIPTIONS, DEVIATIONS, METRICS
+from latentlab.analysis.metrics import METRICS
 from latentlab.core.render import image_grid
 from latentlab.analysis.cached_scores import DEFAULT_ITEMS, score_embedding, scores_cached
 from latentlab.analysis.traversal import traversal_grid
@@ -61,7 +61,7 @@ with user_errors():
         st.stop()
     st.subheader("Disentanglement")
     c1, c2, c3 = st.columns([3, 1, 1])
-    names = c1.multiselect("Metrics", list(METRICS), default=list(METRICS), format_func=lambda m: f"{m}: {DESCRIPTIONS[m]}",
+    names = c1.multiselect("Metrics", list(METRICS), default=list(METRICS), format_func=lambda m: f"{m}: {METRICS.entry(m).description}",
                            key="m-names")
     n = int(c2.number_input("Items", 200, len(ds), min(DEFAULT_ITEMS, len(ds)), step=1000, key="m-n"))
     seed = int(c3.number_input("Seed", value=0, step=1, key="m-seed"))
@@ -82,7 +82,7 @@ with user_errors():
         st.stop()
     results = score_embedding(emb, ds, names, n, seed)
     st.dataframe(metrics_view.score_table(results), hide_index=True, width="stretch")
-    departures = [DEVIATIONS[name] for name in names if name in DEVIATIONS]
+    departures = [METRICS.entry(name).deviation for name in names if METRICS.entry(name).deviation]
     if departures:
         with st.expander("Where these estimators depart from disentanglement_lib"):
             st.markdown("\n".join(f"- {text}" for text in departures))

@@ -7,7 +7,7 @@ import streamlit as st
 
 from latentlab import jobs
 from latentlab.cli.jobs import parse_grid
-from latentlab.models import DESCRIPTIONS, MODELS
+from latentlab.models import MODELS
 from latentlab.training.trainer import TrainConfig
 from latentlab.ui import loaders, compare_view, figures, forms
 from latentlab.ui.sidebar import start_page, user_errors
@@ -18,7 +18,7 @@ with user_errors():
     names = [r["name"] for r in loaders.dataset_rows()]
     c1, c2 = st.columns(2)
     dataset = c1.selectbox("Dataset", names, index=names.index(ctx.dataset_name), key="tr-dataset")
-    model = c2.selectbox("Model", list(MODELS), index=list(MODELS).index("vae"), format_func=lambda m: f"{m} — {DESCRIPTIONS[m]}",
+    model = c2.selectbox("Model", list(MODELS), index=list(MODELS).index("vae"), format_func=lambda m: f"{m} — {MODELS.entry(m).description}",
                          key="tr-model")
     unit = st.radio("Train for a number of", ["epochs", "steps"], horizontal=True, key="tr-unit")
     with st.form("train-form"):

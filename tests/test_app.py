@@ -255,11 +255,11 @@ def test_metrics_page_diagnostics_and_scores(app, workspace):
     assert not app.exception
     table = app.dataframe[0].value
     assert set(table["metric"]) == {"mig", "sap"} and table["value"].between(0, 1).all()
-    from latentlab.analysis.metrics import DEVIATIONS
+    from latentlab.analysis.metrics import METRICS
 
     assert app.expander[0].label == "Where these estimators depart from disentanglement_lib"
-    assert DEVIATIONS["sap"] in app.expander[0].markdown[0].value  # SAP departs; MIG follows the reference
-    assert DEVIATIONS["modularity"] not in app.expander[0].markdown[0].value
+    assert METRICS.deviations()["sap"] in app.expander[0].markdown[0].value  # SAP departs; MIG follows the reference
+    assert METRICS.deviations()["modularity"] not in app.expander[0].markdown[0].value
 
 
 def test_metrics_comparison_lists_runs_and_scores_the_missing_ones(app, workspace):

@@ -128,6 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     from latentlab.analysis.clustering import CLUSTERERS  # the registries name the methods: a new one appears here too
     from latentlab.analysis.clustering.model import MODEL_METHOD
+    from latentlab.analysis.metrics import METRICS
     from latentlab.analysis.projection import PROJECTORS
 
     p = with_ckpt("embed", cmd_embed, "encode a dataset: means, log-variances, KL, reconstruction error")
@@ -177,8 +178,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--maps", help="also write each target's mean output change as images (.png, image data only)")
     p.add_argument("--out", required=True, help=".csv: one row per target, its mean output change and effect per factor")
     p = with_ckpt("metrics", cmd_metrics, "disentanglement metrics and latent diagnostics")
-    p.add_argument("--metrics", default=None, help="comma-separated (mig,dci,dci-lasso,sap,factorvae,betavae,modularity,"
-                   "infomec); default all; 'none' for diagnostics only")
+    p.add_argument("--metrics", default=None, help=f"comma-separated ({','.join(METRICS)}); default all; 'none' for "
+                   "diagnostics only")
     p.add_argument("--n", type=int, default=10_000, help="items to score (a seeded random subset when the data is larger)")
     p.add_argument("--seed", type=int, default=0)
     add_feature_commands(add)

@@ -100,7 +100,7 @@ def run_or_submit_projection(ctx, emb, method: str, dims: int, params: dict, see
                    "it replaces them in a moment.")
         _rerun_when_warmed()
         return lab.preview_projection(emb, dims)
-    if n <= PROJECTORS[method].INLINE_POINTS or lab.projection_cached(emb, method, dims, seed, **params):
+    if n <= PROJECTORS.entry(method).inline_points or lab.projection_cached(emb, method, dims, seed, **params):
         with st.spinner(f"Projecting {n:,} points with {method.upper()}..."):
             return loaders.projection(emb.key, emb, method, dims, json.dumps(params, sort_keys=True), seed)
     request = {"checkpoint": ctx.checkpoint_name, "dataset": ctx.dataset_name, "method": method, "dims": dims,
@@ -153,7 +153,7 @@ def run_or_submit_clustering(ctx, emb, ds, method: str, on: str, seed: int, proj
     request = {"checkpoint": ctx.checkpoint_name, "dataset": ctx.dataset_name, "method": method, "on": on,
                "seed": seed, "projection": projection, "params": params}
     done = matching_job("cluster", request, ("succeeded",))
-    inline = method not in CLUSTERERS or n <= CLUSTERERS[method].INLINE_POINTS  # a model's own clusters are read, not fitted
+    inline = method not in CLUSTERERS or n <= CLUSTERERS.entry(method).inline_points  # a model's own clusters are read, not fitted
     if inline or done is not None:
         with st.spinner(f"Clustering {n:,} points with {method}..."):
             return _clustering(*args)

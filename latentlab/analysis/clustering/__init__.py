@@ -3,21 +3,21 @@
 from latentlab.analysis.clustering.explain import centroids, cluster_table, distinguishing_dims
 from latentlab.analysis.clustering.methods import (AgglomerativeClusterer, Clusterer, GMMClusterer, HDBSCANClusterer, KMeansClusterer)
 from latentlab.analysis.clustering.scores import cluster_scores, matched_accuracy
-from latentlab.core.errors import LatentLabError
+from latentlab.core.registry import Registry
 
-CLUSTERERS: dict[str, type[Clusterer]] = {
-    "kmeans": KMeansClusterer,
-    "gmm": GMMClusterer,
-    "hdbscan": HDBSCANClusterer,
-    "agglomerative": AgglomerativeClusterer,
-}
+CLUSTERERS: Registry[type[Clusterer]] = Registry("clustering method")
+for _name, _cls, _description in (
+    ("kmeans", KMeansClusterer, "k-means: k round clusters of similar size"),
+    ("gmm", GMMClusterer, "Gaussian mixture: k elliptical clusters, soft assignments"),
+    ("hdbscan", HDBSCANClusterer, "HDBSCAN: clusters of any shape found by density, with noise (-1)"),
+    ("agglomerative", AgglomerativeClusterer, "agglomerative: k clusters merged bottom up (Ward linkage by default)"),
+):
+    CLUSTERERS.add(_name, _cls, _description, params=_cls.PARAMS, inline_points=_cls.INLINE_POINTS,
+                   max_points=_cls.MAX_POINTS)
 
 
 def make_clusterer(method: str, random_state: int = 0, **params) -> Clusterer:
-    try:
-        cls = CLUSTERERS[method]
-    except KeyError:
-        raise LatentLabError(f"Unknown clustering method '{method}'; choose one of: {', '.join(CLUSTERERS)}.") from None
+    cls = CLUSTERERS.lookup(method)
     return cls(random_state=random_state, **params)
 
 

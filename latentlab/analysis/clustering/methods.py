@@ -11,7 +11,7 @@ import numpy as np
 
 from latentlab.core.errors import LatentLabError
 from latentlab.core.progress import ProgressFn, report
-from latentlab.analysis.projection.base import Param, check_params
+from latentlab.core.params import Param, check_params
 
 
 class Clusterer:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from latentlab.core.errors import LatentLabError
+from latentlab.core.registry import Registry
 from latentlab.analysis.metrics.base import MetricResult
 from latentlab.analysis.metrics.betavae import betavae_score
 from latentlab.analysis.metrics.dci import LASSO_DEVIATION, dci, dci_lasso
@@ -18,34 +19,18 @@ from latentlab.analysis.metrics.mig import mig
 from latentlab.analysis.metrics.modularity import DEVIATION as MODULARITY_DEVIATION, modularity_explicitness
 from latentlab.analysis.metrics.sap import DEVIATION as SAP_DEVIATION, sap
 
-METRICS = {
-    "mig": mig,
-    "dci": dci,
-    "dci-lasso": dci_lasso,
-    "sap": sap,
-    "factorvae": factorvae_score,
-    "betavae": betavae_score,
-    "modularity": modularity_explicitness,
-    "infomec": infomec,
-}
-
-DESCRIPTIONS = {
-    "mig": "mutual information gap (Chen et al. 2018)",
-    "dci": "DCI with gradient-boosted trees (Eastwood & Williams 2018)",
-    "dci-lasso": "DCI with L1 logistic regression",
-    "sap": "separated attribute predictability (Kumar et al. 2018)",
-    "factorvae": "FactorVAE majority-vote score (Kim & Mnih 2018)",
-    "betavae": "BetaVAE linear-classifier score (Higgins et al. 2017)",
-    "modularity": "modularity and explicitness (Ridgeway & Mozer 2018)",
-    "infomec": "InfoM, InfoE, InfoC (Hsu et al. 2023)",
-}
-
-# Where an estimator knowingly departs from google-research/disentanglement_lib (the others follow it).
-DEVIATIONS = {
-    "dci-lasso": LASSO_DEVIATION,
-    "sap": SAP_DEVIATION,
-    "modularity": MODULARITY_DEVIATION,
-}
+# Each entry's deviation says where its estimator knowingly departs from google-research/disentanglement_lib (the
+# others follow it).
+METRICS: Registry = Registry("metric")
+METRICS.add("mig", mig, "mutual information gap (Chen et al. 2018)")
+METRICS.add("dci", dci, "DCI with gradient-boosted trees (Eastwood & Williams 2018)")
+METRICS.add("dci-lasso", dci_lasso, "DCI with L1 logistic regression", deviation=LASSO_DEVIATION)
+METRICS.add("sap", sap, "separated attribute predictability (Kumar et al. 2018)", deviation=SAP_DEVIATION)
+METRICS.add("factorvae", factorvae_score, "FactorVAE majority-vote score (Kim & Mnih 2018)")
+METRICS.add("betavae", betavae_score, "BetaVAE linear-classifier score (Higgins et al. 2017)")
+METRICS.add("modularity", modularity_explicitness, "modularity and explicitness (Ridgeway & Mozer 2018)",
+            deviation=MODULARITY_DEVIATION)
+METRICS.add("infomec", infomec, "InfoM, InfoE, InfoC (Hsu et al. 2023)")
 
 
 def parse_names(text: str | list[str] | None) -> list[str]:
@@ -60,4 +45,4 @@ def evaluate(codes: np.ndarray, factors: np.ndarray, names: list[str] | None = N
     return {name: METRICS[name](codes, factors, seed=seed) for name in parse_names(names)}
 
 
-__all__ = ["DESCRIPTIONS", "DEVIATIONS", "Diagnostics", "METRICS", "MetricResult", "diagnose", "evaluate", "parse_names"]
+__all__ = ["Diagnostics", "METRICS", "MetricResult", "diagnose", "evaluate", "parse_names"]

@@ -5,18 +5,21 @@
 parameter selects umap-learn instead.
 """
 
-from latentlab.core.errors import LatentLabError
+from latentlab.core.registry import Registry
 from latentlab.analysis.projection.base import Param, Projector
 from latentlab.analysis.projection.methods import PCAProjector, TSNEProjector, UMAPProjector
 
-PROJECTORS: dict[str, type[Projector]] = {"umap": UMAPProjector, "pca": PCAProjector, "tsne": TSNEProjector}
+PROJECTORS: Registry[type[Projector]] = Registry("projection method")
+for _name, _cls, _description in (
+    ("umap", UMAPProjector, "UMAP (McInnes et al. 2018): local neighbourhoods kept, clusters apart"),
+    ("pca", PCAProjector, "principal components: the codes' directions of largest variance, linear"),
+    ("tsne", TSNEProjector, "t-SNE (van der Maaten & Hinton 2008): local neighbourhoods, slower"),
+):
+    PROJECTORS.add(_name, _cls, _description, params=_cls.PARAMS, inline_points=_cls.INLINE_POINTS)
 
 
 def make_projector(method: str, n_components: int = 2, random_state: int = 0, **params) -> Projector:
-    try:
-        cls = PROJECTORS[method]
-    except KeyError:
-        raise LatentLabError(f"Unknown projection method '{method}'; choose one of: {', '.join(PROJECTORS)}.") from None
+    cls = PROJECTORS.lookup(method)
     return cls(n_components=n_components, random_state=random_state, **params)
 
 
