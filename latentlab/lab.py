@@ -13,30 +13,65 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from latentlab.training import checkpoints as ckpts
-from latentlab.core.array_cache import cached_arrays
-from latentlab.training.checkpoints import Checkpoint
+from latentlab.analysis.cached_scores import DEFAULT_ITEMS, diagnose_embedding, metric_sample, score_embedding, scores_cached
+from latentlab.analysis.clustering import CLUSTERERS, centroids, distinguishing_dims
 from latentlab.analysis.clustering import cluster_scores, cluster_table, make_clusterer
 from latentlab.analysis.clustering.model import MODEL_METHOD, BesideKMeans, assignment_confidence, model_labels
-from latentlab.data import Dataset, list_datasets, load_dataset
+from latentlab.analysis.codes_datasets import default_name as codes_dataset_name
+from latentlab.analysis.codes_datasets import items_of, save_codes_dataset
+from latentlab.analysis.comparison import procrustes
+from latentlab.analysis.directions import Direction, make_direction
 from latentlab.analysis.embedding import Embedding, embed_dataset, embed_rows, vectors_embedding
-from latentlab.core.errors import LatentLabError
 from latentlab.analysis.interventions import Interventions
 from latentlab.analysis.interventions import intervene as intervene_codes
+from latentlab.analysis.map_points import (PASSIVE_KL, activity_order, colour_options, colour_values,
+                                           nearest_neighbours, passive_dims)
 from latentlab.analysis.metrics import Diagnostics, MetricResult
-from latentlab.core.progress import ProgressFn
+from latentlab.analysis.metrics import METRICS
+from latentlab.analysis.projection import PROJECTORS
 from latentlab.analysis.projection import make_projector
-from latentlab.analysis.cached_scores import DEFAULT_ITEMS, diagnose_embedding, metric_sample, score_embedding
-from latentlab.analysis.directions import Direction, make_direction
+from latentlab.analysis.sae_features import RANKINGS as FEATURE_RANKINGS
+from latentlab.analysis.sae_features import (activation_histogram, feature_table, rank_features, top_activating,
+                                             training_dead)
 from latentlab.analysis.traversal import (Traversal, base_latent, decode_latents, grid_values, interpolation, latent_frame, traversal_grid)
+from latentlab.core.array_cache import cached_arrays
+from latentlab.core.errors import LatentLabError
+from latentlab.core.progress import ProgressFn
+from latentlab.core.render import gif_bytes, image_grid, single_image
+from latentlab.core.workspace import digest
+from latentlab.data import Dataset, list_datasets, load_dataset
+from latentlab.models import MODELS
+from latentlab.training import checkpoints as ckpts
+from latentlab.training.checkpoints import Checkpoint
 from latentlab.training.resolve import as_dataset, dataset_for, load_checkpoint
 from latentlab.training.runs import train  # noqa: F401 (the facade's ll.train)
-from latentlab.core.workspace import digest
+from latentlab.training.trainer import TrainConfig
 
 list_checkpoints = ckpts.list_checkpoints
 
-__all__ = ["cluster", "compare", "diagnose", "direction", "intervene", "embed", "embed_sample", "interpolate", "list_checkpoints", "list_datasets", "load_checkpoint",
-           "load_dataset", "project", "sample", "score", "train", "traverse"]
+__all__ = [
+    # the Python API (``import latentlab as ll``): checkpoints, datasets, training
+    "LatentLabError", "TrainConfig", "list_checkpoints", "list_datasets", "load_checkpoint", "load_dataset", "train",
+    # encoding, maps and clusters
+    "embed", "embed_sample", "embedding_ready", "project", "project_embedding", "projection_key", "projection_cached",
+    "preview_projection", "cluster", "cluster_embedding", "beside_kmeans", "ClusterResult",
+    # scores
+    "score", "diagnose", "score_embedding", "scores_cached", "DEFAULT_ITEMS",
+    # traversals, samples, directions, interventions
+    "traverse", "interpolate", "sample", "direction", "intervene", "Traversal", "Direction", "base_latent", "grid_values",
+    "latent_frame", "decode_latents", "traversal_grid", "interpolation",
+    # comparing two latent spaces; codes as datasets
+    "compare", "procrustes", "save_codes_dataset", "codes_dataset_name", "items_of",
+    # what the map shows about points, clusters' explanations
+    "colour_options", "colour_values", "nearest_neighbours", "activity_order", "passive_dims", "PASSIVE_KL",
+    "centroids", "distinguishing_dims",
+    # sparse-autoencoder-style views of features (latent dimensions)
+    "FEATURE_RANKINGS", "activation_histogram", "feature_table", "rank_features", "top_activating", "training_dead",
+    # pictures of items
+    "image_grid", "gif_bytes", "single_image",
+    # the registries the CLI and the dashboard offer choices from
+    "MODELS", "METRICS", "PROJECTORS", "CLUSTERERS",
+]
 
 
 def sample_embedding(checkpoint, dataset=None, n: int = DEFAULT_ITEMS, seed: int = 0,

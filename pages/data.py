@@ -4,9 +4,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from latentlab.ui import uploads
-from latentlab.data.readers import SUFFIXES
-from latentlab.ui import loaders, panels
+from latentlab.ui import loaders, panels, uploads
 from latentlab.ui.sidebar import start_page, user_errors
 
 ctx = start_page("Data", needs_checkpoint=False)
@@ -43,7 +41,7 @@ st.subheader("Upload data")
 st.caption("CSV, TSV, Parquet (tables or precomputed embeddings), NPY/NPZ arrays (items, optional 'labels' and "
            "'factors'), or a ZIP of PNG/JPEG images (labels from folder names or a labels.csv). Tables are standardised "
            "per column; rows with missing values are dropped and counted.")
-upload = st.file_uploader("Data file", type=sorted(s.lstrip(".") for s in SUFFIXES), key="data-upload")
+upload = st.file_uploader("Data file", type=sorted(s.lstrip(".") for s in uploads.SUFFIXES), key="data-upload")
 if upload is not None:
     data = upload.getvalue()
     columns = uploads.peek_uploaded_columns(upload.name, data)

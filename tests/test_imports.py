@@ -145,6 +145,28 @@ def test_the_layer_check_finds_an_upward_import():
     assert upward_imports(graph) == ["latentlab.models.dec (data and models) -> latentlab.training.checkpoints (training)"]
 
 
+def page_imports() -> dict[str, set[str]]:
+    """Each dashboard script (pages/*.py, app.py, dashboard.py) -> the project's modules it imports."""
+    modules = module_files(PACKAGE)
+    scripts = [*sorted((PACKAGE.parent / "pages").glob("*.py")), PACKAGE.parent / "app.py", PACKAGE.parent / "dashboard.py"]
+    found = {}
+    for path in scripts:
+        targets = set()
+        for module, name in _imports(ast.parse(path.read_text())):
+            if module.split(".")[0] == "latentlab":
+                targets.add(f"{module}.{name}" if name and f"{module}.{name}" in modules else module)
+        found[path.name] = targets
+    return found
+
+
+def test_pages_speak_only_to_the_facade_and_the_ui():
+    pages = page_imports()
+    assert len(pages) >= 10
+    beside = {page: sorted(t for t in targets if t != "latentlab.lab" and not (t + ".").startswith("latentlab.ui."))
+              for page, targets in pages.items()}
+    assert {page: targets for page, targets in beside.items() if targets} == {}
+
+
 def test_no_module_imports_itself_round_about():
     graph = import_graph()
     assert {"latentlab.lab", "latentlab.models.dec"} <= graph.keys()

@@ -83,25 +83,12 @@ def cmd_wait(args) -> None:
         raise LatentLabError(f"Job {job.id} is still {job.state} after {args.timeout:.0f} s.")
 
 
-def parse_grid(items: list[str]) -> dict[str, list]:
-    """``NAME=V1,V2,...`` axes -> {name: [values]}, numbers parsed."""
-    from latentlab.cli.output import parse_value
-
-    grid = {}
-    for item in items:
-        if "=" not in item:
-            raise LatentLabError(f"--grid {item}: expected NAME=V1,V2,...")
-        key, values = item.split("=", 1)
-        grid[key.strip().replace("-", "_")] = [parse_value(v) for v in values.split(",") if v.strip()]
-    return grid
-
-
 def cmd_sweep(args) -> None:
     from latentlab import jobs
     from latentlab.cli.train import model_params, train_config
     from latentlab.cli.output import emit
 
-    sweep, ids = jobs.submit_sweep(args.dataset, args.model, parse_grid(args.grid), model_params(args),
+    sweep, ids = jobs.submit_sweep(args.dataset, args.model, jobs.parse_grid(args.grid), model_params(args),
                                    train_config(args), name=args.name)
     emit(args, {"sweep": sweep, "jobs": ids}, f"sweep {sweep}: submitted jobs {', '.join(map(str, ids))}")
 

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from latentlab.core.errors import LatentLabError
+from latentlab.core.params import parse_value
 
 
 def ints(text: str) -> list[int]:
@@ -40,17 +41,6 @@ def check_out(path: str, suffixes: tuple[str, ...]) -> Path:
     if not out.parent.exists():
         raise LatentLabError(f"--out {path}: the folder {out.parent} does not exist; create it first.")
     return out
-
-
-def parse_value(text: str):
-    """An int, else a float, else the string itself."""
-    text = text.strip()
-    for cast in (int, float):
-        try:
-            return cast(text)
-        except ValueError:
-            continue
-    return text
 
 
 def kv(pairs: list[str] | None) -> dict:

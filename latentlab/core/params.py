@@ -51,3 +51,14 @@ def check_params(declared: tuple[Param, ...], given: dict, method: str) -> dict:
             raise LatentLabError(f"{method}: {p.name} = {value} is outside its range {p.low}..{p.high}.")
         out[p.name] = int(value) if isinstance(p.default, int) else float(value)
     return out
+
+
+def parse_value(text: str):
+    """An int, else a float, else the string itself."""
+    text = text.strip()
+    for cast in (int, float):
+        try:
+            return cast(text)
+        except ValueError:
+            continue
+    return text

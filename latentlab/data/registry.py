@@ -79,6 +79,11 @@ def dataset_names() -> list[str]:
     return [row["name"] for row in list_datasets()]
 
 
+def dataset_exists(name: str) -> bool:
+    """Whether ``load_dataset(name)`` finds a dataset of that name (a built-in, a shapes subset, an imported one)."""
+    return name in dataset_names() or bool(_SHAPES_N.match(name))
+
+
 def load_dataset(name: str) -> Dataset:
     """Load a dataset by name (built-in, ``shapes-N``/``shapes-Nk`` subsets, or imported)."""
     if name in BUILTINS:

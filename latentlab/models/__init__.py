@@ -33,13 +33,21 @@ def model_class(name: str) -> type[LatentModel]:
     return MODELS.lookup(name)
 
 
+def check_settings(name: str, settings: dict, internal: bool = False) -> type[ModelConfig]:
+    """Model ``name``'s config class, after checking that it has every setting in ``settings`` (``None`` values
+    are left out; ``internal`` allows the fields a run fills in itself, such as ``input_shape``)."""
+    cls = model_class(name).config_cls
+    known = {f.name for f in (dataclasses.fields(cls) if internal else cls.user_fields())}
+    extra = {k for k, v in settings.items() if v is not None and k not in known}
+    if extra:
+        raise LatentLabError(f"Model '{name}' has no setting {', '.join(sorted(extra))}; its settings are "
+                             f"{', '.join(f.name for f in cls.user_fields())}.")
+    return cls
+
+
 def make_config(name: str, input_shape, likelihood: str, **overrides) -> ModelConfig:
     """A config for model ``name``; ``None`` overrides keep the defaults."""
-    cls = model_class(name).config_cls
-    valid = {f.name for f in dataclasses.fields(cls)}
-    extra = {k for k, v in overrides.items() if v is not None and k not in valid}
-    if extra:
-        raise LatentLabError(f"Model '{name}' has no setting {', '.join(sorted(extra))}; its settings are {', '.join(f.name for f in cls.user_fields())}.")
+    cls = check_settings(name, overrides, internal=True)
     from latentlab.models.validation import check_config
 
     values = {k: v for k, v in overrides.items() if v is not None}
@@ -51,5 +59,5 @@ def build_model(name: str, config: ModelConfig) -> LatentModel:
     return model_class(name)(config)
 
 
-__all__ = ["MODELS", "LatentModel", "LossOutput", "ModelConfig", "Posterior", "build_model",
+__all__ = ["MODELS", "LatentModel", "LossOutput", "ModelConfig", "Posterior", "build_model", "check_settings",
            "kl_per_dim", "make_config", "model_class"]

@@ -162,3 +162,22 @@ def run_or_submit_clustering(ctx, emb, ds, method: str, on: str, seed: int, proj
         st.info(f"{method} on {n:,} points runs as background job {job.id}; it keeps running if you leave this page.")
         _poll_until_done(job.id)
     return None
+
+
+def scores_or_wait(ctx, emb, names: list[str], n: int, seed: int) -> None:
+    """Returns when the metrics ``names`` of the context's embedding are cached; else offers (or shows) the
+    background job that computes them, and this run stops."""
+    if lab.scores_cached(emb, names, n, seed):
+        return
+    request = {"checkpoint": ctx.checkpoint_name, "dataset": ctx.dataset_name, "names": names, "n": n, "seed": seed}
+    job = matching_job("metrics", request, jobs.ACTIVE + ("failed",))
+    if job is None or job.state == "failed":
+        if job is not None:
+            st.error(job.error)
+        if st.button("Compute metrics (runs as a background job)", type="primary", key="m-run"):
+            jobs.submit("metrics", request, name=f"metrics {ctx.checkpoint_name}")
+            st.rerun()
+        st.stop()
+    st.info(f"Computing as background job {job.id}; it keeps running if you leave this page.")
+    _poll_until_done(job.id)
+    st.stop()

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from latentlab.training.checkpoints import Checkpoint, import_checkpoint
 from latentlab.data import Dataset, import_dataset
+from latentlab.data.readers import SUFFIXES  # noqa: F401 (the suffixes the Data page's uploader accepts)
 from latentlab.core.limits import human_bytes, limit
 from latentlab.core.errors import LatentLabError
 
