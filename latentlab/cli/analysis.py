@@ -3,7 +3,7 @@ analyse a checkpoint on a dataset, over the same facade as the dashboard."""
 
 from __future__ import annotations
 
-from latentlab.cli.output import check_out, emit, kv
+from latentlab.cli.output import check_out, emit, ints, kv
 from latentlab.core.workspace import atomic_path
 
 
@@ -210,3 +210,72 @@ def cmd_metrics(args) -> None:
     lines.append("  " + "  ".join(f"{k}={v:.3g}" for k, v in shown.items()))
     lines += [f"  warning: {w}" for w in diag.warnings]
     emit(args, payload, "\n".join(lines))
+
+
+def register(add, sub) -> None:
+    def with_ckpt(name, func, help_text, optional=False):
+        q = add(name, func, help_text)
+        if optional:
+            q.add_argument("checkpoint", nargs="?", default=None,
+                           help="checkpoint name or path; leave out to use a dataset of precomputed embeddings as it is")
+        else:
+            q.add_argument("checkpoint", help="checkpoint name or path")
+        q.add_argument("--dataset", help="dataset (default: the checkpoint's training set)")
+        return q
+
+    from latentlab.analysis.clustering import CLUSTERERS  # the registries name the methods: a new one appears here too
+    from latentlab.analysis.clustering.model import MODEL_METHOD
+    from latentlab.analysis.metrics import METRICS
+    from latentlab.analysis.projection import PROJECTORS
+
+    p = with_ckpt("embed", cmd_embed, "encode a dataset: means, log-variances, KL, reconstruction error")
+    p.add_argument("--out", required=True)
+    p = with_ckpt("project", cmd_project, "project the latent means (or a dataset's vectors) with UMAP, PCA or t-SNE", True)
+    p.add_argument("--method", default="umap", choices=list(PROJECTORS))
+    p.add_argument("--dims", type=int, default=2, choices=[2, 3])
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--param", action="append", metavar="NAME=VALUE", help="method parameter, e.g. n_neighbors=30")
+    p.add_argument("--out", required=True)
+    p = with_ckpt("cluster", cmd_cluster, "cluster the latent means (or a dataset's vectors) or their projection", True)
+    p.add_argument("--method", default="kmeans", choices=[*CLUSTERERS, MODEL_METHOD],
+                   help="a clustering method, or 'model': the clusters of a model that clusters its codes (such as dec)")
+    p.add_argument("--k", type=int)
+    p.add_argument("--beside-kmeans", action="store_true",
+                   help="with --method model: also run k-means with the model's k on the same latent means and print "
+                        "both clusterings' scores and how far they agree")
+    p.add_argument("--on", default="latent", choices=["latent", "projection"])
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--param", action="append", metavar="NAME=VALUE")
+    p.add_argument("--out", required=True)
+    p = with_ckpt("traverse", cmd_traverse, "decode a traversal grid (rows = dims, columns = values)")
+    p.add_argument("--index", type=int, help="base item (default: the prior mean)")
+    p.add_argument("--component", type=int, help="start from this component's mean (a mixture prior: gmvae)")
+    p.add_argument("--dims", type=ints, help="comma-separated latent dims (default: all)")
+    p.add_argument("--steps", type=int, default=9)
+    p.add_argument("--range", type=float, default=3.0, help="values span -R..R in prior units (a quantized model's "
+                   "latents step through their codebooks instead)")
+    p.add_argument("--direction", help="one row along a direction instead of the axes: centroid:A-B (label classes), "
+                   "pca:K, probe:label=V or probe:FACTOR")
+    p.add_argument("--out", required=True, help=".png (or .gif for one row: a dimension or a direction) for images, "
+                   ".csv for tables")
+    p = with_ckpt("interpolate", cmd_interpolate, "decode a path between two items' codes")
+    p.add_argument("--from", type=int, required=True)
+    p.add_argument("--to", type=int, required=True)
+    p.add_argument("--steps", type=int, default=8)
+    p.add_argument("--slerp", action="store_true", help="spherical instead of linear")
+    p.add_argument("--out", required=True)
+    p = with_ckpt("intervene", cmd_intervene, "push each latent (or a direction) to its extremes across many items and "
+                  "measure what changes in the output and in probes of the factors")
+    p.add_argument("--dims", type=ints, help="comma-separated latent dims (default: all)")
+    p.add_argument("--direction", action="append", default=[], metavar="SPEC",
+                   help="also intervene along a direction (centroid:A-B, pca:K, probe:label=V, probe:FACTOR); repeatable")
+    p.add_argument("--n", type=int, default=256, help="items to intervene on")
+    p.add_argument("--range", type=float, default=3.0, help="extremes at -R and +R in prior units")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--maps", help="also write each target's mean output change as images (.png, image data only)")
+    p.add_argument("--out", required=True, help=".csv: one row per target, its mean output change and effect per factor")
+    p = with_ckpt("metrics", cmd_metrics, "disentanglement metrics and latent diagnostics")
+    p.add_argument("--metrics", default=None, help=f"comma-separated ({','.join(METRICS)}); default all; 'none' for "
+                   "diagnostics only")
+    p.add_argument("--n", type=int, default=10_000, help="items to score (a seeded random subset when the data is larger)")
+    p.add_argument("--seed", type=int, default=0)

@@ -25,7 +25,7 @@ def cmd_compare(args) -> None:
     emit(args, result.to_dict(), text)
 
 
-def add_compare_command(add) -> None:
+def register(add, sub) -> None:
     """The command, on the main parser's ``add`` (see ``latentlab.cli.build_parser``)."""
     p = add("compare", cmd_compare, "compare two latent spaces of the same items: linear CKA, relative representations, "
                                     "kNN agreement and each latent's best-correlated latent in the other")

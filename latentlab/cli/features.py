@@ -45,7 +45,7 @@ def cmd_features(args) -> None:
     emit(args, {**summary, "ranking": args.by, "top": rows}, text)
 
 
-def add_feature_commands(add) -> None:
+def register(add, sub) -> None:
     """The two commands, on the main parser's ``add`` (see ``latentlab.cli.build_parser``)."""
     from latentlab.analysis.sae_features import RANKINGS
 

@@ -93,7 +93,7 @@ def cmd_sweep(args) -> None:
     emit(args, {"sweep": sweep, "jobs": ids}, f"sweep {sweep}: submitted jobs {', '.join(map(str, ids))}")
 
 
-def add_job_commands(sub, add) -> None:
+def register(add, sub) -> None:
     p = sub.add_parser("jobs", help="list, show, cancel, resume or wait for background jobs")
     jsub = p.add_subparsers(dest="jobs_command", required=True)
 

@@ -28,7 +28,7 @@ def cmd_sample(args) -> None:
          f"wrote {out} ({len(items)} samples from {source}, seed {args.seed})")
 
 
-def add_sample_command(add) -> None:
+def register(add, sub) -> None:
     """The command, on the main parser's ``add`` (see ``latentlab.cli.build_parser``)."""
     p = add("sample", cmd_sample, "decode samples from a checkpoint's prior (or one component of a mixture prior)")
     p.add_argument("checkpoint", help="checkpoint name or path (of a model with a prior, such as a vae or a gmvae)")

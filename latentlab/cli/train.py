@@ -53,3 +53,29 @@ def add_train_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"])
     p.add_argument("--checkpoint-every", type=int, default=0, metavar="STEPS")
+
+
+def cmd_train(args) -> None:
+    from latentlab import lab
+    from latentlab.cli.output import emit
+    from latentlab.training.trainer import ProgressBar
+
+    cfg = train_config(args)
+    if args.background:
+        from latentlab.jobs import submit_train
+
+        job = submit_train(args.dataset, args.model, model_params(args), cfg, name=args.name)
+        emit(args, {"job": job}, f"submitted job {job}; follow it with 'latentlab jobs show {job}'")
+        return
+    callbacks = [] if args.json else [ProgressBar()]
+    result = lab.train(args.dataset, args.model, model_params(args), cfg, name=args.name, callbacks=callbacks)
+    emit(args, {"checkpoint": str(result.checkpoint), "name": result.name, "step": result.step, "terms": result.terms,
+                 "samples_per_s": result.samples_per_s, "seconds": result.seconds},
+          f"saved checkpoint '{result.name}' ({result.checkpoint}) after {result.step} steps, loss {result.terms.get('loss', float('nan')):.4f}")
+
+
+def register(add, sub) -> None:
+    p = add("train", cmd_train, "train a model and save a checkpoint")
+    add_train_flags(p)
+    p.add_argument("--name", help="checkpoint name (default DATASET-MODEL)")
+    p.add_argument("--background", action="store_true", help="run as a background job")
