@@ -47,12 +47,12 @@ def pca_nmse(x: np.ndarray, k: int) -> float:
 
 def train_digits(params: dict, steps: int):
     import latentlab as ll
-    from latentlab.training.checkpoints import load_checkpoint
+    from latentlab.training.checkpoints import read_checkpoint
     from latentlab.training.trainer import TrainConfig
 
     t = time.perf_counter()
     result = ll.train("digits", "topk-sae", params, TrainConfig(steps=steps, batch_size=128, seed=0, device="cpu"))
-    model = load_checkpoint(result.name).model
+    model = read_checkpoint(result.name).model
     x = ll.load_dataset("digits").as_float()
     return nmse(model, x), float(model.dead_features().float().mean()), never_fire(model, x), time.perf_counter() - t
 

@@ -171,11 +171,11 @@ def test_encoding_leaves_a_shared_model_as_it_was():
 
     import torch
 
-    from latentlab.training.checkpoints import load_checkpoint
+    from latentlab.training.checkpoints import read_checkpoint
     from latentlab.data import load_dataset
     from latentlab.analysis.embedding import encode_dataset
 
-    ck = load_checkpoint("shapes-beta-vae")
+    ck = read_checkpoint("shapes-beta-vae")
     model = ck.model
     before = {k: (v.data_ptr(), v.stride(), v.device) for k, v in model.state_dict().items()}
     ds = load_dataset("shapes-2000")

@@ -6,7 +6,7 @@ import torch
 
 import latentlab as ll
 from latentlab.analysis import sae_features
-from latentlab.training.checkpoints import load_checkpoint
+from latentlab.training.checkpoints import read_checkpoint
 from latentlab.data import Dataset
 from latentlab.core.errors import LatentLabError
 from latentlab.models import build_model, make_config
@@ -126,9 +126,9 @@ def test_the_auxk_loss_revives_dead_features_that_have_work_to_do():
 
 def test_a_checkpoint_round_trips_with_its_training_state(workspace, tiny_images):
     result = ll.train(tiny_images, "topk-sae", {"latent_dim": 40, "k": 4}, TrainConfig(steps=6, batch_size=16))
-    ck = load_checkpoint(result.name)
+    ck = read_checkpoint(result.name)
     assert ck.model.config.likelihood == "bernoulli" and ck.model.config.hidden == ""
-    again = load_checkpoint(result.checkpoint)
+    again = read_checkpoint(result.checkpoint)
     x = torch.from_numpy(tiny_images.as_float()[:10])
     torch.testing.assert_close(ck.model.encode(x).mean, again.model.encode(x).mean, rtol=0, atol=0)
     torch.testing.assert_close(ck.model.items_since_fired, again.model.items_since_fired, rtol=0, atol=0)
@@ -144,7 +144,7 @@ def test_the_command_line_trains_it_with_its_own_flags(workspace, capsys):
     code = main(["train", "--dataset", "wine", "--model", "topk-sae", "--k", "3", "--aux-k", "4", "--aux-coef", "0.1",
                  "--dead-items", "500", "--steps", "3", "--name", "wine-sae", "--json"])
     assert code == 0 and json.loads(capsys.readouterr().out)["step"] == 3
-    config = load_checkpoint("wine-sae").model.config
+    config = read_checkpoint("wine-sae").model.config
     assert (config.latent_dim, config.k, config.aux_k, config.aux_coef, config.dead_items) == (104, 3, 4, 0.1, 500)
 
 
@@ -170,7 +170,7 @@ def test_a_checkpoints_codes_become_a_dataset_linked_to_the_items(workspace):
     assert items_of(ds) is ds  # the items changed since: the codes stand for themselves
 
     result = ll.train("digits-vae-codes", "topk-sae", {"k": 4}, TrainConfig(steps=5, batch_size=64))
-    ck = load_checkpoint(result.name)
+    ck = read_checkpoint(result.name)
     assert ck.model.config.latent_dim == 64 and ck.dataset_name == "digits-vae-codes"
 
 

@@ -66,10 +66,10 @@ def test_bad_settings_fail_before_training_and_save_nothing(workspace, capsys, a
 
 
 def test_the_latent_limit_is_the_bound_and_what_trains_loads(workspace, monkeypatch, capsys):
-    from latentlab.training.checkpoints import load_checkpoint
+    from latentlab.training.checkpoints import read_checkpoint
 
     assert main(["train", "--dataset", "digits", "--model", "ae", "--latent-dim", "600", "--steps", "1", "--name", "wide"]) == 0
-    assert load_checkpoint("wide").latent_dim == 600
+    assert read_checkpoint("wide").latent_dim == 600
     monkeypatch.setenv("LATENTLAB_LIMIT_MAX_LATENT_DIM", "2048")
     assert make_config("ae", (64,), "gaussian", latent_dim=2000).latent_dim == 2000
 

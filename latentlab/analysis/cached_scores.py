@@ -10,6 +10,7 @@ import numpy as np
 
 from latentlab.core.array_cache import cached_arrays, is_cached
 from latentlab.core.errors import LatentLabError
+from latentlab.core.rows import row_sample
 from latentlab.analysis.metrics import METRICS, Diagnostics, MetricResult, diagnose, parse_names
 from latentlab.core.progress import ProgressFn, report
 from latentlab.core.workspace import digest
@@ -19,9 +20,7 @@ DEFAULT_ITEMS = 10_000
 
 def metric_sample(n_items: int, n: int, seed: int) -> np.ndarray:
     """The items a score uses: all of them, or a seeded random ``n`` of them (sorted)."""
-    if n_items <= n:
-        return np.arange(n_items)
-    return np.sort(np.random.default_rng(seed).choice(n_items, size=n, replace=False))
+    return row_sample(n_items, n, seed)
 
 
 def _pack(result: MetricResult) -> dict[str, np.ndarray]:

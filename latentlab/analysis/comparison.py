@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from latentlab.core.errors import LatentLabError
+from latentlab.core.rows import row_sample
 
 BLOCK_ROWS = 8192  # rows per block of the accumulated cross-products
 DEFAULT_ANCHORS = 256
@@ -93,15 +94,14 @@ def linear_cka(a: np.ndarray, b: np.ndarray, n: int | None = None, seed: int = 0
     ``n`` rows when given."""
     a, b = _check_pair(a, b)
     if n is not None and n < len(a):
-        rows = np.sort(np.random.default_rng(seed).choice(len(a), n, replace=False))
+        rows = row_sample(len(a), n, seed)
         a, b = a[rows], b[rows]
     return cross_moments(a, b).cka
 
 
 def anchor_rows(n_items: int, n_anchors: int = DEFAULT_ANCHORS, seed: int = 0) -> np.ndarray:
     """A seeded choice of anchor items, sorted."""
-    k = min(n_anchors, n_items)
-    return np.sort(np.random.default_rng(seed).choice(n_items, k, replace=False))
+    return row_sample(n_items, n_anchors, seed)
 
 
 def _unit_rows(x: np.ndarray) -> np.ndarray:

@@ -60,7 +60,7 @@ def _items_of(ds: Dataset) -> tuple[str | None, str]:
 
 def resolve_side(ref, dataset=None) -> Side:
     """A checkpoint (a name, a path or a loaded one) or a dataset of vectors (a name or a ``Dataset``)."""
-    from latentlab.training.checkpoints import load_checkpoint, resolve_checkpoint
+    from latentlab.training.checkpoints import read_checkpoint, resolve_checkpoint
     from latentlab.data import load_dataset
 
     if isinstance(ref, Dataset):
@@ -70,7 +70,7 @@ def resolve_side(ref, dataset=None) -> Side:
     else:
         try:
             resolve_checkpoint(ref)
-            ck, ds = load_checkpoint(ref), None
+            ck, ds = read_checkpoint(ref), None
         except LatentLabError:
             try:
                 ck, ds = None, load_dataset(str(ref))

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from latentlab.core.errors import LatentLabError
+from latentlab.core.rows import row_sample
 
 FIT_SAMPLE = 20_000  # codes a principal component or a probe is fitted on (a seeded sample of more)
 SYNTAX = "centroid:A-B, pca:K, probe:label=V or probe:FACTOR"
@@ -51,9 +52,7 @@ class Direction:
 
 
 def _sample(n: int, seed: int = 0) -> np.ndarray:
-    if n <= FIT_SAMPLE:
-        return np.arange(n)
-    return np.sort(np.random.default_rng(seed).choice(n, FIT_SAMPLE, replace=False))
+    return row_sample(n, FIT_SAMPLE, seed)
 
 
 def _unit(v: np.ndarray, what: str) -> tuple[np.ndarray, float]:

@@ -53,6 +53,7 @@ import torch
 from torch import nn
 
 from latentlab.core.errors import LatentLabError
+from latentlab.core.rows import row_sample
 from latentlab.models.base import LatentModel, LossOutput, ModelConfig
 
 if TYPE_CHECKING:
@@ -261,9 +262,7 @@ def _network_weights(model: LatentModel) -> dict[str, torch.Tensor]:
 
 def _sample_rows(n: int, seed: int) -> np.ndarray:
     """Every row of a dataset up to ``TARGET_SAMPLE`` items, else a fixed seeded sample of that many (ascending)."""
-    if n <= TARGET_SAMPLE:
-        return np.arange(n)
-    return np.sort(np.random.default_rng(seed).choice(n, size=TARGET_SAMPLE, replace=False))
+    return row_sample(n, TARGET_SAMPLE, seed)
 
 
 __all__ = ["DEC", "DECConfig", "student_t", "target_distribution"]

@@ -209,7 +209,7 @@ def read_manifest(path: Path) -> dict:
     return manifest
 
 
-def load_checkpoint(ref: str | Path) -> Checkpoint:
+def read_checkpoint(ref: str | Path) -> Checkpoint:
     """Load a checkpoint by name or path, validating weights against the manifest."""
     path = resolve_checkpoint(ref)
     attempts = 3

@@ -6,13 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from latentlab.training.checkpoints import Checkpoint
-from latentlab.training.checkpoints import load_checkpoint as _load
+from latentlab.training.checkpoints import read_checkpoint
 from latentlab.data import Dataset, load_dataset
 from latentlab.core.errors import LatentLabError
 
 
 def load_checkpoint(ref: str | Path | Checkpoint) -> Checkpoint:
-    return ref if isinstance(ref, Checkpoint) else _load(ref)
+    return ref if isinstance(ref, Checkpoint) else read_checkpoint(ref)
 
 
 def as_dataset(ref: str | Dataset) -> Dataset:

@@ -60,7 +60,7 @@ def start_from_source(net) -> None:
     if not source_name:
         return
     try:
-        source = ckpts.load_checkpoint(source_name)
+        source = ckpts.read_checkpoint(source_name)
     except LatentLabError as exc:
         raise LatentLabError(f"init_from: {exc}") from None
     net.load_autoencoder(source.model, source.name, source.model_name)
@@ -79,7 +79,7 @@ def train(dataset: str | Dataset, model: str = "vae", model_params: dict | None 
 
     from latentlab.models import model_class
 
-    ck = ckpts.load_checkpoint(resume) if resume is not None else None
+    ck = ckpts.read_checkpoint(resume) if resume is not None else None
     cfg = train_config or (saved_train_config(ck.manifest) if ck is not None else TrainConfig(epochs=10))
     start_step, history = 0, []
     torch.manual_seed(cfg.seed)  # seeded initial weights

@@ -44,7 +44,7 @@ def dataset(name: str):
 
 @st.cache_resource(max_entries=12, show_spinner=False)
 def _checkpoint(name: str, version: float, ws: str):
-    return checkpoints.load_checkpoint(name)
+    return checkpoints.read_checkpoint(name)
 
 
 def checkpoint(name: str):
