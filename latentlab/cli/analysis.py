@@ -223,9 +223,14 @@ def register(add, sub) -> None:
         q.add_argument("--dataset", help="dataset (default: the checkpoint's training set)")
         return q
 
+    _register_maps(with_ckpt)
+    _register_decoding(with_ckpt)
+
+
+def _register_maps(with_ckpt) -> None:
+    """embed, project, cluster."""
     from latentlab.analysis.clustering import CLUSTERERS  # the registries name the methods: a new one appears here too
     from latentlab.analysis.clustering.model import MODEL_METHOD
-    from latentlab.analysis.metrics import METRICS
     from latentlab.analysis.projection import PROJECTORS
 
     p = with_ckpt("embed", cmd_embed, "encode a dataset: means, log-variances, KL, reconstruction error")
@@ -247,6 +252,12 @@ def register(add, sub) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--param", action="append", metavar="NAME=VALUE")
     p.add_argument("--out", required=True)
+
+
+def _register_decoding(with_ckpt) -> None:
+    """traverse, interpolate, intervene, metrics."""
+    from latentlab.analysis.metrics import METRICS
+
     p = with_ckpt("traverse", cmd_traverse, "decode a traversal grid (rows = dims, columns = values)")
     p.add_argument("--index", type=int, help="base item (default: the prior mean)")
     p.add_argument("--component", type=int, help="start from this component's mean (a mixture prior: gmvae)")
