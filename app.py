@@ -5,14 +5,14 @@ loads the page, a background thread warms the process (torch and the engine
 imported, the demo's embedding and map computed into the workspace cache; see
 ``latentlab.ui.warm``), so the first map appears without waiting for them. The
 server also answers the map's hover requests for single items
-(``latentlab.ui.items``).
+(``latentlab.ui.item_route``).
 """
 
 from contextlib import asynccontextmanager
 
 import streamlit as st
 
-from latentlab.ui import items, warm
+from latentlab.ui import item_route, warm
 
 
 @asynccontextmanager
@@ -21,4 +21,4 @@ async def lifespan(app):
     yield
 
 
-app = st.App("dashboard.py", lifespan=lifespan, routes=items.routes())
+app = st.App("dashboard.py", lifespan=lifespan, routes=item_route.routes())

@@ -3,7 +3,7 @@
 
 In a checkout they stay at the top level, where ``streamlit run app.py`` finds them; a built package gets a
 copy under ``latentlab/_dashboard/``, so ``latentlab serve`` works from any directory
-(``latentlab.workspace.dashboard_root``; it runs Streamlit in that folder, which is where Streamlit reads
+(``latentlab.core.workspace.dashboard_root``; it runs Streamlit in that folder, which is where Streamlit reads
 ``.streamlit/config.toml``). MANIFEST.in puts the same files into a source distribution. Everything else is
 declared in pyproject.toml.
 """

@@ -41,7 +41,7 @@ def throughput(dataset: str, model: str, params: dict, batch: int, steps: int, d
 
     import latentlab as ll
     from latentlab.models import build_model, make_config
-    from latentlab.trainer import TrainConfig, Trainer
+    from latentlab.training.trainer import TrainConfig, Trainer
 
     ds = ll.load_dataset(dataset)
     net = build_model(model, make_config(model, ds.item_shape, "bernoulli", **params))

@@ -65,13 +65,13 @@ def map_bytes() -> tuple[int, int, int]:
     from streamlit.dataframe_util import convert_anything_to_arrow_bytes
 
     import latentlab as ll
-    from latentlab import explore
+    from latentlab.analysis import map_points
     from latentlab.ui import figures, scatter
 
     ds, ck = ll.load_dataset("digits"), ll.load_checkpoint("digits-vae")
     emb = ll.embed(ck, ds)
     xy = ll.project(ck, ds, method="pca")
-    values, cat = explore.colour_values(ds, emb, "label")
+    values, cat = map_points.colour_values(ds, emb, "label")
     pos, codes = scatter.normalise(xy), scatter.colouring(values, cat, "label").codes
     webgl = (len(convert_anything_to_arrow_bytes(pa.table({"x": pos[:, 0], "y": pos[:, 1]})))
              + len(convert_anything_to_arrow_bytes(pa.table({"c": codes}))))

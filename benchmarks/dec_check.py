@@ -24,7 +24,7 @@ import numpy as np
 def scores(labels: np.ndarray, pred: np.ndarray) -> tuple[float, float]:
     from sklearn.metrics import normalized_mutual_info_score
 
-    from latentlab.clustering import matched_accuracy
+    from latentlab.analysis.clustering import matched_accuracy
 
     return matched_accuracy(labels, pred), float(normalized_mutual_info_score(labels, pred))
 
@@ -38,7 +38,7 @@ def kmeans(x: np.ndarray, seed: int) -> np.ndarray:
 def one_seed(seed: int, args) -> dict[str, tuple[float, float]]:
     import latentlab as ll
     from latentlab.data import load_dataset
-    from latentlab.trainer import TrainConfig
+    from latentlab.training.trainer import TrainConfig
 
     ds = load_dataset("digits")
     labels = np.asarray(ds.labels)

@@ -37,7 +37,7 @@ def main() -> None:
 
     import latentlab as ll
     from latentlab import lab
-    from latentlab.trainer import TrainConfig
+    from latentlab.training.trainer import TrainConfig
 
     ds = ll.load_dataset("digits")
     truth = np.asarray(ds.labels)

@@ -22,7 +22,7 @@ def train_rate(dataset, model: str, params: dict, batch: int, steps: int, device
     import torch
 
     from latentlab.models import build_model, make_config
-    from latentlab.trainer import TrainConfig, Trainer
+    from latentlab.training.trainer import TrainConfig, Trainer
 
     likelihood = "bernoulli" if dataset.kind == "image" else "gaussian"
     torch.manual_seed(0)
@@ -60,7 +60,7 @@ def gpu_figures(subset: int | None, steps: int) -> None:
     import torch
 
     from latentlab.data.shapes import load_shapes_full, load_shapes_subset
-    from latentlab.embedding import encode_dataset
+    from latentlab.analysis.embedding import encode_dataset
     from latentlab.models import build_model, make_config
 
     t = time.perf_counter()

@@ -33,7 +33,7 @@ def main() -> None:
         as_job = time.perf_counter() - t
         assert job.state == "succeeded", job.error
 
-        victim = jobs.submit_train("digits", "vae", {}, __import__("latentlab.trainer", fromlist=["x"]).TrainConfig(steps=100000))
+        victim = jobs.submit_train("digits", "vae", {}, __import__("latentlab.training.trainer", fromlist=["x"]).TrainConfig(steps=100000))
         while jobs.get(victim).step == 0:
             time.sleep(0.05)
         os.kill(jobs.get(victim).pid, signal.SIGKILL)

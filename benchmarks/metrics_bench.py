@@ -18,8 +18,8 @@ def reference_dci(codes: np.ndarray, factors: np.ndarray, seed: int = 0) -> dict
     """DCI with scikit-learn's boosted trees on LatentLab's split and scoring."""
     from sklearn.ensemble import GradientBoostingClassifier
 
-    from latentlab.metrics.base import check_inputs, split
-    from latentlab.metrics.dci import _dci_scores, _per_factor
+    from latentlab.analysis.metrics.base import check_inputs, split
+    from latentlab.analysis.metrics.dci import _dci_scores, _per_factor
 
     codes, factors = check_inputs(codes, factors)
     train, test = split(len(codes), 8000, 2000, seed)
@@ -34,8 +34,8 @@ def reference_dci(codes: np.ndarray, factors: np.ndarray, seed: int = 0) -> dict
 
 def main(n: int = 10_000, reference: bool = False) -> None:
     import latentlab as ll
-    from latentlab.embedding import encode_dataset
-    from latentlab.metrics import METRICS
+    from latentlab.analysis.embedding import encode_dataset
+    from latentlab.analysis.metrics import METRICS
 
     ds = ll.load_dataset(f"shapes-{n}")
     ck = ll.load_checkpoint("shapes-beta-vae")

@@ -32,7 +32,7 @@ def nmse(model, x: np.ndarray) -> float:
 def never_fire(model, x: np.ndarray) -> float:
     import torch
 
-    from latentlab.features import feature_stats
+    from latentlab.analysis.sae_features import feature_stats
 
     with torch.no_grad():
         codes = model.encode(torch.from_numpy(x)).mean.numpy()
@@ -47,12 +47,12 @@ def pca_nmse(x: np.ndarray, k: int) -> float:
 
 def train_digits(params: dict, steps: int):
     import latentlab as ll
-    from latentlab.checkpoints import load_checkpoint
-    from latentlab.trainer import TrainConfig
+    from latentlab.training.checkpoints import read_checkpoint
+    from latentlab.training.trainer import TrainConfig
 
     t = time.perf_counter()
     result = ll.train("digits", "topk-sae", params, TrainConfig(steps=steps, batch_size=128, seed=0, device="cpu"))
-    model = load_checkpoint(result.name).model
+    model = read_checkpoint(result.name).model
     x = ll.load_dataset("digits").as_float()
     return nmse(model, x), float(model.dead_features().float().mean()), never_fire(model, x), time.perf_counter() - t
 
@@ -75,7 +75,7 @@ def revival(aux_coef: float, steps: int = 1000, seed: int = 0):
     import torch
 
     from latentlab.models import build_model, make_config
-    from latentlab.trainer import TrainConfig, Trainer
+    from latentlab.training.trainer import TrainConfig, Trainer
 
     ds = atoms_dataset()
     torch.manual_seed(seed)

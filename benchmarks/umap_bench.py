@@ -16,7 +16,7 @@ Sets (none of them made for LatentLab's tuning):
 Rows: LatentLab's default map (``make_projector("umap")``, what the dashboard and ``latentlab project``
 give) and ``umap.UMAP(n_neighbors=15, min_dist=0.1, metric=..., random_state=0)``, which draws the same
 picture as its unseeded parallel mode and times within a few percent of it on 2 cores. Each row gives wall
-time, and the figures of ``latentlab.projection.quality`` on a fixed 5,000-point sample of the whole map:
+time, and the figures of ``latentlab.analysis.projection.quality`` on a fixed 5,000-point sample of the whole map:
 trustworthiness at 15, 15-NN recall, 10-NN label accuracy (5-fold), and the extent ratio (central 98% of
 the points over the full extent, the smaller axis). The targets: trust >= reference - 0.01, recall >=
 reference - 0.02, accuracy >= reference - 0.02, extent >= 0.5, time <= 0.5 x the reference's. A PNG of both
@@ -42,8 +42,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from latentlab.projection import make_projector  # noqa: E402
-from latentlab.projection.quality import map_quality  # noqa: E402
+from latentlab.analysis.projection import make_projector  # noqa: E402
+from latentlab.analysis.projection.quality import map_quality  # noqa: E402
 
 SETS = ("digits", "docs", "docs-dups", "shapes-70k", "shapes-737k")
 TOLERANCE = {"trustworthiness": 0.01, "knn_recall": 0.02, "label_accuracy": 0.02}

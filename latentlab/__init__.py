@@ -7,25 +7,28 @@ command line do goes through the functions re-exported here::
     ds = ll.load_dataset("digits")
     ckpt = ll.load_checkpoint("digits-vae")
     emb = ll.embed(ckpt, ds)
+
+The public names are ``latentlab.lab.__all__``, the one list of them: the facade is imported on first use of
+one (or on ``dir(latentlab)``), so that ``import latentlab.data`` stays light.
 """
 
-__version__ = "0.1.0"
+from latentlab.core.errors import LatentLabError
+from latentlab.core.version import __version__
 
-from latentlab.errors import LatentLabError  # noqa: E402
 
-# The facade is imported on first use so that ``import latentlab.data`` stays light.
-_FACADE = {
-    "beside_kmeans", "cluster", "compare", "diagnose", "direction", "embed", "intervene", "interpolate", "list_checkpoints", "list_datasets",
-    "load_checkpoint", "load_dataset", "project", "sample", "score", "train", "traverse",
-}
+def _facade():
+    import importlib
+
+    return importlib.import_module("latentlab.lab")  # not ``from latentlab import lab``: that asks __getattr__
 
 
 def __getattr__(name):
-    if name in _FACADE:
-        from latentlab import lab
-
-        return getattr(lab, name)
+    if name == "__all__":
+        return list(_facade().__all__)
+    if not name.startswith("_") and name in _facade().__all__:
+        return getattr(_facade(), name)
     raise AttributeError(f"module 'latentlab' has no attribute {name!r}")
 
 
-__all__ = ["LatentLabError", *sorted(_FACADE)]
+def __dir__():
+    return sorted({*globals(), *_facade().__all__})

@@ -13,30 +13,66 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from latentlab import checkpoints as ckpts
-from latentlab.cache import cached_arrays
-from latentlab.checkpoints import Checkpoint
-from latentlab.clustering import cluster_scores, cluster_table, make_clusterer
-from latentlab.clustering.model import MODEL_METHOD, BesideKMeans, assignment_confidence, model_labels
+from latentlab.analysis.cached_scores import DEFAULT_ITEMS, diagnose_embedding, metric_sample, score_embedding, scores_cached
+from latentlab.analysis.clustering import CLUSTERERS, centroids, distinguishing_dims
+from latentlab.analysis.clustering import cluster_scores, cluster_table, make_clusterer
+from latentlab.analysis.clustering.model import MODEL_METHOD, BesideKMeans, assignment_confidence, model_labels
+from latentlab.analysis.codes_datasets import default_name as codes_dataset_name
+from latentlab.analysis.codes_datasets import items_of, save_codes_dataset
+from latentlab.analysis.comparison import procrustes
+from latentlab.analysis.directions import Direction, make_direction
+from latentlab.analysis.embedding import Embedding, embed_dataset, embed_rows, vectors_embedding
+from latentlab.analysis.interventions import Interventions
+from latentlab.analysis.interventions import intervene as intervene_codes
+from latentlab.analysis.map_points import (PASSIVE_KL, activity_order, colour_options, colour_values,
+                                           nearest_neighbours, passive_dims, suggested_metric)
+from latentlab.analysis.metrics import Diagnostics, MetricResult
+from latentlab.analysis.metrics import METRICS
+from latentlab.analysis.projection import PROJECTORS
+from latentlab.analysis.projection import make_projector
+from latentlab.analysis.sae_features import RANKINGS as FEATURE_RANKINGS
+from latentlab.analysis.sae_features import (activation_histogram, feature_table, rank_features, top_activating,
+                                             training_dead)
+from latentlab.analysis.traversal import (Traversal, base_latent, decode_latents, grid_values, interpolation, latent_frame, traversal_grid)
+from latentlab.core.array_cache import cached_arrays
+from latentlab.core.errors import LatentLabError
+from latentlab.core.progress import ProgressFn
+from latentlab.core.render import gif_bytes, image_grid, single_image
+from latentlab.core.workspace import digest
 from latentlab.data import Dataset, list_datasets, load_dataset
-from latentlab.embedding import Embedding, embed_dataset, embed_rows, vectors_embedding
-from latentlab.errors import LatentLabError
-from latentlab.interventions import Interventions
-from latentlab.interventions import intervene as intervene_codes
-from latentlab.metrics import Diagnostics, MetricResult
-from latentlab.progress import ProgressFn
-from latentlab.projection import make_projector
-from latentlab.scoring import DEFAULT_ITEMS, diagnose_embedding, metric_sample, score_embedding
-from latentlab.directions import Direction, make_direction
-from latentlab.traversal import Traversal, base_latent, decode_latents, grid_values, interpolation, latent_frame, traversal_grid
-from latentlab.resolve import as_dataset, dataset_for, load_checkpoint
-from latentlab.runs import train  # noqa: F401 (the facade's ll.train)
-from latentlab.workspace import digest
+from latentlab.models import MODELS
+from latentlab.training import checkpoints as ckpts
+from latentlab.training.checkpoints import Checkpoint
+from latentlab.training.resolve import as_dataset, dataset_for, load_checkpoint
+from latentlab.training.runs import train  # noqa: F401 (the facade's ll.train)
+from latentlab.training.trainer import TrainConfig
 
 list_checkpoints = ckpts.list_checkpoints
 
-__all__ = ["cluster", "compare", "diagnose", "direction", "intervene", "embed", "embed_sample", "interpolate", "list_checkpoints", "list_datasets", "load_checkpoint",
-           "load_dataset", "project", "sample", "score", "train", "traverse"]
+__all__ = [
+    # the Python API (``import latentlab as ll``): checkpoints, datasets, training
+    "LatentLabError", "TrainConfig", "list_checkpoints", "list_datasets", "load_checkpoint", "load_dataset", "train",
+    # encoding, maps and clusters
+    "embed", "embed_sample", "embedding_ready", "project", "project_embedding", "projection_key", "projection_cached",
+    "preview_projection", "cluster", "cluster_embedding", "beside_kmeans", "ClusterResult",
+    # scores
+    "score", "diagnose", "score_embedding", "scores_cached", "DEFAULT_ITEMS",
+    # traversals, samples, directions, interventions
+    "traverse", "interpolate", "sample", "direction", "intervene", "Traversal", "Direction", "base_latent", "grid_values",
+    "latent_frame", "decode_latents", "traversal_grid", "interpolation",
+    # comparing two latent spaces; codes as datasets
+    "compare", "procrustes", "save_codes_dataset", "codes_dataset_name", "items_of",
+    # what the map shows about points, clusters' explanations
+    "colour_options", "colour_values", "nearest_neighbours", "activity_order", "passive_dims", "PASSIVE_KL",
+    "suggested_metric",
+    "centroids", "distinguishing_dims",
+    # sparse-autoencoder-style views of features (latent dimensions)
+    "FEATURE_RANKINGS", "activation_histogram", "feature_table", "rank_features", "top_activating", "training_dead",
+    # pictures of items
+    "image_grid", "gif_bytes", "single_image",
+    # the registries the CLI and the dashboard offer choices from
+    "MODELS", "METRICS", "PROJECTORS", "CLUSTERERS",
+]
 
 
 def sample_embedding(checkpoint, dataset=None, n: int = DEFAULT_ITEMS, seed: int = 0,
@@ -50,14 +86,14 @@ def sample_embedding(checkpoint, dataset=None, n: int = DEFAULT_ITEMS, seed: int
 
 def score(checkpoint, dataset=None, names=None, n: int = DEFAULT_ITEMS, seed: int = 0,
           progress: ProgressFn | None = None) -> dict[str, MetricResult]:
-    """Disentanglement metrics (see ``latentlab.metrics``) of a checkpoint on a dataset with ground-truth
+    """Disentanglement metrics (see ``latentlab.analysis.metrics``) of a checkpoint on a dataset with ground-truth
     factors, on ``n`` items (a seeded sample of a larger dataset; only those are encoded)."""
     _, ds, emb = sample_embedding(checkpoint, dataset, n, seed, progress)
     return score_embedding(emb, ds, names, n, seed, progress)
 
 
 def diagnose(checkpoint, dataset=None, seed: int = 0, n: int = DEFAULT_ITEMS) -> Diagnostics:
-    """Latent diagnostics that need no ground truth (see ``latentlab.metrics.diagnostics``): KL per dimension,
+    """Latent diagnostics that need no ground truth (see ``latentlab.analysis.metrics.diagnostics``): KL per dimension,
     active units, mean vs sampled correlations, TC, reconstruction error, warnings; on a seeded sample of ``n``
     items of a larger dataset."""
     return diagnose_embedding(sample_embedding(checkpoint, dataset, n, seed)[2], seed)
@@ -90,7 +126,7 @@ def embed_sample(checkpoint, dataset=None, rows: np.ndarray | None = None, devic
 
 def embedding_ready(checkpoint, dataset=None) -> bool:
     """Whether ``embed`` would only read its disk cache (or needs no model)."""
-    from latentlab.embedding import embedding_cached
+    from latentlab.analysis.embedding import embedding_cached
 
     if checkpoint is None:
         return True
@@ -130,15 +166,15 @@ def projection_key(emb: Embedding, method: str = "umap", dims: int = 2, seed: in
 
 def projection_cached(emb: Embedding, method: str = "umap", dims: int = 2, seed: int = 0, **params) -> bool:
     """Whether ``project_embedding`` with these arguments would only read the disk cache."""
-    from latentlab.cache import is_cached
+    from latentlab.core.array_cache import is_cached
 
     return is_cached("project", projection_key(emb, method, dims, seed, **params))
 
 
 def preview_projection(emb: Embedding, dims: int = 2) -> np.ndarray:
     """A first view to draw while a projection is being made: the latent means' leading principal
-    components (milliseconds at a million points; see ``latentlab.projection.preview``)."""
-    from latentlab.projection.preview import principal_components
+    components (milliseconds at a million points; see ``latentlab.analysis.projection.preview``)."""
+    from latentlab.analysis.projection.preview import principal_components
 
     _whole(emb)
     return principal_components(emb.mean, dims).astype(np.float32)
@@ -227,7 +263,7 @@ def _check_cluster_method(method: str, seed: int, params: dict) -> None:
 def sample(checkpoint, n: int = 16, component: int | None = None, seed: int = 0) -> np.ndarray:
     """Decode ``n`` codes drawn from the checkpoint's prior (N(0, I) for a VAE, the mixture for a GMVAE,
     or only its component ``component``), seeded: (n, *item_shape). A model with no prior is an error."""
-    from latentlab.sampling import sample_items
+    from latentlab.analysis.sampling import sample_items
 
     ck = load_checkpoint(checkpoint)
     return sample_items(ck.model, ck.model_name, n, component, seed)
@@ -246,7 +282,7 @@ def _frame_embedding(ck: Checkpoint, ds: Dataset, items: list[int | None]) -> Em
 
 def direction(checkpoint, spec: str, dataset=None, groups: np.ndarray | None = None, seed: int = 0) -> Direction:
     """The direction ``spec`` (``centroid:A-B``, ``pca:K``, ``probe:label=V``, ``probe:FACTOR``; see
-    ``latentlab.directions``) in a checkpoint's latent space, fitted on its codes of ``dataset`` (a seeded
+    ``latentlab.analysis.directions``) in a checkpoint's latent space, fitted on its codes of ``dataset`` (a seeded
     sample of a large one). ``groups`` (one per dataset row), when given, are the clusters a centroid path
     joins instead of the labels."""
     ck = load_checkpoint(checkpoint)
@@ -301,7 +337,7 @@ def intervene(checkpoint, dataset=None, dims: list[int] | None = None, direction
               span: float = 3.0, probe_items: int = 2000, seed: int = 0) -> Interventions:
     """Push each latent of ``dims`` (default: all) and each direction of ``directions`` to its extremes
     across ``n`` items and measure the change in the decoded outputs, and in linear probes' readings of
-    the dataset's factors and labels (see ``latentlab.interventions``)."""
+    the dataset's factors and labels (see ``latentlab.analysis.interventions``)."""
     ck = load_checkpoint(checkpoint)
     ds = dataset_for(ck, dataset)
     if n < 1 or span <= 0:
@@ -337,12 +373,12 @@ def interpolate(checkpoint, dataset=None, start: int = 0, end: int = 1, steps: i
 
 
 def compare(a, b, dataset=None, n: int = DEFAULT_ITEMS, seed: int = 0, k: int = 10, anchors: int = 256):
-    """How similar two latent spaces of the same items are (``latentlab.comparison``): linear CKA, relative
+    """How similar two latent spaces of the same items are (``latentlab.analysis.comparison``): linear CKA, relative
     representations over ``anchors`` anchor items, ``k``-nearest-neighbour agreement and the latent-to-latent
     correlations. ``a`` and ``b`` are checkpoints (encoding ``dataset``, default their training sets) or
     datasets of vectors; both must cover the same items. A larger dataset is compared on a seeded sample of ``n``."""
-    from latentlab.comparison import compare_codes
-    from latentlab.pairing import paired_sides
+    from latentlab.analysis.comparison import compare_codes
+    from latentlab.analysis.comparison_sides import paired_sides
 
     if n < 3 or k < 1 or anchors < 1:
         raise LatentLabError("--n must be at least 3, and --k and --anchors at least 1.")

@@ -4,10 +4,8 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from latentlab import explore
-from latentlab.clustering import centroids, distinguishing_dims
-from latentlab.traversal import decode_latents
-from latentlab.ui import figures, forms, items, model_clusters, panels, scatter
+from latentlab import lab
+from latentlab.ui import figures, forms, item_route, model_clusters, panels, scatter
 from latentlab.ui.jobs import run_or_submit_clustering, run_or_submit_projection
 from latentlab.ui.sidebar import start_page, user_errors
 
@@ -48,9 +46,9 @@ with user_errors():
     xy = run_or_submit_projection(ctx, emb, map_cfg["method"], map_cfg["dims"], map_cfg["params"], map_cfg["seed"])
     if xy is not None:
         colour = model_clusters.map_colour(emb)
-        values, categorical = explore.colour_values(ds, emb, colour, labels)
+        values, categorical = lab.colour_values(ds, emb, colour, labels)
         if xy.shape[1] == 2:
-            hover = {"base": items.base_url(ctx.dataset_name, ds), "image": ds.is_image}
+            hover = {"base": item_route.base_url(ctx.dataset_name, ds), "image": ds.is_image}
             scatter.scatter_map("cl-map", xy, scatter.colouring(values, categorical, colour), items=hover, height=480,
                                 selectable=False)
         else:  # a 3-D map setting from the Map page: plotly, on a fixed sample above its point cap
@@ -80,13 +78,13 @@ with user_errors():
             mix = pd.Series(np.asarray(ds.labels)[members].astype(str)).value_counts()
             st.plotly_chart(figures.mix_bar(mix.index.tolist(), mix.tolist(), f"{ds.label_name} composition"),
                             width="stretch", key="cl-mix")
-        dims = distinguishing_dims(emb.mean, labels, chosen, top=5)
+        dims = lab.distinguishing_dims(emb.mean, labels, chosen, top=5)
         if dims:
             st.markdown("**What sets it apart:** " + ", ".join(f"z{d} ({v:+.2f} sd)" for d, v in dims))
     with b:
         if chosen >= 0 and ck is not None:
-            centre = centroids(emb.mean, labels)[chosen]
-            decoded = decode_latents(ck.model, centre)
+            centre = lab.centroids(emb.mean, labels)[chosen]
+            decoded = lab.decode_latents(ck.model, centre)
             if ds.is_image:
                 panels.gallery(decoded, 1, "decoded centroid")
             else:

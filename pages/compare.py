@@ -3,9 +3,7 @@ with one selection."""
 
 import streamlit as st
 
-from latentlab import explore
-from latentlab.comparison import procrustes
-from latentlab.projection import PROJECTORS
+from latentlab import lab
 from latentlab.ui import compare_view, scatter
 from latentlab.ui.jobs import embeddings_or_wait, run_or_submit_projection
 from latentlab.ui.sidebar import start_page, user_errors
@@ -30,19 +28,19 @@ with user_errors():
     st.subheader("Maps")
     map_cfg = st.session_state.get("ll_map", {"method": "umap", "seed": 0})
     c1, c2, c3 = st.columns([1, 1, 2])
-    methods = list(PROJECTORS)
+    methods = list(lab.PROJECTORS)
     method = c1.selectbox("Projection", methods, index=methods.index(map_cfg.get("method", "umap")), key="cmp-method")
-    colour_by = c2.selectbox("Colour by", explore.colour_options(ds, emb_a), key="cmp-colour")
+    colour_by = c2.selectbox("Colour by", lab.colour_options(ds, emb_a), key="cmp-colour")
     seed = int(map_cfg.get("seed", 0))
     xy_a = run_or_submit_projection(side_a, emb_a, method, 2, {}, seed)
     xy_b = run_or_submit_projection(side_b, emb_b, method, 2, {}, seed) if xy_a is not None else None
     if xy_a is None or xy_b is None:
         st.stop()
-    alignment = procrustes(xy_a, xy_b)  # B's map rotated, reflected, scaled and moved onto A's
+    alignment = lab.procrustes(xy_a, xy_b)  # B's map rotated, reflected, scaled and moved onto A's
     c3.caption(f"{b}'s map is rotated{' and reflected' if alignment.reflected else ''}, scaled and moved onto {a}'s "
                f"(Procrustes; residual {alignment.residual:.2f}: 0 when the two maps have the same shape). A lasso on "
                "either map selects the same items on both.")
-    values, categorical = explore.colour_values(ds, emb_a, colour_by)
+    values, categorical = lab.colour_values(ds, emb_a, colour_by)
     colours = scatter.colouring(values, categorical, colour_by)
     pair = compare_view.pair_key(ctx.dataset_name, pick_a, pick_b, method, seed)
     picked = compare_view.linked_maps(ctx, (a, b), xy_a, alignment.aligned, colours, pair)

@@ -4,14 +4,12 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from latentlab import uploads
-from latentlab.data.readers import SUFFIXES
-from latentlab.ui import cache, panels
+from latentlab.ui import loaders, panels, uploads
 from latentlab.ui.sidebar import start_page, user_errors
 
 ctx = start_page("Data", needs_checkpoint=False)
 
-rows = cache.dataset_rows()
+rows = loaders.dataset_rows()
 st.dataframe(pd.DataFrame(rows)[["name", "kind", "source", "summary"]], hide_index=True, width="stretch")
 
 st.subheader("Preview")
@@ -21,7 +19,7 @@ if name == "shapes":
     st.caption("The full shapes set (737,280 images) is built once into the workspace cache (about 3 GB); "
                "shapes-20k is a quick subset.")
 with user_errors():
-    ds = cache.dataset(name)
+    ds = loaders.dataset(name)
     st.caption(ds.description)
     if ds.is_image:
         rng = np.random.default_rng(0)
@@ -44,7 +42,7 @@ st.caption("CSV, TSV, Parquet (tables or precomputed embeddings), NPY/NPZ arrays
            "'factors'), or a ZIP of PNG/JPEG images (labels from folder names or a labels.csv). Tables are standardised "
            "per column; precomputed embeddings keep their values unless you ask for standardising; rows with missing "
            "values are dropped and counted.")
-upload = st.file_uploader("Data file", type=sorted(s.lstrip(".") for s in SUFFIXES), key="data-upload")
+upload = st.file_uploader("Data file", type=sorted(s.lstrip(".") for s in uploads.SUFFIXES), key="data-upload")
 if upload is not None:
     data = upload.getvalue()
     columns = uploads.peek_uploaded_columns(upload.name, data)
@@ -63,7 +61,7 @@ if upload is not None:
         with user_errors():
             ds = uploads.import_uploaded_dataset(upload.name, data, new_name, None if label == "(none)" else label,
                                                  embedding, standardise=True if embedding and standardise else None)
-            cache.clear_listings()
+            loaders.clear_listings()
             st.session_state["ll_dataset"] = ds.name
             st.success(f"Imported '{ds.name}': {ds.description} Train a model on it on the Train page.")
 
@@ -76,5 +74,5 @@ weights_up = c2.file_uploader("Weights (.safetensors)", type=["safetensors"], ke
 if manifest_up is not None and weights_up is not None and st.button("Add checkpoint", key="ckpt-import"):
     with user_errors():
         ck = uploads.import_uploaded_checkpoint(manifest_up.name, manifest_up.getvalue(), weights_up.name, weights_up.getvalue())
-        cache.clear_listings()
+        loaders.clear_listings()
         st.success(f"Added checkpoint '{ck.name}' ({ck.model_name}); pick it in the sidebar with a dataset of its shape.")

@@ -5,11 +5,8 @@ autoencoder, for any model's codes."""
 import numpy as np
 import streamlit as st
 
-from latentlab import features
-from latentlab.codes import default_name, items_of, save_codes_dataset
-from latentlab.render import single_image
-from latentlab.traversal import decode_latents
-from latentlab.ui import cache, features_view
+from latentlab import lab
+from latentlab.ui import loaders, features_view
 from latentlab.ui.sidebar import start_page, user_errors
 
 ctx = start_page("Features", vectors_ok=True)
@@ -18,8 +15,8 @@ with user_errors():
     ds, ck, emb = ctx.dataset(), ctx.checkpoint(), ctx.embedding()
     codes = emb.mean
     stats = features_view.stats(emb.key, codes)
-    shown_items = items_of(ds)
-    trained_dead = None if ck is None else features.training_dead(ck.model)
+    shown_items = lab.items_of(ds)
+    trained_dead = None if ck is None else lab.training_dead(ck.model)
 
     cols = st.columns(5)
     cols[0].metric("Features", f"{stats.n_features:,}")
@@ -36,7 +33,7 @@ with user_errors():
     if stats.sparse:
         st.plotly_chart(features_view.density_histogram(stats), width="stretch", key="feat-density")
     else:
-        sparse_here = [r["name"] for r in cache.checkpoint_rows()
+        sparse_here = [r["name"] for r in loaders.checkpoint_rows()
                        if r["model"] == "topk-sae" and r["dataset"] == ctx.dataset_name and r["name"] != ctx.checkpoint_name]
         st.info(f"These codes are dense ({stats.zero_share:.0%} zeros): every feature is active on almost every item, "
                 "so a firing frequency says little. Here a feature fires where it is above its mean over the dataset; "
@@ -49,15 +46,15 @@ with user_errors():
     st.subheader("Features")
     choices = features_view.label_choices(ds)
     r1, r2 = st.columns(2)
-    rankings = [r for r, ranking in features.RANKINGS.items() if choices or not ranking.needs_labels]
+    rankings = [r for r, ranking in lab.FEATURE_RANKINGS.items() if choices or not ranking.needs_labels]
     by = r1.selectbox("Rank by", rankings, index=rankings.index("mi" if choices else "density"), key="feat-rank",
-                      format_func=lambda r: features.RANKINGS[r].title)
+                      format_func=lambda r: lab.FEATURE_RANKINGS[r].title)
     split = None
     if choices:
         label = r2.selectbox("Label to split by", list(choices), key="feat-label",
                              help="The best class of a feature is the class most of the items it fires on belong to.")
         split = features_view.split(emb.key, label, codes, choices[label], stats)
-    table = features.rank_features(features.feature_table(stats, split), by)
+    table = lab.rank_features(lab.feature_table(stats, split), by)
     features_view.ranked_table(table)
 
     order = table["feature"].tolist()
@@ -72,7 +69,7 @@ with user_errors():
 
     left, right = st.columns([2, 3])
     with left:
-        counts, edges = features.activation_histogram(codes, feature, stats)
+        counts, edges = lab.activation_histogram(codes, feature, stats)
         what = "where it fires" if stats.sparse else "over all items"
         st.plotly_chart(features_view.activation_histogram(counts, edges, f"z{feature}: activations {what}"),
                         width="stretch", key="feat-hist", config={"displayModeBar": False})
@@ -80,12 +77,12 @@ with user_errors():
             st.session_state["map-colour"] = f"z{feature}"
             st.switch_page("pages/map.py")
     with right:
-        rows, values = features.top_activating(codes, feature, stats)
+        rows, values = lab.top_activating(codes, feature, stats)
         features_view.top_items(shown_items, rows, values, feature)
         if ck is not None and stats.sparse and ds.is_image and not stats.dead[feature]:
             alone = np.zeros((1, stats.n_features), np.float32)
             alone[0, feature] = stats.mean_active[feature]
-            st.image(single_image(decode_latents(ck.model, alone)[0]), width=136, output_format="PNG",
+            st.image(lab.single_image(lab.decode_latents(ck.model, alone)[0]), width=136, output_format="PNG",
                      caption=f"z{feature} alone ({stats.mean_active[feature]:.2g}), decoded")
 
     if ck is not None and not stats.sparse:
@@ -93,9 +90,9 @@ with user_errors():
             st.caption(f"Saves the {stats.n_features} latent means that {ck.name} gives the {len(ds):,} items of "
                        f"{ds.name} as a dataset (with their labels and factors). Train topk-sae on it on the Train page, "
                        "and its Features page shows the original items.")
-            name = st.text_input("Dataset name", value=default_name(ck.name, ds.name, ck.dataset_name), key="feat-codes-name")
+            name = st.text_input("Dataset name", value=lab.codes_dataset_name(ck.name, ds.name, ck.dataset_name), key="feat-codes-name")
             if st.button("Save the codes as a dataset", key="feat-codes-save"):
-                saved = save_codes_dataset(ck, ds, name=name)
-                cache.clear_listings()
+                saved = lab.save_codes_dataset(ck, ds, name=name)
+                loaders.clear_listings()
                 st.success(f"Saved '{saved.name}'. From the command line: latentlab train --dataset {saved.name} "
                            "--model topk-sae --k 4 --steps 3000")

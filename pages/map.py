@@ -5,9 +5,8 @@ import json
 import numpy as np
 import streamlit as st
 
-from latentlab import explore
-from latentlab.projection import PROJECTORS
-from latentlab.ui import cache, figures, forms, items, panels, scatter
+from latentlab import lab
+from latentlab.ui import loaders, figures, forms, item_route, panels, scatter
 from latentlab.ui.jobs import run_or_submit_projection
 from latentlab.ui.sidebar import start_page, user_errors
 
@@ -19,12 +18,12 @@ with user_errors():
     ds, ck, emb = ctx.dataset(), ctx.checkpoint(), ctx.embedding()
 
     top = st.columns([1, 1, 2, 2])
-    method = top[0].selectbox("Projection", list(PROJECTORS), key="map-method")
+    method = top[0].selectbox("Projection", list(lab.PROJECTORS), key="map-method")
     dims = top[1].radio("Dimensions", [2, 3], horizontal=True, key="map-dims")
     clusters = st.session_state.get("ll_clusters", {}).get((ctx.checkpoint_name, ctx.dataset_name))
-    options = explore.colour_options(ds, emb, has_clusters=clusters is not None)
+    options = lab.colour_options(ds, emb, has_clusters=clusters is not None)
     colour = top[2].selectbox("Colour by", options, key="map-colour")
-    metric = explore.suggested_metric(method, emb.mean)
+    metric = lab.suggested_metric(method, emb.mean)
     if metric:
         st.caption(f"These vectors all have unit norm, as many encoders' embeddings do, so the metric starts at "
                    f"{metric}, which compares their directions (Projection parameters).")
@@ -32,7 +31,7 @@ with user_errors():
     form_key = f"map-{method}" + ("-unit-norm" if metric else "")
     with st.expander("Projection parameters"):
         with st.form("map-params"):
-            params = forms.params_form(PROJECTORS[method].PARAMS, form_key, defaults={"metric": metric})
+            params = forms.params_form(lab.PROJECTORS[method].PARAMS, form_key, defaults={"metric": metric})
             seed = int(st.number_input("seed", value=0, step=1, key="map-seed"))
             st.form_submit_button("Recompute")
     st.session_state["ll_map"] = {"method": method, "dims": dims, "params": params, "seed": seed}
@@ -40,7 +39,7 @@ with user_errors():
     xy = run_or_submit_projection(ctx, emb, method, dims, params, seed)
     if xy is None:
         st.stop()
-    values, categorical = explore.colour_values(ds, emb, colour, clusters)
+    values, categorical = lab.colour_values(ds, emb, colour, clusters)
     about = f"{ck.model_name}, {ck.latent_dim} latent dimensions" if ck else f"{emb.latent_dim}-D vectors, no model"
     top[3].metric("Points", f"{len(ds):,}", help=about)
     space = emb.mean if ctx.space == "latent means" else xy
@@ -53,13 +52,13 @@ with user_errors():
             st.session_state["ll_map_selection"] = {"map": this_map, "rows": sent}
         kept = st.session_state.get("ll_map_selection") or {}
         picked = kept["rows"] if kept.get("map") == this_map else np.zeros(0, np.int64)
-        nearest = explore.nearest_neighbours(space, int(picked[0]))[0] if len(picked) == 1 else None
-        hover = {"base": items.base_url(ctx.dataset_name, ds), "image": ds.is_image}
+        nearest = lab.nearest_neighbours(space, int(picked[0]))[0] if len(picked) == 1 else None
+        hover = {"base": item_route.base_url(ctx.dataset_name, ds), "image": ds.is_image}
         scatter.scatter_map(MAP_KEY, xy, scatter.colouring(values, categorical, colour), highlight=nearest, items=hover)
     else:
         # 3-D stays on plotly, which draws a fixed sample above figures.MAP_POINT_CAP points.
         rows = figures.drawn_rows(len(xy))
-        texts = figures.hover_texts(ds, emb, colour, values, cache.thumbnails(ctx.dataset_name), rows=rows)
+        texts = figures.hover_texts(ds, emb, colour, values, loaders.thumbnails(ctx.dataset_name), rows=rows)
         picked = np.asarray(figures.selected_ids(st.session_state.get("map-chart")), np.int64)
         fig = figures.map_figure(xy, values, categorical, texts, colour, rows=rows)
         if len(rows) < len(xy):

@@ -3,13 +3,9 @@
 import numpy as np
 import streamlit as st
 
-from latentlab import explore, jobs, lab
-from latentlab.metrics import DESCRIPTIONS, DEVIATIONS, METRICS
-from latentlab.render import image_grid
-from latentlab.scoring import DEFAULT_ITEMS, score_embedding, scores_cached
-from latentlab.traversal import traversal_grid
-from latentlab.ui import cache, figures, metrics_view
-from latentlab.ui.jobs import _poll_until_done, matching_job
+from latentlab import lab
+from latentlab.ui import loaders, figures, metrics_view
+from latentlab.ui.jobs import scores_or_wait
 from latentlab.ui.sidebar import start_page, user_errors
 
 ctx = start_page("Metrics")
@@ -18,7 +14,7 @@ with user_errors():
     ds, ck, emb = ctx.dataset(), ctx.checkpoint(), ctx.embedding()
 
     st.subheader("Latent diagnostics")
-    diag = cache.diagnostics(emb)
+    diag = loaders.diagnostics(emb)
     for w in diag.warnings:
         st.warning(w)
     if diag.kl_per_dim is not None:
@@ -39,7 +35,7 @@ with user_errors():
     codebook = ck.model.codebook_values()
     if codebook is not None:
         st.subheader("Codebooks")
-        usage = cache.codebook_usage(emb, codebook)
+        usage = loaders.codebook_usage(emb, codebook)
         st.caption(f"Each latent of this quantized model takes one of its own {codebook.shape[1]} learned values; "
                    "a value no item takes is a dead code.")
         st.plotly_chart(metrics_view.codebook_figure(codebook, usage), width="stretch", key="m-codebook")
@@ -60,28 +56,16 @@ with user_errors():
         st.stop()
     st.subheader("Disentanglement")
     c1, c2, c3 = st.columns([3, 1, 1])
-    names = c1.multiselect("Metrics", list(METRICS), default=list(METRICS), format_func=lambda m: f"{m}: {DESCRIPTIONS[m]}",
+    names = c1.multiselect("Metrics", list(lab.METRICS), default=list(lab.METRICS), format_func=lambda m: f"{m}: {lab.METRICS.entry(m).description}",
                            key="m-names")
-    n = int(c2.number_input("Items", 200, len(ds), min(DEFAULT_ITEMS, len(ds)), step=1000, key="m-n"))
+    n = int(c2.number_input("Items", 200, len(ds), min(lab.DEFAULT_ITEMS, len(ds)), step=1000, key="m-n"))
     seed = int(c3.number_input("Seed", value=0, step=1, key="m-seed"))
     if not names:
         st.stop()
-    if not scores_cached(emb, names, n, seed):
-        request = {"checkpoint": ctx.checkpoint_name, "dataset": ctx.dataset_name, "names": names, "n": n, "seed": seed}
-        job = matching_job("metrics", request, jobs.ACTIVE + ("failed",))
-        if job is None or job.state == "failed":
-            if job is not None:
-                st.error(job.error)
-            if st.button("Compute metrics (runs as a background job)", type="primary", key="m-run"):
-                jobs.submit("metrics", request, name=f"metrics {ctx.checkpoint_name}")
-                st.rerun()
-            st.stop()
-        st.info(f"Computing as background job {job.id}; it keeps running if you leave this page.")
-        _poll_until_done(job.id)
-        st.stop()
-    results = score_embedding(emb, ds, names, n, seed)
+    scores_or_wait(ctx, emb, names, n, seed)
+    results = lab.score_embedding(emb, ds, names, n, seed)
     st.dataframe(metrics_view.score_table(results), hide_index=True, width="stretch")
-    departures = [DEVIATIONS[name] for name in names if name in DEVIATIONS]
+    departures = [lab.METRICS.entry(name).deviation for name in names if lab.METRICS.entry(name).deviation]
     if departures:
         with st.expander("Where these estimators depart from disentanglement_lib"):
             st.markdown("\n".join(f"- {text}" for text in departures))
@@ -99,13 +83,13 @@ with user_errors():
                                                     "DCI importance", "m-dci") or picked
     if picked is not None:
         values = lab.grid_values(ck, emb, [picked], 9, 3.0)
-        row = traversal_grid(ck.model, lab.base_latent(ck, emb, None), [picked], values)
+        row = lab.traversal_grid(ck.model, lab.base_latent(ck, emb, None), [picked], values)
         tag = " (passive)" if picked in diag.passive else ""
         steps = "through its codebook" if codebook is not None else "-3 … +3"
         if ds.is_image:
             origin = ("the prior mean" if ck.model.prior_frame() is not None
                       else "the central item's code" if codebook is not None else "the codes' mean")
-            st.image(image_grid(row), caption=f"Traversal of z{picked}{tag} from {origin}, {steps}", output_format="PNG")
+            st.image(lab.image_grid(row), caption=f"Traversal of z{picked}{tag} from {origin}, {steps}", output_format="PNG")
         top = results["mig"].matrices["mi_normalised"][picked] if "mig" in results else None
         if top is not None:
             st.caption("z{} carries: ".format(picked) + ", ".join(f"{f} {v:.2f}" for f, v in zip(factor_names, top)))
@@ -115,4 +99,4 @@ with user_errors():
 
     st.subheader("Compare checkpoints on this dataset")
     metrics_view.comparison_table(ctx, names, n, seed)
-    st.caption("Active units are judged with KL < " f"{explore.PASSIVE_KL} nats.")
+    st.caption("Active units are judged with KL < " f"{lab.PASSIVE_KL} nats.")

@@ -4,9 +4,7 @@ GIFs and interpolations between two points."""
 import numpy as np
 import streamlit as st
 
-from latentlab import explore, lab
-from latentlab.render import gif_bytes, image_grid, single_image
-from latentlab.traversal import decode_latents, interpolation, traversal_grid
+from latentlab import lab
 from latentlab.ui import figures, panels
 from latentlab.ui.directions import direction_picker
 from latentlab.ui.samples_view import component_picker, samples_section
@@ -17,7 +15,7 @@ ctx = start_page("Traverse")
 
 def show_decoded(items: np.ndarray, ds, caption: str) -> None:
     if ds.is_image:
-        st.image(single_image(items[0], scale=max(1, 192 // ds.item_shape[-1])), caption=caption, output_format="PNG")
+        st.image(lab.single_image(items[0], scale=max(1, 192 // ds.item_shape[-1])), caption=caption, output_format="PNG")
     else:
         st.plotly_chart(figures.feature_bars(items[0].reshape(-1), ds.feature_names, caption), width="stretch")
 
@@ -26,8 +24,8 @@ with user_errors():
     ds, ck, emb = ctx.dataset(), ctx.checkpoint(), ctx.embedding()
     center, scale = lab.latent_frame(ck, emb)
     codebook = ck.model.codebook_values()  # (D, V) for a quantized model: its sliders step through these values
-    order = explore.activity_order(emb)
-    passive = set(explore.passive_dims(emb))
+    order = lab.activity_order(emb)
+    passive = set(lab.passive_dims(emb))
     activity = emb.activity()
 
     # ---- base point
@@ -94,9 +92,9 @@ def sliders() -> None:
             with a:
                 show_decoded(ds.as_float([index]), ds, f"input #{index}")
             with b:
-                show_decoded(decode_latents(ck.model, z), ds, "decoded from the sliders")
+                show_decoded(lab.decode_latents(ck.model, z), ds, "decoded from the sliders")
         else:
-            show_decoded(decode_latents(ck.model, z), ds, "decoded from the sliders")
+            show_decoded(lab.decode_latents(ck.model, z), ds, "decoded from the sliders")
 
 
 @st.fragment
@@ -110,13 +108,13 @@ def direction_slider() -> None:
     codes, _ = along.path(base, 2, span)
     z = codes[0] + (codes[1] - codes[0]) * travel if ends else base + travel * along.scale * along.vector
     with right:
-        show_decoded(decode_latents(ck.model, z.astype(np.float32)), ds, "decoded along the direction")
+        show_decoded(lab.decode_latents(ck.model, z.astype(np.float32)), ds, "decoded along the direction")
 
 
 with user_errors():
     st.subheader("Latent sliders")
     if emb.kl is not None:
-        st.caption(f"Ordered by activity (mean KL to the prior); passive dimensions (KL < {explore.PASSIVE_KL} nats) "
+        st.caption(f"Ordered by activity (mean KL to the prior); passive dimensions (KL < {lab.PASSIVE_KL} nats) "
                    "are marked.")
     else:
         st.caption("Ordered by activity (the variance of each latent's codes over the dataset).")
@@ -134,15 +132,15 @@ with user_errors():
     if along is not None:
         steps = st.slider("Steps", 3, 15, 9, key="trav-dir-steps")
         codes, travel = along.path(base, steps, span)
-        row = decode_latents(ck.model, codes)[None]
+        row = lab.decode_latents(ck.model, codes)[None]
         if ds.is_image:
-            picture = image_grid(row)
+            picture = lab.image_grid(row)
             ends = "first centroid … second centroid" if along.ends is not None else f"-{span:g} … +{span:g} units"
             st.image(picture, caption=f"along {along.description}; columns: {ends}", output_format="PNG")
             d1, d2 = st.columns(2)
             with d1:
                 panels.download_png(picture, "Download row (PNG)", "direction.png", "dl-dir-grid")
-            d2.download_button("Download GIF", gif_bytes(row[0]), file_name="direction.gif", mime="image/gif",
+            d2.download_button("Download GIF", lab.gif_bytes(row[0]), file_name="direction.gif", mime="image/gif",
                                key="dl-dir-gif")
         else:
             table = lab.Traversal(row, [], travel[None], base, along).to_table(ds.feature_names)
@@ -157,16 +155,16 @@ with user_errors():
             g2.caption(f"Columns: the {steps} codebook values of each latent, lowest first.")
         if dims:
             values = lab.grid_values(ck, emb, dims, steps, span)
-            grid = traversal_grid(ck.model, base, dims, values)
+            grid = lab.traversal_grid(ck.model, base, dims, values)
             if ds.is_image:
-                picture = image_grid(grid)
+                picture = lab.image_grid(grid)
                 columns = "each latent's codebook values, lowest first" if codebook is not None else f"-{span:g} … +{span:g}"
                 st.image(picture, caption="rows: " + ", ".join(f"z{d}" for d in dims) + f"; columns: {columns}", output_format="PNG")
                 d1, d2, d3 = st.columns(3)
                 with d1:
                     panels.download_png(picture, "Download grid (PNG)", "traversal.png", "dl-grid")
                 gif_dim = d2.selectbox("GIF of", dims, format_func=lambda d: f"z{d}", key="trav-gif-dim")
-                d3.download_button("Download GIF", gif_bytes(grid[dims.index(gif_dim)]), file_name=f"traversal-z{gif_dim}.gif",
+                d3.download_button("Download GIF", lab.gif_bytes(grid[dims.index(gif_dim)]), file_name=f"traversal-z{gif_dim}.gif",
                                    mime="image/gif", key="dl-gif")
             else:
                 table = lab.Traversal(grid, dims, values, base).to_table(ds.feature_names)
@@ -182,11 +180,11 @@ with user_errors():
     end = int(i2.number_input("To item", 0, len(ds) - 1, value=int(default_to), key="interp-to"))
     n_steps = i3.slider("Steps", 3, 16, 8, key="interp-steps")
     spherical = i4.radio("Path", ["linear", "spherical"], horizontal=True, key="interp-kind") == "spherical"
-    path = interpolation(ck.model, emb.mean[start], emb.mean[end], n_steps, spherical)
+    path = lab.interpolation(ck.model, emb.mean[start], emb.mean[end], n_steps, spherical)
     if ds.is_image:
-        strip = image_grid(path[None])
+        strip = lab.image_grid(path[None])
         st.image(strip, caption=f"#{start} → #{end}, {'slerp' if spherical else 'linear'}", output_format="PNG")
-        panels.download_png(strip, "Download strip (PNG)", "interpolation.png", "dl-interp")
+        panels.download_png(strip, "Download strip (PNG)", "lab.interpolation.png", "dl-interp")
     else:
         import pandas as pd
 

@@ -111,9 +111,9 @@ def test_the_map_shows_principal_components_while_the_warm_up_makes_the_umap(app
 
 
 def test_a_newly_registered_projector_is_offered_with_its_parameters(app, monkeypatch):
-    from latentlab import projection
-    from latentlab.projection.base import Param
-    from latentlab.projection.methods import PCAProjector
+    from latentlab.analysis import projection
+    from latentlab.analysis.projection.base import Param
+    from latentlab.analysis.projection.methods import PCAProjector
 
     class ScaledPCA(PCAProjector):
         PARAMS = (Param("whiten", "yes", choices=("no", "yes"), help="scale components to unit variance"),)
@@ -196,8 +196,8 @@ def test_bad_checkpoint_shows_an_error_not_a_traceback(workspace):
     import json
     import shutil
 
-    from latentlab.checkpoints import user_checkpoints_dir
-    from latentlab.workspace import shipped_checkpoints_dir
+    from latentlab.training.checkpoints import user_checkpoints_dir
+    from latentlab.core.workspace import shipped_checkpoints_dir
 
     folder = user_checkpoints_dir()
     shutil.copy(shipped_checkpoints_dir() / "digits-vae.json", folder / "broken.json")
@@ -239,7 +239,7 @@ def test_metrics_page_diagnostics_and_scores(app, workspace):
     small = load_dataset("shapes-600")
     np.savez(workspace / "small.npz", x=small.x, labels=small.labels, factors=small.factors.to_numpy())
     import_dataset(workspace / "small.npz", "small-shapes")
-    from latentlab.ui.cache import clear_listings
+    from latentlab.ui.loaders import clear_listings
 
     clear_listings()  # the listing is cached for a few seconds; the Data page clears it after an import too
     app.session_state["ll_dataset"] = "small-shapes"
@@ -255,11 +255,11 @@ def test_metrics_page_diagnostics_and_scores(app, workspace):
     assert not app.exception
     table = app.dataframe[0].value
     assert set(table["metric"]) == {"mig", "sap"} and table["value"].between(0, 1).all()
-    from latentlab.metrics import DEVIATIONS
+    from latentlab.analysis.metrics import METRICS
 
     assert app.expander[0].label == "Where these estimators depart from disentanglement_lib"
-    assert DEVIATIONS["sap"] in app.expander[0].markdown[0].value  # SAP departs; MIG follows the reference
-    assert DEVIATIONS["modularity"] not in app.expander[0].markdown[0].value
+    assert METRICS.deviations()["sap"] in app.expander[0].markdown[0].value  # SAP departs; MIG follows the reference
+    assert METRICS.deviations()["modularity"] not in app.expander[0].markdown[0].value
 
 
 def test_metrics_comparison_lists_runs_and_scores_the_missing_ones(app, workspace):
@@ -268,8 +268,8 @@ def test_metrics_comparison_lists_runs_and_scores_the_missing_ones(app, workspac
     import latentlab as ll
     from latentlab import jobs
     from latentlab.data import import_dataset, load_dataset
-    from latentlab.trainer import TrainConfig
-    from latentlab.ui.cache import clear_listings
+    from latentlab.training.trainer import TrainConfig
+    from latentlab.ui.loaders import clear_listings
 
     small = load_dataset("shapes-300")
     np.savez(workspace / "tiny.npz", x=small.x, factors=small.factors.to_numpy())

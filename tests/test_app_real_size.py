@@ -15,7 +15,7 @@ def fresh(workspace, monkeypatch):
 
 def _import(workspace, name, **arrays):
     from latentlab.data import import_dataset
-    from latentlab.ui.cache import clear_listings
+    from latentlab.ui.loaders import clear_listings
 
     np.savez(workspace / f"{name}.npz", **arrays)
     import_dataset(workspace / f"{name}.npz", name, labels="labels" if "labels" in arrays else None,

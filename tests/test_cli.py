@@ -79,3 +79,28 @@ def test_shipped_digits_checkpoint_is_listed_and_loads(workspace, capsys):
     code, out, _ = run(capsys, "checkpoints", "--json")
     rows = {r["name"]: r for r in json.loads(out)}
     assert rows["digits-vae"]["source"] == "shipped" and rows["digits-vae"]["dataset"] == "digits"
+
+
+def test_serve_replaces_itself_with_streamlit_and_forwards_the_address(monkeypatch, tmp_path):
+    """``latentlab serve`` execs Streamlit (no child process left behind when it is stopped), in the dashboard's
+    folder, with the port and the address it was given."""
+    import os
+
+    from latentlab.cli import serve
+    from latentlab.core.workspace import dashboard_root
+
+    called = {}
+
+    def fake_exec(file, args):
+        called.update(file=file, args=args, cwd=os.getcwd())
+        raise SystemExit(0)
+
+    monkeypatch.setattr(serve.os, "execvp", fake_exec)
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit):
+        main(["serve", "--port", "8765", "--address", "127.0.0.1"])
+    args = called["args"]
+    assert called["file"] == sys.executable and args[1:4] == ["-m", "streamlit", "run"]
+    assert args[args.index("--server.port") + 1] == "8765" and args[args.index("--server.address") + 1] == "127.0.0.1"
+    assert called["cwd"] == str(dashboard_root())
+    assert "--server.address" not in serve.streamlit_command("app.py", 8501)

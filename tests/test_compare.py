@@ -8,10 +8,9 @@ import pytest
 
 import latentlab as ll
 from latentlab.cli import main
-from latentlab.comparison import (compare_codes, knn_agreement, linear_cka, procrustes, relative_similarity,
-                                  anchor_rows)
-from latentlab.errors import LatentLabError
-from latentlab.trainer import TrainConfig
+from latentlab.analysis.comparison import (compare_codes, knn_agreement, linear_cka, procrustes, relative_similarity, anchor_rows)
+from latentlab.core.errors import LatentLabError
+from latentlab.training.trainer import TrainConfig
 
 
 def rotation(d: int, seed: int) -> np.ndarray:
@@ -80,7 +79,7 @@ def test_procrustes_undoes_a_reflection_rotation_scale_and_shift():
 
 
 def test_maps_of_a_model_with_itself_agree_after_procrustes(workspace):
-    from latentlab.projection import make_projector
+    from latentlab.analysis.projection import make_projector
 
     codes = ll.embed("digits-vae").mean[:400]
     first, second = (make_projector("umap", random_state=seed).fit_transform(codes) for seed in (0, 1))  # two seeds
@@ -114,7 +113,7 @@ def test_checkpoints_of_different_data_are_refused(workspace):
 
 
 def test_a_checkpoint_compares_with_its_codes_saved_as_a_dataset(workspace):
-    from latentlab.codes import save_codes_dataset
+    from latentlab.analysis.codes_datasets import save_codes_dataset
 
     save_codes_dataset("digits-vae")
     result = ll.compare("digits-vae", "digits-vae-codes")
@@ -122,9 +121,9 @@ def test_a_checkpoint_compares_with_its_codes_saved_as_a_dataset(workspace):
 
 
 def test_same_items_accepts_what_compare_accepts_and_refuses_the_rest(workspace):
-    from latentlab.codes import codes_dataset
+    from latentlab.analysis.codes_datasets import codes_dataset
     from latentlab.data import Dataset, load_dataset
-    from latentlab.pairing import same_items
+    from latentlab.analysis.comparison_sides import same_items
 
     digits, codes = load_dataset("digits"), codes_dataset("digits-vae")
     unlinked = Dataset("unlinked", np.zeros((len(digits), 3), np.float32), "embedding")  # says nothing of its items
@@ -137,9 +136,9 @@ def test_same_items_accepts_what_compare_accepts_and_refuses_the_rest(workspace)
 
 
 def test_the_listing_tells_the_same_items_apart_as_the_loaded_datasets_do(workspace):
-    from latentlab.codes import save_codes_dataset
+    from latentlab.analysis.codes_datasets import save_codes_dataset
     from latentlab.data import Dataset, list_datasets, load_dataset, save_dataset
-    from latentlab.pairing import same_items, same_items_as_listed
+    from latentlab.analysis.comparison_sides import same_items, same_items_as_listed
 
     digits = load_dataset("digits")
     save_codes_dataset("digits-vae")

@@ -129,7 +129,7 @@ def test_a_finished_sweep_run_opens_the_compare_page_with_another_run(app):
 def vectors_app(monkeypatch, **state):
     """The Compare page after saving the demo VAE's and sparse autoencoder's codes of digits, an imported set of
     vectors of other items (fewer rows) beside them."""
-    from latentlab.codes import save_codes_dataset
+    from latentlab.analysis.codes_datasets import save_codes_dataset
     from latentlab.data import Dataset
     from latentlab.data.registry import save_dataset
 
@@ -169,11 +169,11 @@ def test_a_checkpoint_is_compared_with_its_own_codes(workspace, monkeypatch):
 
 def test_two_datasets_of_vectors_of_the_same_items(workspace, monkeypatch):
     import latentlab as ll
-    from latentlab.ui import cache
+    from latentlab.ui import loaders
 
     loaded = []
-    real = cache.dataset
-    monkeypatch.setattr(cache, "dataset", lambda name: loaded.append(name) or real(name))
+    real = loaders.dataset
+    monkeypatch.setattr(loaders, "dataset", lambda name: loaded.append(name) or real(name))
     at = vectors_app(monkeypatch, ll_dataset="digits-vae-codes", ll_checkpoint="(none: the vectors as they are)",
                      **{compare_view.PICK_B: compare_view.vectors_choice("digits-topk-sae-codes")})
     picks = {s.label: s.value for s in at.selectbox}

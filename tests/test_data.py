@@ -4,7 +4,7 @@ import pytest
 
 from latentlab.data import import_dataset, list_datasets, load_dataset
 from latentlab.data import shapes
-from latentlab.errors import LatentLabError
+from latentlab.core.errors import LatentLabError
 
 
 def test_builtin_digits_and_tables():

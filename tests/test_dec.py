@@ -10,12 +10,12 @@ import torch
 from sklearn.metrics import adjusted_rand_score
 
 import latentlab as ll
-from latentlab.checkpoints import load_checkpoint
+from latentlab.training.checkpoints import read_checkpoint
 from latentlab.cli import main
-from latentlab.errors import LatentLabError
+from latentlab.core.errors import LatentLabError
 from latentlab.models import build_model, make_config
 from latentlab.models.dec import student_t, target_distribution
-from latentlab.trainer import BaseCallback, TrainConfig, Trainer
+from latentlab.training.trainer import BaseCallback, TrainConfig, Trainer
 from tests.apptest import start_dashboard
 from tests.test_app import map_data
 
@@ -96,7 +96,7 @@ def test_checkpoint_round_trip_gives_identical_assignments(workspace, tiny_image
     keep.x = torch.from_numpy(tiny_images.as_float())
     ll.train(tiny_images, "dec", {"latent_dim": 2, "hidden": "16", "n_clusters": 3, "pretrain_steps": 5, "update_interval": 3},
              TrainConfig(steps=12, batch_size=16), name="rt", callbacks=[keep])
-    ck = load_checkpoint("rt")
+    ck = read_checkpoint("rt")
     assert ck.model.clustering and ck.model.n_clusters == 3
     with torch.no_grad():
         again = ck.model.assignments(ck.model.encode(keep.x).mean)
@@ -108,29 +108,30 @@ def test_checkpoint_round_trip_gives_identical_assignments(workspace, tiny_image
 def test_init_from_copies_an_autoencoders_weights(workspace, tiny_images):
     ll.train(tiny_images, "ae", {"latent_dim": 2, "hidden": "16"}, TrainConfig(steps=3, batch_size=16), name="ae")
     ll.train(tiny_images, "vae", {"latent_dim": 2, "hidden": "16"}, TrainConfig(steps=3, batch_size=16), name="vae")
-    ae, vae = load_checkpoint("ae").model, load_checkpoint("vae").model
+    ae, vae = read_checkpoint("ae").model, read_checkpoint("vae").model
 
     model = dec(tiny_images, init_from="ae")
-    model.load_autoencoder("ae")
+    model.load_autoencoder(ae, "ae", "ae")
     for ours, theirs in ((model.encoder, ae.encoder), (model.decoder, ae.decoder)):
         for (k, a), (_, b) in zip(ours.state_dict().items(), theirs.state_dict().items()):
             torch.testing.assert_close(a, b, rtol=0, atol=0, msg=k)
     x = torch.from_numpy(tiny_images.as_float()[:5])
     torch.testing.assert_close(model.encode(x).mean, ae.encode(x).mean, rtol=0, atol=0)
 
-    model.load_autoencoder("vae")  # a VAE's encoder gives its posterior means: the mean half of its last layer
+    model.load_autoencoder(vae, "vae", "vae")  # a VAE's encoder gives its posterior means: the mean half of its last layer
     torch.testing.assert_close(model.encoder[-1].weight, vae.encoder[-1].weight[:2], rtol=0, atol=0)
     torch.testing.assert_close(model.encoder[-1].bias, vae.encoder[-1].bias[:2], rtol=0, atol=0)
     torch.testing.assert_close(model.encode(x).mean, vae.encode(x).mean)  # a half-size product rounds differently
     torch.testing.assert_close(model.decode(torch.ones(2, 2)), vae.decode(torch.ones(2, 2)), rtol=0, atol=0)
 
     with pytest.raises(LatentLabError, match="networks of other shapes .* latent_dim 2.* latent_dim 3"):
-        dec(tiny_images, latent_dim=3).load_autoencoder("ae")
+        dec(tiny_images, latent_dim=3).load_autoencoder(ae, "ae", "ae")
     result = ll.train(tiny_images, "dec", {"latent_dim": 2, "hidden": "16", "n_clusters": 2, "init_from": "ae",
                                            "pretrain_steps": 0}, TrainConfig(steps=2, batch_size=16), name="from-ae")
-    assert load_checkpoint(result.name).model.clustering
+    assert read_checkpoint(result.name).model.clustering
     with pytest.raises(LatentLabError, match="init_from: Checkpoint 'nothing' not found"):
-        dec(tiny_images).load_autoencoder("nothing")
+        ll.train(tiny_images, "dec", {"latent_dim": 2, "hidden": "16", "init_from": "nothing"},
+                 TrainConfig(steps=2, batch_size=16), name="from-nothing")
     with pytest.raises(LatentLabError, match="DEC starts from an autoencoder"):
         ll.train(tiny_images, "dec", {"latent_dim": 2, "hidden": "16", "init_from": "from-ae"},
                  TrainConfig(steps=2, batch_size=16), name="from-dec")
@@ -140,7 +141,7 @@ def test_init_from_copies_an_autoencoders_weights(workspace, tiny_images):
 def digits_dec(workspace):
     ll.train("digits", "dec", {"latent_dim": 4, "hidden": "32", "n_clusters": 10, "pretrain_steps": 60,
                                "update_interval": 20}, TrainConfig(steps=120, batch_size=128), name="digits-dec-test")
-    return load_checkpoint("digits-dec-test")
+    return read_checkpoint("digits-dec-test")
 
 
 def test_cluster_method_model_on_the_command_line(digits_dec, tmp_path, capsys):

@@ -9,7 +9,7 @@ import pytest
 
 from latentlab.cli import main
 from latentlab.data import import_dataset, load_dataset, rows_have_unit_norm
-from latentlab.errors import LatentLabError
+from latentlab.core.errors import LatentLabError
 
 
 def raw_vectors(n=60, d=8, seed=0) -> np.ndarray:
@@ -63,7 +63,7 @@ def test_an_uploaded_embedding_keeps_its_values_unless_the_page_asks_to_standard
     """The Data page's path: the uploaded bytes, its two boxes as ``embedding`` and ``standardise``."""
     import io
 
-    from latentlab.uploads import import_uploaded_dataset
+    from latentlab.ui.uploads import import_uploaded_dataset
 
     x = raw_vectors()
     buf = io.BytesIO()
@@ -132,7 +132,7 @@ def test_cli_project_suggests_cosine_for_rows_of_unit_norm(workspace, tmp_path, 
 
 def test_training_on_large_embeddings_kept_as_given_says_to_import_them_standardised(workspace, tmp_path):
     import latentlab as ll
-    from latentlab.trainer import TrainConfig
+    from latentlab.training.trainer import TrainConfig
 
     x = raw_vectors() * 100  # values in the thousands
     np.save(tmp_path / "big.npy", x)
@@ -145,7 +145,7 @@ def test_training_on_large_embeddings_kept_as_given_says_to_import_them_standard
 
 
 def test_the_map_page_starts_umap_at_cosine_for_rows_of_unit_norm(workspace, monkeypatch):
-    from latentlab.ui.cache import clear_listings
+    from latentlab.ui.loaders import clear_listings
     from tests.apptest import start_dashboard
 
     def metric_and_note(at):

@@ -55,8 +55,8 @@ def test_colour_the_map_by_the_chosen_feature(app):
 
 def test_codes_of_another_checkpoint_show_the_original_images(app):
     import latentlab as ll
-    from latentlab.trainer import TrainConfig
-    from latentlab.ui.cache import clear_listings
+    from latentlab.training.trainer import TrainConfig
+    from latentlab.ui.loaders import clear_listings
 
     app.text_input(key="feat-codes-name").set_value("vae-codes")
     next(b for b in app.button if b.key == "feat-codes-save").click().run()

@@ -12,9 +12,9 @@ from PIL import Image
 import latentlab as ll
 from latentlab import lab
 from latentlab.cli import main
-from latentlab.errors import LatentLabError
+from latentlab.core.errors import LatentLabError
 from latentlab.models import Posterior, build_model, kl_per_dim, make_config
-from latentlab.trainer import TrainConfig
+from latentlab.training.trainer import TrainConfig
 from tests.apptest import start_dashboard
 
 
@@ -108,7 +108,7 @@ def test_a_checkpoint_round_trips_outputs_and_assignments_and_the_embedding_keep
 
 
 def test_its_components_are_the_models_own_clustering(gmvae):
-    from latentlab.clustering.model import MODEL_METHOD
+    from latentlab.analysis.clustering.model import MODEL_METHOD
 
     result = ll.cluster(gmvae, method=MODEL_METHOD)
     np.testing.assert_array_equal(result.labels, ll.embed(gmvae).assign.argmax(1))

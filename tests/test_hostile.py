@@ -15,10 +15,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from latentlab import uploads
+from latentlab.ui import uploads
 from latentlab.cli import main
 from latentlab.data import list_datasets
-from latentlab.errors import LatentLabError
+from latentlab.core.errors import LatentLabError
 from tests.hostile import DATASET_CORPUS, Payload, png_bytes, zip_of
 
 ESCAPED = [Path("/tmp/latentlab-abs-evil.png"), Path("/tmp/evil.png")]
@@ -81,7 +81,7 @@ def test_pickles_never_run_in_a_real_process(workspace, tmp_path, which):
 
 
 def _shipped_pair():
-    from latentlab.workspace import shipped_checkpoints_dir
+    from latentlab.core.workspace import shipped_checkpoints_dir
 
     folder = shipped_checkpoints_dir()
     return json.loads((folder / "digits-vae.json").read_text()), (folder / "digits-vae.safetensors").read_bytes()
@@ -130,7 +130,7 @@ CHECKPOINT_CASES["swapped-weights"] = (_nan_weights, "do not match the weights_s
 
 @pytest.mark.parametrize("case", list(CHECKPOINT_CASES))
 def test_hostile_checkpoints_are_refused(workspace, tmp_path, case, capsys):
-    from latentlab.checkpoints import list_checkpoints
+    from latentlab.training.checkpoints import list_checkpoints
 
     make, phrase = CHECKPOINT_CASES[case]
     canary = tmp_path / "canary"
@@ -208,7 +208,7 @@ def _honest_files(tmp_path):
 
 def test_honest_files_import_and_train(workspace, tmp_path):
     import latentlab as ll
-    from latentlab.trainer import TrainConfig
+    from latentlab.training.trainer import TrainConfig
 
     for file_name, labels in _honest_files(tmp_path):
         name = file_name.replace(".", "-")

@@ -1,4 +1,10 @@
-"""The package's import structure: no cycles between modules, light modules stay light."""
+"""The package's import structure: no cycles between modules, light modules stay light.
+
+An edge runs from a module to the module that *defines* each name it imports: ``from latentlab.models import
+DEC`` is an edge to ``latentlab.models.dec`` (through the package's ``__init__``, which re-exports it), and a
+package's ``__init__`` has edges to the submodules it imports. Imports inside functions and under
+``TYPE_CHECKING`` count too: a deferred import is still a dependency.
+"""
 
 import ast
 import subprocess
@@ -10,22 +16,66 @@ import pytest
 PACKAGE = Path(__file__).resolve().parent.parent / "latentlab"
 
 
-def import_graph() -> dict[str, set[str]]:
-    """Module -> the latentlab modules it imports, at the top or inside functions (a package's own
-    submodules left out: importing them from its ``__init__`` is how a package is built)."""
+def module_files(package: Path) -> dict[str, Path]:
+    """Dotted module name -> file, for every module of ``package`` (a package by its ``__init__``)."""
     modules = {}
-    for path in PACKAGE.rglob("*.py"):
-        parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    for path in package.rglob("*.py"):
+        parts = path.relative_to(package.parent).with_suffix("").parts
         modules[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    return modules
+
+
+def _imports(tree: ast.AST) -> list[tuple[str, str | None]]:
+    """(module, name) pairs: ``import a.b`` gives ("a.b", None), ``from a import b`` gives ("a", "b")."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found += [(node.module, a.name) for a in node.names]
+        elif isinstance(node, ast.Import):
+            found += [(a.name, None) for a in node.names]
+    return found
+
+
+def _top_level_sources(tree: ast.Module, module: str, modules) -> dict[str, str]:
+    """Names a package's ``__init__`` binds by importing them from one of the project's modules, at the top level
+    (or under an ``if``/``try`` there): bound name -> the module it comes from."""
+    sources = {}
+    nodes = list(tree.body)
+    while nodes:
+        node = nodes.pop()
+        if isinstance(node, (ast.If, ast.Try)):
+            nodes += node.body + node.orelse + getattr(node, "finalbody", []) + [
+                s for h in getattr(node, "handlers", []) for s in h.body]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module in modules:
+            for a in node.names:
+                sources[a.asname or a.name] = node.module
+    return sources
+
+
+def import_graph(package: Path = PACKAGE) -> dict[str, set[str]]:
+    """Module -> the project's modules it depends on (see the module docstring)."""
+    modules = module_files(package)
+    trees = {name: ast.parse(path.read_text()) for name, path in modules.items()}
+    reexports = {name: _top_level_sources(trees[name], name, modules) for name, path in modules.items()
+                 if path.name == "__init__.py"}
+
+    def defining(module: str, name: str, seen=()) -> str:
+        """The module that defines ``name`` as imported from ``module``."""
+        if f"{module}.{name}" in modules:
+            return f"{module}.{name}"
+        source = reexports.get(module, {}).get(name)
+        if source is None or source in seen:
+            return module
+        return defining(source, name, (*seen, module))
+
     graph = {}
-    for name, path in modules.items():
+    for name, tree in trees.items():
         targets = set()
-        for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.ImportFrom) and node.level == 0 and (node.module or "").startswith("latentlab"):
-                targets |= {node.module, *(f"{node.module}.{a.name}" for a in node.names)}
-            elif isinstance(node, ast.Import):
-                targets |= {a.name for a in node.names}
-        graph[name] = {t for t in targets & modules.keys() if t != name and not t.startswith(name + ".")}
+        for module, imported in _imports(tree):
+            if module not in modules:
+                continue
+            targets.add(module if imported is None else defining(module, imported))
+        graph[name] = targets - {name}
     return graph
 
 
@@ -37,7 +87,7 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
         index[v] = low[v] = len(index)
         stack.append(v)
         on_stack.add(v)
-        for w in graph[v]:
+        for w in graph.get(v, ()):
             if w not in index:
                 visit(w)
                 low[v] = min(low[v], low[w])
@@ -57,9 +107,69 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
     return found
 
 
+# The layers, bottom to top: a module may import modules of its own layer and of the layers below, never above.
+LAYERS = [
+    ("core", ["latentlab.core"]),
+    ("data and models", ["latentlab.data", "latentlab.models"]),
+    ("training", ["latentlab.training"]),
+    ("analysis", ["latentlab.analysis"]),
+    ("facade", ["latentlab.lab", "latentlab"]),  # the package root reads lab.__all__
+    ("jobs", ["latentlab.jobs"]),
+    ("command line and dashboard", ["latentlab.cli", "latentlab.ui", "latentlab.__main__"]),
+]
+
+
+def layer_of(module: str) -> int | None:
+    """The index in ``LAYERS`` of the layer ``module`` belongs to (by its longest listed prefix)."""
+    best, rank = "", None
+    for i, (_, prefixes) in enumerate(LAYERS):
+        for prefix in prefixes:
+            if (module == prefix or module.startswith(prefix + ".")) and len(prefix) > len(best):
+                best, rank = prefix, i
+    return rank
+
+
+def upward_imports(graph: dict[str, set[str]]) -> list[str]:
+    return sorted(f"{a} ({LAYERS[layer_of(a)][0]}) -> {b} ({LAYERS[layer_of(b)][0]})"
+                  for a, targets in graph.items() for b in targets if layer_of(b) > layer_of(a))
+
+
+def test_every_module_is_in_a_layer_and_imports_only_its_own_and_lower_ones():
+    graph = import_graph()
+    assert [m for m in graph if layer_of(m) is None] == []
+    assert upward_imports(graph) == []
+
+
+def test_the_layer_check_finds_an_upward_import():
+    graph = {"latentlab.models.dec": {"latentlab.training.checkpoints"}, "latentlab.training.checkpoints": set()}
+    assert upward_imports(graph) == ["latentlab.models.dec (data and models) -> latentlab.training.checkpoints (training)"]
+
+
+def page_imports() -> dict[str, set[str]]:
+    """Each dashboard script (pages/*.py, app.py, dashboard.py) -> the project's modules it imports."""
+    modules = module_files(PACKAGE)
+    scripts = [*sorted((PACKAGE.parent / "pages").glob("*.py")), PACKAGE.parent / "app.py", PACKAGE.parent / "dashboard.py"]
+    found = {}
+    for path in scripts:
+        targets = set()
+        for module, name in _imports(ast.parse(path.read_text())):
+            if module.split(".")[0] == "latentlab":
+                targets.add(f"{module}.{name}" if name and f"{module}.{name}" in modules else module)
+        found[path.name] = targets
+    return found
+
+
+def test_pages_speak_only_to_the_facade_and_the_ui():
+    pages = page_imports()
+    assert len(pages) >= 10
+    beside = {page: sorted(t for t in targets if t != "latentlab.lab" and not (t + ".").startswith("latentlab.ui."))
+              for page, targets in pages.items()}
+    assert {page: targets for page, targets in beside.items() if targets} == {}
+
+
 def test_no_module_imports_itself_round_about():
     graph = import_graph()
-    assert {"latentlab.cli", "latentlab.jobs.cli", "latentlab.lab", "latentlab.scoring"} <= graph.keys()
+    assert {"latentlab.lab", "latentlab.models.dec"} <= graph.keys()
     assert cycles(graph) == []
 
 
@@ -67,9 +177,24 @@ def test_the_cycle_finder_finds_a_cycle():
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
 
 
+def test_an_import_through_a_package_is_an_edge_to_the_module_that_defines_the_name(tmp_path):
+    """The circle the old graph could not see: ``store -> models -> models.dec -> store``, where ``store``
+    imports a name the package ``models`` re-exports and ``dec`` imports ``store`` inside a function."""
+    pkg = tmp_path / "pkg"
+    (pkg / "models").mkdir(parents=True)
+    (pkg / "__init__.py").write_text("")
+    (pkg / "store.py").write_text("from pkg.models import DEC, build\n")
+    (pkg / "models" / "__init__.py").write_text("from pkg.models.dec import DEC\n\ndef build():\n    pass\n")
+    (pkg / "models" / "dec.py").write_text("class DEC:\n    def load(self):\n        from pkg.store import x\n")
+    graph = import_graph(pkg)
+    assert graph["pkg.store"] == {"pkg.models.dec", "pkg.models"}
+    assert graph["pkg.models"] == {"pkg.models.dec"}
+    assert cycles(graph) == [["pkg.models", "pkg.models.dec", "pkg.store"]]
+
+
 @pytest.mark.parametrize("module, absent", [
-    ("latentlab.metrics", ["torch", "latentlab.data", "streamlit", "sklearn", "numba"]),
-    ("latentlab.limits", ["latentlab.data", "numpy"]),
+    ("latentlab.analysis.metrics", ["torch", "latentlab.data", "streamlit", "sklearn", "numba"]),
+    ("latentlab.core.limits", ["latentlab.data", "numpy"]),
     ("latentlab.models", ["latentlab.data", "streamlit"]),
     ("latentlab.lab", ["streamlit", "sklearn", "numba"]),  # the dashboard's first map needs neither
 ])

@@ -11,9 +11,9 @@ import time
 import pytest
 
 from latentlab import jobs
-from latentlab.checkpoints import load_checkpoint, user_checkpoints_dir
+from latentlab.training.checkpoints import read_checkpoint, user_checkpoints_dir
 from latentlab.jobs import store
-from latentlab.trainer import TrainConfig
+from latentlab.training.trainer import TrainConfig
 
 
 @pytest.fixture
@@ -49,7 +49,7 @@ def test_kill_nine_then_resume_finishes_from_last_checkpoint(job_env):
     job = wait_for(lambda: (j := jobs.get(job_id)).state == "interrupted" and j, timeout=30)
     noticed_after = time.time() - killed_at
     assert "resume" in job.error and noticed_after < 10
-    saved_step = load_checkpoint("killme").manifest["step"]
+    saved_step = read_checkpoint("killme").manifest["step"]
     assert saved_step >= 100
 
     jobs.resume(job_id)
@@ -57,7 +57,7 @@ def test_kill_nine_then_resume_finishes_from_last_checkpoint(job_env):
     assert job.state == "succeeded", job.error
     assert job.resumed_from is not None and job.resumed_from >= 100
     assert job.step == job.total == 800 and job.attempts == 2
-    ck = load_checkpoint(job.to_dict()["checkpoint"])
+    ck = read_checkpoint(job.to_dict()["checkpoint"])
     assert ck.manifest["step"] == 800
     steps = [h["step"] for h in jobs.history(job_id)]
     assert steps == sorted(steps) and steps[-1] == 800 and steps[0] < job.resumed_from
@@ -71,7 +71,7 @@ def test_divergence_fails_clearly_and_keeps_last_good_checkpoint(job_env):
     assert "diverged at step" in job.error
     step = int(job.error.split("diverged at step ")[1].split()[0])
     assert step > 1
-    assert load_checkpoint("boom").manifest["step"] == step - 1
+    assert read_checkpoint("boom").manifest["step"] == step - 1
 
 
 def test_cancel_stops_a_running_job_within_seconds(job_env):
@@ -93,7 +93,7 @@ def test_jobs_survive_their_submitters_and_get_distinct_ids(job_env):
     for job_id in ids:
         job = jobs.wait(job_id, timeout=120)
         assert job.state == "succeeded", job.error
-        load_checkpoint(job.to_dict()["checkpoint"])
+        read_checkpoint(job.to_dict()["checkpoint"])
 
 
 def test_sweep_submits_one_job_per_grid_point(job_env):
@@ -117,7 +117,7 @@ def test_a_dead_worker_is_marked_interrupted(job_env):
 
 
 def test_bad_requests_are_refused_before_queueing(job_env):
-    from latentlab.errors import LatentLabError
+    from latentlab.core.errors import LatentLabError
 
     with pytest.raises(LatentLabError, match="Unknown dataset"):
         jobs.submit_train("nope", "vae", {}, TrainConfig(steps=1))
@@ -130,7 +130,7 @@ def test_bad_requests_are_refused_before_queueing(job_env):
 
 SAVER = """
 import sys, torch
-from latentlab.checkpoints import save_checkpoint
+from latentlab.training.checkpoints import save_checkpoint
 from latentlab.models import build_model, make_config
 model = build_model("vae", make_config("vae", (1, 64, 64), "bernoulli", latent_dim=10))
 opt = torch.optim.Adam(model.parameters())
@@ -148,7 +148,7 @@ while True:
 def test_checkpoint_writes_survive_random_kills(workspace, tmp_path):
     import random
 
-    from latentlab.checkpoints import list_checkpoints
+    from latentlab.training.checkpoints import list_checkpoints
 
     target = user_checkpoints_dir() / "hammer.json"
     rng = random.Random(0)
@@ -159,7 +159,7 @@ def test_checkpoint_writes_survive_random_kills(workspace, tmp_path):
         time.sleep(rng.uniform(0.0, 0.4))
         proc.send_signal(signal.SIGKILL)
         proc.wait()
-        ck = load_checkpoint("hammer")  # the newest complete checkpoint always loads
+        ck = read_checkpoint("hammer")  # the newest complete checkpoint always loads
         assert ck.manifest["step"] >= 1
         last_step = ck.manifest["step"]
     assert last_step >= 1
@@ -173,7 +173,7 @@ def test_a_save_stopped_between_its_two_moves_is_finished_by_the_next_reader(wor
 
     import torch
 
-    from latentlab import checkpoints
+    from latentlab.training import checkpoints
     from latentlab.models import build_model, make_config
 
     model = build_model("ae", make_config("ae", (4,), "gaussian", latent_dim=2))
@@ -195,6 +195,6 @@ def test_a_save_stopped_between_its_two_moves_is_finished_by_the_next_reader(wor
     monkeypatch.setattr(checkpoints.os, "replace", real_replace)
     assert json.loads(target.read_text())["step"] == 1  # the old manifest, beside the new weights
     assert [r["name"] for r in checkpoints.list_checkpoints() if r["source"] == "user"] == ["halfway"]
-    ck = checkpoints.load_checkpoint("halfway")
+    ck = checkpoints.read_checkpoint("halfway")
     assert ck.manifest["step"] == 2
     torch.testing.assert_close(ck.model.state_dict(), model.state_dict())

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from starlette.requests import Request
 
-from latentlab.ui import ASSETS, items, scatter
+from latentlab.ui import ASSETS, item_route, scatter
 from tests.e2e.server import ROOT
 
 
@@ -76,10 +76,10 @@ def test_the_item_route_serves_a_picture_and_the_label(workspace):
     from latentlab.data import load_dataset
 
     ds = load_dataset("digits")
-    version = items.base_url("digits", ds).rsplit("/", 1)[1]
-    png = items.item_png(_request("digits", version, 5))
+    version = item_route.base_url("digits", ds).rsplit("/", 1)[1]
+    png = item_route.item_png(_request("digits", version, 5))
     assert png.status_code == 200 and png.body[:8] == b"\x89PNG\r\n\x1a\n"
-    info = json.loads(items.item_json(_request("digits", version, 5)).body)
+    info = json.loads(item_route.item_json(_request("digits", version, 5)).body)
     assert info == {"index": 5, "label": str(ds.labels[5]), "label_name": "digit"}
 
 
@@ -87,19 +87,19 @@ def test_the_item_route_shows_a_tables_leading_features(workspace):
     from latentlab.data import load_dataset
 
     ds = load_dataset("wine")
-    version = items.base_url("wine", ds).rsplit("/", 1)[1]
-    assert items.item_png(_request("wine", version, 0)).status_code == 404  # no picture for a table row
-    info = json.loads(items.item_json(_request("wine", version, 0)).body)
-    assert [k for k, _ in info["features"]] == ds.feature_names[: items.FEATURES_SHOWN]
+    version = item_route.base_url("wine", ds).rsplit("/", 1)[1]
+    assert item_route.item_png(_request("wine", version, 0)).status_code == 404  # no picture for a table row
+    info = json.loads(item_route.item_json(_request("wine", version, 0)).body)
+    assert [k for k, _ in info["features"]] == ds.feature_names[: item_route.FEATURES_SHOWN]
 
 
 @pytest.mark.parametrize("name, version, row", [("no-such-set", None, 0), ("digits", "stale", 0), ("digits", None, 1797)])
 def test_the_item_route_refuses_what_it_does_not_serve(workspace, name, version, row):
     from latentlab.data import load_dataset
 
-    version = version or items.base_url("digits", load_dataset("digits")).rsplit("/", 1)[1]
-    assert items.item_json(_request(name, version, row)).status_code == 404
-    assert items.item_png(_request(name, version, row)).status_code == 404
+    version = version or item_route.base_url("digits", load_dataset("digits")).rsplit("/", 1)[1]
+    assert item_route.item_json(_request(name, version, row)).status_code == 404
+    assert item_route.item_png(_request(name, version, row)).status_code == 404
 
 
 @pytest.mark.parametrize("base_path, prefix", [("", ""), ("lab", "/lab"), ("/team/lab/", "/team/lab")])
@@ -112,7 +112,7 @@ def test_the_item_urls_sit_below_the_servers_base_path(base_path, prefix):
     before = config.get_option("server.baseUrlPath")
     config.set_option("server.baseUrlPath", base_path)
     try:
-        assert items.base_url("digits", ds) == f"{prefix}/latentlab/items/digits/{ds.fingerprint[:16]}"
+        assert item_route.base_url("digits", ds) == f"{prefix}/latentlab/items/digits/{ds.fingerprint[:16]}"
     finally:
         config.set_option("server.baseUrlPath", before)
 

@@ -2,10 +2,10 @@ import numpy as np
 import pytest
 
 import latentlab as ll
-from latentlab.clustering import CLUSTERERS, cluster_scores, make_clusterer, matched_accuracy
-from latentlab.errors import LatentLabError
-from latentlab.projection import PROJECTORS, make_projector
-from latentlab.trainer import TrainConfig
+from latentlab.analysis.clustering import CLUSTERERS, cluster_scores, make_clusterer, matched_accuracy
+from latentlab.core.errors import LatentLabError
+from latentlab.analysis.projection import PROJECTORS, make_projector
+from latentlab.training.trainer import TrainConfig
 
 
 @pytest.fixture

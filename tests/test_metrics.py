@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 import torch
 
-from latentlab.metrics import METRICS, diagnose, evaluate, parse_names
-from latentlab.errors import LatentLabError
+from latentlab.analysis.metrics import METRICS, diagnose, evaluate, parse_names
+from latentlab.core.errors import LatentLabError
 
 N = 2000
 FAST = ["mig", "dci", "sap", "factorvae", "betavae", "modularity", "infomec", "dci-lasso"]
@@ -127,7 +127,7 @@ def test_diagnostics_warn_of_posterior_collapse():
 
 
 def test_gaussian_total_correlation_is_zero_for_independent_and_positive_for_dependent():
-    from latentlab.metrics.diagnostics import gaussian_total_correlation
+    from latentlab.analysis.metrics.diagnostics import gaussian_total_correlation
 
     rng = np.random.default_rng(0)
     z = rng.normal(size=(5000, 3))
@@ -141,7 +141,7 @@ def test_gaussian_total_correlation_is_zero_for_independent_and_positive_for_dep
 
 def test_trained_beta_vae_beats_an_untrained_network_on_shapes(workspace):
     import latentlab as ll
-    from latentlab.embedding import encode_dataset
+    from latentlab.analysis.embedding import encode_dataset
     from latentlab.models import build_model
 
     ds = ll.load_dataset("shapes-2000")

@@ -7,11 +7,11 @@ from itertools import product
 import numpy as np
 import pytest
 
-from latentlab.metrics.base import split
-from latentlab.metrics.betavae import PairSampler, betavae_score
-from latentlab.metrics.boosting import boosted_importances
-from latentlab.metrics.dci import _dci_scores, dci
-from latentlab.metrics.factorvae import factorvae_score
+from latentlab.analysis.metrics.base import split
+from latentlab.analysis.metrics.betavae import PairSampler, betavae_score
+from latentlab.analysis.metrics.boosting import boosted_importances
+from latentlab.analysis.metrics.dci import _dci_scores, dci
+from latentlab.analysis.metrics.factorvae import factorvae_score
 
 SIZES = [4, 5, 6]
 GRID = np.array(list(product(*[range(s) for s in SIZES])))
@@ -180,8 +180,8 @@ def test_dci_shares_a_factor_copied_into_two_latents_as_the_reference_does():
 
 
 def test_a_metrics_notes_survive_the_cache(workspace):
-    from latentlab.scoring import _pack, _unpack
-    from latentlab.cache import cached_arrays
+    from latentlab.analysis.cached_scores import _pack, _unpack
+    from latentlab.core.array_cache import cached_arrays
 
     rng = np.random.default_rng(0)
     factors = GRID[rng.integers(len(GRID), size=500)]
@@ -195,8 +195,8 @@ def test_a_metrics_notes_survive_the_cache(workspace):
 def test_the_readme_names_every_departure_from_the_reference():
     from pathlib import Path
 
-    from latentlab.metrics import DEVIATIONS
+    from latentlab.analysis.metrics import METRICS
 
     readme = " ".join(Path(__file__).resolve().parent.parent.joinpath("README.md").read_text().split())
-    for name, text in DEVIATIONS.items():
+    for name, text in METRICS.deviations().items():
         assert " ".join(text.split()) in readme, name

@@ -5,10 +5,10 @@ import pytest
 import torch
 
 import latentlab as ll
-from latentlab.checkpoints import load_checkpoint
-from latentlab.errors import LatentLabError, TrainingDiverged
+from latentlab.training.checkpoints import read_checkpoint
+from latentlab.core.errors import LatentLabError, TrainingDiverged
 from latentlab.models import MODELS, build_model, make_config
-from latentlab.trainer import TrainConfig, Trainer
+from latentlab.training.trainer import TrainConfig, Trainer
 
 
 @pytest.mark.parametrize("name", list(MODELS))
@@ -30,17 +30,17 @@ def test_every_model_builds_and_computes_named_terms(name, shape, kind):
 def test_every_model_trains_and_round_trips(workspace, tiny_images, name):
     result = ll.train(tiny_images, name, {"latent_dim": 2, "hidden": "16"}, TrainConfig(steps=5, batch_size=16))
     assert result.step == 5
-    ck = load_checkpoint(result.name)
+    ck = read_checkpoint(result.name)
     assert ck.model_name == name and ck.manifest["step"] == 5
     x = torch.from_numpy(tiny_images.as_float()[:4])
-    again = load_checkpoint(result.checkpoint)  # by path
+    again = read_checkpoint(result.checkpoint)  # by path
     torch.testing.assert_close(ck.model.encode(x).mean, again.model.encode(x).mean, rtol=0, atol=0)
     torch.testing.assert_close(ck.model.decode(torch.ones(2, 2)), again.model.decode(torch.ones(2, 2)), rtol=0, atol=0)
 
 
 def test_training_lowers_the_loss_on_digits(workspace):
     result = ll.train("digits", "vae", {"latent_dim": 4}, TrainConfig(epochs=4, batch_size=64, log_every=1))
-    hist = load_checkpoint(result.name).manifest["history"]
+    hist = read_checkpoint(result.name).manifest["history"]
     first = np.mean([h["loss"] for h in hist[:5]])
     last = np.mean([h["loss"] for h in hist[-5:]])
     assert last < 0.8 * first
@@ -97,18 +97,18 @@ def test_checkpoint_validation_refuses_mismatched_weights(workspace, tiny_table)
     weights = r.checkpoint.with_suffix(".safetensors")
     save_file({"encoder.1.weight": torch.zeros(3, 3)}, str(weights))
     with pytest.raises(LatentLabError, match="do not match the weights_sha256"):
-        load_checkpoint("victim")  # the manifest's digest catches the swap before anything is read
-    from latentlab.checkpoints import file_sha256
+        read_checkpoint("victim")  # the manifest's digest catches the swap before anything is read
+    from latentlab.training.checkpoints import file_sha256
 
     manifest = json.loads(r.checkpoint.read_text())
     r.checkpoint.write_text(json.dumps({**manifest, "weights_sha256": file_sha256(weights)}))
     with pytest.raises(LatentLabError, match="do not match the manifest's architecture"):
-        load_checkpoint("victim")  # a digest that fits still needs weights that fit the model
+        read_checkpoint("victim")  # a digest that fits still needs weights that fit the model
     with pytest.raises(LatentLabError, match="not found"):
-        load_checkpoint("nothing-here")
+        read_checkpoint("nothing-here")
     (workspace / "model.pt").write_bytes(b"pickle")
     with pytest.raises(LatentLabError, match="pickle"):
-        load_checkpoint(workspace / "model.pt")
+        read_checkpoint(workspace / "model.pt")
 
 
 def test_qlae_codes_take_only_their_codebook_values_and_train_both_sides():

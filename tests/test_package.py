@@ -53,7 +53,7 @@ def installed(tmp_path_factory):
 
 def test_the_wheel_is_imported_from_the_environment_not_the_checkout(installed):
     bin_dir, elsewhere, env = installed
-    code = "import latentlab, latentlab.workspace as w; print(latentlab.__file__); print(w.dashboard_root())"
+    code = "import latentlab, latentlab.core.workspace as w; print(latentlab.__file__); print(w.dashboard_root())"
     out = subprocess.run([str(bin_dir / "python"), "-c", code], cwd=elsewhere, env=env, capture_output=True,
                          text=True, check=True).stdout.split()
     package, root = Path(out[0]), Path(out[1])
@@ -66,7 +66,7 @@ def test_the_wheel_is_imported_from_the_environment_not_the_checkout(installed):
 def test_the_installed_dashboard_runs_with_the_projects_streamlit_config(installed):
     """`latentlab serve` runs Streamlit in the packaged folder, where Streamlit reads .streamlit/config.toml."""
     bin_dir, elsewhere, env = installed
-    code = "import latentlab.workspace as w; print(w.dashboard_root())"
+    code = "import latentlab.core.workspace as w; print(w.dashboard_root())"
     root = Path(subprocess.run([str(bin_dir / "python"), "-c", code], cwd=elsewhere, env=env, capture_output=True,
                                text=True, check=True).stdout.strip())
     config = root / ".streamlit" / "config.toml"

@@ -7,8 +7,8 @@ from tests.apptest import open_page, start_dashboard
 
 import latentlab as ll
 from latentlab import lab
-from latentlab.metrics.diagnostics import codebook_usage
-from latentlab.trainer import TrainConfig
+from latentlab.analysis.metrics.diagnostics import codebook_usage
+from latentlab.training.trainer import TrainConfig
 
 @pytest.fixture
 def qlae(workspace):
@@ -82,13 +82,13 @@ def test_traverse_sliders_step_through_the_codebook_and_say_so(app, qlae):
 
 
 def test_metrics_page_shows_each_latents_codebook_and_no_kl(app, monkeypatch):
-    from latentlab.metrics import diagnostics
-    from latentlab.ui import cache
+    from latentlab.analysis.metrics import diagnostics
+    from latentlab.ui import loaders
 
     calls = []
     real = diagnostics.codebook_usage
     monkeypatch.setattr(diagnostics, "codebook_usage", lambda codes, book: calls.append(len(codes)) or real(codes, book))
-    cache._codebook_usage.clear()
+    loaders._codebook_usage.clear()
     open_page(app, "pages/metrics.py")
     app.run()  # a rerun (any click) reads the usage it counted the first time
     assert len(calls) == 1

@@ -9,8 +9,8 @@ import pytest
 
 from latentlab import lab
 from latentlab.data import Dataset
-from latentlab.embedding import encode_dataset
-from latentlab.errors import LatentLabError
+from latentlab.analysis.embedding import encode_dataset
+from latentlab.core.errors import LatentLabError
 
 
 @pytest.fixture
@@ -51,9 +51,9 @@ def test_memory_mapped_dataset_larger_than_its_chunk_is_streamed(shapes_ck, shap
 
 
 def test_metrics_encode_only_the_scored_items(workspace, shapes_ck):
-    from latentlab.cache import cache_file
+    from latentlab.core.array_cache import cache_file
     from latentlab.lab import score
-    from latentlab.workspace import subdir
+    from latentlab.core.workspace import subdir
 
     results = score(shapes_ck, "shapes-2000", ["mig"], n=300)
     assert 0 <= results["mig"].scores["mig"] <= 1
@@ -70,7 +70,7 @@ def test_metrics_encode_only_the_scored_items(workspace, shapes_ck):
 
 
 def test_traversals_on_a_large_set_encode_a_sample(workspace, shapes_ck, monkeypatch):
-    from latentlab.workspace import subdir
+    from latentlab.core.workspace import subdir
 
     monkeypatch.setattr(lab, "FRAME_SAMPLE", 50)
     tr = lab.traverse(shapes_ck, "shapes-400", index=399, dims=[0, 1], steps=3)
@@ -81,7 +81,7 @@ def test_traversals_on_a_large_set_encode_a_sample(workspace, shapes_ck, monkeyp
 
 
 def test_kmeans_reports_each_fit_and_big_inputs_are_refused_with_a_way_out():
-    from latentlab.clustering import make_clusterer
+    from latentlab.analysis.clustering import make_clusterer
 
     X = np.random.default_rng(0).normal(size=(300, 4))
     calls = []
@@ -171,11 +171,11 @@ def test_encoding_leaves_a_shared_model_as_it_was():
 
     import torch
 
-    from latentlab.checkpoints import load_checkpoint
+    from latentlab.training.checkpoints import read_checkpoint
     from latentlab.data import load_dataset
-    from latentlab.embedding import encode_dataset
+    from latentlab.analysis.embedding import encode_dataset
 
-    ck = load_checkpoint("shapes-beta-vae")
+    ck = read_checkpoint("shapes-beta-vae")
     model = ck.model
     before = {k: (v.data_ptr(), v.stride(), v.device) for k, v in model.state_dict().items()}
     ds = load_dataset("shapes-2000")

@@ -5,8 +5,8 @@ import pytest
 import torch
 
 import latentlab as ll
-from latentlab.checkpoints import load_checkpoint
-from latentlab.trainer import BaseCallback, TrainConfig
+from latentlab.training.checkpoints import read_checkpoint
+from latentlab.training.trainer import BaseCallback, TrainConfig
 
 
 class Stop(Exception):
@@ -27,7 +27,7 @@ class StopAt(BaseCallback):
 def interrupted(dataset, model: str, params: dict, cfg: TrainConfig, name: str, at: int) -> dict:
     with pytest.raises(Stop):
         ll.train(dataset, model, params, cfg, name=name, callbacks=[StopAt(at)])
-    return load_checkpoint(name).manifest
+    return read_checkpoint(name).manifest
 
 
 def test_a_resumed_run_keeps_its_saved_settings_and_total(workspace, tiny_images):
@@ -37,7 +37,7 @@ def test_a_resumed_run_keeps_its_saved_settings_and_total(workspace, tiny_images
 
     result = ll.train(tiny_images, resume="cut")  # no settings given: the run's own
     assert result.step == 60
-    training = load_checkpoint("cut").manifest["training"]
+    training = read_checkpoint("cut").manifest["training"]
     assert training["total_steps"] == 60 and training["batch_size"] == 16 and training["lr"] == 5e-4
     assert training["seed"] == 3
 
@@ -60,7 +60,7 @@ DEC = {"latent_dim": 2, "hidden": "16", "n_clusters": 3, "pretrain_steps": 20, "
 def test_dec_resumed_while_clustering_keeps_its_centroids_and_does_not_rerun_kmeans(workspace, tiny_images):
     cfg = TrainConfig(steps=60, batch_size=16, checkpoint_every=10)
     interrupted(tiny_images, "dec", DEC, cfg, "dec-late", at=45)
-    saved = load_checkpoint("dec-late").model
+    saved = read_checkpoint("dec-late").model
     assert saved.clustering and saved.start_step == 20
 
     class FirstStep(BaseCallback):
@@ -70,7 +70,7 @@ def test_dec_resumed_while_clustering_keeps_its_centroids_and_does_not_rerun_kme
 
     first = FirstStep()
     assert ll.train(tiny_images, resume="dec-late", callbacks=[first]).step == 60
-    model = load_checkpoint("dec-late").model
+    model = read_checkpoint("dec-late").model
     assert model.start_step == 20  # k-means ran once, when pretraining ended, not again at the resume
     # One step after the resume the centroids have moved by one optimizer step from the saved ones, not been
     # placed afresh by k-means.
@@ -80,9 +80,9 @@ def test_dec_resumed_while_clustering_keeps_its_centroids_and_does_not_rerun_kme
 def test_dec_resumed_while_pretraining_starts_clustering_at_its_step(workspace, tiny_images):
     cfg = TrainConfig(steps=40, batch_size=16, checkpoint_every=5)
     interrupted(tiny_images, "dec", DEC, cfg, "dec-early", at=12)
-    saved = load_checkpoint("dec-early")
+    saved = read_checkpoint("dec-early")
     assert saved.manifest["step"] == 10 and not saved.model.clustering
 
     assert ll.train(tiny_images, resume="dec-early").step == 40
-    model = load_checkpoint("dec-early").model
+    model = read_checkpoint("dec-early").model
     assert model.clustering and model.start_step == 20

@@ -5,13 +5,13 @@ import pytest
 import torch
 
 import latentlab as ll
-from latentlab import features
-from latentlab.checkpoints import load_checkpoint
+from latentlab.analysis import sae_features
+from latentlab.training.checkpoints import read_checkpoint
 from latentlab.data import Dataset
-from latentlab.errors import LatentLabError
+from latentlab.core.errors import LatentLabError
 from latentlab.models import build_model, make_config
 from latentlab.models.sae import geometric_median
-from latentlab.trainer import TrainConfig, Trainer
+from latentlab.training.trainer import TrainConfig, Trainer
 
 
 def sae(shape=(6,), **params):
@@ -126,9 +126,9 @@ def test_the_auxk_loss_revives_dead_features_that_have_work_to_do():
 
 def test_a_checkpoint_round_trips_with_its_training_state(workspace, tiny_images):
     result = ll.train(tiny_images, "topk-sae", {"latent_dim": 40, "k": 4}, TrainConfig(steps=6, batch_size=16))
-    ck = load_checkpoint(result.name)
+    ck = read_checkpoint(result.name)
     assert ck.model.config.likelihood == "bernoulli" and ck.model.config.hidden == ""
-    again = load_checkpoint(result.checkpoint)
+    again = read_checkpoint(result.checkpoint)
     x = torch.from_numpy(tiny_images.as_float()[:10])
     torch.testing.assert_close(ck.model.encode(x).mean, again.model.encode(x).mean, rtol=0, atol=0)
     torch.testing.assert_close(ck.model.items_since_fired, again.model.items_since_fired, rtol=0, atol=0)
@@ -144,7 +144,7 @@ def test_the_command_line_trains_it_with_its_own_flags(workspace, capsys):
     code = main(["train", "--dataset", "wine", "--model", "topk-sae", "--k", "3", "--aux-k", "4", "--aux-coef", "0.1",
                  "--dead-items", "500", "--steps", "3", "--name", "wine-sae", "--json"])
     assert code == 0 and json.loads(capsys.readouterr().out)["step"] == 3
-    config = load_checkpoint("wine-sae").model.config
+    config = read_checkpoint("wine-sae").model.config
     assert (config.latent_dim, config.k, config.aux_k, config.aux_coef, config.dead_items) == (104, 3, 4, 0.1, 500)
 
 
@@ -152,7 +152,7 @@ def test_the_command_line_trains_it_with_its_own_flags(workspace, capsys):
 
 
 def test_a_checkpoints_codes_become_a_dataset_linked_to_the_items(workspace):
-    from latentlab.codes import items_of, save_codes_dataset
+    from latentlab.analysis.codes_datasets import items_of, save_codes_dataset
     from latentlab.data import list_datasets, load_dataset
 
     saved = save_codes_dataset("digits-vae")
@@ -170,12 +170,12 @@ def test_a_checkpoints_codes_become_a_dataset_linked_to_the_items(workspace):
     assert items_of(ds) is ds  # the items changed since: the codes stand for themselves
 
     result = ll.train("digits-vae-codes", "topk-sae", {"k": 4}, TrainConfig(steps=5, batch_size=64))
-    ck = load_checkpoint(result.name)
+    ck = read_checkpoint(result.name)
     assert ck.model.config.latent_dim == 64 and ck.dataset_name == "digits-vae-codes"
 
 
 def test_codes_carry_the_ground_truth_factors(workspace):
-    from latentlab.codes import codes_dataset
+    from latentlab.analysis.codes_datasets import codes_dataset
 
     ds = codes_dataset("shapes-beta-vae", "shapes-300")
     assert ds.x.shape == (300, 10) and list(ds.factors.columns) == list(ll.load_dataset("shapes-300").factors.columns)
@@ -194,7 +194,7 @@ def sparse_codes():
 
 
 def test_density_dead_features_and_mean_activations_of_sparse_codes():
-    stats = features.feature_stats(sparse_codes())
+    stats = sae_features.feature_stats(sparse_codes())
     assert stats.sparse and stats.n_items == 6 and stats.n_features == 4
     np.testing.assert_allclose(stats.density, [0.5, 1 / 6, 0, 0])
     assert stats.dead.tolist() == [False, False, True, True]
@@ -205,40 +205,40 @@ def test_density_dead_features_and_mean_activations_of_sparse_codes():
 
 def test_dense_codes_fire_above_their_mean():
     codes = np.array([[0.0, 1.0], [1.0, 2.0], [2.0, 3.0], [3.0, 10.0]], np.float32)
-    stats = features.feature_stats(codes)
+    stats = sae_features.feature_stats(codes)
     assert not stats.sparse
     assert stats.fires.tolist() == [2, 1]  # above 1.5, above 4
-    assert len(features.feature_values(codes, 0, stats)) == 4  # a dense histogram shows every value
+    assert len(sae_features.feature_values(codes, 0, stats)) == 4  # a dense histogram shows every value
 
 
 def test_statistics_read_in_blocks_equal_those_read_at_once(monkeypatch):
     rng = np.random.default_rng(0)
     codes = np.where(rng.random((500, 30)) < 0.1, rng.random((500, 30)), 0).astype(np.float32)
     labels = rng.integers(0, 4, 500)
-    whole = features.feature_stats(codes)
-    split = features.label_split(codes, labels, whole)
-    top = features.top_activating(codes, 7, whole, n=10)
-    monkeypatch.setattr(features, "CHUNK_VALUES", 30 * 17)  # blocks of 17 rows
-    blocks = features.feature_stats(codes)
+    whole = sae_features.feature_stats(codes)
+    split = sae_features.label_split(codes, labels, whole)
+    top = sae_features.top_activating(codes, 7, whole, n=10)
+    monkeypatch.setattr(sae_features, "CHUNK_VALUES", 30 * 17)  # blocks of 17 rows
+    blocks = sae_features.feature_stats(codes)
     np.testing.assert_array_equal(blocks.fires, whole.fires)
     np.testing.assert_allclose(blocks.active_sum, whole.active_sum)
-    np.testing.assert_array_equal(features.label_split(codes, labels, blocks).counts, split.counts)
-    rows, values = features.top_activating(codes, 7, blocks, n=10)
+    np.testing.assert_array_equal(sae_features.label_split(codes, labels, blocks).counts, split.counts)
+    rows, values = sae_features.top_activating(codes, 7, blocks, n=10)
     np.testing.assert_array_equal(rows, top[0])
     expected = np.argsort(-codes[:, 7], kind="stable")[:10]
     np.testing.assert_array_equal(np.sort(rows), np.sort(expected))
     assert (np.diff(values) <= 0).all() and values[0] == codes[:, 7].max()
-    counts, edges = features.activation_histogram(codes, 7, blocks)
+    counts, edges = sae_features.activation_histogram(codes, 7, blocks)
     assert counts.sum() == whole.fires[7] and edges[0] > 0
 
 
 def test_top_activating_items_are_only_those_where_the_feature_fires():
-    stats = features.feature_stats(sparse_codes())
-    rows, values = features.top_activating(sparse_codes(), 1, stats, n=5)
+    stats = sae_features.feature_stats(sparse_codes())
+    rows, values = sae_features.top_activating(sparse_codes(), 1, stats, n=5)
     assert rows.tolist() == [5] and values.tolist() == [0.5]
-    assert len(features.top_activating(sparse_codes(), 3, stats)[0]) == 0
+    assert len(sae_features.top_activating(sparse_codes(), 3, stats)[0]) == 0
     with pytest.raises(LatentLabError, match="out of range"):
-        features.top_activating(sparse_codes(), 4, stats)
+        sae_features.top_activating(sparse_codes(), 4, stats)
 
 
 def test_the_label_split_finds_a_feature_that_marks_a_class():
@@ -248,34 +248,34 @@ def test_the_label_split_finds_a_feature_that_marks_a_class():
     codes[:200, 0] = 1.0  # exactly the cats
     codes[rng.random(400) < 0.3, 1] = 1.0  # fires regardless of class
     codes[:20, 2] = 1.0  # a tenth of the cats, nothing else
-    stats = features.feature_stats(codes)
-    split = features.label_split(codes, labels, stats)
+    stats = sae_features.feature_stats(codes)
+    split = sae_features.label_split(codes, labels, stats)
     np.testing.assert_allclose(split.mutual_information[0], 1.0)  # one bit: it tells the class exactly
     assert split.mutual_information[1] < 0.01 and split.mutual_information[2] > 0.05
     assert split.classes[split.best_class].tolist() == ["cat", "cat" if split.counts[1, 0] >= split.counts[1, 1] else "dog", "cat"]
     np.testing.assert_allclose(split.precision[[0, 2]], [1.0, 1.0])
     np.testing.assert_allclose(split.recall[[0, 2]], [1.0, 0.1])
-    table = features.feature_table(stats, split)
-    assert features.rank_features(table, "mi")["feature"].tolist()[0] == 0
-    by_precision = features.rank_features(table, "precision")["feature"].tolist()
+    table = sae_features.feature_table(stats, split)
+    assert sae_features.rank_features(table, "mi")["feature"].tolist()[0] == 0
+    by_precision = sae_features.rank_features(table, "precision")["feature"].tolist()
     assert by_precision[:2] == [0, 2]  # both have precision 1; the one that fires more often first
     with pytest.raises(LatentLabError, match="needs labels"):
-        features.rank_features(features.feature_table(stats), "mi")
+        sae_features.rank_features(sae_features.feature_table(stats), "mi")
     with pytest.raises(LatentLabError, match="400 items"):
-        features.label_split(codes, labels[:10], stats)
+        sae_features.label_split(codes, labels[:10], stats)
 
 
 def test_rankings_by_density_put_dead_features_last():
-    table = features.feature_table(features.feature_stats(sparse_codes()))
-    assert features.rank_features(table, "density")["feature"].tolist() == [0, 1, 2, 3]
-    assert features.rank_features(table, "rare")["feature"].tolist() == [1, 0, 2, 3]
+    table = sae_features.feature_table(sae_features.feature_stats(sparse_codes()))
+    assert sae_features.rank_features(table, "density")["feature"].tolist() == [0, 1, 2, 3]
+    assert sae_features.rank_features(table, "rare")["feature"].tolist() == [1, 0, 2, 3]
 
 
 def test_training_dead_is_read_from_models_that_track_it():
     model = sae(latent_dim=8, k=2, dead_items=10)
     model.loss(torch.randn(20, 6))
-    assert features.training_dead(model).dtype == bool and len(features.training_dead(model)) == 8
-    assert features.training_dead(build_model("ae", make_config("ae", (6,), "gaussian", latent_dim=2))) is None
+    assert sae_features.training_dead(model).dtype == bool and len(sae_features.training_dead(model)) == 8
+    assert sae_features.training_dead(build_model("ae", make_config("ae", (6,), "gaussian", latent_dim=2))) is None
 
 
 def test_the_command_line_saves_codes_and_ranks_features(workspace, tmp_path, capsys):

@@ -6,12 +6,14 @@ import numpy as np
 import pytest
 import torch
 
-from latentlab import trainer as T
+from latentlab.training import batches as B
+from latentlab.training import trainer as T
 from latentlab.data import Dataset
-from latentlab.errors import TrainingDiverged
-from latentlab.runs import PeriodicCheckpoint
+from latentlab.core.errors import TrainingDiverged
+from latentlab.training.runs import PeriodicCheckpoint
 from latentlab.models import build_model, make_config
-from latentlab.trainer import BatchStream, TrainConfig, Trainer
+from latentlab.training.batches import BatchStream
+from latentlab.training.trainer import TrainConfig, Trainer
 
 CPU = torch.device("cpu")
 
@@ -43,17 +45,17 @@ def test_device_batches_equal_as_float(tmp_path, monkeypatch, dtype):
     rng = np.random.default_rng(0)
     raw = rng.integers(0, 256, (300, 1, 6, 6))
     x = {"uint8": raw.astype(np.uint8), "bool": raw > 127, "float32": (raw / 255).astype(np.float32)}[dtype]
-    monkeypatch.setattr(T, "UPLOAD_CHUNK_BYTES", 1000)  # many pieces
+    monkeypatch.setattr(B, "UPLOAD_CHUNK_BYTES", 1000)  # many pieces
     for data in (x, as_memmap(x, tmp_path / "x.npy")):
         ds = Dataset(name="d", x=data, kind="image")
-        held = T.upload(ds.x, CPU)
+        held = B.upload(ds.x, CPU)
         assert held.dtype == torch.from_numpy(x[:0]).dtype  # still compact
         idx = rng.permutation(300)[:64]
         want = ds.as_float(idx)
-        got = T.to_float(torch.index_select(held, 0, torch.from_numpy(idx)))
+        got = B.to_float(torch.index_select(held, 0, torch.from_numpy(idx)))
         assert got.dtype == torch.float32
         np.testing.assert_array_equal(got.numpy(), want)
-        np.testing.assert_array_equal(T.to_float(torch.from_numpy(ds.rows(idx))).numpy(), want)
+        np.testing.assert_array_equal(B.to_float(torch.from_numpy(ds.rows(idx))).numpy(), want)
 
 
 def test_resident_and_streamed_batches_are_the_same(tmp_path):
@@ -68,7 +70,7 @@ def test_resident_and_streamed_batches_are_the_same(tmp_path):
 
 def test_float64_is_held_as_float32():
     x = np.random.default_rng(0).normal(size=(10, 3))
-    held = T.upload(x, CPU)
+    held = B.upload(x, CPU)
     assert held.dtype == torch.float32
     np.testing.assert_array_equal(held.numpy(), x.astype(np.float32))
 
@@ -76,13 +78,13 @@ def test_float64_is_held_as_float32():
 def test_residency_on_cuda_follows_free_memory(monkeypatch):
     n, shape = 737_280, (1, 64, 64)  # the full shapes set, without allocating it
     full = Dataset(name="shapes", x=np.broadcast_to(np.zeros((1, *shape), bool), (n, *shape)), kind="image", fingerprint="f")
-    assert T.stored_bytes(full) == n * 64 * 64
+    assert B.stored_bytes(full) == n * 64 * 64
     monkeypatch.setattr(torch.cuda, "mem_get_info", lambda device=None: (70 * 1024**3, 80 * 1024**3))
-    assert T.holds_resident(full, torch.device("cuda"))
+    assert B.holds_resident(full, torch.device("cuda"))
     monkeypatch.setattr(torch.cuda, "mem_get_info", lambda device=None: (4 * 1024**3, 80 * 1024**3))
-    assert not T.holds_resident(full, torch.device("cuda"))
-    monkeypatch.setattr(T, "IN_MEMORY_BYTES", 512 * 1024**2)
-    assert not T.holds_resident(full, CPU)  # 3 GB: streamed from its memory map on the CPU
+    assert not B.holds_resident(full, torch.device("cuda"))
+    monkeypatch.setattr(B, "IN_MEMORY_BYTES", 512 * 1024**2)
+    assert not B.holds_resident(full, CPU)  # 3 GB: streamed from its memory map on the CPU
 
 
 def spy_on_streams(monkeypatch) -> list:
@@ -110,7 +112,7 @@ def test_bool_images_train_held_and_streamed(tmp_path, monkeypatch):
     held, stream, model_a = train_bars(monkeypatch, ds)
     assert stream.is_resident and stream.resident.dtype == torch.bool
 
-    monkeypatch.setattr(T, "IN_MEMORY_BYTES", 0)  # too big to hold: read batches from the memory map
+    monkeypatch.setattr(B, "IN_MEMORY_BYTES", 0)  # too big to hold: read batches from the memory map
     mapped = Dataset(name="m", x=as_memmap(ds.x, tmp_path / "b.npy"), kind="image")
     streamed, stream, model_b = train_bars(monkeypatch, mapped)
     assert not stream.is_resident and stream.resident is None

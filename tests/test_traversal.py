@@ -2,10 +2,10 @@ import numpy as np
 import pytest
 
 import latentlab as ll
-from latentlab.errors import LatentLabError
-from latentlab.render import gif_bytes, image_grid
-from latentlab.trainer import TrainConfig
-from latentlab.traversal import decode_latents, lerp, slerp, traversal_values
+from latentlab.core.errors import LatentLabError
+from latentlab.core.render import gif_bytes, image_grid
+from latentlab.training.trainer import TrainConfig
+from latentlab.analysis.traversal import decode_latents, lerp, slerp, traversal_values
 
 
 @pytest.fixture

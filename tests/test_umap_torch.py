@@ -10,9 +10,9 @@ from sklearn.manifold import trustworthiness
 from sklearn.model_selection import cross_val_score
 from sklearn.neighbors import KNeighborsClassifier
 
-from latentlab.projection import make_projector
-from latentlab.projection.knn import METRICS, brute_knn, knn_graph, prepare, tree_knn
-from latentlab.projection.umap_torch import find_ab, fuzzy_graph, umap
+from latentlab.analysis.projection import make_projector
+from latentlab.analysis.projection.knn import METRICS, brute_knn, knn_graph, prepare, tree_knn
+from latentlab.analysis.projection.umap_torch import find_ab, fuzzy_graph, umap
 
 
 class Cancelled(Exception):
@@ -55,7 +55,7 @@ def test_chunked_knn_equals_brute_force(metric):
 
 
 def test_high_dimensional_rows_on_a_cpu_use_descent_with_high_recall(monkeypatch):
-    from latentlab.projection import knn
+    from latentlab.analysis.projection import knn
 
     rng = np.random.default_rng(1)  # embeddings: few intrinsic dimensions in many
     X = (rng.normal(size=(3000, 6)) @ rng.normal(size=(6, 48)) + 0.05 * rng.normal(size=(3000, 48))).astype(np.float32)
@@ -163,7 +163,7 @@ def test_a_raising_progress_stops_the_fit(digits):
 
 
 def test_unknown_backend_is_refused():
-    from latentlab.errors import LatentLabError
+    from latentlab.core.errors import LatentLabError
 
     with pytest.raises(LatentLabError, match="backend"):
         make_projector("umap", backend="gpu").fit_transform(np.zeros((10, 3), np.float32))
@@ -181,8 +181,8 @@ def test_cuda_tensors_give_a_good_map(digits):
 
 
 def test_large_sets_start_from_a_landmark_map(digits, monkeypatch):
-    from latentlab.projection import umap_start
-    from latentlab.projection.knn import nearest_rows
+    from latentlab.analysis.projection import umap_start
+    from latentlab.analysis.projection.knn import nearest_rows
 
     X = digits[0]
     Z, _ = prepare(X, "euclidean")
@@ -200,7 +200,7 @@ def test_large_sets_start_from_a_landmark_map(digits, monkeypatch):
 
 
 def test_very_large_sets_map_a_sample_and_place_the_rest(digits, monkeypatch):
-    from latentlab.projection import umap_start
+    from latentlab.analysis.projection import umap_start
 
     X, y = digits
     monkeypatch.setattr(umap_start, "FULL_MAX", 1000)  # digits (1,797) now counts as very large

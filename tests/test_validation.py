@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from latentlab.cli import main
-from latentlab.errors import LatentLabError
+from latentlab.core.errors import LatentLabError
 from latentlab.models import MODELS, make_config, model_class
 from latentlab.models.validation import check_config
 
@@ -56,7 +56,7 @@ def test_random_settings_are_refused_in_a_sentence_or_survive_a_manifest_round_t
     (["--model", "beta-tcvae", "--gamma", "nan"], "gamma must be a finite number"),
 ])
 def test_bad_settings_fail_before_training_and_save_nothing(workspace, capsys, args, phrase):
-    from latentlab.checkpoints import list_checkpoints
+    from latentlab.training.checkpoints import list_checkpoints
 
     before = list_checkpoints()
     code = main(["train", "--dataset", "digits", "--steps", "1", "--name", "refused", *args])
@@ -66,17 +66,17 @@ def test_bad_settings_fail_before_training_and_save_nothing(workspace, capsys, a
 
 
 def test_the_latent_limit_is_the_bound_and_what_trains_loads(workspace, monkeypatch, capsys):
-    from latentlab.checkpoints import load_checkpoint
+    from latentlab.training.checkpoints import read_checkpoint
 
     assert main(["train", "--dataset", "digits", "--model", "ae", "--latent-dim", "600", "--steps", "1", "--name", "wide"]) == 0
-    assert load_checkpoint("wide").latent_dim == 600
+    assert read_checkpoint("wide").latent_dim == 600
     monkeypatch.setenv("LATENTLAB_LIMIT_MAX_LATENT_DIM", "2048")
     assert make_config("ae", (64,), "gaussian", latent_dim=2000).latent_dim == 2000
 
 
 def _methods():
-    from latentlab.clustering import CLUSTERERS
-    from latentlab.projection import PROJECTORS
+    from latentlab.analysis.clustering import CLUSTERERS
+    from latentlab.analysis.projection import PROJECTORS
 
     return [("projector", n, c) for n, c in PROJECTORS.items()] + [("clusterer", n, c) for n, c in CLUSTERERS.items()]
 
@@ -85,7 +85,7 @@ def _methods():
 @settings(max_examples=80, deadline=None)
 @given(data=st.data())
 def test_method_parameters_are_checked_against_their_declared_ranges(kind, name, cls, data):
-    from latentlab.projection.base import check_params
+    from latentlab.analysis.projection.base import check_params
 
     given_ = {}
     for p in cls.PARAMS:
@@ -114,7 +114,7 @@ def test_out_of_range_method_parameters_fail_in_one_sentence(workspace, tmp_path
 
 
 def test_the_command_lines_methods_come_from_the_registries(monkeypatch):
-    from latentlab import clustering, projection
+    from latentlab.analysis import clustering, projection
     from latentlab.cli import build_parser
 
     def choices(command):

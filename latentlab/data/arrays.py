@@ -18,9 +18,9 @@ import numpy as np
 import pandas as pd
 
 from latentlab.data.dataset import Dataset
-from latentlab.limits import limit
+from latentlab.core.limits import limit
 from latentlab.data.tables import table_to_dataset
-from latentlab.errors import LatentLabError
+from latentlab.core.errors import LatentLabError
 
 ITEM_KEYS = ("x", "X", "data", "images", "embeddings")
 LABEL_KEYS = ("labels", "y", "targets")

@@ -48,7 +48,7 @@ class Dataset:
     feature_mean: np.ndarray | None = None  # tables: the per-column mean removed on import
     feature_scale: np.ndarray | None = None  # tables: the per-column scale divided out on import
     # Codes made by a checkpoint: {"dataset", "dataset_fingerprint", "checkpoint", "checkpoint_fingerprint"},
-    # row i being the code of that dataset's item i (``latentlab.codes``); None for items that are their own.
+    # row i being the code of that dataset's item i (``latentlab.analysis.codes_datasets``); None for items that are their own.
     codes_of: dict | None = None
 
     def __post_init__(self):

@@ -27,8 +27,8 @@ import numpy as np
 import pandas as pd
 
 from latentlab.data.dataset import Dataset
-from latentlab.limits import human_bytes, limit
-from latentlab.errors import LatentLabError
+from latentlab.core.limits import human_bytes, limit
+from latentlab.core.errors import LatentLabError
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg"}
 CHUNK = 1 << 20

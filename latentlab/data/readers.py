@@ -15,9 +15,9 @@ import pandas as pd
 from latentlab.data.arrays import read_npy, read_npz
 from latentlab.data.dataset import Dataset
 from latentlab.data.images_zip import read_image_zip
-from latentlab.limits import human_bytes, limit
+from latentlab.core.limits import human_bytes, limit
 from latentlab.data.tables import PARQUET_SUFFIXES, TEXT_SUFFIXES, read_table
-from latentlab.errors import LatentLabError
+from latentlab.core.errors import LatentLabError
 
 SUFFIXES = TEXT_SUFFIXES | PARQUET_SUFFIXES | {".npy", ".npz", ".zip"}
 

@@ -21,8 +21,8 @@ import pandas as pd
 from latentlab.data import builtin, shapes
 from latentlab.data.dataset import Dataset
 from latentlab.data.readers import read_file
-from latentlab.errors import LatentLabError
-from latentlab.workspace import atomic_path, remove_stale_temporaries, subdir, write_json_atomic
+from latentlab.core.errors import LatentLabError
+from latentlab.core.workspace import atomic_path, remove_stale_temporaries, subdir, write_json_atomic
 
 
 @dataclass(frozen=True)
@@ -77,6 +77,11 @@ def list_datasets() -> list[dict]:
 
 def dataset_names() -> list[str]:
     return [row["name"] for row in list_datasets()]
+
+
+def dataset_exists(name: str) -> bool:
+    """Whether ``load_dataset(name)`` finds a dataset of that name (a built-in, a shapes subset, an imported one)."""
+    return name in dataset_names() or bool(_SHAPES_N.match(name))
 
 
 def load_dataset(name: str) -> Dataset:
@@ -143,7 +148,7 @@ def _check_new_name(name: str, overwrite: bool) -> None:
 
 
 def save_dataset(ds: Dataset, overwrite: bool = False, source_file: str | None = None) -> Dataset:
-    """Register a dataset made in memory (e.g. a checkpoint's codes, ``latentlab.codes``) in the workspace under
+    """Register a dataset made in memory (e.g. a checkpoint's codes, ``latentlab.analysis.codes_datasets``) in the workspace under
     ``ds.name``, whole or not at all, like an imported file."""
     name = ds.name
     _check_new_name(name, overwrite)

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from latentlab.data.dataset import Dataset
-from latentlab.workspace import atomic_path, subdir, write_json_atomic
+from latentlab.core.workspace import atomic_path, subdir, write_json_atomic
 
 VERSION = 1
 FACTOR_NAMES = ("shape", "scale", "orientation", "pos_x", "pos_y")

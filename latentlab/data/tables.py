@@ -21,8 +21,8 @@ import numpy as np
 import pandas as pd
 
 from latentlab.data.dataset import Dataset, array_fingerprint
-from latentlab.limits import limit
-from latentlab.errors import LatentLabError
+from latentlab.core.limits import limit
+from latentlab.core.errors import LatentLabError
 
 MAX_MAGNITUDE = 1e30  # beyond this a value cannot be standardised in float32; it counts as non-finite
 TEXT_SUFFIXES = {".csv", ".tsv", ".txt"}

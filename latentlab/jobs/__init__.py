@@ -14,12 +14,13 @@ import signal
 import time
 from dataclasses import fields
 
-from latentlab.errors import LatentLabError
+from latentlab.core.errors import LatentLabError
+from latentlab.core.params import parse_value
 from latentlab.jobs import store
 from latentlab.jobs.runner import ensure_runner
 from latentlab.jobs.store import ACTIVE, FINISHED, Job, get, history, list_jobs
 
-__all__ = ["ACTIVE", "FINISHED", "Job", "cancel", "get", "history", "list_jobs", "resume", "submit",
+__all__ = ["ACTIVE", "FINISHED", "Job", "cancel", "get", "history", "list_jobs", "parse_grid", "resume", "submit",
            "submit_sweep", "submit_train", "wait"]
 
 
@@ -31,21 +32,18 @@ def submit(kind: str, params: dict, name: str | None = None, sweep: str | None =
 
 
 def _check_train_request(dataset: str, model: str, model_params: dict | None) -> None:
-    from latentlab.data.registry import _SHAPES_N, dataset_names
-    from latentlab.models import model_class
+    from latentlab.data import dataset_exists, dataset_names
+    from latentlab.models import check_settings
 
-    if dataset not in dataset_names() and not _SHAPES_N.match(dataset):
+    if not dataset_exists(dataset):
         raise LatentLabError(f"Unknown dataset '{dataset}'; known datasets: {', '.join(dataset_names())}.")
-    valid = {f.name for f in model_class(model).config_cls.user_fields()}
-    bad = set(model_params or {}) - valid
-    if bad:
-        raise LatentLabError(f"Model '{model}' has no setting {', '.join(sorted(bad))}; its settings are {', '.join(sorted(valid))}.")
+    check_settings(model, {k: True for k in model_params or {}})  # a None value is still a setting it must have
 
 
 def submit_train(dataset: str, model: str, model_params: dict | None, train_config, name: str | None = None,
                  sweep: str | None = None, start: bool = True) -> int:
     """Queue a training run; its checkpoint is called ``name`` (default DATASET-MODEL-jobID)."""
-    from latentlab import checkpoints
+    from latentlab.training import checkpoints
 
     _check_train_request(dataset, model, model_params)
     if name is not None and (checkpoints.checkpoint_path(name).exists()
@@ -125,3 +123,14 @@ def wait(job_id: int, timeout: float = 600.0, poll: float = 0.2) -> Job:
         if job.state in FINISHED or time.time() > deadline:
             return job
         time.sleep(poll)
+
+
+def parse_grid(items: list[str]) -> dict[str, list]:
+    """``NAME=V1,V2,...`` axes -> {name: [values]}, numbers parsed."""
+    grid = {}
+    for item in items:
+        if "=" not in item:
+            raise LatentLabError(f"--grid {item}: expected NAME=V1,V2,...")
+        key, values = item.split("=", 1)
+        grid[key.strip().replace("-", "_")] = [parse_value(v) for v in values.split(",") if v.strip()]
+    return grid

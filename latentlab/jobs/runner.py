@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 from latentlab.jobs import store
-from latentlab.workspace import home, remove_stale_temporaries, subdir
+from latentlab.core.workspace import home, remove_stale_temporaries, subdir
 
 POLL_S = 0.5
 HEARTBEAT_TIMEOUT_S = float(os.environ.get("LATENTLAB_HEARTBEAT_TIMEOUT_S", "60"))

@@ -15,8 +15,8 @@ from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from latentlab.errors import LatentLabError
-from latentlab.workspace import home
+from latentlab.core.errors import LatentLabError
+from latentlab.core.workspace import home
 
 ACTIVE = ("queued", "running")
 FINISHED = ("succeeded", "failed", "cancelled", "interrupted")

@@ -15,10 +15,10 @@ import threading
 import time
 import traceback
 
-from latentlab.errors import JobCancelled, LatentLabError
+from latentlab.core.errors import JobCancelled, LatentLabError
 from latentlab.jobs import store
-from latentlab.progress import Throttled
-from latentlab.trainer import BaseCallback
+from latentlab.core.progress import Throttled
+from latentlab.training.trainer import BaseCallback
 
 REPORT_EVERY_S = 0.5
 HEARTBEAT_EVERY_S = 2.0
@@ -53,8 +53,9 @@ def default_checkpoint_every(total: int) -> int:
 
 
 def run_train(job: store.Job) -> str:
-    from latentlab import checkpoints, lab
-    from latentlab.trainer import TrainConfig
+    from latentlab.training import checkpoints
+    from latentlab import lab
+    from latentlab.training.trainer import TrainConfig
 
     p = job.params
     cfg = TrainConfig(**p["train_config"])
@@ -73,7 +74,7 @@ def run_train(job: store.Job) -> str:
 
 
 class JobProgress:
-    """A ``progress`` sink (see ``latentlab.progress``) that writes to the job table and raises if the job
+    """A ``progress`` sink (see ``latentlab.core.progress``) that writes to the job table and raises if the job
     was cancelled. Jobs wrap it in ``Throttled`` (see ``job_progress``)."""
 
     def __init__(self, job_id: int):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from latentlab.errors import LatentLabError
+from latentlab.core.errors import LatentLabError
+from latentlab.core.registry import Registry
 from latentlab.models.ae import AutoEncoder
 from latentlab.models.base import LatentModel, LossOutput, ModelConfig, Posterior, kl_per_dim
 from latentlab.models.dec import DEC
@@ -14,43 +15,39 @@ from latentlab.models.sae import TopKSAE
 from latentlab.models.tcvae import BetaTCVAE
 from latentlab.models.vae import VAE, BetaVAE
 
-MODELS: dict[str, type[LatentModel]] = {
-    "ae": AutoEncoder,
-    "vae": VAE,
-    "beta-vae": BetaVAE,
-    "beta-tcvae": BetaTCVAE,
-    "qlae": QLAE,
-    "topk-sae": TopKSAE,
-    "dec": DEC,
-    "gmvae": GMVAE,
-}
-
-DESCRIPTIONS = {
-    "ae": "deterministic autoencoder",
-    "vae": "variational autoencoder (Kingma & Welling 2013)",
-    "beta-vae": "beta-VAE, KL weighted by beta (Higgins et al. 2017)",
-    "beta-tcvae": "beta-TCVAE, total correlation weighted by beta, MWS estimator (Chen et al. 2018)",
-    "qlae": "quantized-latent autoencoder, a learnable scalar codebook per latent (Hsu et al. 2023)",
-    "topk-sae": "TopK sparse autoencoder, an overcomplete dictionary with k active features per item (Gao et al. 2024)",
-    "dec": "deep embedded clustering: an autoencoder whose codes are pulled into K Student-t clusters (Xie et al. 2016)",
-    "gmvae": "VAE with a Gaussian-mixture prior of K learnable components, which cluster the codes (Luo et al. 2019)",
-}
+MODELS: Registry[type[LatentModel]] = Registry("model")
+MODELS.add("ae", AutoEncoder, "deterministic autoencoder")
+MODELS.add("vae", VAE, "variational autoencoder (Kingma & Welling 2013)")
+MODELS.add("beta-vae", BetaVAE, "beta-VAE, KL weighted by beta (Higgins et al. 2017)")
+MODELS.add("beta-tcvae", BetaTCVAE, "beta-TCVAE, total correlation weighted by beta, MWS estimator (Chen et al. 2018)")
+MODELS.add("qlae", QLAE, "quantized-latent autoencoder, a learnable scalar codebook per latent (Hsu et al. 2023)")
+MODELS.add("topk-sae", TopKSAE,
+           "TopK sparse autoencoder, an overcomplete dictionary with k active features per item (Gao et al. 2024)")
+MODELS.add("dec", DEC,
+           "deep embedded clustering: an autoencoder whose codes are pulled into K Student-t clusters (Xie et al. 2016)")
+MODELS.add("gmvae", GMVAE,
+           "VAE with a Gaussian-mixture prior of K learnable components, which cluster the codes (Luo et al. 2019)")
 
 
 def model_class(name: str) -> type[LatentModel]:
-    try:
-        return MODELS[name]
-    except KeyError:
-        raise LatentLabError(f"Unknown model '{name}'; choose one of: {', '.join(MODELS)}.") from None
+    return MODELS.lookup(name)
+
+
+def check_settings(name: str, settings: dict, internal: bool = False) -> type[ModelConfig]:
+    """Model ``name``'s config class, after checking that it has every setting in ``settings`` (``None`` values
+    are left out; ``internal`` allows the fields a run fills in itself, such as ``input_shape``)."""
+    cls = model_class(name).config_cls
+    known = {f.name for f in (dataclasses.fields(cls) if internal else cls.user_fields())}
+    extra = {k for k, v in settings.items() if v is not None and k not in known}
+    if extra:
+        raise LatentLabError(f"Model '{name}' has no setting {', '.join(sorted(extra))}; its settings are "
+                             f"{', '.join(f.name for f in cls.user_fields())}.")
+    return cls
 
 
 def make_config(name: str, input_shape, likelihood: str, **overrides) -> ModelConfig:
     """A config for model ``name``; ``None`` overrides keep the defaults."""
-    cls = model_class(name).config_cls
-    valid = {f.name for f in dataclasses.fields(cls)}
-    extra = {k for k, v in overrides.items() if v is not None and k not in valid}
-    if extra:
-        raise LatentLabError(f"Model '{name}' has no setting {', '.join(sorted(extra))}; its settings are {', '.join(f.name for f in cls.user_fields())}.")
+    cls = check_settings(name, overrides, internal=True)
     from latentlab.models.validation import check_config
 
     values = {k: v for k, v in overrides.items() if v is not None}
@@ -62,5 +59,5 @@ def build_model(name: str, config: ModelConfig) -> LatentModel:
     return model_class(name)(config)
 
 
-__all__ = ["MODELS", "DESCRIPTIONS", "LatentModel", "LossOutput", "ModelConfig", "Posterior", "build_model",
+__all__ = ["MODELS", "LatentModel", "LossOutput", "ModelConfig", "Posterior", "build_model", "check_settings",
            "kl_per_dim", "make_config", "model_class"]

@@ -18,7 +18,7 @@ from torch import nn
 from torch.nn import functional as F
 
 if TYPE_CHECKING:
-    from latentlab.trainer import Trainer
+    from latentlab.models.context import TrainingContext
 
 
 class Posterior(NamedTuple):
@@ -145,11 +145,11 @@ class LatentModel(nn.Module):
         """Extra settings for the optimizer; a ``weight_decay`` makes the trainer use AdamW."""
         return {}
 
-    def begin_training(self, trainer: "Trainer") -> None:
+    def begin_training(self, trainer: "TrainingContext") -> None:
         """Called once before the first step of a run (and of a resumed run), with the model on the
         trainer's device in training mode: data-dependent initialisation goes here."""
 
-    def after_step(self, trainer: "Trainer") -> bool:
+    def after_step(self, trainer: "TrainingContext") -> bool:
         """Called after every optimizer step (``trainer.state.step`` already counts it); return True to
         end training at this step (a convergence test)."""
         return False

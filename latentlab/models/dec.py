@@ -52,11 +52,12 @@ import numpy as np
 import torch
 from torch import nn
 
-from latentlab.errors import LatentLabError
+from latentlab.core.errors import LatentLabError
+from latentlab.core.rows import row_sample
 from latentlab.models.base import LatentModel, LossOutput, ModelConfig
 
 if TYPE_CHECKING:
-    from latentlab.trainer import Trainer
+    from latentlab.models.context import TrainingContext
 
 ALPHA = 1.0  # degrees of freedom of the Student-t kernel (the paper fixes it at 1)
 KMEANS_RESTARTS = 20  # the paper's k-means restarts
@@ -165,15 +166,13 @@ class DEC(LatentModel):
 
     # -- training hooks --------------------------------------------------------
     @torch.no_grad()
-    def begin_training(self, trainer: "Trainer") -> None:
+    def begin_training(self, trainer: "TrainingContext") -> None:
         self._rows = _sample_rows(len(trainer.dataset), trainer.config.seed)
         self._start = None  # the weights may have been loaded since
         if trainer.state.step == 0:
             self.clustering_from.fill_(-1)
             self._start = -1
             self.changed.fill_(1.0)
-            if self.config.init_from:
-                self.load_autoencoder(self.config.init_from)
             if self.config.pretrain_steps == 0:
                 self.start_clustering(trainer)
         elif self.clustering:  # a resumed run: the target from the weights as they are
@@ -181,7 +180,7 @@ class DEC(LatentModel):
             self.update_target(trainer)
 
     @torch.no_grad()
-    def after_step(self, trainer: "Trainer") -> bool:
+    def after_step(self, trainer: "TrainingContext") -> bool:
         st = trainer.state
         if not self.clustering:
             if st.step >= self.config.pretrain_steps or st.step >= st.total:
@@ -191,7 +190,7 @@ class DEC(LatentModel):
             return False
         return self.update_target(trainer) < self.config.tol
 
-    def start_clustering(self, trainer: "Trainer") -> None:
+    def start_clustering(self, trainer: "TrainingContext") -> None:
         """Place the centroids by k-means on the codes, and make the first target distribution."""
         from sklearn.cluster import KMeans
 
@@ -206,7 +205,7 @@ class DEC(LatentModel):
         self._previous = None
         self.update_target(trainer)
 
-    def update_target(self, trainer: "Trainer") -> float:
+    def update_target(self, trainer: "TrainingContext") -> float:
         """Freeze the current encoder and centroids as the target's, measure the frequencies f over the data
         and the fraction of items whose hard assignment changed since the last update (1 at the first)."""
         q = self.assignments(self._codes(trainer))  # (N, K)
@@ -219,7 +218,7 @@ class DEC(LatentModel):
         self._target = {"encoder": encoder, "centroids": self.centroids.detach().clone()}
         return changed
 
-    def _codes(self, trainer: "Trainer") -> torch.Tensor:
+    def _codes(self, trainer: "TrainingContext") -> torch.Tensor:
         """Codes (N, D) of the sampled rows, on the trainer's device."""
         ds, dev = trainer.dataset, trainer.device
         parts = []
@@ -230,17 +229,12 @@ class DEC(LatentModel):
 
     # -- starting from another checkpoint --------------------------------------
     @torch.no_grad()
-    def load_autoencoder(self, name: str) -> None:
-        """Copy the encoder and decoder of checkpoint ``name`` (an ae or vae of the same shapes)."""
-        from latentlab.checkpoints import load_checkpoint
-
-        try:
-            ck = load_checkpoint(name)
-        except LatentLabError as exc:
-            raise LatentLabError(f"init_from: {exc}") from None
-        source, cfg = ck.model, self.config
-        if ck.model_name not in SOURCE_MODELS:
-            raise LatentLabError(f"init_from checkpoint '{ck.name}' is a {ck.model_name}; DEC starts from an autoencoder "
+    def load_autoencoder(self, source: LatentModel, name: str, model_name: str) -> None:
+        """Copy the encoder and decoder of ``source``, checkpoint ``name`` (an ae or vae of the same shapes) that
+        the training run resolved from ``init_from`` (see ``runs.train``), of registry model ``model_name``."""
+        cfg = self.config
+        if model_name not in SOURCE_MODELS:
+            raise LatentLabError(f"init_from checkpoint '{name}' is a {model_name}; DEC starts from an autoencoder "
                                  f"({', '.join(SOURCE_MODELS)}): pick one of those, or leave init_from empty.")
         theirs, ours = _network_weights(source), _network_weights(self)
         fits = tuple(source.config.input_shape) == tuple(cfg.input_shape) and theirs.keys() == ours.keys() and all(
@@ -248,7 +242,7 @@ class DEC(LatentModel):
         if not fits:
             sc = source.config
             raise LatentLabError(
-                f"init_from checkpoint '{ck.name}' has networks of other shapes (items {list(sc.input_shape)}, latent_dim "
+                f"init_from checkpoint '{name}' has networks of other shapes (items {list(sc.input_shape)}, latent_dim "
                 f"{sc.latent_dim}, hidden '{sc.hidden}', arch {sc.arch}) than this DEC (items {list(cfg.input_shape)}, "
                 f"latent_dim {cfg.latent_dim}, hidden '{cfg.hidden}', arch {cfg.arch}); give the same settings.")
         for key, value in ours.items():
@@ -268,9 +262,7 @@ def _network_weights(model: LatentModel) -> dict[str, torch.Tensor]:
 
 def _sample_rows(n: int, seed: int) -> np.ndarray:
     """Every row of a dataset up to ``TARGET_SAMPLE`` items, else a fixed seeded sample of that many (ascending)."""
-    if n <= TARGET_SAMPLE:
-        return np.arange(n)
-    return np.sort(np.random.default_rng(seed).choice(n, size=TARGET_SAMPLE, replace=False))
+    return row_sample(n, TARGET_SAMPLE, seed)
 
 
 __all__ = ["DEC", "DECConfig", "student_t", "target_distribution"]

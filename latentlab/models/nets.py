@@ -12,7 +12,7 @@ import math
 
 from torch import nn
 
-from latentlab.errors import LatentLabError
+from latentlab.core.errors import LatentLabError
 
 
 def resolve_arch(config) -> str:

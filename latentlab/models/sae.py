@@ -52,11 +52,11 @@ import numpy as np
 import torch
 from torch import nn
 
-from latentlab.limits import limit
+from latentlab.core.limits import limit
 from latentlab.models.base import LatentModel, LossOutput, ModelConfig, Posterior
 
 if TYPE_CHECKING:
-    from latentlab.trainer import Trainer
+    from latentlab.models.context import TrainingContext
 
 AUTO_WIDTH = 8  # latent_dim 0: this many features per input feature
 INIT_SAMPLE_VALUES = 2**24  # the sample for b_pre and the variance holds at most this many floats (64 MB)
@@ -186,7 +186,7 @@ class TopKSAE(LatentModel):
         return LossOutput(loss, {"recon": nmse, "auxk": auxk, "dead": dead.float().mean(), "loss": loss})
 
     @torch.no_grad()
-    def begin_training(self, trainer: "Trainer") -> None:
+    def begin_training(self, trainer: "TrainingContext") -> None:
         """A new run: ``b_pre`` from the geometric median of a seeded sample of the data, and the data's total
         variance (the normalised MSE's denominator) from the same sample. A resumed run keeps both."""
         if trainer.state.step > 0:
@@ -203,6 +203,6 @@ class TopKSAE(LatentModel):
         self.items_since_fired.zero_()
 
     @torch.no_grad()
-    def after_step(self, trainer: "Trainer") -> bool:
+    def after_step(self, trainer: "TrainingContext") -> bool:
         self.W_dec /= self.W_dec.norm(dim=0, keepdim=True).clamp_min(1e-12)
         return False

@@ -13,8 +13,8 @@ from __future__ import annotations
 import dataclasses
 import math
 
-from latentlab.limits import limit
-from latentlab.errors import LatentLabError
+from latentlab.core.limits import limit
+from latentlab.core.errors import LatentLabError
 
 LIKELIHOODS = ("bernoulli", "gaussian")
 

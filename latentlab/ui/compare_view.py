@@ -18,14 +18,15 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from latentlab import explore, lab
-from latentlab.codes import items_of
-from latentlab.comparison import Comparison
-from latentlab.errors import LatentLabError
-from latentlab.pairing import same_items, same_items_as_listed
-from latentlab.render import image_grid
-from latentlab.scoring import DEFAULT_ITEMS, score_embedding, scores_cached
-from latentlab.ui import cache, figures, items, panels, scatter
+from latentlab.analysis import map_points
+from latentlab import lab
+from latentlab.analysis.codes_datasets import items_of
+from latentlab.analysis.comparison import Comparison
+from latentlab.core.errors import LatentLabError
+from latentlab.analysis.comparison_sides import same_items, same_items_as_listed
+from latentlab.core.render import image_grid
+from latentlab.analysis.cached_scores import DEFAULT_ITEMS, score_embedding, scores_cached
+from latentlab.ui import loaders, figures, item_route, panels, scatter
 from latentlab.ui.sidebar import Context, compatible_checkpoints
 
 PAGE = "pages/compare.py"
@@ -68,7 +69,7 @@ def _is_vectors(row: dict) -> bool:
 def side_choices(ctx: Context) -> dict[str, Context]:
     """What either side may be: the sidebar's dataset when it is vectors, the checkpoints that fit it, and the
     other datasets of vectors that hold the same items (``pairing.same_items``)."""
-    rows = {r["name"]: r for r in cache.dataset_rows()}
+    rows = {r["name"]: r for r in loaders.dataset_rows()}
     ds = ctx.dataset()
     choices = {}
     if _is_vectors(rows[ctx.dataset_name]):
@@ -80,7 +81,7 @@ def side_choices(ctx: Context) -> dict[str, Context]:
             continue
         with contextlib.suppress(LatentLabError, OSError, ValueError):  # one that does not load is not offered
             same = same_items_as_listed(ds, row)  # from its manifest: the arrays of every one are not read
-            if same or (same is None and same_items(ds, cache.dataset(name))):
+            if same or (same is None and same_items(ds, loaders.dataset(name))):
                 choices[vectors_choice(name)] = Context(name, None, ctx.space, vectors=True)
     return choices
 
@@ -89,7 +90,7 @@ def pickers(ctx: Context, choices: dict[str, Context]) -> tuple[str, str | None]
     """Side A (by default the sidebar's checkpoint, or its dataset when that is vectors) and B (another
     choice, a checkpoint trained on the dataset first), persisted."""
     names = list(choices)
-    ck_rows = {r["name"]: r for r in cache.checkpoint_rows()}
+    ck_rows = {r["name"]: r for r in loaders.checkpoint_rows()}
     sidebar = ctx.checkpoint_name or vectors_choice(ctx.dataset_name)
     if st.session_state.get("ll_compare_sidebar") != sidebar:  # the sidebar moved: A follows it
         st.session_state["ll_compare_sidebar"] = sidebar
@@ -122,18 +123,18 @@ def pickers(ctx: Context, choices: dict[str, Context]) -> tuple[str, str | None]
 def _reference(side: tuple[str, str | None]):
     """What ``lab.compare`` takes for a side: the loaded checkpoint, or the dataset of vectors."""
     dataset, checkpoint = side
-    return cache.dataset(dataset) if checkpoint is None else cache.checkpoint(checkpoint)
+    return loaders.dataset(dataset) if checkpoint is None else loaders.checkpoint(checkpoint)
 
 
 @st.cache_data(max_entries=16, show_spinner="Comparing the two latent spaces…")
 def _comparison(a: tuple, version_a: float, b: tuple, version_b: float, dataset: str, ws: str) -> Comparison:
-    return lab.compare(_reference(a), _reference(b), cache.dataset(dataset))
+    return lab.compare(_reference(a), _reference(b), loaders.dataset(dataset))
 
 
 def comparison(a: Context, b: Context, dataset: str) -> Comparison:
-    version = lambda side: 0.0 if side.checkpoint_name is None else cache.checkpoint_version(side.checkpoint_name)
+    version = lambda side: 0.0 if side.checkpoint_name is None else loaders.checkpoint_version(side.checkpoint_name)
     return _comparison((a.dataset_name, a.checkpoint_name), version(a), (b.dataset_name, b.checkpoint_name),
-                       version(b), dataset, cache._ws())
+                       version(b), dataset, loaders._ws())
 
 
 def without_model(side: Context, what: str) -> None:
@@ -168,7 +169,7 @@ def linked_maps(ctx: Context, names: tuple[str, str], xy_a: np.ndarray, aligned_
     """The two maps side by side; a lasso on either selects the same items on both. Returns the selection."""
     ds = ctx.dataset()
     picked = shared_selection(pair_key)
-    hover = {"base": items.base_url(ctx.dataset_name, ds), "image": ds.is_image}
+    hover = {"base": item_route.base_url(ctx.dataset_name, ds), "image": ds.is_image}
     for column, key, name, xy in zip(st.columns(2), MAP_KEYS, names, (xy_a, aligned_b)):
         with column:
             st.markdown(f"**{name}**")
@@ -180,7 +181,7 @@ def selection_panel(ds, sides: list[Context], rows: np.ndarray) -> None:
     """The selected items beside the reconstructions of the sides that have a model."""
     shown = np.asarray(rows)[:panels.MAX_GALLERY]
     st.subheader(f"Selection: {len(rows):,} points")
-    recons = [(s.checkpoint_name, explore.reconstruct(s.checkpoint().model, ds, shown)) for s in sides
+    recons = [(s.checkpoint_name, map_points.reconstruct(s.checkpoint().model, ds, shown)) for s in sides
               if s.checkpoint_name is not None]
     for side in sides:
         if side.checkpoint_name is None:
@@ -281,8 +282,8 @@ def _highlight(frame: pd.DataFrame):
 def model_scores(name: str, dataset: str, ds, names: list[str] | None) -> tuple[dict[str, float], bool]:
     """A checkpoint's diagnostics and (when its scores are cached) disentanglement metrics, flat; and
     whether the metrics were there."""
-    emb = cache.embedding(name, dataset)
-    out = {k: float(v) for k, v in cache.diagnostics(emb).scores.items()}
+    emb = loaders.embedding(name, dataset)
+    out = {k: float(v) for k, v in loaders.diagnostics(emb).scores.items()}
     if not names:
         return out, True
     n = min(DEFAULT_ITEMS, len(ds))
@@ -297,7 +298,7 @@ def metrics_section(ctx: Context, sides: list[Context]) -> None:
     """Both models' diagnostics and metrics with their differences (one model's alone when the other side is
     a dataset of vectors); unscored ones run as background jobs."""
     from latentlab import jobs
-    from latentlab.metrics import METRICS
+    from latentlab.analysis.metrics import METRICS
 
     ds = ctx.dataset()
     names = list(METRICS) if ds.factors is not None else None

@@ -6,7 +6,7 @@ import numpy as np
 import streamlit as st
 
 from latentlab import lab
-from latentlab.directions import Direction
+from latentlab.analysis.directions import Direction
 
 KINDS = {"centroid to centroid": "centroid", "principal component": "pca", "linear probe": "probe"}
 
@@ -14,9 +14,9 @@ KINDS = {"centroid to centroid": "centroid", "principal component": "pca", "line
 @st.cache_data(max_entries=32, show_spinner=False)
 def _fit(checkpoint_name: str, fingerprint: str, dataset_name: str, spec: str, groups: np.ndarray | None) -> Direction:
     """A fitted direction; ``fingerprint`` keys the cache to the checkpoint's weights, not only its name."""
-    from latentlab.ui import cache
+    from latentlab.ui import loaders
 
-    return lab.direction(cache.checkpoint(checkpoint_name), spec, cache.dataset(dataset_name), groups=groups)
+    return lab.direction(loaders.checkpoint(checkpoint_name), spec, loaders.dataset(dataset_name), groups=groups)
 
 
 def direction_picker(ctx, ds, ck) -> Direction:

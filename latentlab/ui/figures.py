@@ -6,7 +6,8 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.colors import qualitative
 
-from latentlab.render import text_thumbnail
+from latentlab.core.render import text_thumbnail
+from latentlab.core.rows import row_sample
 
 HOVER_BUDGET_BYTES = 3_000_000  # hover thumbnails are sent only while the whole map stays under this
 MAP_POINT_CAP = 100_000  # plotly sends ~115 bytes of JSON per point; larger maps draw a fixed sample
@@ -64,9 +65,7 @@ def hover_texts(ds, emb, colour_name: str, values: np.ndarray, thumbnails: list[
 
 def drawn_rows(n: int, cap: int = MAP_POINT_CAP, seed: int = 0) -> np.ndarray:
     """The rows a plotly map draws: all of them, or a fixed seeded sample of ``cap`` (ascending)."""
-    if n <= cap:
-        return np.arange(n)
-    return np.sort(np.random.default_rng(seed).choice(n, size=cap, replace=False))
+    return row_sample(n, cap, seed)
 
 
 def thumbnail_bytes(ds) -> int:

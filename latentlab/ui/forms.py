@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from latentlab.projection.base import Param
+from latentlab.core.params import Param
 
 
 def config_form(config_cls, key: str, skip: tuple[str, ...] = ()) -> dict:

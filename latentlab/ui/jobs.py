@@ -9,9 +9,9 @@ import numpy as np
 import streamlit as st
 
 from latentlab import jobs, lab
-from latentlab.clustering import CLUSTERERS
-from latentlab.projection import PROJECTORS
-from latentlab.ui import cache, warm
+from latentlab.analysis.clustering import CLUSTERERS
+from latentlab.analysis.projection import PROJECTORS
+from latentlab.ui import loaders, warm
 
 INLINE_EMBED_VALUES = 50_000_000  # items x values per item encoded while the page waits; more go to a job
 
@@ -50,9 +50,9 @@ def _embedding_state(ctx) -> tuple[bool, dict | None]:
 
 def _read_embedding(ctx, ready: bool):
     if ctx.checkpoint_name is None:
-        return cache.embedding(None, ctx.dataset_name)
+        return loaders.embedding(None, ctx.dataset_name)
     with st.spinner("Reading the embedding..." if ready else f"Encoding {len(ctx.dataset()):,} items..."):
-        return cache.embedding(ctx.checkpoint_name, ctx.dataset_name)
+        return loaders.embedding(ctx.checkpoint_name, ctx.dataset_name)
 
 
 def embedding_or_wait(ctx):
@@ -100,9 +100,9 @@ def run_or_submit_projection(ctx, emb, method: str, dims: int, params: dict, see
                    "it replaces them in a moment.")
         _rerun_when_warmed()
         return lab.preview_projection(emb, dims)
-    if n <= PROJECTORS[method].INLINE_POINTS or lab.projection_cached(emb, method, dims, seed, **params):
+    if n <= PROJECTORS.entry(method).inline_points or lab.projection_cached(emb, method, dims, seed, **params):
         with st.spinner(f"Projecting {n:,} points with {method.upper()}..."):
-            return cache.projection(emb.key, emb, method, dims, json.dumps(params, sort_keys=True), seed)
+            return loaders.projection(emb.key, emb, method, dims, json.dumps(params, sort_keys=True), seed)
     request = {"checkpoint": ctx.checkpoint_name, "dataset": ctx.dataset_name, "method": method, "dims": dims,
                "seed": seed, "params": params}
     job = _job_for("project", request, f"{method} {ctx.checkpoint_name or ctx.dataset_name}")
@@ -153,7 +153,7 @@ def run_or_submit_clustering(ctx, emb, ds, method: str, on: str, seed: int, proj
     request = {"checkpoint": ctx.checkpoint_name, "dataset": ctx.dataset_name, "method": method, "on": on,
                "seed": seed, "projection": projection, "params": params}
     done = matching_job("cluster", request, ("succeeded",))
-    inline = method not in CLUSTERERS or n <= CLUSTERERS[method].INLINE_POINTS  # a model's own clusters are read, not fitted
+    inline = method not in CLUSTERERS or n <= CLUSTERERS.entry(method).inline_points  # a model's own clusters are read, not fitted
     if inline or done is not None:
         with st.spinner(f"Clustering {n:,} points with {method}..."):
             return _clustering(*args)
@@ -162,3 +162,22 @@ def run_or_submit_clustering(ctx, emb, ds, method: str, on: str, seed: int, proj
         st.info(f"{method} on {n:,} points runs as background job {job.id}; it keeps running if you leave this page.")
         _poll_until_done(job.id)
     return None
+
+
+def scores_or_wait(ctx, emb, names: list[str], n: int, seed: int) -> None:
+    """Returns when the metrics ``names`` of the context's embedding are cached; else offers (or shows) the
+    background job that computes them, and this run stops."""
+    if lab.scores_cached(emb, names, n, seed):
+        return
+    request = {"checkpoint": ctx.checkpoint_name, "dataset": ctx.dataset_name, "names": names, "n": n, "seed": seed}
+    job = matching_job("metrics", request, jobs.ACTIVE + ("failed",))
+    if job is None or job.state == "failed":
+        if job is not None:
+            st.error(job.error)
+        if st.button("Compute metrics (runs as a background job)", type="primary", key="m-run"):
+            jobs.submit("metrics", request, name=f"metrics {ctx.checkpoint_name}")
+            st.rerun()
+        st.stop()
+    st.info(f"Computing as background job {job.id}; it keeps running if you leave this page.")
+    _poll_until_done(job.id)
+    st.stop()

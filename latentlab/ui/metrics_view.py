@@ -8,8 +8,8 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from latentlab import jobs
-from latentlab.scoring import scores_cached, score_embedding
-from latentlab.ui import cache
+from latentlab.analysis.cached_scores import scores_cached, score_embedding
+from latentlab.ui import loaders
 from latentlab.ui.figures import heatmap, selected_ids
 
 SUMMARY = [("mig", "mig"), ("dci", "disentanglement"), ("dci", "completeness"), ("dci", "informativeness"),
@@ -47,14 +47,14 @@ def score_table(results: dict) -> pd.DataFrame:
 
 def comparison_table(ctx, names: list[str], n: int, seed: int) -> None:
     """Scores of every checkpoint trained on this dataset; missing ones run as jobs."""
-    rows_ck = [r for r in cache.checkpoint_rows() if r["dataset"] == ctx.dataset_name]
+    rows_ck = [r for r in loaders.checkpoint_rows() if r["dataset"] == ctx.dataset_name]
     if len(rows_ck) < 2:
         st.caption("Train more models on this dataset (a sweep, say) to compare them here.")
         return
     ds = ctx.dataset()
     table, missing = [], []
     for r in rows_ck:
-        emb = cache.embedding(r["name"], ctx.dataset_name)
+        emb = loaders.embedding(r["name"], ctx.dataset_name)
         row = {"checkpoint": r["name"], "model": r["model"], "beta": r.get("beta"), "latent_dim": r["latent_dim"]}
         if scores_cached(emb, names, n, seed):
             res = score_embedding(emb, ds, names, n, seed)
@@ -110,12 +110,12 @@ def codebook_table(codebook: np.ndarray, usage: np.ndarray) -> pd.DataFrame:
 def _interventions(checkpoint_name: str, fingerprint: str, dataset_name: str, n: int, span: float):
     from latentlab import lab
 
-    return lab.intervene(cache.checkpoint(checkpoint_name), cache.dataset(dataset_name), n=n, span=span)
+    return lab.intervene(loaders.checkpoint(checkpoint_name), loaders.dataset(dataset_name), n=n, span=span)
 
 
 def interventions_section(ctx, ds, ck) -> None:
     """Latent interventions: each latent pushed to its extremes across many items (``lab.intervene``)."""
-    from latentlab.render import image_grid
+    from latentlab.core.render import image_grid
 
     st.subheader("Interventions")
     st.caption("Each latent is set to its low and then its high extreme in many items' codes, every other latent "

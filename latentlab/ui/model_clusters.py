@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from latentlab.clustering import CLUSTERERS
-from latentlab.clustering.model import MODEL_METHOD, BesideKMeans, method_label
-from latentlab.explore import CONFIDENCE
+from latentlab.analysis.clustering import CLUSTERERS
+from latentlab.analysis.clustering.model import MODEL_METHOD, BesideKMeans, method_label
+from latentlab.analysis.map_points import CONFIDENCE
 from latentlab.ui import figures
 from latentlab.ui.jobs import run_or_submit_clustering
 

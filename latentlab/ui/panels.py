@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from latentlab import explore
-from latentlab.render import image_grid, png_bytes
+from latentlab.analysis import map_points
+from latentlab.core.render import image_grid, png_bytes
 from latentlab.ui import figures
 
 MAX_GALLERY = 24
@@ -31,7 +31,7 @@ def inputs_and_reconstructions(ctx, index: np.ndarray) -> None:
         st.dataframe(pd.DataFrame(np.asarray(ds.x[np.sort(shown)]), columns=ds.feature_names or None,
                                   index=[f"#{i}" for i in np.sort(shown)]), width="stretch")
         return
-    recon = explore.reconstruct(ck.model, ds, shown)
+    recon = map_points.reconstruct(ck.model, ds, shown)
     if ds.is_image:
         cols = min(len(shown), 8)
         left, right = st.columns(2)
@@ -49,7 +49,7 @@ def inputs_and_reconstructions(ctx, index: np.ndarray) -> None:
 
 def selection_panel(ctx, index: np.ndarray, clusters: np.ndarray | None = None) -> None:
     ds, emb = ctx.dataset(), ctx.embedding()
-    summary = explore.summarise_selection(ds, emb, index)
+    summary = map_points.summarise_selection(ds, emb, index)
     st.subheader(f"Selection: {summary.count:,} points")
     c1, c2 = st.columns(2)
     with c1:
@@ -61,14 +61,14 @@ def selection_panel(ctx, index: np.ndarray, clusters: np.ndarray | None = None) 
     with c2:
         st.plotly_chart(figures.latent_bar(summary.mean_latent, "mean latent"), width="stretch", key="sel-latent")
     inputs_and_reconstructions(ctx, index)
-    frame = explore.selection_frame(ds, emb, index, clusters)
+    frame = map_points.selection_frame(ds, emb, index, clusters)
     st.download_button("Export selection as CSV", frame.to_csv(index=False).encode(), file_name="selection.csv",
                        mime="text/csv", key="sel-csv")
 
 
 def neighbours_panel(ctx, index: int, space: np.ndarray, k: int = 8) -> np.ndarray:
     ds = ctx.dataset()
-    nearest, dist = explore.nearest_neighbours(space, index, k)
+    nearest, dist = map_points.nearest_neighbours(space, index, k)
     label = "" if ds.labels is None else f" ({ds.label_name} {np.asarray(ds.labels)[index]})"
     st.subheader(f"Point #{index}{label} and its {len(nearest)} nearest neighbours")
     st.caption(f"Distances in {ctx.space}: " + ", ".join(f"#{i} {d:.2f}" for i, d in zip(nearest, dist)))

@@ -7,9 +7,9 @@ import numpy as np
 import streamlit as st
 
 from latentlab import lab
-from latentlab.render import png_bytes
-from latentlab.sampling import MAX_SAMPLES, sample_picture, sample_rows
-from latentlab.traversal import component_count
+from latentlab.core.render import png_bytes
+from latentlab.analysis.sampling import MAX_SAMPLES, sample_picture, sample_rows
+from latentlab.analysis.traversal import component_count
 
 WHOLE_PRIOR = "the whole prior"
 

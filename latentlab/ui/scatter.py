@@ -6,7 +6,7 @@ point. The browser reports which tables it holds (state ``have``), so a rerun
 that changes only the colouring sends only the codes, and one that changes
 nothing sends neither. Selections come back as packed indices (trigger
 ``selection``); hover pictures are fetched from the server's item route
-(``latentlab.ui.items``), so nothing per point is made here.
+(``latentlab.ui.item_route``), so nothing per point is made here.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import streamlit as st
 from streamlit.errors import StreamlitAPIException
 from plotly.colors import sample_colorscale
 
-from latentlab.errors import LatentLabError
+from latentlab.core.errors import LatentLabError
 from latentlab.ui import ASSETS
 from latentlab.ui.figures import PALETTE, category_order
 

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from latentlab.errors import LatentLabError
-from latentlab.ui import cache
+from latentlab.core.errors import LatentLabError
+from latentlab.ui import loaders
 
 DEFAULT_DATASET = "digits"
 DEFAULT_CHECKPOINT = "digits-vae"
@@ -30,11 +30,11 @@ class Context:
         return self.checkpoint_name is not None
 
     def dataset(self):
-        return cache.dataset(self.dataset_name)
+        return loaders.dataset(self.dataset_name)
 
     def checkpoint(self):
         """The loaded checkpoint, or None when the dataset's own vectors are the latent space."""
-        return None if self.checkpoint_name is None else cache.checkpoint(self.checkpoint_name)
+        return None if self.checkpoint_name is None else loaders.checkpoint(self.checkpoint_name)
 
     def embedding(self):
         """The embedding; on a large dataset not encoded yet, the page shows the encoding job and stops."""
@@ -71,14 +71,14 @@ def _persisted_select(label: str, options: list[str], key: str, default: str | N
 
 def compatible_checkpoints(dataset_row: dict) -> list[dict]:
     shape = dataset_row.get("item_shape")
-    rows = cache.checkpoint_rows()
+    rows = loaders.checkpoint_rows()
     return [r for r in rows if shape is None or r.get("item_shape") == shape]
 
 
 def render_sidebar() -> Context:
     with st.sidebar:
         st.markdown("### LatentLab")
-        rows = {r["name"]: r for r in cache.dataset_rows()}
+        rows = {r["name"]: r for r in loaders.dataset_rows()}
         ds_name = _persisted_select("Dataset", list(rows), "ll_dataset", DEFAULT_DATASET,
                                     help="Built-in or imported data (Data page).")
         ckpts = compatible_checkpoints(rows[ds_name])

@@ -1,0 +1,1 @@
+"""What a latent space holds: embeddings, maps, clusters, metrics, traversals, directions, comparisons."""

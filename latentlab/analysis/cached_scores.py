@@ -1,0 +1,74 @@
+"""Score an embedding: disentanglement metrics on a dataset's ground-truth
+factors and latent diagnostics, cached on disk like every derived result.
+
+``latentlab.lab`` scores checkpoints with these (``lab.score``, ``lab.diagnose``);
+this module does not know checkpoints."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from latentlab.core.array_cache import cached_arrays, is_cached
+from latentlab.core.errors import LatentLabError
+from latentlab.core.rows import row_sample
+from latentlab.analysis.metrics import METRICS, Diagnostics, MetricResult, diagnose, parse_names
+from latentlab.core.progress import ProgressFn, report
+from latentlab.core.workspace import digest
+
+DEFAULT_ITEMS = 10_000
+
+
+def metric_sample(n_items: int, n: int, seed: int) -> np.ndarray:
+    """The items a score uses: all of them, or a seeded random ``n`` of them (sorted)."""
+    return row_sample(n_items, n, seed)
+
+
+def _pack(result: MetricResult) -> dict[str, np.ndarray]:
+    out = {f"score:{k}": np.asarray(v, dtype=np.float64) for k, v in result.scores.items()}
+    out.update({f"matrix:{k}": np.asarray(v) for k, v in result.matrices.items()})
+    if result.notes:
+        out["notes"] = np.asarray(result.notes)  # a unicode array: stored without pickle
+    return out
+
+
+def _unpack(arrays: dict[str, np.ndarray]) -> MetricResult:
+    scores = {k[6:]: float(v) for k, v in arrays.items() if k.startswith("score:")}
+    matrices = {k[7:]: v for k, v in arrays.items() if k.startswith("matrix:")}
+    return MetricResult(scores, matrices, notes=str(arrays["notes"]) if "notes" in arrays else "")
+
+
+METRICS_VERSION = 4  # raised when an estimator changes, so no earlier result is served from the cache
+
+
+def metric_key(emb_key: str, name: str, n: int, seed: int) -> str:
+    return digest("metric", METRICS_VERSION, emb_key, name, n, seed)
+
+
+def score_embedding(emb, ds, names=None, n: int = DEFAULT_ITEMS, seed: int = 0,
+                    progress: ProgressFn | None = None) -> dict[str, MetricResult]:
+    """Metrics of an embedding (whole, or one covering the scored sample) against the dataset's factors, each cached."""
+    if ds.factors is None:
+        raise LatentLabError(f"Dataset '{ds.name}' has no ground-truth factors, so disentanglement metrics cannot be "
+                             "computed; the latent diagnostics still can ('latentlab metrics ... --metrics none').")
+    progress = report(progress)
+    idx = metric_sample(len(ds), n, seed)
+    codes, factors = emb.mean[emb.positions(idx)], ds.factors.to_numpy()[idx]
+    out = {}
+    chosen = parse_names(names)
+    progress("metrics", 0, len(chosen), "metrics")
+    for done, name in enumerate(chosen, 1):
+        arrays = cached_arrays("metrics", metric_key(emb.key, name, n, seed),
+                               lambda name=name: _pack(METRICS[name](codes, factors, seed=seed)))
+        out[name] = _unpack(arrays)
+        progress("metrics", done, len(chosen), "metrics")
+    return out
+
+
+def scores_cached(emb, names=None, n: int = DEFAULT_ITEMS, seed: int = 0) -> bool:
+    return all(is_cached("metrics", metric_key(emb.key, name, n, seed)) for name in parse_names(names))
+
+
+def diagnose_embedding(emb, seed: int = 0) -> Diagnostics:
+    if not emb.has_model:
+        raise LatentLabError("Latent diagnostics need a model's embedding; this dataset's vectors have no model behind them.")
+    return diagnose(emb.mean, emb.logvar, emb.kl, emb.recon_error, seed=seed)

@@ -1,0 +1,309 @@
+"""``latentlab embed|project|cluster|traverse|interpolate|metrics``: commands that
+analyse a checkpoint on a dataset, over the same facade as the dashboard."""
+
+from __future__ import annotations
+
+from latentlab.cli.output import check_out, emit, ints, kv
+from latentlab.core.workspace import atomic_path
+
+
+def _inputs(args):
+    """(checkpoint or None, dataset) from a command's arguments."""
+    from latentlab import lab
+    from latentlab.core.errors import LatentLabError
+
+    if args.checkpoint is None:
+        if not args.dataset:
+            raise LatentLabError("Give a checkpoint, or --dataset with a dataset of precomputed embeddings.")
+        return None, lab.as_dataset(args.dataset)
+    ck = lab.load_checkpoint(args.checkpoint)
+    return ck, lab.dataset_for(ck, args.dataset)
+
+
+def cmd_embed(args) -> None:
+    import numpy as np
+
+    from latentlab import lab
+    from latentlab.core.progress import TqdmProgress
+
+    out = check_out(args.out, (".npz",))
+    ck, ds = _inputs(args)
+    with TqdmProgress(disable=args.json) as bar:
+        emb = lab.embed(ck, ds, progress=bar)
+    arrays = {k: v for k, v in emb.to_arrays().items() if v is not None}
+    if ds.labels is not None:
+        arrays["labels"] = ds.labels if ds.labels.dtype.kind in "iub" else ds.labels.astype(str)
+    with atomic_path(out) as tmp:
+        with open(tmp, "wb") as fh:
+            np.savez(fh, **arrays)
+    emit(args, {"out": str(out), "n": len(ds), "latent_dim": emb.latent_dim}, f"wrote {out} ({len(ds)} x {emb.latent_dim})")
+
+
+def _frame_with_labels(ds, columns: dict):
+    import pandas as pd
+
+    df = pd.DataFrame(columns)
+    if ds.labels is not None:
+        df[ds.label_name] = ds.labels
+    return df
+
+
+def _suggest_metric(method: str, params: dict, vectors, what: str) -> None:
+    """One line on stderr when the vectors to map have unit norm and no metric was given; the map is unchanged."""
+    import sys
+
+    from latentlab.analysis.map_points import suggested_metric
+
+    metric = None if "metric" in params else suggested_metric(method, vectors)
+    if metric:
+        print(f"latentlab: note: the rows of {what} have unit norm; --param metric={metric} usually maps such "
+              "embeddings better.", file=sys.stderr)
+
+
+def cmd_project(args) -> None:
+    from latentlab import lab
+    from latentlab.core.progress import TqdmProgress
+
+    out = check_out(args.out, (".csv",))
+    ck, ds = _inputs(args)
+    params = kv(args.param)
+    if ck is None:  # a dataset of vectors maps its own rows; a checkpoint's latent means are checked once made
+        _suggest_metric(args.method, params, ds.x, f"'{ds.name}'")
+    with TqdmProgress(disable=args.json) as bar:
+        xy = lab.project(ck, ds, method=args.method, dims=args.dims, seed=args.seed, progress=bar, **params)
+    if ck is not None:
+        _suggest_metric(args.method, params, lab.embed(ck, ds).mean, f"{ck.name}'s latent means")
+    df = _frame_with_labels(ds, {f"{args.method}_{i + 1}": xy[:, i] for i in range(xy.shape[1])})
+    _write_csv(df, out, index_label="index")
+    emit(args, {"out": str(out), "n": len(df)}, f"wrote {out} ({len(df)} points, {args.method} {args.dims}-D)")
+
+
+def cmd_cluster(args) -> None:
+    from latentlab import lab
+    from latentlab.analysis.clustering.model import MODEL_METHOD
+    from latentlab.core.errors import LatentLabError
+    from latentlab.core.progress import TqdmProgress
+
+    out = check_out(args.out, (".csv",))
+    if args.beside_kmeans and (args.method != MODEL_METHOD or args.on != "latent" or args.k is not None or args.param):
+        raise LatentLabError("--beside-kmeans compares a model's own clusters with k-means on the latent means: use it "
+                             "with --method model, without --on projection, --k or --param (k-means takes the model's "
+                             "k).")
+    ck, ds = _inputs(args)
+    params = kv(args.param)
+    if args.k is not None:
+        params["k"] = args.k
+    with TqdmProgress(disable=args.json) as bar:
+        if args.beside_kmeans:
+            if ck is None:
+                raise LatentLabError("--beside-kmeans needs a checkpoint of a model that clusters its codes (such as dec).")
+            both = lab.beside_kmeans(ck, ds, seed=args.seed, progress=bar)
+            res = both.model
+        else:
+            res = lab.cluster(ck, ds, method=args.method, on=args.on, seed=args.seed, progress=bar, **params)
+    df = _frame_with_labels(ds, {"index": range(len(res.labels))})
+    df["cluster"] = res.labels
+    if args.beside_kmeans:
+        df["kmeans"] = both.kmeans.labels
+    _write_csv(df, out, index=False)
+    text = f"wrote {out}; " + ", ".join(f"{k}={v:.3f}" for k, v in res.scores.items())
+    payload = {"out": str(out), "scores": res.scores}
+    if args.beside_kmeans:
+        table = both.scores(f"model ({ck.model_name})")
+        payload.update(kmeans_scores=both.kmeans.scores, agreement={"ari": both.ari, "nmi": both.nmi})
+        text += (f"\nbeside k-means with the same k on the same latent means (agreement: ARI {both.ari:.3f}, "
+                 f"NMI {both.nmi:.3f}):\n" + table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    emit(args, payload, text)
+
+
+def _write_csv(df, out, **kwargs) -> None:
+    with atomic_path(out) as tmp:
+        df.to_csv(tmp, **kwargs)
+
+
+def cmd_traverse(args) -> None:
+    from pathlib import Path
+
+    from latentlab import lab
+    from latentlab.core.errors import LatentLabError
+    from latentlab.core.render import gif_bytes, image_grid
+
+    ck = lab.load_checkpoint(args.checkpoint)
+    ds = lab.dataset_for(ck, args.dataset)
+    tr = lab.traverse(ck, ds, index=args.index, dims=args.dims, steps=args.steps, span=args.range, direction=args.direction,
+                      component=args.component)
+    rows, columns = tr.values.shape
+    if ds.kind == "image":
+        out = check_out(args.out, (".png", ".gif"))
+        if out.suffix.lower() == ".gif":
+            if rows != 1:
+                raise LatentLabError(f"A GIF shows one row, but this traversal has {rows}; pick one with --dims D or "
+                                     "--direction, or write a .png.")
+            with atomic_path(out) as tmp:
+                Path(tmp).write_bytes(gif_bytes(tr.items[0]))
+        else:
+            image_grid(tr.items).save(out)
+    else:
+        out = check_out(args.out, (".csv",))
+        tr.to_table(ds.feature_names).to_csv(out, index=False)
+    what = f"along {tr.direction.description}" if tr.direction else f"{rows} dims"
+    emit(args, {"out": str(out), "dims": tr.dims, "steps": columns, "direction": tr.direction and tr.direction.name},
+         f"wrote {out} ({what} x {columns} steps)")
+
+
+def cmd_interpolate(args) -> None:
+    import pandas as pd
+
+    from latentlab import lab
+    from latentlab.core.render import image_grid
+
+    ck = lab.load_checkpoint(args.checkpoint)
+    ds = lab.dataset_for(ck, args.dataset)
+    items = lab.interpolate(ck, ds, start=getattr(args, "from"), end=args.to, steps=args.steps, spherical=args.slerp)
+    if ds.kind == "image":
+        out = check_out(args.out, (".png",))
+        image_grid(items[None]).save(out)
+    else:
+        out = check_out(args.out, (".csv",))
+        pd.DataFrame(items.reshape(len(items), -1), columns=ds.feature_names).to_csv(out, index_label="step")
+    emit(args, {"out": str(out), "steps": args.steps}, f"wrote {out} ({args.steps} steps)")
+
+
+def cmd_intervene(args) -> None:
+    import numpy as np
+
+    from latentlab import lab
+    from latentlab.core.errors import LatentLabError
+    from latentlab.core.render import image_grid
+
+    ck = lab.load_checkpoint(args.checkpoint)
+    ds = lab.dataset_for(ck, args.dataset)
+    out = check_out(args.out, (".csv",))
+    maps = check_out(args.maps, (".png",)) if args.maps else None
+    if maps is not None and ds.kind != "image":
+        raise LatentLabError(f"--maps draws images, but '{ds.name}' holds {ds.kind} items; leave it out.")
+    result = lab.intervene(ck, ds, dims=args.dims, directions=args.direction, n=args.n, span=args.range, seed=args.seed)
+    frame = result.to_frame()
+    _write_csv(frame, out, index=False)
+    if maps is not None:
+        effect = result.output_effect / max(float(result.output_effect.max()), 1e-12)  # one scale for every target
+        with atomic_path(maps) as tmp:
+            image_grid(effect[None]).save(tmp, format="PNG")
+    strongest = {}
+    if result.factor_effect is not None:
+        for t, target in enumerate(result.targets):
+            row = result.factor_effect[t]
+            if np.isfinite(row).any():
+                strongest[target] = result.factor_names[int(np.nanargmax(row))]
+    text = f"wrote {out} ({len(result.targets)} targets x {len(result.factor_names)} factors, {result.n} items)"
+    emit(args, {"out": str(out), "maps": str(maps) if maps else None, "targets": result.targets,
+                "factors": result.factor_names, "strongest": strongest}, text)
+
+
+def cmd_metrics(args) -> None:
+    from latentlab.core.progress import TqdmProgress
+    from latentlab.lab import sample_embedding
+    from latentlab.analysis.cached_scores import diagnose_embedding, score_embedding
+
+    with TqdmProgress(disable=args.json) as bar:
+        ck, ds, emb = sample_embedding(args.checkpoint, args.dataset, args.n, args.seed, progress=bar)
+        diag = diagnose_embedding(emb, seed=args.seed)
+        results = {}
+        if args.metrics != "none":
+            results = score_embedding(emb, ds, args.metrics, n=args.n, seed=args.seed, progress=bar)
+    payload = {"checkpoint": ck.name, "dataset": ds.name, "metrics": {k: r.scores for k, r in results.items()},
+               "diagnostics": diag.to_dict()}
+    scored = len(ds) if emb.index is None else len(emb.index)
+    lines = [f"{ck.name} on {ds.name}" + (f" ({scored:,} of {len(ds):,} items)" if scored < len(ds) else "")]
+    for name, r in results.items():
+        lines.append(f"  {name:<11} " + "  ".join(f"{k}={v:.3f}" for k, v in r.scores.items() if "[" not in k))
+    shown = diag.scores
+    if diag.kl_per_dim is None:  # no posterior and prior: no KL, so no active or passive units either
+        lines.append(f"  {ck.model_name} has no posterior and prior: no KL or active units")
+        shown = {k: v for k, v in shown.items() if k not in ("active_units", "passive_units", "kl_total", "mean_abs_corr_means_passive")}
+    else:
+        kl = " ".join(f"z{d}:{v:.2f}" for d, v in enumerate(diag.kl_per_dim))
+        lines.append(f"  active units {len(diag.active)}/{len(diag.active) + len(diag.passive)}  KL per dim: {kl}")
+    lines.append("  " + "  ".join(f"{k}={v:.3g}" for k, v in shown.items()))
+    lines += [f"  warning: {w}" for w in diag.warnings]
+    emit(args, payload, "\n".join(lines))
+
+
+def register(add, sub) -> None:
+    def with_ckpt(name, func, help_text, optional=False):
+        q = add(name, func, help_text)
+        if optional:
+            q.add_argument("checkpoint", nargs="?", default=None,
+                           help="checkpoint name or path; leave out to use a dataset of precomputed embeddings as it is")
+        else:
+            q.add_argument("checkpoint", help="checkpoint name or path")
+        q.add_argument("--dataset", help="dataset (default: the checkpoint's training set)")
+        return q
+
+    _register_maps(with_ckpt)
+    _register_decoding(with_ckpt)
+
+
+def _register_maps(with_ckpt) -> None:
+    """embed, project, cluster."""
+    from latentlab.analysis.clustering import CLUSTERERS  # the registries name the methods: a new one appears here too
+    from latentlab.analysis.clustering.model import MODEL_METHOD
+    from latentlab.analysis.projection import PROJECTORS
+
+    p = with_ckpt("embed", cmd_embed, "encode a dataset: means, log-variances, KL, reconstruction error")
+    p.add_argument("--out", required=True)
+    p = with_ckpt("project", cmd_project, "project the latent means (or a dataset's vectors) with UMAP, PCA or t-SNE", True)
+    p.add_argument("--method", default="umap", choices=list(PROJECTORS))
+    p.add_argument("--dims", type=int, default=2, choices=[2, 3])
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--param", action="append", metavar="NAME=VALUE", help="method parameter, e.g. n_neighbors=30")
+    p.add_argument("--out", required=True)
+    p = with_ckpt("cluster", cmd_cluster, "cluster the latent means (or a dataset's vectors) or their projection", True)
+    p.add_argument("--method", default="kmeans", choices=[*CLUSTERERS, MODEL_METHOD],
+                   help="a clustering method, or 'model': the clusters of a model that clusters its codes (such as dec)")
+    p.add_argument("--k", type=int)
+    p.add_argument("--beside-kmeans", action="store_true",
+                   help="with --method model: also run k-means with the model's k on the same latent means and print "
+                        "both clusterings' scores and how far they agree")
+    p.add_argument("--on", default="latent", choices=["latent", "projection"])
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--param", action="append", metavar="NAME=VALUE")
+    p.add_argument("--out", required=True)
+
+
+def _register_decoding(with_ckpt) -> None:
+    """traverse, interpolate, intervene, metrics."""
+    from latentlab.analysis.metrics import METRICS
+
+    p = with_ckpt("traverse", cmd_traverse, "decode a traversal grid (rows = dims, columns = values)")
+    p.add_argument("--index", type=int, help="base item (default: the prior mean)")
+    p.add_argument("--component", type=int, help="start from this component's mean (a mixture prior: gmvae)")
+    p.add_argument("--dims", type=ints, help="comma-separated latent dims (default: all)")
+    p.add_argument("--steps", type=int, default=9)
+    p.add_argument("--range", type=float, default=3.0, help="values span -R..R in prior units (a quantized model's "
+                   "latents step through their codebooks instead)")
+    p.add_argument("--direction", help="one row along a direction instead of the axes: centroid:A-B (label classes), "
+                   "pca:K, probe:label=V or probe:FACTOR")
+    p.add_argument("--out", required=True, help=".png (or .gif for one row: a dimension or a direction) for images, "
+                   ".csv for tables")
+    p = with_ckpt("interpolate", cmd_interpolate, "decode a path between two items' codes")
+    p.add_argument("--from", type=int, required=True)
+    p.add_argument("--to", type=int, required=True)
+    p.add_argument("--steps", type=int, default=8)
+    p.add_argument("--slerp", action="store_true", help="spherical instead of linear")
+    p.add_argument("--out", required=True)
+    p = with_ckpt("intervene", cmd_intervene, "push each latent (or a direction) to its extremes across many items and "
+                  "measure what changes in the output and in probes of the factors")
+    p.add_argument("--dims", type=ints, help="comma-separated latent dims (default: all)")
+    p.add_argument("--direction", action="append", default=[], metavar="SPEC",
+                   help="also intervene along a direction (centroid:A-B, pca:K, probe:label=V, probe:FACTOR); repeatable")
+    p.add_argument("--n", type=int, default=256, help="items to intervene on")
+    p.add_argument("--range", type=float, default=3.0, help="extremes at -R and +R in prior units")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--maps", help="also write each target's mean output change as images (.png, image data only)")
+    p.add_argument("--out", required=True, help=".csv: one row per target, its mean output change and effect per factor")
+    p = with_ckpt("metrics", cmd_metrics, "disentanglement metrics and latent diagnostics")
+    p.add_argument("--metrics", default=None, help=f"comma-separated ({','.join(METRICS)}); default all; 'none' for "
+                   "diagnostics only")
+    p.add_argument("--n", type=int, default=10_000, help="items to score (a seeded random subset when the data is larger)")
+    p.add_argument("--seed", type=int, default=0)

@@ -1,0 +1,81 @@
+"""The training flags shared by ``latentlab train`` and ``latentlab sweep``: one flag per config field of
+every registry model, and the training loop's settings."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+
+from latentlab.core.errors import LatentLabError
+
+
+def model_flag_fields() -> dict[str, dataclasses.Field]:
+    """Every user-settable config field of every registry model, by name."""
+    from latentlab.models import MODELS
+
+    fields: dict[str, dataclasses.Field] = {}
+    for cls in MODELS.values():
+        for f in cls.config_cls.user_fields():
+            fields.setdefault(f.name, f)
+    return fields
+
+
+def train_config(args):
+    from latentlab.training.trainer import TrainConfig
+
+    if args.epochs is not None and args.steps is not None:
+        raise LatentLabError("Give --epochs or --steps, not both.")
+    if args.lr <= 0 or args.batch_size < 1:
+        raise LatentLabError("--lr must be positive and --batch-size at least 1.")
+    return TrainConfig(
+        epochs=args.epochs if args.steps is None else None, steps=args.steps, batch_size=args.batch_size, lr=args.lr,
+        seed=args.seed, device=args.device, checkpoint_every=args.checkpoint_every or 0,
+    )
+
+
+def model_params(args) -> dict:
+    return {name: getattr(args, name) for name in model_flag_fields() if getattr(args, name, None) is not None}
+
+
+def add_train_flags(p: argparse.ArgumentParser) -> None:
+    from latentlab.models import MODELS
+
+    p.add_argument("--dataset", required=True, help="dataset name (see 'latentlab datasets')")
+    p.add_argument("--model", required=True, choices=list(MODELS), help="model from the registry")
+    for name, f in model_flag_fields().items():
+        typ = type(f.default) if f.default is not None else str
+        p.add_argument("--" + name.replace("_", "-"), dest=name, type=typ, default=None, help=f.metadata.get("help"))
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--epochs", type=int, default=None)
+    g.add_argument("--steps", type=int, default=None)
+    p.add_argument("--batch-size", type=int, default=128)
+    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"])
+    p.add_argument("--checkpoint-every", type=int, default=0, metavar="STEPS")
+
+
+def cmd_train(args) -> None:
+    from latentlab import lab
+    from latentlab.cli.output import emit
+    from latentlab.training.trainer import ProgressBar
+
+    cfg = train_config(args)
+    if args.background:
+        from latentlab.jobs import submit_train
+
+        job = submit_train(args.dataset, args.model, model_params(args), cfg, name=args.name)
+        emit(args, {"job": job}, f"submitted job {job}; follow it with 'latentlab jobs show {job}'")
+        return
+    callbacks = [] if args.json else [ProgressBar()]
+    result = lab.train(args.dataset, args.model, model_params(args), cfg, name=args.name, callbacks=callbacks)
+    emit(args, {"checkpoint": str(result.checkpoint), "name": result.name, "step": result.step, "terms": result.terms,
+                 "samples_per_s": result.samples_per_s, "seconds": result.seconds},
+          f"saved checkpoint '{result.name}' ({result.checkpoint}) after {result.step} steps, loss {result.terms.get('loss', float('nan')):.4f}")
+
+
+def register(add, sub) -> None:
+    p = add("train", cmd_train, "train a model and save a checkpoint")
+    add_train_flags(p)
+    p.add_argument("--name", help="checkpoint name (default DATASET-MODEL)")
+    p.add_argument("--background", action="store_true", help="run as a background job")

@@ -1,0 +1,1 @@
+"""Training: the loop, batches on the device, checkpoints, and a run from names to a saved checkpoint."""

@@ -1,0 +1,353 @@
+"""Checkpoints: ``NAME.safetensors`` weights + ``NAME.json`` manifest.
+
+The manifest names the model in the registry and carries its config, so a
+checkpoint rebuilds itself. Weights are read with safetensors only: nothing a
+user brings is unpickled. Every write goes to a temporary file in the same
+folder, then ``os.replace``. Resumable runs also keep ``NAME.optim.safetensors``
+with the optimizer state.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file, save_file
+
+from latentlab.core.errors import LatentLabError
+from latentlab.models import LatentModel, build_model, model_class
+from latentlab.core.workspace import (atomic_path, file_sha256, remove_stale_temporaries, shipped_checkpoints_dir, subdir, write_json_atomic)
+
+FORMAT = "latentlab-checkpoint"
+FORMAT_VERSION = 1
+NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,95}$")
+
+
+@dataclass
+class Checkpoint:
+    """A loaded checkpoint: the model (eval mode, CPU) and its manifest."""
+
+    name: str
+    path: Path  # the manifest
+    model: LatentModel
+    manifest: dict
+    fingerprint: str  # sha256 of the weights file as read
+
+    @property
+    def model_name(self) -> str:
+        return self.manifest["model"]
+
+    @property
+    def dataset_name(self) -> str:
+        return self.manifest["dataset"]["name"]
+
+    @property
+    def latent_dim(self) -> int:
+        return int(self.model.config.latent_dim)
+
+
+
+def user_checkpoints_dir() -> Path:
+    return subdir("checkpoints")
+
+
+def checkpoint_path(name: str) -> Path:
+    """Where a new checkpoint called ``name`` goes (manifest path)."""
+    if not NAME_RE.match(name):
+        raise LatentLabError(f"Checkpoint name '{name}' is not allowed; use letters, digits, '.', '_' or '-'.")
+    return user_checkpoints_dir() / f"{name}.json"
+
+
+def save_checkpoint(
+    model: LatentModel,
+    model_name: str,
+    manifest_path: str | Path,
+    dataset: dict,
+    training: dict,
+    step: int,
+    terms: dict,
+    optimizer: torch.optim.Optimizer | None = None,
+    history: list[dict] | None = None,
+) -> Path:
+    """Write weights (and optimizer state) and the manifest (with the loss history) so that a reader, or a
+    crash at any moment, finds a pair that belongs together: both are staged in full first, then the weights
+    and the manifest are moved into place (see ``finish_interrupted_save``)."""
+    manifest_path = Path(manifest_path)
+    weights = manifest_path.with_suffix(".safetensors")
+    staged, staged_weights = _staged(manifest_path)
+    state = {k: v.detach().to("cpu").contiguous() for k, v in model.state_dict().items()}
+    with atomic_path(staged_weights) as tmp:
+        save_file(state, str(tmp), metadata={"format": FORMAT, "step": str(step)})
+    manifest = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "name": manifest_path.stem,
+        "model": model_name,
+        "model_config": model.config.to_dict(),
+        "dataset": dataset,
+        "training": training,
+        "step": int(step),
+        "final_terms": {k: float(v) for k, v in terms.items()},
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "latentlab_version": _version(),
+        "weights": weights.name,
+        "weights_sha256": file_sha256(staged_weights),
+        "history": list(history or []),
+    }
+    if optimizer is not None:
+        optim_path = manifest_path.with_suffix(".optim.safetensors")
+        with atomic_path(optim_path) as tmp:
+            save_file(_optimizer_tensors(optimizer), str(tmp), metadata={"step": str(step)})
+        manifest["optimizer"] = optim_path.name
+    write_json_atomic(staged, manifest)
+    os.replace(staged_weights, weights)
+    with contextlib.suppress(FileNotFoundError):  # a reader may have finished the move already
+        os.replace(staged, manifest_path)
+    return manifest_path
+
+
+def _staged(manifest_path: Path) -> tuple[Path, Path]:
+    """Where a save stages its new manifest and weights before moving them into place."""
+    return (manifest_path.with_name(f".staged-{manifest_path.name}"),
+            manifest_path.with_name(f".staged-{manifest_path.stem}.safetensors"))
+
+
+def finish_interrupted_save(manifest_path: Path) -> None:
+    """A save stopped between moving its weights and its manifest into place left the new manifest staged:
+    move it in too, so the pair on disk belongs together. The weights' digest tells whose they are; while
+    the staged weights still exist the old pair is whole and is left alone."""
+    staged, staged_weights = _staged(manifest_path)
+    if not staged.exists() or staged_weights.exists():
+        return
+    weights = manifest_path.with_suffix(".safetensors")
+    with contextlib.suppress(OSError, ValueError):
+        if weights.exists() and json.loads(staged.read_text()).get("weights_sha256") == file_sha256(weights):
+            os.replace(staged, manifest_path)
+
+
+class WeightsMismatch(LatentLabError):
+    """The weights file is not the one the manifest records."""
+
+
+def _version() -> str:
+    from latentlab.core.version import __version__
+
+    return __version__
+
+
+def _optimizer_tensors(optimizer: torch.optim.Optimizer) -> dict[str, torch.Tensor]:
+    out = {}
+    for idx, state in optimizer.state_dict()["state"].items():
+        for key, value in state.items():
+            t = value if torch.is_tensor(value) else torch.tensor(float(value))
+            out[f"{idx}.{key}"] = t.detach().to("cpu").contiguous()
+    return out
+
+
+def load_optimizer_state(manifest: dict, folder: Path, optimizer: torch.optim.Optimizer) -> bool:
+    """Restore optimizer state saved next to a checkpoint; False if there is none."""
+    name = manifest.get("optimizer")
+    if not name or not (folder / name).exists():
+        return False
+    tensors = load_file(str(folder / name))
+    state: dict[int, dict] = {}
+    for key, value in tensors.items():
+        idx, field = key.split(".", 1)
+        state.setdefault(int(idx), {})[field] = value
+    sd = optimizer.state_dict()
+    sd["state"] = state
+    optimizer.load_state_dict(sd)
+    return True
+
+
+def resolve_checkpoint(ref: str | Path) -> Path:
+    """Find a checkpoint's manifest from a path or a name (user first, then shipped)."""
+    ref_str = str(ref)
+    p = Path(ref_str).expanduser()
+    candidates = []
+    if p.suffix in (".json", ".safetensors") or p.parent != Path("."):
+        base = p.with_suffix("") if p.suffix in (".json", ".safetensors") else p
+        candidates.append(base.with_suffix(".json"))
+    else:
+        candidates += [user_checkpoints_dir() / f"{ref_str}.json", shipped_checkpoints_dir() / f"{ref_str}.json"]
+    for c in candidates:
+        if c.exists():
+            return c
+    if p.suffix in (".pt", ".pth", ".ckpt", ".pkl", ".bin"):
+        raise LatentLabError(
+            f"{p.name}: pickle-based checkpoints are refused because loading them can run code; "
+            "save the weights with safetensors and a LatentLab manifest."
+        )
+    raise LatentLabError(f"Checkpoint '{ref_str}' not found; run 'latentlab checkpoints' to list the available ones.")
+
+
+MAX_MANIFEST_BYTES = 8 * 1024**2
+
+
+def read_manifest(path: Path) -> dict:
+    try:
+        if path.stat().st_size > MAX_MANIFEST_BYTES:
+            raise LatentLabError(f"{path.name}: the manifest is larger than {MAX_MANIFEST_BYTES // 1024**2} MB; it is not a LatentLab manifest.")
+        manifest = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, ValueError):
+        raise LatentLabError(f"{path.name}: the checkpoint manifest is not valid JSON; re-save the checkpoint.") from None
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise LatentLabError(f"{path.name}: not a LatentLab checkpoint manifest (no 'format': '{FORMAT}').")
+    for key in ("model", "model_config", "weights", "dataset"):
+        if key not in manifest:
+            raise LatentLabError(f"{path.name}: the checkpoint manifest lacks '{key}'; re-save the checkpoint.")
+    if not isinstance(manifest["model"], str) or not isinstance(manifest["weights"], str) or not isinstance(manifest["dataset"], dict):
+        raise LatentLabError(f"{path.name}: 'model' and 'weights' must be names and 'dataset' an object.")
+    return manifest
+
+
+def read_checkpoint(ref: str | Path) -> Checkpoint:
+    """Load a checkpoint by name or path, validating weights against the manifest."""
+    path = resolve_checkpoint(ref)
+    attempts = 3
+    while True:
+        finish_interrupted_save(path)
+        manifest = read_manifest(path)
+        try:
+            return _load(path, manifest, path.with_name(Path(manifest["weights"]).name))
+        except WeightsMismatch:
+            attempts -= 1
+            if not attempts:
+                raise
+            time.sleep(0.1)  # a save may be moving its new pair into place right now
+
+
+def _load(path: Path, manifest: dict, weights: Path) -> Checkpoint:
+    from latentlab.core.limits import human_bytes, limit
+    from latentlab.models.validation import check_config
+
+    cls = model_class(manifest["model"])
+    config = check_config(cls.config_cls, manifest["model_config"], path.name)
+    try:
+        model = build_model(manifest["model"], config)
+    except (TypeError, ValueError) as exc:
+        raise LatentLabError(f"{path.name}: the model config in the manifest is invalid ({exc}).") from None
+    if weights.suffix != ".safetensors":
+        raise LatentLabError(f"{path.name}: weights must be a .safetensors file, not '{weights.name}'; pickled weights are refused.")
+    if not weights.exists():
+        raise LatentLabError(f"{path.name}: its weights file {weights.name} is missing; copy it next to the manifest.")
+    if weights.stat().st_size > limit("max_checkpoint_bytes"):
+        raise LatentLabError(f"{weights.name}: {human_bytes(weights.stat().st_size)} is over the checkpoint limit of "
+                             f"{human_bytes(limit('max_checkpoint_bytes'))}.")
+    digest = file_sha256(weights)
+    recorded = manifest.get("weights_sha256")
+    if recorded is not None and recorded != digest:
+        raise WeightsMismatch(f"{weights.name}: its contents do not match the weights_sha256 in {path.name} (the file was "
+                             "changed or swapped); restore the original weights or save the checkpoint again.")
+    try:
+        state = load_file(str(weights))
+    except (SafetensorError, OSError, ValueError) as exc:
+        reason = (str(exc).splitlines() or [type(exc).__name__])[0][:200]
+        raise LatentLabError(f"{weights.name}: not a readable safetensors file ({reason}); re-save the checkpoint.") from None
+    _validate_state(weights.name, model, state)
+    model.load_state_dict(state)
+    model.eval()
+    return Checkpoint(name=path.stem, path=path, model=model, manifest=manifest, fingerprint=digest[:20])
+
+
+def _validate_state(source: str, model: LatentModel, state: dict[str, torch.Tensor]) -> None:
+    expected = model.state_dict()
+    missing = sorted(set(expected) - set(state))
+    extra = sorted(set(state) - set(expected))
+    if missing or extra:
+        raise LatentLabError(
+            f"{source}: the weights do not match the manifest's architecture "
+            f"(missing {missing[:3]}, unexpected {extra[:3]}); the files do not belong together."
+        )
+    for key, ref in expected.items():
+        t = state[key]
+        if tuple(t.shape) != tuple(ref.shape):
+            raise LatentLabError(f"{source}: tensor '{key}' has shape {tuple(t.shape)}, the manifest's model needs {tuple(ref.shape)}.")
+        if not t.dtype.is_floating_point:
+            raise LatentLabError(f"{source}: tensor '{key}' has dtype {t.dtype}; weights must be floating point.")
+        if not torch.isfinite(t).all():
+            raise LatentLabError(f"{source}: tensor '{key}' holds NaN or infinite values; the checkpoint is unusable.")
+
+
+def list_checkpoints() -> list[dict]:
+    """Shipped and user checkpoints, one summary dict each."""
+    rows = []
+    for source, folder in (("shipped", shipped_checkpoints_dir()), ("user", user_checkpoints_dir())):
+        if not folder.is_dir():
+            continue
+        if source == "user":
+            remove_stale_temporaries(folder)
+        for manifest_path in sorted(folder.glob("*.json")):
+            if manifest_path.name.startswith("."):  # a save's staged manifest, not a checkpoint
+                continue
+            if source == "user":
+                finish_interrupted_save(manifest_path)
+            try:
+                m = read_manifest(manifest_path)
+            except LatentLabError:
+                continue
+            if not manifest_path.with_name(m["weights"]).exists():
+                continue
+            rows.append({
+                "name": manifest_path.stem,
+                "source": source,
+                "model": m["model"],
+                "dataset": m["dataset"].get("name"),
+                "latent_dim": m["model_config"].get("latent_dim"),
+                "item_shape": list(m["model_config"].get("input_shape", [])),
+                "beta": m["model_config"].get("beta"),
+                "step": m.get("step"),
+                "loss": m.get("final_terms", {}).get("loss"),
+                "created": m.get("created"),
+                "path": str(manifest_path),
+            })
+    return rows
+
+
+def import_checkpoint(manifest_file: str | Path, weights_file: str | Path | None = None, name: str | None = None) -> Checkpoint:
+    """Validate a checkpoint a user brings and copy it into the workspace under ``name``.
+
+    The pair is loaded from where it lies first (safetensors only, weights
+    checked against the manifest), then written weights-first, manifest-last,
+    each atomically; an existing name is never replaced.
+    """
+    import shutil
+
+    manifest_file = Path(manifest_file)
+    if manifest_file.suffix.lower() in (".pt", ".pth", ".ckpt", ".pkl", ".bin"):
+        raise LatentLabError(f"{manifest_file.name}: pickle-based checkpoints are refused because loading them can run code; "
+                             "bring a .safetensors file with its LatentLab .json manifest.")
+    if manifest_file.suffix.lower() != ".json":
+        raise LatentLabError(f"{manifest_file.name}: expected the checkpoint's .json manifest (with its .safetensors weights).")
+    manifest = read_manifest(manifest_file)
+    weights = Path(weights_file) if weights_file else manifest_file.with_name(Path(manifest["weights"]).name)
+    checked = _load(manifest_file, manifest, weights)
+    name = name or manifest_file.stem
+    target = checkpoint_path(name)
+    if target.exists() or target.with_suffix(".safetensors").exists():
+        raise LatentLabError(f"A checkpoint named '{name}' already exists; choose another name.")
+    with atomic_path(target.with_suffix(".safetensors")) as tmp:
+        shutil.copyfile(weights, tmp)
+    manifest = {**manifest, "name": name, "weights": f"{name}.safetensors", "imported_from": manifest_file.name}
+    manifest.pop("optimizer", None)
+    write_json_atomic(target, manifest)
+    checked.name, checked.path, checked.manifest = name, target, manifest
+    return checked
+
+
+def unique_name(stem: str) -> str:
+    """``stem`` if free in the user folder, else ``stem-2``, ``stem-3``, ..."""
+    folder = user_checkpoints_dir()
+    name, i = stem, 1
+    while (folder / f"{name}.json").exists() or (folder / f"{name}.safetensors").exists():
+        i += 1
+        name = f"{stem}-{i}"
+    return name

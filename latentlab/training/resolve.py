@@ -1,0 +1,35 @@
+"""Resolving what the facade and the modules below it are given: a checkpoint (a name, a path or a loaded
+``Checkpoint``) and a dataset (a name or a ``Dataset``; by default the one the checkpoint was trained on)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from latentlab.training.checkpoints import Checkpoint
+from latentlab.training.checkpoints import read_checkpoint
+from latentlab.data import Dataset, load_dataset
+from latentlab.core.errors import LatentLabError
+
+
+def load_checkpoint(ref: str | Path | Checkpoint) -> Checkpoint:
+    return ref if isinstance(ref, Checkpoint) else read_checkpoint(ref)
+
+
+def as_dataset(ref: str | Dataset) -> Dataset:
+    return ref if isinstance(ref, Dataset) else load_dataset(ref)
+
+
+def dataset_for(ckpt: Checkpoint, dataset: str | Dataset | None = None) -> Dataset:
+    """The dataset to use with ``ckpt``: the given one, else its training set; shapes must match."""
+    ds = as_dataset(dataset if dataset is not None else ckpt.dataset_name)
+    need = tuple(ckpt.model.config.input_shape)
+    if ds.item_shape != need:
+        raise LatentLabError(
+            f"Dataset '{ds.name}' has items of shape {ds.item_shape} but checkpoint '{ckpt.name}' expects {need}; "
+            "pick a dataset of the same shape."
+        )
+    return ds
+
+
+def likelihood_for(ds: Dataset) -> str:
+    return "bernoulli" if ds.kind == "image" else "gaussian"

@@ -1,0 +1,84 @@
+"""The server route behind the map's hover: one item of a dataset, on demand.
+
+``/latentlab/items/{dataset}/{version}/{row}.png`` is the item as a small PNG
+(image datasets) and ``.../{row}.json`` its label and leading features, both
+also below the server's ``server.baseUrlPath``. The
+version is the dataset's fingerprint, so a browser may keep a picture for good
+and a re-imported dataset under the same name never shows stale ones. Only
+datasets the sidebar lists are served, and rows are read one at a time from
+the dataset the pages already hold (memory-mapped for the large ones).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+# The engine (and torch under it) is imported on the first request, not when the server starts.
+
+PREFIX = "/latentlab/items"
+FEATURES_SHOWN = 8
+IMMUTABLE = {"Cache-Control": "public, max-age=31536000, immutable"}
+
+
+def base_url(name: str, ds) -> str:
+    """The URL prefix the map's hover fetches ``{row}.png`` and ``{row}.json`` under (below the server's
+    ``server.baseUrlPath``, as the pages are)."""
+    from urllib.parse import quote
+
+    from streamlit import config
+
+    base = "/".join(p for p in str(config.get_option("server.baseUrlPath") or "").split("/") if p)
+    return f"{'/' + base if base else ''}{PREFIX}/{quote(name, safe='')}/{ds.fingerprint[:16]}"
+
+
+def _item(request: Request):
+    """The dataset and row a request names, or None when it names none we serve."""
+    from latentlab.ui import loaders
+
+    name, version, row = request.path_params["name"], request.path_params["version"], request.path_params["row"]
+    if name not in {r["name"] for r in loaders.dataset_rows()}:
+        return None
+    ds = loaders.dataset(name)
+    if ds.fingerprint[:16] != version or not 0 <= row < len(ds):
+        return None
+    return ds, row
+
+
+def item_png(request: Request) -> Response:
+    found = _item(request)
+    if found is None or not found[0].is_image:
+        return Response(status_code=404)
+    from latentlab.core.render import png_bytes, single_image
+
+    ds, row = found
+    return Response(png_bytes(single_image(np.asarray(ds.x[row]))), media_type="image/png", headers=IMMUTABLE)
+
+
+def item_json(request: Request) -> Response:
+    found = _item(request)
+    if found is None:
+        return JSONResponse({"error": "no such item"}, status_code=404)
+    ds, row = found
+    info: dict = {"index": row, "label": None, "label_name": ds.label_name}
+    if ds.labels is not None:
+        info["label"] = str(np.asarray(ds.labels[row]).item())
+    if ds.factors is not None:
+        info["features"] = [[str(c), f"{v:.3g}" if isinstance(v, float) else str(v)]
+                            for c, v in ds.factors.iloc[row].items()][:FEATURES_SHOWN]
+    elif not ds.is_image:
+        values = np.asarray(ds.x[row]).ravel()[:FEATURES_SHOWN]
+        names = ds.feature_names or [f"x{k}" for k in range(len(values))]
+        info["features"] = [[str(n), f"{float(v):.3g}"] for n, v in zip(names, values)]
+    return JSONResponse(info, headers=IMMUTABLE)
+
+
+def routes() -> list[Route]:
+    """The item routes at the server's root and below any base path (``server.baseUrlPath``, which a proxy
+    in front of the dashboard may add), whichever the configuration is when the routes are made."""
+    return [
+        Route(base + PREFIX + "/{name}/{version}/{row:int}" + ext, handler, methods=["GET"])
+        for base in ("", "/{base:path}") for ext, handler in ((".png", item_png), (".json", item_json))
+    ]

@@ -1,0 +1,67 @@
+"""Files that arrive as bytes (browser uploads): written under safe generated
+names in a private temporary folder, imported, and the folder removed.
+
+The uploaded name is used only for its suffix and, cleaned, in messages; it
+never becomes a path.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from pathlib import Path
+
+from latentlab.training.checkpoints import Checkpoint, import_checkpoint
+from latentlab.data import Dataset, import_dataset
+from latentlab.data.readers import SUFFIXES  # noqa: F401 (the suffixes the Data page's uploader accepts)
+from latentlab.core.limits import human_bytes, limit
+from latentlab.core.errors import LatentLabError
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def safe_file_name(name: str, fallback: str = "upload") -> str:
+    """A plain file name from an uploaded name: no folders, no leading dots, no odd characters."""
+    base = _UNSAFE.sub("-", str(name).replace("\\", "/").split("/")[-1]).strip(".-")[:100]
+    return base or fallback
+
+
+def suggested_dataset_name(upload_name: str) -> str:
+    stem = Path(safe_file_name(upload_name)).stem
+    return (stem or "upload")[:64]
+
+
+def _write(folder: Path, upload_name: str, data: bytes) -> Path:
+    if len(data) > limit("max_file_bytes"):
+        raise LatentLabError(f"{safe_file_name(upload_name)}: {human_bytes(len(data))} is over the upload limit of "
+                             f"{human_bytes(limit('max_file_bytes'))}.")
+    path = folder / safe_file_name(upload_name)
+    path.write_bytes(data)
+    return path
+
+
+def import_uploaded_dataset(upload_name: str, data: bytes, name: str, labels: str | None = None,
+                            embedding: bool = False, standardise: bool | None = None) -> Dataset:
+    """``import_dataset`` on uploaded bytes: embeddings are kept as given unless ``standardise``."""
+    with tempfile.TemporaryDirectory(prefix="latentlab-upload-") as tmp:
+        path = _write(Path(tmp), upload_name, data)
+        return import_dataset(path, name, labels=labels, kind="embedding" if embedding else None, standardise=standardise)
+
+
+def peek_uploaded_columns(upload_name: str, data: bytes) -> list[str]:
+    from latentlab.data.readers import peek_columns
+
+    with tempfile.TemporaryDirectory(prefix="latentlab-upload-") as tmp:
+        return peek_columns(_write(Path(tmp), upload_name, data))
+
+
+def import_uploaded_checkpoint(manifest_name: str, manifest: bytes, weights_name: str | None, weights: bytes | None,
+                               name: str | None = None) -> Checkpoint:
+    with tempfile.TemporaryDirectory(prefix="latentlab-upload-") as tmp:
+        folder = Path(tmp)
+        m = _write(folder, manifest_name, manifest)
+        w = _write(folder, weights_name, weights) if weights is not None else None
+        if w is not None and w.suffix.lower() != ".safetensors":
+            raise LatentLabError(f"{w.name}: weights must be a .safetensors file; pickled weights (.pt, .ckpt, .bin) are refused "
+                                 "because loading them can run code.")
+        return import_checkpoint(m, w, name=name or Path(safe_file_name(manifest_name)).stem)
