@@ -8,15 +8,13 @@ Derived arrays are cached on disk under their inputs' fingerprints.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
-import pandas as pd
 
 from latentlab.analysis.cached_scores import DEFAULT_ITEMS, diagnose_embedding, metric_sample, score_embedding, scores_cached
 from latentlab.analysis.clustering import CLUSTERERS, centroids, distinguishing_dims
-from latentlab.analysis.clustering import cluster_scores, cluster_table, make_clusterer
-from latentlab.analysis.clustering.model import MODEL_METHOD, BesideKMeans, assignment_confidence, model_labels
+from latentlab.analysis.clustering.embedding_clusters import (ClusterResult, beside_kmeans_embedding, check_cluster_method,
+                                                              cluster_embedding)
+from latentlab.analysis.clustering.model import MODEL_METHOD, BesideKMeans
 from latentlab.analysis.codes_datasets import default_name as codes_dataset_name
 from latentlab.analysis.codes_datasets import items_of, save_codes_dataset
 from latentlab.analysis.comparison import procrustes
@@ -28,17 +26,16 @@ from latentlab.analysis.map_points import (PASSIVE_KL, activity_order, colour_op
                                            nearest_neighbours, passive_dims, suggested_metric)
 from latentlab.analysis.metrics import Diagnostics, MetricResult
 from latentlab.analysis.metrics import METRICS
-from latentlab.analysis.projection import PROJECTORS
-from latentlab.analysis.projection import make_projector
+from latentlab.analysis.projection import PROJECTORS, make_projector
+from latentlab.analysis.projection.embedding_maps import (preview_projection, project_embedding, projection_cached,
+                                                          projection_key)
 from latentlab.analysis.sae_features import RANKINGS as FEATURE_RANKINGS
 from latentlab.analysis.sae_features import (activation_histogram, feature_table, rank_features, top_activating,
                                              training_dead)
 from latentlab.analysis.traversal import (Traversal, base_latent, decode_latents, grid_values, interpolation, latent_frame, traversal_grid)
-from latentlab.core.array_cache import cached_arrays
 from latentlab.core.errors import LatentLabError
 from latentlab.core.progress import ProgressFn
 from latentlab.core.render import gif_bytes, image_grid, single_image
-from latentlab.core.workspace import digest
 from latentlab.data import Dataset, list_datasets, load_dataset
 from latentlab.models import MODELS
 from latentlab.training import checkpoints as ckpts
@@ -142,51 +139,6 @@ def project(checkpoint=None, dataset=None, method: str = "umap", dims: int = 2, 
     return project_embedding(emb, method, dims, seed, progress=progress, **params)
 
 
-def _projection(emb: Embedding, method: str, dims: int, seed: int, params: dict):
-    projector = make_projector(method, n_components=dims, random_state=seed, **params)
-    return projector, digest("project", emb.key, method, projector.get_params())
-
-
-def _whole(emb: Embedding) -> None:
-    if emb.index is not None:
-        raise LatentLabError("Maps and clusterings need the whole dataset's embedding, not a sample of it.")
-
-
-def project_embedding(emb: Embedding, method: str = "umap", dims: int = 2, seed: int = 0,
-                      progress: ProgressFn | None = None, **params) -> np.ndarray:
-    _whole(emb)
-    projector, key = _projection(emb, method, dims, seed, params)
-    return cached_arrays("project", key, lambda: {"xy": projector.fit_transform(emb.mean, progress=progress)})["xy"]
-
-
-def projection_key(emb: Embedding, method: str = "umap", dims: int = 2, seed: int = 0, **params) -> str:
-    """The cache key of ``project_embedding`` with these arguments (defaults filled in)."""
-    return _projection(emb, method, dims, seed, params)[1]
-
-
-def projection_cached(emb: Embedding, method: str = "umap", dims: int = 2, seed: int = 0, **params) -> bool:
-    """Whether ``project_embedding`` with these arguments would only read the disk cache."""
-    from latentlab.core.array_cache import is_cached
-
-    return is_cached("project", projection_key(emb, method, dims, seed, **params))
-
-
-def preview_projection(emb: Embedding, dims: int = 2) -> np.ndarray:
-    """A first view to draw while a projection is being made: the latent means' leading principal
-    components (milliseconds at a million points; see ``latentlab.analysis.projection.preview``)."""
-    from latentlab.analysis.projection.preview import principal_components
-
-    _whole(emb)
-    return principal_components(emb.mean, dims).astype(np.float32)
-
-
-@dataclass
-class ClusterResult:
-    labels: np.ndarray  # (N,) cluster per sample, -1 = noise
-    scores: dict[str, float]
-    table: pd.DataFrame  # per-cluster summary
-
-
 def cluster(checkpoint=None, dataset=None, method: str = "kmeans", on: str = "latent", seed: int = 0,
             projection: dict | None = None, progress: ProgressFn | None = None, **params) -> ClusterResult:
     """Cluster latent means (``on="latent"``) or a projection of them (``on="projection"``).
@@ -195,7 +147,7 @@ def cluster(checkpoint=None, dataset=None, method: str = "kmeans", on: str = "la
     takes the clusters of a model that clusters its codes (``LatentModel.n_clusters`` > 0): each item's most
     likely cluster under the model's soft assignments, scored on the chosen space.
     """
-    _check_cluster_method(method, seed, params)  # bad parameters fail before encoding
+    check_cluster_method(method, seed, params)  # bad parameters fail before encoding
     ds, emb = _space_to_cluster(checkpoint, dataset, method, progress)
     return cluster_embedding(emb, ds, method, on, seed, projection, progress=progress, **params)
 
@@ -206,9 +158,7 @@ def beside_kmeans(checkpoint, dataset=None, seed: int = 0, progress: ProgressFn 
     comparison; ``latentlab cluster CK --method model --beside-kmeans``)."""
     ck = load_checkpoint(checkpoint)
     ds, emb = _space_to_cluster(ck, dataset, MODEL_METHOD, progress)
-    ours = cluster_embedding(emb, ds, MODEL_METHOD, seed=seed, progress=progress)
-    kmeans = cluster_embedding(emb, ds, "kmeans", seed=seed, progress=progress, k=ck.model.n_clusters)
-    return BesideKMeans.of(ours, kmeans)
+    return beside_kmeans_embedding(emb, ds, ck.model.n_clusters, seed, progress)
 
 
 def _space_to_cluster(checkpoint, dataset, method: str, progress: ProgressFn | None) -> tuple[Dataset, Embedding]:
@@ -223,38 +173,6 @@ def _space_to_cluster(checkpoint, dataset, method: str, progress: ProgressFn | N
                              "--method kmeans, gmm, hdbscan or agglomerative instead.")
     ds = dataset_for(ck, dataset)
     return ds, embed_dataset(ck.model, ck.fingerprint, ds, progress=progress)
-
-
-def cluster_embedding(emb: Embedding, ds: Dataset, method: str = "kmeans", on: str = "latent", seed: int = 0,
-                      projection: dict | None = None, progress: ProgressFn | None = None, **params) -> ClusterResult:
-    _whole(emb)
-    if on == "latent":
-        X, space_key = emb.mean, emb.key
-    elif on == "projection":
-        proj = {"method": "umap", "dims": 2, **(projection or {})}
-        X = project_embedding(emb, proj.pop("method"), proj.pop("dims"), seed, progress=progress, **proj)
-        space_key = digest(emb.key, projection)
-    else:
-        raise LatentLabError(f"--on must be 'latent' or 'projection', not '{on}'.")
-    if method == MODEL_METHOD:
-        _check_cluster_method(method, seed, params)
-        labels = model_labels(emb.assign, "This space's model" if emb.has_model else "A dataset's own vectors")
-    else:
-        clusterer = make_clusterer(method, random_state=seed, **params)
-        key = digest("cluster", space_key, method, clusterer.get_params(), seed)
-        labels = cached_arrays("cluster", key, lambda: {"labels": clusterer.fit_predict(X, progress=progress)})["labels"]
-    scores = cluster_scores(X, labels, ds.labels, seed=seed)
-    if method == MODEL_METHOD:
-        scores["mean_confidence"] = float(assignment_confidence(emb.assign).mean())
-    return ClusterResult(labels, scores, cluster_table(emb.mean, labels, ds.labels))
-
-
-def _check_cluster_method(method: str, seed: int, params: dict) -> None:
-    if method != MODEL_METHOD:
-        make_clusterer(method, random_state=seed, **params)
-    elif params:
-        raise LatentLabError(f"--method model takes no parameters (got {', '.join(sorted(params))}): the model's clusters "
-                             "are its own; leave out --k and --param.")
 
 
 # ---------------------------------------------------------------- traversals

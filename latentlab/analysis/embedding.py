@@ -179,3 +179,9 @@ def vectors_embedding(dataset: Dataset) -> Embedding:
         raise LatentLabError(f"Dataset '{dataset.name}' holds {dataset.kind} items of shape {dataset.item_shape}; "
                              "without a checkpoint only vector datasets (embeddings, tables) can be mapped. Pick a checkpoint.")
     return Embedding(np.asarray(dataset.x, dtype=np.float32), None, None, None, digest("vectors", dataset.fingerprint))
+
+
+def require_whole(emb: Embedding) -> None:
+    """Maps and clusterings are of every item: a sample's embedding (``embed_rows``) is refused in one sentence."""
+    if emb.index is not None:
+        raise LatentLabError("Maps and clusterings need the whole dataset's embedding, not a sample of it.")

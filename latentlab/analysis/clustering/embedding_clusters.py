@@ -1,0 +1,69 @@
+"""Clusterings of an ``Embedding``: its latent means (``on="latent"``) or a projection of them
+(``on="projection"``) clustered by a registered method, cached under the space's key and the method's
+parameters, with scores and a per-cluster table."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from latentlab.analysis.clustering import cluster_scores, cluster_table, make_clusterer
+from latentlab.analysis.clustering.model import MODEL_METHOD, BesideKMeans, assignment_confidence, model_labels
+from latentlab.analysis.embedding import Embedding, require_whole
+from latentlab.analysis.projection.embedding_maps import project_embedding
+from latentlab.core.array_cache import cached_arrays
+from latentlab.core.errors import LatentLabError
+from latentlab.core.progress import ProgressFn
+from latentlab.core.workspace import digest
+from latentlab.data import Dataset
+
+
+@dataclass
+class ClusterResult:
+    labels: np.ndarray  # (N,) cluster per sample, -1 = noise
+    scores: dict[str, float]
+    table: pd.DataFrame  # per-cluster summary
+
+
+def check_cluster_method(method: str, seed: int, params: dict) -> None:
+    """Fails in one sentence on an unknown method or bad parameters (before any encoding)."""
+    if method != MODEL_METHOD:
+        make_clusterer(method, random_state=seed, **params)
+    elif params:
+        raise LatentLabError(f"--method model takes no parameters (got {', '.join(sorted(params))}): the model's clusters "
+                             "are its own; leave out --k and --param.")
+
+
+def cluster_embedding(emb: Embedding, ds: Dataset, method: str = "kmeans", on: str = "latent", seed: int = 0,
+                      projection: dict | None = None, progress: ProgressFn | None = None, **params) -> ClusterResult:
+    """Cluster a whole dataset's embedding ``emb`` (of ``ds``, whose labels the scores compare with)."""
+    require_whole(emb)
+    if on == "latent":
+        X, space_key = emb.mean, emb.key
+    elif on == "projection":
+        proj = {"method": "umap", "dims": 2, **(projection or {})}
+        X = project_embedding(emb, proj.pop("method"), proj.pop("dims"), seed, progress=progress, **proj)
+        space_key = digest(emb.key, projection)
+    else:
+        raise LatentLabError(f"--on must be 'latent' or 'projection', not '{on}'.")
+    if method == MODEL_METHOD:
+        check_cluster_method(method, seed, params)
+        labels = model_labels(emb.assign, "This space's model" if emb.has_model else "A dataset's own vectors")
+    else:
+        clusterer = make_clusterer(method, random_state=seed, **params)
+        key = digest("cluster", space_key, method, clusterer.get_params(), seed)
+        labels = cached_arrays("cluster", key, lambda: {"labels": clusterer.fit_predict(X, progress=progress)})["labels"]
+    scores = cluster_scores(X, labels, ds.labels, seed=seed)
+    if method == MODEL_METHOD:
+        scores["mean_confidence"] = float(assignment_confidence(emb.assign).mean())
+    return ClusterResult(labels, scores, cluster_table(emb.mean, labels, ds.labels))
+
+
+def beside_kmeans_embedding(emb: Embedding, ds: Dataset, k: int, seed: int = 0,
+                            progress: ProgressFn | None = None) -> BesideKMeans:
+    """A model's own ``k`` clusters of ``emb`` beside k-means with the same k on the same latent means."""
+    ours = cluster_embedding(emb, ds, MODEL_METHOD, seed=seed, progress=progress)
+    kmeans = cluster_embedding(emb, ds, "kmeans", seed=seed, progress=progress, k=k)
+    return BesideKMeans.of(ours, kmeans)
