@@ -7,13 +7,14 @@ import streamlit as st
 from latentlab import lab
 from latentlab.ui import figures, forms, item_route, model_clusters, panels, scatter
 from latentlab.ui.jobs import run_or_submit_clustering, run_or_submit_projection
+from latentlab.ui.map_settings import map_settings, projection_of_map
 from latentlab.ui.sidebar import start_page, user_errors
 
 ctx = start_page("Clusters", vectors_ok=True)
 
 with user_errors():
     ds, ck, emb = ctx.dataset(), ctx.checkpoint(), ctx.embedding()
-    map_cfg = st.session_state.get("ll_map", {"method": "umap", "dims": 2, "params": {}, "seed": 0})
+    map_cfg = map_settings()
     on = "latent" if ctx.space == "latent means" else "projection"
 
     method = st.selectbox("Algorithm", model_clusters.method_options(ck), format_func=model_clusters.method_format(ck),
@@ -27,7 +28,7 @@ with user_errors():
     st.caption(f"Clustering {len(ds):,} points in {space_text} (change the space in the sidebar). "
                f"Suggested k for this dataset: {default_k}.")
 
-    projection = {"method": map_cfg["method"], "dims": map_cfg["dims"], **map_cfg["params"]} if on == "projection" else None
+    projection = projection_of_map() if on == "projection" else None
     result = run_or_submit_clustering(ctx, emb, ds, method, on, seed, projection, params)
     if result is None:
         st.stop()

@@ -6,6 +6,7 @@ import streamlit as st
 from latentlab import lab
 from latentlab.ui import compare_view, scatter
 from latentlab.ui.jobs import embeddings_or_wait, run_or_submit_projection
+from latentlab.ui.map_settings import map_settings
 from latentlab.ui.sidebar import start_page, user_errors
 
 ctx = start_page("Compare", vectors_ok=True)
@@ -26,12 +27,12 @@ with user_errors():
     compare_view.scores_row(result)
 
     st.subheader("Maps")
-    map_cfg = st.session_state.get("ll_map", {"method": "umap", "seed": 0})
+    map_cfg = map_settings()
     c1, c2, c3 = st.columns([1, 1, 2])
     methods = list(lab.PROJECTORS)
-    method = c1.selectbox("Projection", methods, index=methods.index(map_cfg.get("method", "umap")), key="cmp-method")
+    method = c1.selectbox("Projection", methods, index=methods.index(map_cfg["method"]), key="cmp-method")
     colour_by = c2.selectbox("Colour by", lab.colour_options(ds, emb_a), key="cmp-colour")
-    seed = int(map_cfg.get("seed", 0))
+    seed = int(map_cfg["seed"])
     xy_a = run_or_submit_projection(side_a, emb_a, method, 2, {}, seed)
     xy_b = run_or_submit_projection(side_b, emb_b, method, 2, {}, seed) if xy_a is not None else None
     if xy_a is None or xy_b is None:

@@ -8,6 +8,7 @@ import streamlit as st
 from latentlab import lab
 from latentlab.ui import loaders, figures, forms, item_route, panels, scatter
 from latentlab.ui.jobs import run_or_submit_projection
+from latentlab.ui.map_settings import remember_map_settings
 from latentlab.ui.sidebar import start_page, user_errors
 
 MAP_KEY = "map-scatter"
@@ -34,7 +35,7 @@ with user_errors():
             params = forms.params_form(lab.PROJECTORS[method].PARAMS, form_key, defaults={"metric": metric})
             seed = int(st.number_input("seed", value=0, step=1, key="map-seed"))
             st.form_submit_button("Recompute")
-    st.session_state["ll_map"] = {"method": method, "dims": dims, "params": params, "seed": seed}
+    remember_map_settings(method, dims, params, seed)
 
     xy = run_or_submit_projection(ctx, emb, method, dims, params, seed)
     if xy is None:
