@@ -11,10 +11,10 @@ from __future__ import annotations
 import numpy as np
 
 from latentlab.analysis.cached_scores import DEFAULT_ITEMS, diagnose_embedding, metric_sample, score_embedding, scores_cached
-from latentlab.analysis.clustering import CLUSTERERS, centroids, distinguishing_dims
-from latentlab.analysis.clustering.embedding_clusters import (ClusterResult, beside_kmeans_embedding, check_cluster_method,
-                                                              cluster_embedding)
-from latentlab.analysis.clustering.model import MODEL_METHOD, BesideKMeans
+from latentlab.analysis.clustering import (CLUSTERERS, MODEL_METHOD, Clusterer, centroids, distinguishing_dims,
+                                           make_clusterer)
+from latentlab.analysis.clustering.embedding_clusters import ClusterResult, beside_kmeans_embedding, cluster_embedding
+from latentlab.analysis.clustering.model import BesideKMeans
 from latentlab.analysis.codes_datasets import default_name as codes_dataset_name
 from latentlab.analysis.codes_datasets import items_of, save_codes_dataset
 from latentlab.analysis.comparison import procrustes
@@ -147,8 +147,8 @@ def cluster(checkpoint=None, dataset=None, method: str = "kmeans", on: str = "la
     takes the clusters of a model that clusters its codes (``LatentModel.n_clusters`` > 0): each item's most
     likely cluster under the model's soft assignments, scored on the chosen space.
     """
-    check_cluster_method(method, seed, params)  # bad parameters fail before encoding
-    ds, emb = _space_to_cluster(checkpoint, dataset, method, progress)
+    clusterer = make_clusterer(method, random_state=seed, **params)  # bad parameters fail before encoding
+    ds, emb = _space_to_cluster(checkpoint, dataset, clusterer, progress)
     return cluster_embedding(emb, ds, method, on, seed, projection, progress=progress, **params)
 
 
@@ -157,20 +157,17 @@ def beside_kmeans(checkpoint, dataset=None, seed: int = 0, progress: ProgressFn 
     on the same latent means, with both clusterings' scores and their agreement (the Clusters page's
     comparison; ``latentlab cluster CK --method model --beside-kmeans``)."""
     ck = load_checkpoint(checkpoint)
-    ds, emb = _space_to_cluster(ck, dataset, MODEL_METHOD, progress)
+    ds, emb = _space_to_cluster(ck, dataset, make_clusterer(MODEL_METHOD), progress)
     return beside_kmeans_embedding(emb, ds, ck.model.n_clusters, seed, progress)
 
 
-def _space_to_cluster(checkpoint, dataset, method: str, progress: ProgressFn | None) -> tuple[Dataset, Embedding]:
+def _space_to_cluster(checkpoint, dataset, clusterer: Clusterer, progress: ProgressFn | None) -> tuple[Dataset, Embedding]:
     """The dataset and embedding a clustering works on: a checkpoint's codes of it, or a dataset's own vectors."""
     if checkpoint is None:
         ds = as_dataset(dataset)
         return ds, embed(None, ds)
     ck = load_checkpoint(checkpoint)
-    if method == MODEL_METHOD and ck.model.n_clusters == 0:
-        raise LatentLabError(f"Checkpoint '{ck.name}' is a {ck.model_name}, which does not cluster its codes; "
-                             "--method model needs a model with clusters of its own (such as dec), so use "
-                             "--method kmeans, gmm, hdbscan or agglomerative instead.")
+    clusterer.check_checkpoint(ck)  # a method that cannot cluster these codes fails before encoding
     ds = dataset_for(ck, dataset)
     return ds, embed_dataset(ck.model, ck.fingerprint, ds, progress=progress)
 

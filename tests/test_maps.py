@@ -33,7 +33,7 @@ def test_projector_rejects_unknown_parameters(blobs):
         make_projector("isomap")
 
 
-@pytest.mark.parametrize("method", list(CLUSTERERS))
+@pytest.mark.parametrize("method", [name for name, cls in CLUSTERERS.items() if not cls.READS_MODEL])
 def test_clusterers_recover_separated_blobs(blobs, method):
     X, y = blobs
     params = {"min_cluster_size": 10} if method == "hdbscan" else {"k": 3}
@@ -42,6 +42,23 @@ def test_clusterers_recover_separated_blobs(blobs, method):
     assert matched_accuracy(y, labels) > 0.95
     again = make_clusterer(method, random_state=0, **params).fit_predict(X)
     np.testing.assert_array_equal(labels, again)
+
+
+def test_the_models_own_clusters_are_a_registered_method_that_reads_them(blobs):
+    from types import SimpleNamespace
+
+    X, y = blobs
+    assign = np.eye(3)[y] * 0.8 + 0.2 / 3  # (N, 3) soft assignments, each row's largest at its blob
+    clusterer = make_clusterer("model", random_state=0)
+    assert CLUSTERERS.entry("model").inline_points is None and CLUSTERERS.entry("model").params == ()
+    np.testing.assert_array_equal(clusterer.read(SimpleNamespace(assign=assign, has_model=True)), y)
+    assert clusterer.extra_scores() == {"mean_confidence": pytest.approx(0.8 + 0.2 / 3)}
+    with pytest.raises(LatentLabError, match="takes no parameters"):
+        make_clusterer("model", k=3)
+    with pytest.raises(LatentLabError, match="does not cluster its codes"):
+        make_clusterer("model").fit_predict(X)
+    with pytest.raises(LatentLabError, match="A dataset's own vectors does not cluster"):
+        make_clusterer("model").read(SimpleNamespace(assign=None, has_model=False))
 
 
 def test_scores_perfect_and_random(blobs):

@@ -80,12 +80,12 @@ def cmd_project(args) -> None:
 
 def cmd_cluster(args) -> None:
     from latentlab import lab
-    from latentlab.analysis.clustering.model import MODEL_METHOD
+    from latentlab.analysis.clustering import CLUSTERERS
     from latentlab.core.errors import LatentLabError
     from latentlab.core.progress import TqdmProgress
 
     out = check_out(args.out, (".csv",))
-    if args.beside_kmeans and (args.method != MODEL_METHOD or args.on != "latent" or args.k is not None or args.param):
+    if args.beside_kmeans and (not CLUSTERERS[args.method].READS_MODEL or args.on != "latent" or args.k is not None or args.param):
         raise LatentLabError("--beside-kmeans compares a model's own clusters with k-means on the latent means: use it "
                              "with --method model, without --on projection, --k or --param (k-means takes the model's "
                              "k).")
@@ -247,7 +247,6 @@ def register(add, sub) -> None:
 def _register_maps(with_ckpt) -> None:
     """embed, project, cluster."""
     from latentlab.analysis.clustering import CLUSTERERS  # the registries name the methods: a new one appears here too
-    from latentlab.analysis.clustering.model import MODEL_METHOD
     from latentlab.analysis.projection import PROJECTORS
 
     p = with_ckpt("embed", cmd_embed, "encode a dataset: means, log-variances, KL, reconstruction error")
@@ -259,7 +258,7 @@ def _register_maps(with_ckpt) -> None:
     p.add_argument("--param", action="append", metavar="NAME=VALUE", help="method parameter, e.g. n_neighbors=30")
     p.add_argument("--out", required=True)
     p = with_ckpt("cluster", cmd_cluster, "cluster the latent means (or a dataset's vectors) or their projection", True)
-    p.add_argument("--method", default="kmeans", choices=[*CLUSTERERS, MODEL_METHOD],
+    p.add_argument("--method", default="kmeans", choices=list(CLUSTERERS),
                    help="a clustering method, or 'model': the clusters of a model that clusters its codes (such as dec)")
     p.add_argument("--k", type=int)
     p.add_argument("--beside-kmeans", action="store_true",

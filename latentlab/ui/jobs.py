@@ -153,7 +153,8 @@ def run_or_submit_clustering(ctx, emb, ds, method: str, on: str, seed: int, proj
     request = {"checkpoint": ctx.checkpoint_name, "dataset": ctx.dataset_name, "method": method, "on": on,
                "seed": seed, "projection": projection, "params": params}
     done = matching_job("cluster", request, ("succeeded",))
-    inline = method not in CLUSTERERS or n <= CLUSTERERS.entry(method).inline_points  # a model's own clusters are read, not fitted
+    limit = CLUSTERERS.entry(method).inline_points  # None: always quick (a model's own clusters are read, not fitted)
+    inline = limit is None or n <= limit
     if inline or done is not None:
         with st.spinner(f"Clustering {n:,} points with {method}..."):
             return _clustering(*args)

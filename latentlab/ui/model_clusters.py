@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from latentlab.analysis.clustering import CLUSTERERS
-from latentlab.analysis.clustering.model import MODEL_METHOD, BesideKMeans, method_label
+from latentlab.analysis.clustering import CLUSTERERS, MODEL_METHOD
+from latentlab.analysis.clustering.model import BesideKMeans
 from latentlab.analysis.map_points import CONFIDENCE
 from latentlab.ui import figures
 from latentlab.ui.jobs import run_or_submit_clustering
@@ -18,8 +18,13 @@ def clusters_itself(ck) -> bool:
 
 
 def method_options(ck) -> list[str]:
-    """The clustering methods, and the model's own clusters when it has them."""
-    return [*CLUSTERERS, MODEL_METHOD] if clusters_itself(ck) else list(CLUSTERERS)
+    """The registered clustering methods; those that read a model's own clusters only when it has them."""
+    return [name for name, cls in CLUSTERERS.items() if clusters_itself(ck) or not cls.READS_MODEL]
+
+
+def method_label(method: str, model_name: str | None) -> str:
+    """How a method is shown: one that reads a model's own clusters names the model's family, e.g. "model (dec)"."""
+    return f"{method} ({model_name})" if model_name and CLUSTERERS.lookup(method).READS_MODEL else method
 
 
 def method_format(ck):
@@ -28,8 +33,8 @@ def method_format(ck):
 
 
 def method_params(method: str) -> tuple:
-    """What the form asks for: the method's parameters (the model's own clusters take none)."""
-    return CLUSTERERS[method].PARAMS if method in CLUSTERERS else ()
+    """What the form asks for: the method's declared parameters (the model's own clusters take none)."""
+    return CLUSTERERS.entry(method).params
 
 
 def map_colour(emb) -> str:

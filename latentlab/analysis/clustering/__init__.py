@@ -1,7 +1,9 @@
 """Clusterers keyed by short name, scores and explanations."""
 
 from latentlab.analysis.clustering.explain import centroids, cluster_table, distinguishing_dims
-from latentlab.analysis.clustering.methods import (AgglomerativeClusterer, Clusterer, GMMClusterer, HDBSCANClusterer, KMeansClusterer)
+from latentlab.analysis.clustering.methods import (AgglomerativeClusterer, Clusterer, GMMClusterer, HDBSCANClusterer,
+                                                   KMeansClusterer)
+from latentlab.analysis.clustering.model import MODEL_METHOD, ModelClusterer
 from latentlab.analysis.clustering.scores import cluster_scores, matched_accuracy
 from latentlab.core.registry import Registry
 
@@ -11,6 +13,8 @@ for _name, _cls, _description in (
     ("gmm", GMMClusterer, "Gaussian mixture: k elliptical clusters, soft assignments"),
     ("hdbscan", HDBSCANClusterer, "HDBSCAN: clusters of any shape found by density, with noise (-1)"),
     ("agglomerative", AgglomerativeClusterer, "agglomerative: k clusters merged bottom up (Ward linkage by default)"),
+    (MODEL_METHOD, ModelClusterer, "the model's own clusters: each item's most likely cluster under a model that "
+                                   "clusters its codes (dec, gmvae); offered for such a model only"),
 ):
     CLUSTERERS.add(_name, _cls, _description, params=_cls.PARAMS, inline_points=_cls.INLINE_POINTS,
                    max_points=_cls.MAX_POINTS)
@@ -21,5 +25,5 @@ def make_clusterer(method: str, random_state: int = 0, **params) -> Clusterer:
     return cls(random_state=random_state, **params)
 
 
-__all__ = ["CLUSTERERS", "Clusterer", "centroids", "cluster_scores", "cluster_table", "distinguishing_dims",
+__all__ = ["CLUSTERERS", "MODEL_METHOD", "Clusterer", "ModelClusterer", "centroids", "cluster_scores", "cluster_table", "distinguishing_dims",
            "make_clusterer", "matched_accuracy"]

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from latentlab.analysis.clustering import cluster_scores, cluster_table, make_clusterer
-from latentlab.analysis.clustering.model import MODEL_METHOD, BesideKMeans, assignment_confidence, model_labels
+from latentlab.analysis.clustering.model import MODEL_METHOD, BesideKMeans
 from latentlab.analysis.embedding import Embedding, require_whole
 from latentlab.analysis.projection.embedding_maps import project_embedding
 from latentlab.core.array_cache import cached_arrays
@@ -27,19 +27,11 @@ class ClusterResult:
     table: pd.DataFrame  # per-cluster summary
 
 
-def check_cluster_method(method: str, seed: int, params: dict) -> None:
-    """Fails in one sentence on an unknown method or bad parameters (before any encoding)."""
-    if method != MODEL_METHOD:
-        make_clusterer(method, random_state=seed, **params)
-    elif params:
-        raise LatentLabError(f"--method model takes no parameters (got {', '.join(sorted(params))}): the model's clusters "
-                             "are its own; leave out --k and --param.")
-
-
 def cluster_embedding(emb: Embedding, ds: Dataset, method: str = "kmeans", on: str = "latent", seed: int = 0,
                       projection: dict | None = None, progress: ProgressFn | None = None, **params) -> ClusterResult:
     """Cluster a whole dataset's embedding ``emb`` (of ``ds``, whose labels the scores compare with)."""
     require_whole(emb)
+    clusterer = make_clusterer(method, random_state=seed, **params)
     if on == "latent":
         X, space_key = emb.mean, emb.key
     elif on == "projection":
@@ -48,16 +40,12 @@ def cluster_embedding(emb: Embedding, ds: Dataset, method: str = "kmeans", on: s
         space_key = digest(emb.key, projection)
     else:
         raise LatentLabError(f"--on must be 'latent' or 'projection', not '{on}'.")
-    if method == MODEL_METHOD:
-        check_cluster_method(method, seed, params)
-        labels = model_labels(emb.assign, "This space's model" if emb.has_model else "A dataset's own vectors")
+    if clusterer.READS_MODEL:  # read from the embedding, not fitted: nothing to cache
+        labels = clusterer.read(emb)
     else:
-        clusterer = make_clusterer(method, random_state=seed, **params)
         key = digest("cluster", space_key, method, clusterer.get_params(), seed)
         labels = cached_arrays("cluster", key, lambda: {"labels": clusterer.fit_predict(X, progress=progress)})["labels"]
-    scores = cluster_scores(X, labels, ds.labels, seed=seed)
-    if method == MODEL_METHOD:
-        scores["mean_confidence"] = float(assignment_confidence(emb.assign).mean())
+    scores = {**cluster_scores(X, labels, ds.labels, seed=seed), **clusterer.extra_scores()}
     return ClusterResult(labels, scores, cluster_table(emb.mean, labels, ds.labels))
 
 

@@ -20,8 +20,9 @@ class Clusterer:
     memory grows out of bounds (pairwise distances), so it is refused with a way out."""
 
     PARAMS: tuple[Param, ...] = ()
-    INLINE_POINTS = 10_000
+    INLINE_POINTS: int | None = 10_000  # None: always quick enough
     MAX_POINTS: int | None = None
+    READS_MODEL = False  # True: reads a model's own clusters from an embedding (``read``) instead of fitting points
 
     def __init__(self, random_state: int = 0, **params):
         self.random_state = random_state
@@ -29,6 +30,13 @@ class Clusterer:
 
     def get_params(self) -> dict:
         return {p.name: self.params.get(p.name, p.default) for p in self.PARAMS}
+
+    def check_checkpoint(self, ck) -> None:
+        """Fails in one sentence when this method cannot cluster checkpoint ``ck``'s codes (before encoding)."""
+
+    def extra_scores(self) -> dict[str, float]:
+        """Scores of its own beside ``cluster_scores``', after ``fit_predict`` or ``read``."""
+        return {}
 
     def fit_predict(self, X: np.ndarray, progress: ProgressFn | None = None) -> np.ndarray:
         X = np.asarray(X, dtype=np.float64)

@@ -10,16 +10,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from latentlab.analysis.clustering.methods import Clusterer
 from latentlab.core.errors import LatentLabError
 
-MODEL_METHOD = "model"  # the clustering method name (CLI --method, Clusters page) for a model's own clusters
+MODEL_METHOD = "model"  # the registry name (CLI --method, Clusters page) of a model's own clusters
 COMPARED_SCORES = ("n_clusters", "silhouette", "davies_bouldin", "calinski_harabasz", "ari", "nmi", "matched_accuracy",
                    "mean_confidence")
-
-
-def method_label(method: str, model_name: str | None) -> str:
-    """How a method is shown: the model's own clustering names the model's family, e.g. "model (dec)"."""
-    return f"{MODEL_METHOD} ({model_name})" if method == MODEL_METHOD and model_name else method
 
 
 def model_labels(assign: np.ndarray | None, what: str = "This model") -> np.ndarray:
@@ -33,6 +29,39 @@ def model_labels(assign: np.ndarray | None, what: str = "This model") -> np.ndar
 def assignment_confidence(assign: np.ndarray) -> np.ndarray:
     """Each item's largest soft assignment (N,): 1 when the model is sure, 1/K when it cannot tell."""
     return np.asarray(assign).max(1)
+
+
+class ModelClusterer(Clusterer):
+    """A model's own clusters, read rather than fitted: each item's most likely cluster under the soft assignments
+    ``Embedding.assign`` of a model that clusters its codes (``LatentModel.n_clusters`` > 0, such as dec or gmvae).
+    It takes no parameters; its scores add the mean assignment confidence."""
+
+    INLINE_POINTS = None  # read, not fitted: never a background job
+    READS_MODEL = True
+
+    def __init__(self, random_state: int = 0, **params):
+        if params:
+            raise LatentLabError(f"--method {MODEL_METHOD} takes no parameters (got {', '.join(sorted(params))}): the "
+                                 "model's clusters are its own; leave out --k and --param.")
+        super().__init__(random_state)
+
+    def check_checkpoint(self, ck) -> None:
+        if ck.model.n_clusters == 0:
+            raise LatentLabError(f"Checkpoint '{ck.name}' is a {ck.model_name}, which does not cluster its codes; "
+                                 f"--method {MODEL_METHOD} needs a model with clusters of its own (such as dec), so use "
+                                 "--method kmeans, gmm, hdbscan or agglomerative instead.")
+
+    def read(self, emb) -> np.ndarray:
+        """The labels (N,) of embedding ``emb``'s model."""
+        self.labels_ = model_labels(emb.assign, "This space's model" if emb.has_model else "A dataset's own vectors")
+        self.confidence_ = assignment_confidence(emb.assign)
+        return self.labels_
+
+    def _fit_predict(self, X, progress):
+        return model_labels(None, "A bare array of points")  # no model, so no clusters of its own: a one-sentence error
+
+    def extra_scores(self) -> dict[str, float]:
+        return {"mean_confidence": float(self.confidence_.mean())}
 
 
 def agreement(a: np.ndarray, b: np.ndarray) -> dict[str, float]:
