@@ -1,0 +1,100 @@
+"""The default map on real data nobody here made, beside umap-learn in the same run, and the figures that
+judge it (``latentlab.analysis.projection.quality``)."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+from latentlab.analysis.projection import make_projector
+from latentlab.analysis.projection.quality import extent_ratio, knn_recall, map_quality
+from tests.real_text import docstring_corpus, tfidf_vectors
+
+# the standard library's own documentation: real prose, present wherever Python is, quick to import
+STDLIB = ("email", "asyncio", "unittest", "xml", "http", "logging", "json", "concurrent", "importlib",
+          "multiprocessing", "urllib", "collections", "ctypes", "idlelib", "tkinter", "sqlite3")
+TOLERANCE = {"trustworthiness": 0.01, "knn_recall": 0.02, "label_accuracy": 0.02}
+
+
+@pytest.fixture(scope="module")
+def digits():
+    from sklearn.datasets import load_digits
+
+    d = load_digits()
+    return d.data.astype(np.float32), d.target
+
+
+@pytest.fixture(scope="module")
+def stdlib_text():
+    texts, labels = docstring_corpus(per_package=300, packages=STDLIB)
+    return tfidf_vectors(texts), labels
+
+
+def with_near_duplicates(X: np.ndarray, groups: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """X with ``groups`` groups of 16-39 copies of one of its rows plus noise of 0.001 (boilerplate items);
+    returns the rows and each added row's group (-1 for the original rows)."""
+    rng = np.random.default_rng(seed)
+    picks = rng.choice(len(X), groups, replace=False)
+    sizes = rng.integers(16, 40, groups)
+    extra = [X[p] + rng.normal(scale=1e-3, size=(s, X.shape[1])) for p, s in zip(picks, sizes)]
+    group = np.concatenate([np.full(len(X), -1), np.repeat(np.arange(groups), sizes)])
+    return np.concatenate([X, *extra]).astype(np.float32), group
+
+
+def reference_map(X: np.ndarray, metric: str) -> np.ndarray:
+    umap = pytest.importorskip("umap")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return umap.UMAP(n_neighbors=15, min_dist=0.1, metric=metric, random_state=0).fit_transform(X)
+
+
+def test_extent_ratio_sees_a_group_flung_far_from_the_rest():
+    body = np.random.default_rng(0).uniform(size=(5000, 2))
+    assert extent_ratio(body) == pytest.approx(0.98, abs=0.01)
+    flung = np.concatenate([body, body[:20] + 100.0])  # 0.4% of the points, far away
+    assert extent_ratio(flung) < 0.02
+
+
+def test_knn_recall_is_one_for_the_input_itself_and_low_for_noise():
+    X = np.random.default_rng(0).normal(size=(600, 5)).astype(np.float32)
+    rows = np.arange(0, 600, 3)
+    assert knn_recall(X, X, rows) == 1.0
+    assert knn_recall(X, np.random.default_rng(1).normal(size=(600, 2)), rows) < 0.1
+
+
+def test_map_quality_of_a_perfect_and_a_scrambled_map():
+    X = np.random.default_rng(0).normal(size=(500, 2)).astype(np.float32)
+    labels = (X[:, 0] > 0).astype(int)
+    good = map_quality(X, X * 3.0 + 1.0, labels)
+    assert good.trustworthiness == pytest.approx(1.0) and good.knn_recall == 1.0 and good.label_accuracy > 0.95
+    bad = map_quality(X, np.random.default_rng(1).permutation(X), labels)
+    assert bad.trustworthiness < 0.7 and bad.knn_recall < 0.1 and bad.label_accuracy < 0.7
+    assert set(good.as_dict()) == {"trustworthiness", "knn_recall", "label_accuracy", "extent_ratio"}
+
+
+@pytest.mark.parametrize("data", ["digits", "stdlib_text"])
+def test_groups_of_near_duplicates_stay_in_the_main_view(data, request):
+    """Boilerplate items form tight groups whose neighbours are all each other; summed over an epoch, their
+    pulls and pushes once flung them tens of units from the rest, leaving the body a dot in the view."""
+    X, _ = request.getfixturevalue(data)
+    metric = "cosine" if data == "stdlib_text" else "euclidean"
+    Z, group = with_near_duplicates(X / np.abs(X).max(), groups=12)
+    Y = make_projector("umap", metric=metric).fit_transform(Z)
+    assert extent_ratio(Y) >= 0.5
+    body = Y[group < 0]
+    lo, hi = body.min(axis=0), body.max(axis=0)
+    margin = 0.25 * (hi - lo)
+    centres = np.array([np.median(Y[group == g], axis=0) for g in range(12)])
+    assert ((centres >= lo - margin) & (centres <= hi + margin)).all()  # every group beside the body
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("data", ["digits", "stdlib_text"])
+def test_default_map_is_as_faithful_as_umap_learn(data, request):
+    X, labels = request.getfixturevalue(data)
+    metric = "cosine" if data == "stdlib_text" else "euclidean"
+    ours = map_quality(X, make_projector("umap", metric=metric).fit_transform(X), labels, metric)
+    ref = map_quality(X, reference_map(X, metric), labels, metric)
+    for name, tolerance in TOLERANCE.items():
+        assert getattr(ours, name) >= getattr(ref, name) - tolerance, (name, ours, ref)
+    assert ours.extent_ratio >= 0.5
