@@ -98,3 +98,59 @@ def test_default_map_is_as_faithful_as_umap_learn(data, request):
     for name, tolerance in TOLERANCE.items():
         assert getattr(ours, name) >= getattr(ref, name) - tolerance, (name, ours, ref)
     assert ours.extent_ratio >= 0.5
+
+
+class _FakeCumlUMAP:
+    """Stands in for ``cuml.manifold.UMAP`` where RAPIDS is not installed: records its settings."""
+
+    made: list = []
+
+    def __init__(self, **kwargs):
+        self.kwargs = kwargs
+        _FakeCumlUMAP.made.append(kwargs)
+
+    def fit_transform(self, X):
+        return np.asarray(X)[:, : self.kwargs["n_components"]] * 2.0
+
+
+@pytest.fixture
+def fake_cuml(monkeypatch):
+    import sys
+    import types
+
+    import torch
+
+    cuml = types.ModuleType("cuml")
+    cuml.__spec__ = types.SimpleNamespace(name="cuml")
+    manifold = types.ModuleType("cuml.manifold")
+    manifold.UMAP = _FakeCumlUMAP
+    cuml.manifold = manifold
+    monkeypatch.setitem(sys.modules, "cuml", cuml)
+    monkeypatch.setitem(sys.modules, "cuml.manifold", manifold)
+    monkeypatch.setattr("latentlab.analysis.projection.methods._cuml_installed", lambda: True)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    _FakeCumlUMAP.made.clear()
+    return _FakeCumlUMAP
+
+
+def test_a_cuda_machine_with_cuml_maps_with_cuml(fake_cuml):
+    X = np.random.default_rng(0).normal(size=(50, 4)).astype(np.float32)
+    proj = make_projector("umap", metric="cosine", n_neighbors=10, random_state=3)
+    Y = proj.fit_transform(X)
+    assert proj.backend_ == "cuml" and proj.device_ == "cuda"
+    assert np.allclose(Y, X[:, :2] * 2.0) and Y.dtype == np.float32
+    (settings,) = fake_cuml.made
+    assert settings == {"n_components": 2, "n_neighbors": 10, "min_dist": 0.1, "metric": "cosine",
+                        "random_state": 3, "init": "spectral"}
+
+
+def test_without_cuml_the_map_uses_torch_and_asking_for_cuml_says_how_to_get_it(monkeypatch):
+    from latentlab.core.errors import LatentLabError
+
+    monkeypatch.setattr("latentlab.analysis.projection.methods._cuml_installed", lambda: False)
+    X = np.random.default_rng(0).normal(size=(60, 4)).astype(np.float32)
+    proj = make_projector("umap")
+    proj.fit_transform(X)
+    assert proj.backend_ == "torch"
+    with pytest.raises(LatentLabError, match=r"latentlab\[gpu\]"):
+        make_projector("umap", backend="cuml").fit_transform(X)

@@ -1,8 +1,8 @@
 """Projectors keyed by short name: ``umap``, ``pca``, ``tsne``.
 
-``umap`` runs the torch implementation (``umap_torch``, neighbours from
-``knn``) on a CUDA GPU when there is one, else on the CPU; its ``backend``
-parameter selects umap-learn instead.
+``umap`` runs RAPIDS cuML's UMAP on a CUDA GPU when cuML is installed, else the
+torch implementation (``umap_torch``, neighbours from ``knn``), on a CUDA GPU when
+there is one; its ``backend`` parameter selects one, or umap-learn.
 """
 
 from latentlab.core.registry import Registry

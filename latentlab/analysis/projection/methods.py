@@ -7,16 +7,21 @@ import warnings
 
 import numpy as np
 
+from latentlab.core.errors import LatentLabError
 from latentlab.core.progress import ProgressFn
 from latentlab.analysis.projection.base import Param, Projector
 
 
 class UMAPProjector(Projector):
-    """UMAP, by default the torch implementation (``umap_torch``) on a CUDA GPU when there is one.
+    """UMAP: on a CUDA GPU RAPIDS cuML's ``UMAP`` when it is installed (the ``gpu`` extra), else the torch
+    implementation (``umap_torch``), on the GPU when there is one.
 
-    ``backend="umap-learn"`` runs the reference implementation instead. The device
-    is not a parameter, so a map's cache key is the same on every machine; the
-    one used is recorded in ``device_``.
+    ``backend`` picks one explicitly: ``umap-learn`` runs the reference implementation, ``cuml`` needs
+    cuML and a CUDA GPU. The device is not a parameter, so a map's cache key is the same on every machine;
+    the engine used is recorded in ``backend_`` and the device in ``device_``.
+
+    On a CPU the torch path is the default because it measures as faithful as umap-learn and faster on real
+    data (``benchmarks/umap_bench.py``; figures in README's map section).
     """
 
     INLINE_POINTS = 50_000  # about 3 s at 50,000 on 2 CPU cores
@@ -25,17 +30,25 @@ class UMAPProjector(Projector):
         Param("n_neighbors", 15, 2, 200, help="size of the local neighbourhood"),
         Param("min_dist", 0.1, 0.0, 0.99, help="how tightly points may pack"),
         Param("metric", "euclidean", choices=("euclidean", "cosine", "manhattan", "correlation")),
-        Param("backend", "auto", choices=("auto", "torch", "umap-learn"),
-              help="auto and torch: the torch implementation, on a CUDA GPU when available; umap-learn: the reference"),
+        Param("backend", "auto", choices=("auto", "torch", "umap-learn", "cuml"),
+              help="auto: cuML on a CUDA GPU when installed, else the torch implementation (on a CUDA GPU when "
+                   "available); umap-learn: the reference"),
     )
 
     def _fit_transform(self, X: np.ndarray, progress: ProgressFn) -> np.ndarray:
-        p = self.get_params()
-        if p["backend"] == "umap-learn":
-            self.device_ = "cpu"
-            return self._umap_learn(X, p, progress)
         import torch
 
+        p = self.get_params()
+        backend = p["backend"]
+        if backend == "auto":
+            backend = "cuml" if torch.cuda.is_available() and _cuml_installed() else "torch"
+        self.backend_ = backend
+        if backend == "umap-learn":
+            self.device_ = "cpu"
+            return self._umap_learn(X, p, progress)
+        if backend == "cuml":
+            self.device_ = "cuda"
+            return self._cuml(X, p, progress)
         from latentlab.analysis.projection.umap_torch import umap
 
         # Apple MPS lacks float64 and some scatter kernels the layout relies on: CPU there
@@ -43,6 +56,25 @@ class UMAPProjector(Projector):
         return umap(X, n_components=self.n_components, n_neighbors=int(p["n_neighbors"]),
                     min_dist=float(p["min_dist"]), metric=p["metric"], random_state=self.random_state,
                     device=self.device_, progress=progress)
+
+    def _cuml(self, X: np.ndarray, p: dict, progress: ProgressFn) -> np.ndarray:
+        import torch
+
+        if not _cuml_installed():
+            raise LatentLabError("UMAP backend 'cuml' needs RAPIDS cuML: install it with pip install "
+                                 "'latentlab[gpu]' on a machine with a CUDA GPU, or choose backend auto.")
+        if not torch.cuda.is_available():
+            raise LatentLabError("UMAP backend 'cuml' needs a CUDA GPU and none is visible here; choose backend auto.")
+        from cuml.manifold import UMAP
+
+        progress("UMAP (cuML)", 0, 1, "fits")
+        model = UMAP(n_components=self.n_components, n_neighbors=int(min(p["n_neighbors"], X.shape[0] - 1)),
+                     min_dist=float(p["min_dist"]), metric=p["metric"], random_state=self.random_state,
+                     init="spectral")
+        out = model.fit_transform(X)
+        out = out.get() if hasattr(out, "get") else out  # a CuPy array when cuML is set to answer in kind
+        progress("UMAP (cuML)", 1, 1, "fits")
+        return np.asarray(out, dtype=np.float32)
 
     def _umap_learn(self, X: np.ndarray, p: dict, progress: ProgressFn) -> np.ndarray:
         import umap
@@ -61,6 +93,12 @@ class UMAPProjector(Projector):
             out = model.fit_transform(X).astype(np.float32)
         progress("UMAP (umap-learn)", 1, 1, "fits")
         return out
+
+
+def _cuml_installed() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("cuml") is not None
 
 
 class PCAProjector(Projector):
