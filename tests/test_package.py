@@ -42,8 +42,12 @@ def installed(tmp_path_factory):
     # sys.path without running that folder's own .pth files, so this checkout's editable install stays out.
     installed_dirs = site.getsitepackages() + [d for d in [site.getusersitepackages()] if Path(d).is_dir()]
     Path(purelib, "installed-dependencies.pth").write_text("\n".join(installed_dirs) + "\n")
+    # --ignore-installed: the reused folders may hold this checkout's editable install at the same version, which pip
+    # would take as the wheel already installed; the wheel goes into this environment whatever is installed there,
+    # and nothing outside it is uninstalled or changed.
     subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "-q", "--no-deps", "--no-index",
-                    str(wheel)], check=True, capture_output=True)
+                    "--ignore-installed", str(wheel)], check=True, capture_output=True)
+    assert (env_dir / "bin" / "latentlab").is_file(), "the wheel was not installed into the fresh environment"
     elsewhere = tmp / "elsewhere"
     elsewhere.mkdir()
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "LATENTLAB_SHIPPED_CHECKPOINTS")}
