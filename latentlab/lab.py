@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from latentlab.analysis.cached_scores import DEFAULT_ITEMS, diagnose_embedding, metric_sample, score_embedding, scores_cached
+from latentlab.analysis.cached_scores import (DEFAULT_ITEMS, diagnose_embedding, metric_sample, score_embedding,
+                                              scores_cached)
 from latentlab.analysis.clustering import (CLUSTERERS, MODEL_METHOD, Clusterer, centroids, distinguishing_dims,
                                            make_clusterer)
 from latentlab.analysis.clustering.embedding_clusters import ClusterResult, beside_kmeans_embedding, cluster_embedding
@@ -24,15 +25,15 @@ from latentlab.analysis.interventions import Interventions
 from latentlab.analysis.interventions import intervene as intervene_codes
 from latentlab.analysis.map_points import (PASSIVE_KL, activity_order, colour_options, colour_values,
                                            nearest_neighbours, passive_dims, suggested_metric)
-from latentlab.analysis.metrics import Diagnostics, MetricResult
-from latentlab.analysis.metrics import METRICS
+from latentlab.analysis.metrics import METRICS, Diagnostics, MetricResult
 from latentlab.analysis.projection import PROJECTORS, make_projector
 from latentlab.analysis.projection.embedding_maps import (preview_projection, project_embedding, projection_cached,
                                                           projection_key)
 from latentlab.analysis.sae_features import RANKINGS as FEATURE_RANKINGS
 from latentlab.analysis.sae_features import (activation_histogram, feature_table, rank_features, top_activating,
                                              training_dead)
-from latentlab.analysis.traversal import (Traversal, base_latent, decode_latents, grid_values, interpolation, latent_frame, traversal_grid)
+from latentlab.analysis.traversal import (Traversal, base_latent, decode_latents, grid_values, interpolation,
+                                          latent_frame, traversal_grid)
 from latentlab.core.errors import LatentLabError
 from latentlab.core.progress import ProgressFn
 from latentlab.core.render import gif_bytes, image_grid, single_image

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from latentlab.analysis.metrics import METRICS, Diagnostics, MetricResult, diagnose, parse_names
 from latentlab.core.array_cache import cached_arrays, is_cached
 from latentlab.core.errors import LatentLabError
-from latentlab.core.rows import row_sample
-from latentlab.analysis.metrics import METRICS, Diagnostics, MetricResult, diagnose, parse_names
 from latentlab.core.progress import ProgressFn, report
+from latentlab.core.rows import row_sample
 from latentlab.core.workspace import digest
 
 DEFAULT_ITEMS = 10_000

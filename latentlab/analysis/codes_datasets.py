@@ -14,10 +14,10 @@ import contextlib
 
 import numpy as np
 
-from latentlab.data import Dataset, load_dataset, save_dataset
 from latentlab.core.errors import LatentLabError
 from latentlab.core.progress import ProgressFn
 from latentlab.core.workspace import digest
+from latentlab.data import Dataset, load_dataset, save_dataset
 
 
 def default_name(checkpoint_name: str, dataset_name: str, trained_on: str) -> str:

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from latentlab.training.checkpoints import Checkpoint
-from latentlab.data import Dataset
 from latentlab.core.errors import LatentLabError
+from latentlab.data import Dataset
+from latentlab.training.checkpoints import Checkpoint
 from latentlab.training.resolve import dataset_for
 
 
@@ -60,8 +60,8 @@ def _items_of(ds: Dataset) -> tuple[str | None, str]:
 
 def resolve_side(ref, dataset=None) -> Side:
     """A checkpoint (a name, a path or a loaded one) or a dataset of vectors (a name or a ``Dataset``)."""
-    from latentlab.training.checkpoints import read_checkpoint, resolve_checkpoint
     from latentlab.data import load_dataset
+    from latentlab.training.checkpoints import read_checkpoint, resolve_checkpoint
 
     if isinstance(ref, Dataset):
         ck, ds = None, ref

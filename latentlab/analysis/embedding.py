@@ -16,15 +16,15 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from latentlab.training.batches import to_float
 from latentlab.core.array_cache import cached_arrays, is_cached
-from latentlab.data import Dataset
-from latentlab.data.dataset import array_digest
 from latentlab.core.device import resolve_device
 from latentlab.core.errors import LatentLabError
-from latentlab.models import LatentModel
 from latentlab.core.progress import ProgressFn, report
 from latentlab.core.workspace import digest
+from latentlab.data import Dataset
+from latentlab.data.dataset import array_digest
+from latentlab.models import LatentModel
+from latentlab.training.batches import to_float
 
 CHUNK_ITEMS = 1024
 STAGE = "encoding"

@@ -26,8 +26,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from latentlab.core.errors import LatentLabError
 from latentlab.analysis.traversal import decode_latents
+from latentlab.core.errors import LatentLabError
 
 POOL_TO = 16  # images are average-pooled to at most this many pixels a side before a probe reads them
 DECODE_BATCH = 512

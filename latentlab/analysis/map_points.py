@@ -13,10 +13,10 @@ import pandas as pd
 import torch
 
 from latentlab.analysis.clustering.model import assignment_confidence, model_labels
-from latentlab.data import Dataset, rows_have_unit_norm
 from latentlab.analysis.embedding import Embedding
-from latentlab.core.errors import LatentLabError
 from latentlab.analysis.metrics.diagnostics import PASSIVE_KL
+from latentlab.core.errors import LatentLabError
+from latentlab.data import Dataset, rows_have_unit_norm
 from latentlab.models import LatentModel
 
 MODEL_CLUSTER = "model cluster"  # colourings of a model that clusters its codes: its most likely cluster,

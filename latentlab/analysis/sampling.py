@@ -12,10 +12,10 @@ import pandas as pd
 import torch
 from PIL import Image
 
-from latentlab.core.errors import LatentLabError
-from latentlab.models import MODELS, LatentModel
-from latentlab.core.render import cell_scale, image_grid
 from latentlab.analysis.traversal import checked_component, decode_latents
+from latentlab.core.errors import LatentLabError
+from latentlab.core.render import cell_scale, image_grid
+from latentlab.models import MODELS, LatentModel
 
 MAX_SAMPLES = 1024
 

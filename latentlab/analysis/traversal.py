@@ -15,9 +15,9 @@ from latentlab.core.errors import LatentLabError
 from latentlab.models import LatentModel
 
 if TYPE_CHECKING:
-    from latentlab.training.checkpoints import Checkpoint
     from latentlab.analysis.directions import Direction
     from latentlab.analysis.embedding import Embedding
+    from latentlab.training.checkpoints import Checkpoint
 
 
 @torch.no_grad()

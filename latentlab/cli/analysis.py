@@ -201,9 +201,9 @@ def cmd_intervene(args) -> None:
 
 
 def cmd_metrics(args) -> None:
+    from latentlab.analysis.cached_scores import diagnose_embedding, score_embedding
     from latentlab.core.progress import TqdmProgress
     from latentlab.lab import sample_embedding
-    from latentlab.analysis.cached_scores import diagnose_embedding, score_embedding
 
     with TqdmProgress(disable=args.json) as bar:
         ck, ds, emb = sample_embedding(args.checkpoint, args.dataset, args.n, args.seed, progress=bar)

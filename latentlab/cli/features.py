@@ -15,8 +15,8 @@ def cmd_codes(args) -> None:
 
 
 def cmd_features(args) -> None:
-    from latentlab.analysis import sae_features
     from latentlab import lab
+    from latentlab.analysis import sae_features
     from latentlab.core.errors import LatentLabError
 
     emb = lab.embed(args.checkpoint, args.dataset)

@@ -85,8 +85,8 @@ def cmd_wait(args) -> None:
 
 def cmd_sweep(args) -> None:
     from latentlab import jobs
-    from latentlab.cli.train import model_params, train_config
     from latentlab.cli.output import emit
+    from latentlab.cli.train import model_params, train_config
 
     sweep, ids = jobs.submit_sweep(args.dataset, args.model, jobs.parse_grid(args.grid), model_params(args),
                                    train_config(args), name=args.name)

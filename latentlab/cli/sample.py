@@ -11,8 +11,8 @@ from latentlab.core.workspace import atomic_path
 
 def cmd_sample(args) -> None:
     from latentlab import lab
-    from latentlab.core.render import png_bytes
     from latentlab.analysis.sampling import sample_picture, sample_rows
+    from latentlab.core.render import png_bytes
 
     ck = lab.load_checkpoint(args.checkpoint)
     ds = lab.dataset_for(ck, args.dataset)

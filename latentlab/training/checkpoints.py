@@ -23,8 +23,9 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from latentlab.core.errors import LatentLabError
+from latentlab.core.workspace import (atomic_path, file_sha256, remove_stale_temporaries, shipped_checkpoints_dir,
+                                      subdir, write_json_atomic)
 from latentlab.models import LatentModel, build_model, model_class
-from latentlab.core.workspace import (atomic_path, file_sha256, remove_stale_temporaries, shipped_checkpoints_dir, subdir, write_json_atomic)
 
 FORMAT = "latentlab-checkpoint"
 FORMAT_VERSION = 1

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from latentlab.training.checkpoints import Checkpoint
-from latentlab.training.checkpoints import read_checkpoint
-from latentlab.data import Dataset, load_dataset
 from latentlab.core.errors import LatentLabError
+from latentlab.data import Dataset, load_dataset
+from latentlab.training.checkpoints import Checkpoint, read_checkpoint
 
 
 def load_checkpoint(ref: str | Path | Checkpoint) -> Checkpoint:

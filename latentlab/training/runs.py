@@ -8,10 +8,10 @@ import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
-from latentlab.training import checkpoints as ckpts
-from latentlab.data import Dataset
 from latentlab.core.errors import LatentLabError
+from latentlab.data import Dataset
 from latentlab.models import build_model, make_config
+from latentlab.training import checkpoints as ckpts
 from latentlab.training.resolve import as_dataset, likelihood_for
 from latentlab.training.trainer import BaseCallback, TrainConfig, Trainer
 

@@ -14,11 +14,11 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import torch
 
-from latentlab.training.batches import BatchStream
-from latentlab.data import Dataset
 from latentlab.core.device import resolve_device
 from latentlab.core.errors import LatentLabError, TrainingDiverged
+from latentlab.data import Dataset
 from latentlab.models import LatentModel
+from latentlab.training.batches import BatchStream
 
 CHECK_EVERY = 50  # steps between host checks that the loss stayed finite
 

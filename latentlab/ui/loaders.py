@@ -13,11 +13,11 @@ import json
 import numpy as np
 import streamlit as st
 
-from latentlab.training import checkpoints
 from latentlab import lab
-from latentlab.data import list_datasets, load_dataset
-from latentlab.ui import warm
 from latentlab.core.workspace import home
+from latentlab.data import list_datasets, load_dataset
+from latentlab.training import checkpoints
+from latentlab.ui import warm
 
 
 def _ws() -> str:

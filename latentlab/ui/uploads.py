@@ -11,11 +11,11 @@ import re
 import tempfile
 from pathlib import Path
 
-from latentlab.training.checkpoints import Checkpoint, import_checkpoint
+from latentlab.core.errors import LatentLabError
+from latentlab.core.limits import human_bytes, limit
 from latentlab.data import Dataset, import_dataset
 from latentlab.data.readers import SUFFIXES  # noqa: F401 (the suffixes the Data page's uploader accepts)
-from latentlab.core.limits import human_bytes, limit
-from latentlab.core.errors import LatentLabError
+from latentlab.training.checkpoints import Checkpoint, import_checkpoint
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 

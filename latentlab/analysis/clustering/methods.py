@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 
 from latentlab.core.errors import LatentLabError
-from latentlab.core.progress import ProgressFn, report
 from latentlab.core.params import Param, check_params
+from latentlab.core.progress import ProgressFn, report
 
 
 class Clusterer:

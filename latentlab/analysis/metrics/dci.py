@@ -28,7 +28,8 @@ import warnings
 
 import numpy as np
 
-from latentlab.analysis.metrics.base import (MetricResult, check_inputs, entropy_normalised, l1_logistic, split, standardise)
+from latentlab.analysis.metrics.base import (MetricResult, check_inputs, entropy_normalised, l1_logistic, split,
+                                             standardise)
 
 LASSO_DEVIATION = ("dci-lasso is not in disentanglement_lib: it follows the DCI paper's lasso with an L1-penalised "
                    "logistic regression (C = 0.1) per discrete factor on standardised codes, and weights "

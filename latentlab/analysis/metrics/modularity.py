@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from latentlab.analysis.metrics.base import (MetricResult, check_inputs, discretize, entropies, mutual_info_matrix, split, standardise)
+from latentlab.analysis.metrics.base import (MetricResult, check_inputs, discretize, entropies, mutual_info_matrix,
+                                             split, standardise)
 
 INFORMATIVE = 0.05
 

@@ -7,9 +7,9 @@ import warnings
 
 import numpy as np
 
+from latentlab.analysis.projection.base import Param, Projector
 from latentlab.core.errors import LatentLabError
 from latentlab.core.progress import ProgressFn
-from latentlab.analysis.projection.base import Param, Projector
 
 
 class UMAPProjector(Projector):
