@@ -21,9 +21,10 @@ import warnings
 
 import numpy as np
 
-# packages whose docstrings are plain English prose; each one is a label
+# packages whose docstrings are plain English prose; each one is a label. Never GUI packages: importing
+# idlelib.idle starts IDLE, which reads the caller's command line
 PACKAGES = ("numpy", "scipy", "pandas", "sklearn", "torch", "sympy", "pyarrow", "PIL", "email", "asyncio",
-            "unittest", "idlelib", "xml", "http", "sqlite3", "logging")
+            "unittest", "multiprocessing", "xml", "http", "sqlite3", "logging")
 MAX_MODULES = 120  # per package: walking every submodule of the large ones costs minutes
 MIN_CHARS, MAX_CHARS = 30, 500
 

@@ -53,7 +53,7 @@ CLIP = 4.0  # umap-learn's clip of each gradient coordinate
 # a small map is not slowed by many tiny blocks); on 70,000 shapes codes 0.5, 1, 2 and 4 per point measured
 # within 0.01 of each other, and a whole epoch at once flung groups of near-duplicates
 BLOCK_PER_POINT = 1.0
-MIN_BLOCK = 16_384
+MIN_BLOCK = 4_096
 
 
 @lru_cache(maxsize=64)
