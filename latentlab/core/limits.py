@@ -21,6 +21,7 @@ DEFAULTS = {
     "max_checkpoint_bytes": 512 * 1024**2,
     "max_latent_dim": 1024,
     "max_hidden_units": 16_384,
+    "max_text_chars": 10_000,  # characters kept of one document (a longer one is cut, and counted)
 }
 
 

@@ -34,6 +34,13 @@ class Dataset:
         One name per feature for tables; empty for images.
     fingerprint : str
         A content hash; caches of derived results are keyed by it.
+    texts : list of str, optional
+        A text dataset's documents, one per row (``x`` holds their vectors, kind ``"embedding"``); data only,
+        never executed or rendered as markup (``latentlab.data.texts``).
+    text_encoder : optional
+        The encoder that made ``x`` from ``texts`` (``latentlab.data.text_encoders``); queries are embedded by it.
+    metadata : DataFrame, optional
+        A text dataset's other columns, one row per item.
     """
 
     name: str
@@ -50,6 +57,9 @@ class Dataset:
     # Codes made by a checkpoint: {"dataset", "dataset_fingerprint", "checkpoint", "checkpoint_fingerprint"},
     # row i being the code of that dataset's item i (``latentlab.analysis.codes_datasets``); None for items that are their own.
     codes_of: dict | None = None
+    texts: list[str] | None = None
+    text_encoder: object | None = None
+    metadata: pd.DataFrame | None = None
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -112,6 +122,9 @@ class Dataset:
             label_name=self.label_name,
             feature_mean=self.feature_mean,
             feature_scale=self.feature_scale,
+            texts=None if self.texts is None else [self.texts[i] for i in index.tolist()],
+            text_encoder=self.text_encoder,
+            metadata=None if self.metadata is None else self.metadata.iloc[index].reset_index(drop=True),
         )
 
     def summary(self) -> dict:

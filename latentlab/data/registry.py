@@ -22,6 +22,7 @@ from latentlab.data import builtin, shapes
 from latentlab.data.dataset import Dataset
 from latentlab.data.readers import read_file
 from latentlab.core.errors import LatentLabError
+from latentlab.core.progress import ProgressFn
 from latentlab.core.workspace import atomic_path, remove_stale_temporaries, subdir, write_json_atomic
 
 
@@ -49,6 +50,9 @@ BUILTINS: dict[str, BuiltinDataset] = {
         "breast-cancer", builtin.load_breast_cancer, "tabular", "569 tumours, 30 standardised features, 2 classes", (30,)
     ),
 }
+
+TEXTS_SUFFIX, ENCODER_SUFFIX = ".texts.parquet", ".encoder.npz"  # a text dataset's documents, its encoder's arrays
+TEXT_FIELD, META_PREFIX = "text", "meta."  # NAME.texts.parquet's columns: the texts, and "meta." + each metadata column
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 _SHAPES_N = re.compile(r"^shapes-(\d+)(k?)$")
@@ -109,6 +113,9 @@ def _load_builtin(name: str) -> Dataset:
 
 def _load_imported(manifest: Path, arrays: Path) -> Dataset:
     meta = json.loads(manifest.read_text())
+    texts = text_encoder = metadata = None
+    if meta.get("text"):
+        texts, metadata, text_encoder = _load_texts(manifest.parent, meta["name"], meta["text"])
     with np.load(arrays, allow_pickle=False) as z:
         x = z["x"]
         labels = z["labels"] if "labels" in z.files else None
@@ -120,7 +127,56 @@ def _load_imported(manifest: Path, arrays: Path) -> Dataset:
         feature_names=meta.get("feature_names", []), fingerprint=meta["fingerprint"],
         description=meta.get("description", ""), label_name=meta.get("label_name", "label"),
         feature_mean=mean, feature_scale=scale, codes_of=meta.get("codes_of"),
+        texts=texts, text_encoder=text_encoder, metadata=metadata,
     )
+
+
+def _load_texts(folder: Path, name: str, info: dict):
+    """(texts, metadata, encoder) of a text dataset, from ``NAME.texts.parquet`` and ``NAME.encoder.npz``."""
+    import pyarrow.parquet as pq
+
+    from latentlab.data.text_encoders import encoder_from_spec
+
+    table = pq.read_table(folder / f"{name}{TEXTS_SUFFIX}").to_pandas()
+    texts = table.pop(TEXT_FIELD).tolist()
+    table.columns = [c[len(META_PREFIX):] for c in table.columns]
+    arrays = None
+    if (folder / f"{name}{ENCODER_SUFFIX}").exists():
+        with np.load(folder / f"{name}{ENCODER_SUFFIX}", allow_pickle=False) as z:
+            arrays = {k: z[k] for k in z.files}
+    return texts, table, encoder_from_spec(info["encoder"], arrays)
+
+
+def import_text_dataset(path: str | Path, name: str, text: str, labels: str | None = None, encoder: str | None = None,
+                        overwrite: bool = False, progress: ProgressFn | None = None) -> Dataset:
+    """Read the documents in column ``text`` of a CSV, TSV, Parquet or JSON Lines file, embed them with
+    ``encoder`` (``latentlab.data.text_encoders.make_encoder``) and register the vectors under ``name``
+    (kind ``"embedding"``), the texts, metadata and the encoder's state beside them.
+
+    The rules for reading (UTF-8, the length limit, refused columns) are in ``latentlab.data.texts``.
+    """
+    from latentlab.data.dataset import array_fingerprint
+    from latentlab.data.text_encoders import make_encoder
+    from latentlab.data.texts import read_text_table
+
+    _check_new_name(name, overwrite)
+    table = read_text_table(path, text, labels)
+    enc = make_encoder(encoder).fit(table.texts)
+    x = enc.encode(table.texts, progress=progress)  # (N, D) unit rows
+    desc = (f"Texts from {Path(path).name} (column '{text}'): {len(x):,} documents embedded by "
+            f"{enc.title} into {x.shape[1]} dimensions")
+    if table.dropped:
+        desc += f"; {table.dropped:,} rows with empty text dropped"
+    if table.truncated:
+        desc += f"; {table.truncated:,} texts cut to {table.max_chars:,} characters"
+    if len(table.metadata.columns):
+        desc += f"; metadata columns: {', '.join(map(str, table.metadata.columns[:5]))}"
+    ds = Dataset(name=name, x=x, kind="embedding", labels=table.labels, fingerprint=array_fingerprint(x, table.labels),
+                 description=desc + ".", label_name=labels or "label", texts=table.texts, text_encoder=enc,
+                 metadata=table.metadata, feature_names=[f"e{i}" for i in range(x.shape[1])])
+    return save_dataset(ds, overwrite=overwrite, source_file=Path(path).name,
+                        text_info={"column": text, "dropped": table.dropped, "truncated": table.truncated,
+                                   "max_chars": table.max_chars})
 
 
 def import_dataset(path: str | Path, name: str, labels: str | None = None, kind: str | None = None,
@@ -147,7 +203,8 @@ def _check_new_name(name: str, overwrite: bool) -> None:
         raise LatentLabError(f"A dataset named '{name}' already exists; choose another --name or remove it first.")
 
 
-def save_dataset(ds: Dataset, overwrite: bool = False, source_file: str | None = None) -> Dataset:
+def save_dataset(ds: Dataset, overwrite: bool = False, source_file: str | None = None,
+                 text_info: dict | None = None) -> Dataset:
     """Register a dataset made in memory (e.g. a checkpoint's codes, ``latentlab.analysis.codes_datasets``) in the workspace under
     ``ds.name``, whole or not at all, like an imported file."""
     name = ds.name
@@ -166,18 +223,40 @@ def save_dataset(ds: Dataset, overwrite: bool = False, source_file: str | None =
     with atomic_path(arrays) as tmp:
         with open(tmp, "wb") as fh:
             np.savez(fh, **payload)
+    if ds.texts is not None:
+        text_info = {**(text_info or {}), "encoder": ds.text_encoder.spec()}
+        _save_texts(folder, name, ds)
     write_json_atomic(manifest, {
         "name": name, "kind": ds.kind, "fingerprint": ds.fingerprint, "description": ds.description,
         "feature_names": ds.feature_names, "label_name": ds.label_name,
         "factor_names": None if ds.factors is None else list(ds.factors.columns),
         "source": source_file, "codes_of": ds.codes_of, "n": len(ds), "item_shape": list(ds.item_shape),
-        "standardised": ds.feature_mean is not None,
+        "standardised": ds.feature_mean is not None, "text": text_info if ds.texts is not None else None,
         "created": time.time(),
     })
     return ds
 
 
+def _save_texts(folder: Path, name: str, ds: Dataset) -> None:
+    """The texts and metadata as Parquet (strings stay strings: nothing to unpickle), the encoder's arrays as NPZ."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    meta = ds.metadata if ds.metadata is not None else pd.DataFrame(index=range(len(ds.texts)))
+    columns = {TEXT_FIELD: pa.array(ds.texts, type=pa.large_string())}
+    for col in meta.columns:
+        values = meta[col]
+        columns[META_PREFIX + str(col)] = pa.array(values.to_numpy() if values.dtype.kind in "iufb" else values.astype(str).tolist())
+    with atomic_path(folder / f"{name}{TEXTS_SUFFIX}") as tmp:
+        pq.write_table(pa.table(columns), tmp)
+    arrays = ds.text_encoder.arrays()
+    if arrays:
+        with atomic_path(folder / f"{name}{ENCODER_SUFFIX}") as tmp:
+            with open(tmp, "wb") as fh:
+                np.savez(fh, **arrays)
+
+
 def remove_dataset(name: str) -> None:
     folder = _datasets_dir()
-    for suffix in (".json", ".npz"):
+    for suffix in (".json", ".npz", TEXTS_SUFFIX, ENCODER_SUFFIX):
         (folder / f"{name}{suffix}").unlink(missing_ok=True)
