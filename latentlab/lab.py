@@ -15,6 +15,7 @@ from latentlab.analysis.cached_scores import (DEFAULT_ITEMS, diagnose_embedding,
 from latentlab.analysis.clustering import (CLUSTERERS, MODEL_METHOD, Clusterer, centroids, distinguishing_dims,
                                            make_clusterer)
 from latentlab.analysis.clustering.embedding_clusters import ClusterResult, beside_kmeans_embedding, cluster_embedding
+from latentlab.analysis.clustering.keywords import cluster_keywords
 from latentlab.analysis.clustering.model import BesideKMeans
 from latentlab.analysis.codes_datasets import default_name as codes_dataset_name
 from latentlab.analysis.codes_datasets import items_of, save_codes_dataset
@@ -32,6 +33,7 @@ from latentlab.analysis.projection.embedding_maps import (preview_projection, pr
 from latentlab.analysis.sae_features import RANKINGS as FEATURE_RANKINGS
 from latentlab.analysis.sae_features import (activation_histogram, feature_table, rank_features, top_activating,
                                              training_dead)
+from latentlab.analysis.text_search import SearchHit, search_texts
 from latentlab.analysis.traversal import (Traversal, base_latent, decode_latents, grid_values, interpolation,
                                           latent_frame, traversal_grid)
 from latentlab.core.errors import LatentLabError
@@ -64,6 +66,8 @@ __all__ = [
     "colour_options", "colour_values", "nearest_neighbours", "activity_order", "passive_dims", "PASSIVE_KL",
     "suggested_metric",
     "centroids", "distinguishing_dims",
+    # text datasets: clusters named by their words, search by meaning
+    "cluster_keywords", "search", "SearchHit",
     # sparse-autoencoder-style views of features (latent dimensions)
     "FEATURE_RANKINGS", "activation_histogram", "feature_table", "rank_features", "top_activating", "training_dead",
     # pictures of items
@@ -171,6 +175,12 @@ def _space_to_cluster(checkpoint, dataset, clusterer: Clusterer, progress: Progr
     clusterer.check_checkpoint(ck)  # a method that cannot cluster these codes fails before encoding
     ds = dataset_for(ck, dataset)
     return ds, embed_dataset(ck.model, ck.fingerprint, ds, progress=progress)
+
+
+def search(dataset, query: str, k: int = 10) -> list[SearchHit]:
+    """The ``k`` items of a text dataset (a name or a ``Dataset``) nearest in meaning to ``query``, best first:
+    the query is embedded by the dataset's recorded encoder and compared by cosine similarity."""
+    return search_texts(as_dataset(dataset), query, k)
 
 
 # ---------------------------------------------------------------- traversals

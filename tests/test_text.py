@@ -124,3 +124,67 @@ def test_an_encoder_that_is_no_folder_is_refused(workspace, tmp_path, capsys):
     err = _refused(["import", str(tmp_path / "d.csv"), "--name", "d", "--text", "doc", "--encoder",
                     "sentence-transformers/all-mpnet-base-v2"], capsys)
     assert "nothing is downloaded" in err
+
+
+def test_class_tfidf_keywords_on_a_toy_corpus_whose_answer_is_known():
+    from latentlab.analysis.clustering.keywords import class_tfidf, cluster_keywords
+
+    texts = ["the apple apple banana", "an apple and a cherry", "the engine engine wheel", "a wheel and a banana"]
+    # cluster 0 holds apple x3, banana, cherry; cluster 1 engine x2, wheel x2, banana; 5 words each, so A = 5:
+    # apple 3/5 log(1 + 5/3) > cherry 1/5 log(1 + 5/1) > banana 1/5 log(1 + 5/2); engine = wheel > banana
+    assert cluster_keywords(texts, np.array([0, 0, 1, 1]), top=5) == {0: ["apple", "cherry", "banana"],
+                                                                      1: ["engine", "wheel", "banana"]}
+    w = class_tfidf(np.array([[3, 1, 1, 0, 0], [0, 1, 0, 2, 2]]))
+    assert w[0, 0] == pytest.approx(0.6 * np.log(1 + 5 / 3))
+    assert w[1, 3] == pytest.approx(0.4 * np.log(1 + 5 / 2))
+
+
+def test_keywords_of_the_real_packages_name_them(corpus):
+    from latentlab.analysis.clustering.keywords import cluster_keywords
+
+    texts, labels = corpus
+    ids = {p: i for i, p in enumerate(sorted(set(labels)))}
+    words = cluster_keywords(texts, np.array([ids[p] for p in labels]), top=8)
+    assert "logging" in words[ids["logging"]] or "logger" in words[ids["logging"]]
+    assert "json" in words[ids["json"]]
+
+
+def test_tfidf_end_to_end_map_clusters_keywords_and_search(workspace, tmp_path, corpus, capsys):
+    import latentlab as ll
+
+    texts, _ = corpus
+    _frame(corpus).to_csv(tmp_path / "docs.csv", index=False)
+    assert main(["import", str(tmp_path / "docs.csv"), "--name", "docs", "--text", "doc", "--labels", "package",
+                 "--encoder", "tfidf"]) == 0
+    capsys.readouterr()
+    xy = ll.project(dataset="docs", method="pca")
+    assert xy.shape == (len(texts), 2)
+    res = ll.cluster(dataset="docs", method="kmeans", k=4)
+    assert sorted(res.keywords) == [0, 1, 2, 3] and all(res.keywords.values())
+    assert res.table["keywords"].str.len().min() > 0
+    for i in (0, 57, len(texts) - 1):
+        assert ll.search("docs", texts[i], k=3)[0].index == i
+
+    out = tmp_path / "clusters.csv"
+    assert main(["cluster", "--dataset", "docs", "--method", "kmeans", "--k", "4", "--out", str(out), "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert [c["keywords"] for c in payload["clusters"]] == [res.keywords[c] for c in range(4)]
+    frame = pd.read_csv(out)
+    assert frame["keywords"].tolist() == [" ".join(res.keywords[c]) for c in res.labels]
+
+    assert main(["search", "docs", texts[57], "--k", "5", "--json"]) == 0
+    hits = json.loads(capsys.readouterr().out)["hits"]
+    assert len(hits) == 5 and hits[0]["index"] == 57 and hits[0]["text"] == texts[57]
+    sims = [h["similarity"] for h in hits]
+    assert sims == sorted(sims, reverse=True) and sims[0] == pytest.approx(1.0, abs=1e-4)
+
+
+def test_search_returns_hostile_texts_verbatim_and_refuses_a_dataset_without_texts(workspace, tmp_path, corpus, capsys):
+    import latentlab as ll
+
+    texts = HOSTILE + corpus[0][:30]
+    pd.DataFrame({"doc": texts}).to_csv(tmp_path / "h.csv", index=False)
+    import_text_dataset(tmp_path / "h.csv", "h", text="doc", encoder="tfidf")
+    assert [h.text for h in ll.search("h", "onerror alert img src", k=1)] == [HOSTILE[1]]
+    err = _refused(["search", "wine", "red wine"], capsys)
+    assert "no texts" in err

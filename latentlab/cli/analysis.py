@@ -103,11 +103,18 @@ def cmd_cluster(args) -> None:
             res = lab.cluster(ck, ds, method=args.method, on=args.on, seed=args.seed, progress=bar, **params)
     df = _frame_with_labels(ds, {"index": range(len(res.labels))})
     df["cluster"] = res.labels
+    if res.keywords:
+        df["keywords"] = [" ".join(res.keywords.get(int(c), [])) for c in res.labels]
     if args.beside_kmeans:
         df["kmeans"] = both.kmeans.labels
     _write_csv(df, out, index=False)
     text = f"wrote {out}; " + ", ".join(f"{k}={v:.3f}" for k, v in res.scores.items())
     payload = {"out": str(out), "scores": res.scores}
+    if res.keywords:
+        sizes = dict(zip(res.table["cluster"].tolist(), res.table["size"].tolist()))
+        payload["clusters"] = [{"cluster": c, "size": int(sizes.get(c, 0)), "keywords": words}
+                               for c, words in res.keywords.items()]
+        text += "".join(f"\n  cluster {c}: {', '.join(words)}" for c, words in res.keywords.items())
     if args.beside_kmeans:
         table = both.scores(f"model ({ck.model_name})")
         payload.update(kmeans_scores=both.kmeans.scores, agreement={"ari": both.ari, "nmi": both.nmi})
@@ -201,23 +208,33 @@ def cmd_intervene(args) -> None:
 
 
 def cmd_metrics(args) -> None:
+    from latentlab import lab
     from latentlab.analysis.cached_scores import diagnose_embedding, score_embedding
     from latentlab.core.progress import TqdmProgress
-    from latentlab.lab import sample_embedding
 
     with TqdmProgress(disable=args.json) as bar:
-        ck, ds, emb = sample_embedding(args.checkpoint, args.dataset, args.n, args.seed, progress=bar)
-        diag = diagnose_embedding(emb, seed=args.seed)
+        if args.checkpoint is None:  # a dataset of vectors is its own latent space: no model, so no diagnostics
+            ck, ds = _inputs(args)
+            emb, diag = lab.embed(None, ds), None
+        else:
+            ck, ds, emb = lab.sample_embedding(args.checkpoint, args.dataset, args.n, args.seed, progress=bar)
+            diag = diagnose_embedding(emb, seed=args.seed)
         results = {}
         if args.metrics != "none":
             results = score_embedding(emb, ds, args.metrics, n=args.n, seed=args.seed, progress=bar)
-    payload = {"checkpoint": ck.name, "dataset": ds.name, "metrics": {k: r.scores for k, r in results.items()},
-               "diagnostics": diag.to_dict()}
-    scored = len(ds) if emb.index is None else len(emb.index)
-    lines = [f"{ck.name} on {ds.name}" + (f" ({scored:,} of {len(ds):,} items)" if scored < len(ds) else "")]
+    payload = {"checkpoint": ck.name if ck else None, "dataset": ds.name,
+               "metrics": {k: r.scores for k, r in results.items()}, "diagnostics": diag.to_dict() if diag else None}
+    scored = min(len(ds), args.n) if emb.index is None else len(emb.index)
+    lines = [(f"{ck.name} on {ds.name}" if ck else ds.name) + (f" ({scored:,} of {len(ds):,} items)" if scored < len(ds) else "")]
     for name, r in results.items():
-        lines.append(f"  {name:<11} " + "  ".join(f"{k}={v:.3f}" for k, v in r.scores.items() if "[" not in k))
-    shown = diag.scores
+        lines.append(f"  {name:<15} " + "  ".join(f"{k}={v:.3f}" for k, v in r.scores.items() if "[" not in k))
+    if diag is not None:
+        lines += _diagnostic_lines(ck, diag)
+    emit(args, payload, "\n".join(lines))
+
+
+def _diagnostic_lines(ck, diag) -> list[str]:
+    lines, shown = [], diag.scores
     if diag.kl_per_dim is None:  # no posterior and prior: no KL, so no active or passive units either
         lines.append(f"  {ck.model_name} has no posterior and prior: no KL or active units")
         shown = {k: v for k, v in shown.items() if k not in ("active_units", "passive_units", "kl_total", "mean_abs_corr_means_passive")}
@@ -225,8 +242,7 @@ def cmd_metrics(args) -> None:
         kl = " ".join(f"z{d}:{v:.2f}" for d, v in enumerate(diag.kl_per_dim))
         lines.append(f"  active units {len(diag.active)}/{len(diag.active) + len(diag.passive)}  KL per dim: {kl}")
     lines.append("  " + "  ".join(f"{k}={v:.3g}" for k, v in shown.items()))
-    lines += [f"  warning: {w}" for w in diag.warnings]
-    emit(args, payload, "\n".join(lines))
+    return lines + [f"  warning: {w}" for w in diag.warnings]
 
 
 def register(add, sub) -> None:
@@ -272,7 +288,7 @@ def _register_maps(with_ckpt) -> None:
 
 def _register_decoding(with_ckpt) -> None:
     """traverse, interpolate, intervene, metrics."""
-    from latentlab.analysis.metrics import METRICS
+    from latentlab.analysis.metrics import METRICS, factor_free_names
 
     p = with_ckpt("traverse", cmd_traverse, "decode a traversal grid (rows = dims, columns = values)")
     p.add_argument("--index", type=int, help="base item (default: the prior mean)")
@@ -301,8 +317,9 @@ def _register_decoding(with_ckpt) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--maps", help="also write each target's mean output change as images (.png, image data only)")
     p.add_argument("--out", required=True, help=".csv: one row per target, its mean output change and effect per factor")
-    p = with_ckpt("metrics", cmd_metrics, "disentanglement metrics and latent diagnostics")
-    p.add_argument("--metrics", default=None, help=f"comma-separated ({','.join(METRICS)}); default all; 'none' for "
-                   "diagnostics only")
+    p = with_ckpt("metrics", cmd_metrics, "disentanglement metrics, spread and intrinsic dimension, latent diagnostics",
+                  optional=True)
+    p.add_argument("--metrics", default=None, help=f"comma-separated ({','.join(METRICS)}); default all (on a dataset "
+                   f"without factors: {','.join(factor_free_names())}); 'none' for diagnostics only")
     p.add_argument("--n", type=int, default=10_000, help="items to score (a seeded random subset when the data is larger)")
     p.add_argument("--seed", type=int, default=0)

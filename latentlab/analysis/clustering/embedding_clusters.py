@@ -4,12 +4,13 @@ parameters, with scores and a per-cluster table."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from latentlab.analysis.clustering import cluster_scores, cluster_table, make_clusterer
+from latentlab.analysis.clustering.keywords import cluster_keywords
 from latentlab.analysis.clustering.model import MODEL_METHOD, BesideKMeans
 from latentlab.analysis.embedding import Embedding, require_whole
 from latentlab.analysis.projection.embedding_maps import project_embedding
@@ -24,7 +25,8 @@ from latentlab.data import Dataset
 class ClusterResult:
     labels: np.ndarray  # (N,) cluster per sample, -1 = noise
     scores: dict[str, float]
-    table: pd.DataFrame  # per-cluster summary
+    table: pd.DataFrame  # per-cluster summary (with a "keywords" column for a text dataset)
+    keywords: dict[int, list[str]] = field(default_factory=dict)  # a text dataset's c-TF-IDF keywords per cluster
 
 
 def cluster_embedding(emb: Embedding, ds: Dataset, method: str = "kmeans", on: str = "latent", seed: int = 0,
@@ -46,7 +48,12 @@ def cluster_embedding(emb: Embedding, ds: Dataset, method: str = "kmeans", on: s
         key = digest("cluster", space_key, method, clusterer.get_params(), seed)
         labels = cached_arrays("cluster", key, lambda: {"labels": clusterer.fit_predict(X, progress=progress)})["labels"]
     scores = {**cluster_scores(X, labels, ds.labels, seed=seed), **clusterer.extra_scores()}
-    return ClusterResult(labels, scores, cluster_table(emb.mean, labels, ds.labels))
+    table = cluster_table(emb.mean, labels, ds.labels)
+    keywords = {}
+    if ds.texts is not None and len(ds.texts) == len(labels):
+        keywords = cluster_keywords(ds.texts, labels)
+        table["keywords"] = [", ".join(keywords.get(int(c), [])) for c in table["cluster"]]
+    return ClusterResult(labels, scores, table, keywords)
 
 
 def beside_kmeans_embedding(emb: Embedding, ds: Dataset, k: int, seed: int = 0,
