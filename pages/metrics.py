@@ -8,10 +8,15 @@ from latentlab.ui import loaders, figures, metrics_view
 from latentlab.ui.jobs import scores_or_wait
 from latentlab.ui.sidebar import start_page, user_errors
 
-ctx = start_page("Metrics")
+ctx = start_page("Metrics", vectors_ok=True)
 
 with user_errors():
     ds, ck, emb = ctx.dataset(), ctx.checkpoint(), ctx.embedding()
+    metrics_view.spread_section(emb, ds)
+    if ck is None:
+        st.info(f"'{ds.name}' is a dataset of vectors with no model behind it: the diagnostics, disentanglement "
+                "metrics and interventions need a checkpoint.")
+        st.stop()
 
     st.subheader("Latent diagnostics")
     diag = loaders.diagnostics(emb)
@@ -56,7 +61,8 @@ with user_errors():
         st.stop()
     st.subheader("Disentanglement")
     c1, c2, c3 = st.columns([3, 1, 1])
-    names = c1.multiselect("Metrics", list(lab.METRICS), default=list(lab.METRICS), format_func=lambda m: f"{m}: {lab.METRICS.entry(m).description}",
+    factor_metrics = [m for m in lab.METRICS if not lab.METRICS.entry(m).factor_free]
+    names = c1.multiselect("Metrics", factor_metrics, default=factor_metrics, format_func=lambda m: f"{m}: {lab.METRICS.entry(m).description}",
                            key="m-names")
     n = int(c2.number_input("Items", 200, len(ds), min(lab.DEFAULT_ITEMS, len(ds)), step=1000, key="m-n"))
     seed = int(c3.number_input("Seed", value=0, step=1, key="m-seed"))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from latentlab.analysis.metrics import METRICS, Diagnostics, MetricResult, diagnose, parse_names
+from latentlab.analysis.metrics import METRICS, Diagnostics, MetricResult, diagnose, factor_free_names, parse_names
 from latentlab.core.array_cache import cached_arrays, is_cached
 from latentlab.core.errors import LatentLabError
 from latentlab.core.progress import ProgressFn, report
@@ -46,15 +46,19 @@ def metric_key(emb_key: str, name: str, n: int, seed: int) -> str:
 
 def score_embedding(emb, ds, names=None, n: int = DEFAULT_ITEMS, seed: int = 0,
                     progress: ProgressFn | None = None) -> dict[str, MetricResult]:
-    """Metrics of an embedding (whole, or one covering the scored sample) against the dataset's factors, each cached."""
-    if ds.factors is None:
-        raise LatentLabError(f"Dataset '{ds.name}' has no ground-truth factors, so disentanglement metrics cannot be "
-                             "computed; the latent diagnostics still can ('latentlab metrics ... --metrics none').")
+    """Metrics of an embedding (whole, or one covering the scored sample), each cached: the disentanglement metrics
+    against the dataset's factors, the factor-free ones (spread, intrinsic dimension) on the codes alone. With no
+    ``names``, a dataset without factors gets the factor-free ones."""
+    chosen = parse_names(factor_free_names() if names is None and ds.factors is None else names)
+    needing = [name for name in chosen if name not in factor_free_names(chosen)]
+    if ds.factors is None and needing:
+        raise LatentLabError(f"Dataset '{ds.name}' has no ground-truth factors, so {', '.join(needing)} cannot be "
+                             f"computed; these metrics can: {', '.join(factor_free_names())}.")
     progress = report(progress)
     idx = metric_sample(len(ds), n, seed)
-    codes, factors = emb.mean[emb.positions(idx)], ds.factors.to_numpy()[idx]
+    codes = emb.mean[emb.positions(idx)]
+    factors = None if ds.factors is None else ds.factors.to_numpy()[idx]
     out = {}
-    chosen = parse_names(names)
     progress("metrics", 0, len(chosen), "metrics")
     for done, name in enumerate(chosen, 1):
         arrays = cached_arrays("metrics", metric_key(emb.key, name, n, seed),
@@ -65,6 +69,7 @@ def score_embedding(emb, ds, names=None, n: int = DEFAULT_ITEMS, seed: int = 0,
 
 
 def scores_cached(emb, names=None, n: int = DEFAULT_ITEMS, seed: int = 0) -> bool:
+    """Whether every metric of ``names`` (default: all) is cached for this embedding."""
     return all(is_cached("metrics", metric_key(emb.key, name, n, seed)) for name in parse_names(names))
 
 

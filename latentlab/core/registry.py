@@ -31,6 +31,7 @@ class Entry(Generic[T]):
     deviation: str | None = None  # where it knowingly departs from the reference implementation, if it does
     inline_points: int | None = None  # up to this many points it runs while a page waits; more go to a job
     max_points: int | None = None  # beyond this many points it is refused (time or memory out of bounds)
+    factor_free: bool = False  # a metric that needs no ground-truth factors (spread, intrinsic dimension)
 
 
 class Registry(MutableMapping[str, T], Generic[T]):

@@ -298,10 +298,10 @@ def metrics_section(ctx: Context, sides: list[Context]) -> None:
     """Both models' diagnostics and metrics with their differences (one model's alone when the other side is
     a dataset of vectors); unscored ones run as background jobs."""
     from latentlab import jobs
-    from latentlab.analysis.metrics import METRICS
+    from latentlab.analysis.metrics import METRICS, factor_free_names
 
     ds = ctx.dataset()
-    names = list(METRICS) if ds.factors is not None else None
+    names = list(METRICS) if ds.factors is not None else factor_free_names()  # spread needs no factors
     for side in sides:
         if side.checkpoint_name is None:
             without_model(side, "diagnostics and metrics are")
@@ -317,7 +317,7 @@ def metrics_section(ctx: Context, sides: list[Context]) -> None:
         st.dataframe(pd.DataFrame({"score": list(scored[name][0]), name: list(scored[name][0].values())}),
                      hide_index=True, width="stretch")
     todo = [name for name, (_, done) in scored.items() if not done]
-    if todo and st.button(f"Score the disentanglement metrics of {', '.join(todo)} (background jobs)", key="cmp-score"):
+    if todo and st.button(f"Score the metrics of {', '.join(todo)} (background jobs)", key="cmp-score"):
         n = min(DEFAULT_ITEMS, len(ds))
         for name in todo:
             jobs.submit("metrics", {"checkpoint": name, "dataset": ctx.dataset_name, "names": names, "n": n, "seed": 0},

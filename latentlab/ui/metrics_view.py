@@ -1,4 +1,4 @@
-"""Pieces of the Metrics page: clickable heatmaps and the comparison table."""
+"""Pieces of the Metrics page: spread and intrinsic dimension, clickable heatmaps and the comparison table."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from latentlab import jobs
-from latentlab.analysis.cached_scores import scores_cached, score_embedding
+from latentlab.analysis.cached_scores import DEFAULT_ITEMS, scores_cached, score_embedding
+from latentlab.analysis.metrics import METRICS, factor_free_names
 from latentlab.ui import loaders
 from latentlab.ui.figures import heatmap, selected_ids
 
@@ -16,6 +17,26 @@ SUMMARY = [("mig", "mig"), ("dci", "disentanglement"), ("dci", "completeness"), 
            ("sap", "sap"), ("factorvae", "factorvae_score"), ("betavae", "betavae_score"),
            ("modularity", "modularity"), ("modularity", "explicitness"), ("infomec", "infom"),
            ("infomec", "infoe"), ("infomec", "infoc")]
+
+
+SPREAD = [("isoscore", "isoscore", "IsoScore"), ("eigen-entropy", "eigen_entropy", "eigenvalue entropy"),
+          ("eigen-entropy", "effective_rank", "effective rank"), ("avg-cosine", "average_cosine", "average cosine"),
+          ("partition-ratio", "partition_ratio", "I(V)"), ("twonn", "twonn", "TwoNN dimension"),
+          ("levina-bickel", "levina_bickel", "MLE dimension")]
+
+
+def spread_section(emb, ds) -> None:
+    """Spread and intrinsic dimension of the codes (no factors needed), on a seeded sample, cached on disk."""
+    st.subheader("Spread and intrinsic dimension")
+    n = min(DEFAULT_ITEMS, len(ds))
+    with st.spinner("Measuring spread and intrinsic dimension…"):
+        results = score_embedding(emb, ds, factor_free_names(), n=n, seed=0)
+    for column, (name, score, label) in zip(st.columns(len(SPREAD)), SPREAD):
+        column.metric(label, f"{results[name].scores[score]:.3g}", help=METRICS.entry(name).description)
+    st.caption(f"On {n:,} items of {len(ds):,} ({emb.latent_dim} dimensions). IsoScore and the eigenvalue entropy are "
+               "1 when every principal axis carries the same variance and 0 when one does (Marbut et al. 2023 "
+               "recommend such measures); the average cosine and I(V) are shown for comparison, as they mislead about "
+               "spread. TwoNN and the Levina-Bickel MLE estimate how many directions the codes vary in.")
 
 
 def clickable_heatmap(matrix: np.ndarray, factor_names: list[str], title: str, key: str) -> int | None:
