@@ -6,7 +6,7 @@ import numpy as np
 import streamlit as st
 
 from latentlab import lab
-from latentlab.ui import loaders, figures, forms, item_route, panels, scatter
+from latentlab.ui import loaders, figures, forms, item_route, panels, scatter, text_view
 from latentlab.ui.jobs import run_or_submit_projection
 from latentlab.ui.map_settings import remember_map_settings
 from latentlab.ui.sidebar import start_page, user_errors
@@ -36,6 +36,7 @@ with user_errors():
             seed = int(st.number_input("seed", value=0, step=1, key="map-seed"))
             st.form_submit_button("Recompute")
     remember_map_settings(method, dims, params, seed)
+    found = text_view.search_box(ds) if text_view.has_texts(ds) else None
 
     xy = run_or_submit_projection(ctx, emb, method, dims, params, seed)
     if xy is None:
@@ -55,7 +56,8 @@ with user_errors():
         picked = kept["rows"] if kept.get("map") == this_map else np.zeros(0, np.int64)
         nearest = lab.nearest_neighbours(space, int(picked[0]))[0] if len(picked) == 1 else None
         hover = {"base": item_route.base_url(ctx.dataset_name, ds), "image": ds.is_image}
-        scatter.scatter_map(MAP_KEY, xy, scatter.colouring(values, categorical, colour), highlight=nearest, items=hover)
+        ringed = found if found is not None else nearest  # a search's hits, else a clicked point's neighbours
+        scatter.scatter_map(MAP_KEY, xy, scatter.colouring(values, categorical, colour), highlight=ringed, items=hover)
     else:
         # 3-D stays on plotly, which draws a fixed sample above figures.MAP_POINT_CAP points.
         rows = figures.drawn_rows(len(xy))
