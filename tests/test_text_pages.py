@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from latentlab.data.registry import import_text_dataset
+from latentlab.ui.text_view import snippet
 from tests.apptest import start_dashboard
 from tests.real_text import docstring_corpus
 
@@ -51,7 +52,7 @@ def test_the_map_page_searches_by_meaning_and_lists_hits_as_text(docs, monkeypat
     hits = next(f for f in _frames(at) if "similarity" in f.columns)
     assert hits["index"].iloc[0] == 5 and hits["similarity"].iloc[0] > 0.99
     assert list(hits["similarity"]) == sorted(hits["similarity"], reverse=True)
-    assert hits["text"].iloc[0] == docs.texts[5][:300] or hits["text"].iloc[0].startswith(docs.texts[5][:299].rstrip())
+    assert hits["text"].iloc[0] == snippet(docs.texts[5])
     assert len(hits) == 20
     assert _map_data(at)["highlight"] == hits["index"].tolist()  # the hits are ringed on the map
 
@@ -75,3 +76,59 @@ def test_a_dataset_without_texts_has_no_search_box(workspace, monkeypatch):
     at = start_dashboard(monkeypatch, "pages/map.py", ll_dataset="vectors", **{"map-method": "pca"})
     assert not any(t.label == "Search by meaning" for t in at.text_input)
     assert _map_data(at)["highlight"] == []  # the map is drawn, without a search
+
+
+def _select(at, rows) -> None:
+    """Rows selected on the Map page's map, as the browser's selection would leave them."""
+    cfg = at.session_state["ll_map"]
+    this_map = json.dumps([None, "docs", cfg["method"], cfg["params"], cfg["seed"]], default=str)
+    at.session_state["ll_map_selection"] = {"map": this_map, "rows": np.asarray(rows, np.int64)}
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def test_the_selection_panel_lists_the_selected_texts_verbatim(docs, monkeypatch):
+    at = start_dashboard(monkeypatch, "pages/map.py", ll_dataset="docs", **{"map-method": "pca"})
+    _select(at, [0, 3, 7])
+    listed = next(f for f in _frames(at) if "text" in f.columns and "similarity" not in f.columns)
+    assert listed["index"].tolist() == [0, 3, 7]
+    assert listed["text"].iloc[0] == HOSTILE  # as data, not rendered
+    assert listed["text"].tolist()[1:] == [snippet(docs.texts[3]), snippet(docs.texts[7])]
+    assert listed["package"].tolist() == [docs.labels[i] for i in (0, 3, 7)]
+    assert not any(HOSTILE in m.value for m in at.markdown)  # never passed to Markdown
+
+
+def test_the_neighbour_panel_shows_the_neighbours_texts(docs, monkeypatch):
+    at = start_dashboard(monkeypatch, "pages/map.py", ll_dataset="docs", **{"map-method": "pca"})
+    _select(at, [4])
+    listed = next(f for f in _frames(at) if "distance" in f.columns)
+    assert listed["index"].iloc[0] == 4 and len(listed) == 9
+    assert listed["distance"].iloc[0] == 0 and listed["distance"].is_monotonic_increasing
+    assert listed["text"].tolist() == [snippet(docs.texts[i]) for i in listed["index"]]
+    assert _map_data(at)["highlight"] == listed["index"].tolist()[1:]
+
+
+def test_the_item_route_returns_a_hostile_text_verbatim(docs):
+    from starlette.requests import Request
+
+    from latentlab.ui import item_route
+
+    version = item_route.base_url("docs", docs).rsplit("/", 1)[1]
+    request = Request({"type": "http", "method": "GET", "path": "/", "headers": [],
+                       "path_params": {"name": "docs", "version": version, "row": 0}})
+    info = json.loads(item_route.item_json(request).body)
+    assert info["text"] == HOSTILE and info["features"][0] == ["text", HOSTILE]
+    assert info["label"] == "x" and info["label_name"] == "package"
+
+
+def test_a_long_text_is_cut_for_the_hover():
+    assert snippet("word " * 100).endswith("…") and len(snippet("word " * 100)) <= 301
+    assert snippet(HOSTILE) == HOSTILE
+
+
+def test_the_selection_export_holds_the_whole_texts(docs):
+    from latentlab.analysis.embedding import vectors_embedding
+    from latentlab.analysis.map_points import selection_frame
+
+    frame = selection_frame(docs, vectors_embedding(docs), [0, 2])
+    assert frame["text"].tolist() == [docs.texts[0], docs.texts[2]]

@@ -130,7 +130,7 @@ def reconstruct(model: LatentModel, ds: Dataset, index: np.ndarray) -> np.ndarra
 
 
 def selection_frame(ds: Dataset, emb: Embedding, index: np.ndarray, clusters: np.ndarray | None = None) -> pd.DataFrame:
-    """The selected rows as a table for export: index, label, factors, latent means, recon error."""
+    """The selected rows as a table for export: index, label, factors, text, latent means, recon error."""
     index = np.asarray(index, dtype=np.int64)
     df = pd.DataFrame({"index": index})
     if ds.labels is not None:
@@ -140,6 +140,8 @@ def selection_frame(ds: Dataset, emb: Embedding, index: np.ndarray, clusters: np
     if ds.factors is not None:
         for c in ds.factors.columns:
             df[c] = ds.factors[c].to_numpy()[index]
+    if ds.texts is not None:
+        df["text"] = [ds.texts[i] for i in index.tolist()]  # whole, verbatim: a CSV cell is data
     df = pd.concat([df, pd.DataFrame(emb.mean[index], columns=[f"z{d}" for d in range(emb.latent_dim)])], axis=1)
     if emb.recon_error is not None:
         df["recon_error"] = emb.recon_error[index]

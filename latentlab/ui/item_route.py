@@ -1,7 +1,8 @@
 """The server route behind the map's hover: one item of a dataset, on demand.
 
 ``/latentlab/items/{dataset}/{version}/{row}.png`` is the item as a small PNG
-(image datasets) and ``.../{row}.json`` its label and leading features, both
+(image datasets) and ``.../{row}.json`` its label and leading features (a text
+dataset's text, its first 300 characters, and metadata), both
 also below the server's ``server.baseUrlPath``. The
 version is the dataset's fingerprint, so a browser may keep a picture for good
 and a re-imported dataset under the same name never shows stale ones. Only
@@ -65,7 +66,16 @@ def item_json(request: Request) -> Response:
     info: dict = {"index": row, "label": None, "label_name": ds.label_name}
     if ds.labels is not None:
         info["label"] = str(np.asarray(ds.labels[row]).item())
-    if ds.factors is not None:
+    if ds.texts is not None:
+        # The text goes where the map's hover shows values as text (escaped), so markup in it stays inert.
+        from latentlab.ui.text_view import snippet
+
+        info["text"] = snippet(ds.texts[row])
+        info["features"] = [["text", info["text"]]]
+        if ds.metadata is not None:
+            info["features"] += [[str(c), f"{v:.3g}" if isinstance(v, float) else str(v)]
+                                 for c, v in ds.metadata.iloc[row].items()][:FEATURES_SHOWN - 1]
+    elif ds.factors is not None:
         info["features"] = [[str(c), f"{v:.3g}" if isinstance(v, float) else str(v)]
                             for c, v in ds.factors.iloc[row].items()][:FEATURES_SHOWN]
     elif not ds.is_image:

@@ -7,9 +7,10 @@ import streamlit as st
 
 from latentlab.analysis import map_points
 from latentlab.core.render import image_grid, png_bytes
-from latentlab.ui import figures
+from latentlab.ui import figures, text_view
 
 MAX_GALLERY = 24
+MAX_TEXTS = 1_000  # a selection's texts listed on the page (the CSV export holds them all)
 
 
 def gallery(items: np.ndarray, columns: int = 8, caption: str | None = None) -> None:
@@ -25,6 +26,8 @@ def gallery(items: np.ndarray, columns: int = 8, caption: str | None = None) -> 
 def inputs_and_reconstructions(ctx, index: np.ndarray) -> None:
     ds, ck = ctx.dataset(), ctx.checkpoint()
     shown = np.asarray(index)[:MAX_GALLERY]
+    if ck is None and text_view.has_texts(ds):  # the texts read better than their vectors
+        return
     if ck is None:  # precomputed vectors: no model to reconstruct with
         import pandas as pd
 
@@ -60,6 +63,11 @@ def selection_panel(ctx, index: np.ndarray, clusters: np.ndarray | None = None) 
             st.caption(f"Mean reconstruction error {summary.mean_recon_error:.4g}")
     with c2:
         st.plotly_chart(figures.latent_bar(summary.mean_latent, "mean latent"), width="stretch", key="sel-latent")
+    if text_view.has_texts(ds):
+        listed = np.asarray(index)[:MAX_TEXTS]
+        if len(listed) < len(index):
+            st.caption(f"The first {len(listed):,} of the {len(index):,} selected texts; the CSV export holds them all.")
+        text_view.show_texts(ds, listed, key="sel-texts")
     inputs_and_reconstructions(ctx, index)
     frame = map_points.selection_frame(ds, emb, index, clusters)
     st.download_button("Export selection as CSV", frame.to_csv(index=False).encode(), file_name="selection.csv",
@@ -72,6 +80,9 @@ def neighbours_panel(ctx, index: int, space: np.ndarray, k: int = 8) -> np.ndarr
     label = "" if ds.labels is None else f" ({ds.label_name} {np.asarray(ds.labels)[index]})"
     st.subheader(f"Point #{index}{label} and its {len(nearest)} nearest neighbours")
     st.caption(f"Distances in {ctx.space}: " + ", ".join(f"#{i} {d:.2f}" for i, d in zip(nearest, dist)))
+    if text_view.has_texts(ds):
+        text_view.show_texts(ds, np.concatenate([[index], nearest]), {"distance": np.round([0.0, *dist], 4)},
+                             key="nn-texts")
     inputs_and_reconstructions(ctx, np.concatenate([[index], nearest]))
     return nearest
 
