@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from latentlab import lab
-from latentlab.ui import figures, forms, item_route, model_clusters, panels, scatter
+from latentlab.ui import figures, forms, item_route, model_clusters, panels, scatter, text_view
 from latentlab.ui.jobs import run_or_submit_clustering, run_or_submit_projection
 from latentlab.ui.map_settings import map_settings, projection_of_map
 from latentlab.ui.sidebar import start_page, user_errors
@@ -95,5 +95,8 @@ with user_errors():
     sample = np.sort(rng.choice(members, size=min(len(members), panels.MAX_GALLERY), replace=False))
     if ds.is_image:
         panels.gallery(ds.as_float(sample), 8, "members (random sample)")
+    elif text_view.has_texts(ds):
+        st.caption("Members (random sample)")
+        text_view.show_texts(ds, sample, key="cl-texts")
     else:
         st.dataframe(pd.DataFrame(ds.x[sample], columns=ds.feature_names or None, index=sample), width="stretch")

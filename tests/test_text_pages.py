@@ -132,3 +132,15 @@ def test_the_selection_export_holds_the_whole_texts(docs):
 
     frame = selection_frame(docs, vectors_embedding(docs), [0, 2])
     assert frame["text"].tolist() == [docs.texts[0], docs.texts[2]]
+
+
+def test_the_clusters_table_names_each_cluster_by_its_keywords(docs, monkeypatch):
+    at = start_dashboard(monkeypatch, "pages/clusters.py", ll_dataset="docs", ll_space="latent means",
+                         **{"cl-method": "kmeans"})
+    table = next(f for f in _frames(at) if "keywords" in f.columns)
+    assert len(table) >= 2
+    assert all(isinstance(k, str) and k.strip() for k in table["keywords"])
+    words = [set(k.split(", ")) for k in table["keywords"]]
+    assert any("json" in w for w in words) and any("logger" in w for w in words)  # the packages' own words
+    members = next(f for f in _frames(at) if "text" in f.columns)  # the inspected cluster's members, as texts
+    assert set(members["text"]) <= {snippet(t) for t in docs.texts}
