@@ -7,6 +7,9 @@ import streamlit as st
 from latentlab.ui import loaders, panels, uploads
 from latentlab.ui.sidebar import start_page, user_errors
 
+NO_TEXT = "(none: a table of numbers)"
+ENCODER_NAMES = {"minilm": "MiniLM (all-MiniLM-L6-v2)", "tfidf": "TF-IDF + SVD (the weaker choice)"}
+
 ctx = start_page("Data", needs_checkpoint=False)
 
 rows = loaders.dataset_rows()
@@ -38,18 +41,28 @@ with user_errors():
         st.markdown("**Ground-truth factors**: " + ", ".join(f"{c} ({ds.factors[c].nunique()} values)" for c in ds.factors.columns))
 
 st.subheader("Upload data")
-st.caption("CSV, TSV, Parquet (tables or precomputed embeddings), NPY/NPZ arrays (items, optional 'labels' and "
+st.caption("CSV, TSV, Parquet (tables, precomputed embeddings or a column of texts), JSON Lines (texts), NPY/NPZ arrays (items, optional 'labels' and "
            "'factors'), or a ZIP of PNG/JPEG images (labels from folder names or a labels.csv). Tables are standardised "
            "per column; precomputed embeddings keep their values unless you ask for standardising; rows with missing "
            "values are dropped and counted.")
 upload = st.file_uploader("Data file", type=sorted(s.lstrip(".") for s in uploads.SUFFIXES), key="data-upload")
 if upload is not None:
     data = upload.getvalue()
-    columns = uploads.peek_uploaded_columns(upload.name, data)
+    with user_errors():
+        text_columns = uploads.peek_uploaded_text_columns(upload.name, data)
+        columns = uploads.peek_uploaded_columns(upload.name, data) or text_columns
     fid = upload.file_id  # widgets keyed per upload, so each new file gets fresh defaults
     with st.form(f"import-form-{fid}"):
         new_name = st.text_input("Dataset name", value=uploads.suggested_dataset_name(upload.name), key=f"data-name-{fid}")
         label = st.selectbox("Label column", ["(none)"] + columns, key=f"data-label-{fid}") if columns else "(none)"
+        text, encoder = NO_TEXT, None
+        if text_columns:
+            text = st.selectbox("Text column", [NO_TEXT] + text_columns, index=1, key=f"data-text-{fid}",
+                                help="The column of documents: each is embedded by the encoder into a vector, and "
+                                     "the texts are kept to read on the map. The other columns stay as metadata.")
+            encoder = st.selectbox("Encoder", uploads.text_encoder_choices(), key=f"data-encoder-{fid}",
+                                   format_func=ENCODER_NAMES.get,
+                                   help="Both run offline. MiniLM (the text extra) compares meanings; TF-IDF only words.")
         embedding = st.checkbox("These are precomputed embeddings", key=f"data-embedding-{fid}",
                                 help="Their values are kept as given, so distances between items stay the encoder's.")
         standardise = st.checkbox("Standardise the embeddings' columns (mean 0, standard deviation 1)",
@@ -59,8 +72,13 @@ if upload is not None:
         go = st.form_submit_button("Import", type="primary")
     if go:
         with user_errors():
-            ds = uploads.import_uploaded_dataset(upload.name, data, new_name, None if label == "(none)" else label,
-                                                 embedding, standardise=True if embedding and standardise else None)
+            labels = None if label == "(none)" else label
+            if text != NO_TEXT:
+                with st.spinner(f"Embedding the texts of '{text}' with {ENCODER_NAMES[encoder]}"):
+                    ds = uploads.import_uploaded_texts(upload.name, data, new_name, text, labels, encoder)
+            else:
+                ds = uploads.import_uploaded_dataset(upload.name, data, new_name, labels, embedding,
+                                                     standardise=True if embedding and standardise else None)
             loaders.clear_listings()
             st.session_state["ll_dataset"] = ds.name
             st.success(f"Imported '{ds.name}': {ds.description} Train a model on it on the Train page.")

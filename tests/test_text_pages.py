@@ -144,3 +144,24 @@ def test_the_clusters_table_names_each_cluster_by_its_keywords(docs, monkeypatch
     assert any("json" in w for w in words) and any("logger" in w for w in words)  # the packages' own words
     members = next(f for f in _frames(at) if "text" in f.columns)  # the inspected cluster's members, as texts
     assert set(members["text"]) <= {snippet(t) for t in docs.texts}
+
+
+def test_the_data_page_imports_a_text_column_through_the_clis_function(workspace, corpus, monkeypatch):
+    from latentlab.data import load_dataset
+
+    texts, labels = corpus
+    lines = pd.DataFrame({"body": texts, "package": labels, "n": range(len(texts))}).to_json(
+        orient="records", lines=True, force_ascii=False)
+    at = start_dashboard(monkeypatch, "pages/data.py")
+    next(u for u in at.get("file_uploader") if u.label == "Data file").upload(
+        "docs.jsonl", lines.encode(), "application/json").run()
+    assert not at.exception, [e.value for e in at.exception]
+    picker = next(s for s in at.selectbox if s.label == "Text column")
+    assert picker.value == "body" and "package" in picker.options and "n" not in picker.options
+    next(s for s in at.selectbox if s.label == "Encoder").set_value("tfidf")
+    next(s for s in at.selectbox if s.label == "Label column").set_value("package")
+    next(b for b in at.button if b.label == "Import").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    ds = load_dataset("docs")
+    assert ds.texts == texts and ds.labels.tolist() == labels and ds.text_encoder.spec()["name"] == "tfidf"
+    assert any("Imported 'docs'" in s.value for s in at.success)

@@ -168,3 +168,26 @@ def _documents(df: pd.DataFrame, source: str, text_col: str, label_col: str | No
     metadata = df.drop(columns=[c for c in (text_col, label_col) if c is not None])
     metadata = pd.DataFrame({c: _typed(metadata[c]) for c in metadata.columns}, index=metadata.index)
     return TextTable(kept, labels, metadata, text_col, int((~keep).sum()), truncated, max_chars)
+
+
+def text_columns(path: str | Path) -> list[str]:
+    """The columns of a CSV, TSV, Parquet or JSON Lines file that hold words (what ``--text`` could name),
+    the longest texts first, so the documents come before short labels; [] for a file that cannot be read
+    (its import says why) or of another type."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in TEXT_TABLE_SUFFIXES:
+        return []
+    try:
+        df = _read_parquet(path) if suffix in PARQUET_SUFFIXES else _read_jsonl(path) if suffix in JSONL_SUFFIXES \
+            else _read_delimited(path)
+    except LatentLabError:
+        return []
+    found = {}
+    for col in df.columns:
+        if df[col].dtype.kind in "iufbmM":
+            continue
+        texts = [t for t in (_cell_text(v) for v in df[col].tolist()) if t.strip()]
+        if texts and not all(_NUMBER.match(t) for t in texts):
+            found[str(col)] = sum(map(len, texts)) / len(texts)
+    return sorted(found, key=lambda c: -found[c])

@@ -14,9 +14,11 @@ from pathlib import Path
 from latentlab.core.errors import LatentLabError
 from latentlab.core.limits import human_bytes, limit
 from latentlab.data import Dataset, import_dataset
-from latentlab.data.readers import SUFFIXES  # noqa: F401 (the suffixes the Data page's uploader accepts)
+from latentlab.data.readers import SUFFIXES as TABLE_SUFFIXES
+from latentlab.data.texts import TEXT_TABLE_SUFFIXES
 from latentlab.training.checkpoints import Checkpoint, import_checkpoint
 
+SUFFIXES = TABLE_SUFFIXES | TEXT_TABLE_SUFFIXES  # the suffixes the Data page's uploader accepts
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -53,6 +55,31 @@ def peek_uploaded_columns(upload_name: str, data: bytes) -> list[str]:
 
     with tempfile.TemporaryDirectory(prefix="latentlab-upload-") as tmp:
         return peek_columns(_write(Path(tmp), upload_name, data))
+
+
+def peek_uploaded_text_columns(upload_name: str, data: bytes) -> list[str]:
+    """The columns of an uploaded table that hold words, the longest texts first ([] for none)."""
+    from latentlab.data.texts import text_columns
+
+    with tempfile.TemporaryDirectory(prefix="latentlab-upload-") as tmp:
+        return text_columns(_write(Path(tmp), upload_name, data))
+
+
+def text_encoder_choices() -> list[str]:
+    """The encoders the Data page offers, the default first: MiniLM when the text extra is installed, TF-IDF."""
+    from latentlab.data.text_encoders import text_extra_installed
+
+    return ["minilm", "tfidf"] if text_extra_installed() else ["tfidf"]
+
+
+def import_uploaded_texts(upload_name: str, data: bytes, name: str, text: str, labels: str | None = None,
+                          encoder: str | None = None, progress=None) -> Dataset:
+    """``import_text_dataset`` (what ``latentlab import FILE --text COLUMN`` runs) on uploaded bytes."""
+    from latentlab.data.registry import import_text_dataset
+
+    with tempfile.TemporaryDirectory(prefix="latentlab-upload-") as tmp:
+        path = _write(Path(tmp), upload_name, data)
+        return import_text_dataset(path, name, text=text, labels=labels, encoder=encoder, progress=progress)
 
 
 def import_uploaded_checkpoint(manifest_name: str, manifest: bytes, weights_name: str | None, weights: bytes | None,
