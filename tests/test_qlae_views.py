@@ -97,3 +97,11 @@ def test_metrics_page_shows_each_latents_codebook_and_no_kl(app, monkeypatch):
     assert list(table["latent"]) == ["z0", "z1", "z2", "z3"]
     assert not [m for m in app.metric if m.label in ("KL total (nats)", "active units")]
     assert any("no posterior or prior" in c.value for c in app.caption)
+
+
+def test_the_metrics_page_says_why_a_quantized_code_has_no_intrinsic_dimension_and_goes_on(app):
+    open_page(app, "pages/metrics.py")
+    assert not app.exception and not app.error
+    assert any("distinct items" in c.value for c in app.caption)
+    values = {m.label: m.value for m in app.metric}
+    assert values["IsoScore"] != "n/a" and "n/a" in values.values()

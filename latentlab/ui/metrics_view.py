@@ -10,6 +10,7 @@ import streamlit as st
 from latentlab import jobs
 from latentlab.analysis.cached_scores import DEFAULT_ITEMS, scores_cached, score_embedding
 from latentlab.analysis.metrics import METRICS, factor_free_names
+from latentlab.core.errors import LatentLabError
 from latentlab.ui import loaders
 from latentlab.ui.figures import heatmap, selected_ids
 
@@ -29,10 +30,21 @@ def spread_section(emb, ds) -> None:
     """Spread and intrinsic dimension of the codes (no factors needed), on a seeded sample, cached on disk."""
     st.subheader("Spread and intrinsic dimension")
     n = min(DEFAULT_ITEMS, len(ds))
+    results, refused = {}, []
     with st.spinner("Measuring spread and intrinsic dimension…"):
-        results = score_embedding(emb, ds, factor_free_names(), n=n, seed=0)
+        try:
+            results = score_embedding(emb, ds, factor_free_names(), n=n, seed=0)
+        except LatentLabError:  # one measure that does not apply (a quantized code's few distinct items) spares the rest
+            for name in factor_free_names():
+                try:
+                    results.update(score_embedding(emb, ds, [name], n=n, seed=0))
+                except LatentLabError as e:
+                    refused.append(str(e))
     for column, (name, score, label) in zip(st.columns(len(SPREAD)), SPREAD):
-        column.metric(label, f"{results[name].scores[score]:.3g}", help=METRICS.entry(name).description)
+        value = f"{results[name].scores[score]:.3g}" if name in results else "n/a"
+        column.metric(label, value, help=METRICS.entry(name).description)
+    for reason in dict.fromkeys(refused):
+        st.caption(reason)
     st.caption(f"On {n:,} items of {len(ds):,} ({emb.latent_dim} dimensions). IsoScore and the eigenvalue entropy are "
                "1 when every principal axis carries the same variance and 0 when one does (Marbut et al. 2023 "
                "recommend such measures); the average cosine and I(V) are shown for comparison, as they mislead about "
