@@ -165,3 +165,17 @@ def test_the_data_page_imports_a_text_column_through_the_clis_function(workspace
     ds = load_dataset("docs")
     assert ds.texts == texts and ds.labels.tolist() == labels and ds.text_encoder.spec()["name"] == "tfidf"
     assert any("Imported 'docs'" in s.value for s in at.success)
+
+
+def test_the_3d_maps_hover_escapes_labels_from_users_files():
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from latentlab.ui.figures import hover_texts
+
+    ds = SimpleNamespace(labels=np.array(["<img src=x onerror=alert(1)>", "ok"]), label_name="label", __len__=None)
+    emb = SimpleNamespace(recon_error=None)
+    texts = hover_texts(ds, emb, "cluster", np.array(["<b>x</b>", "y"], dtype=object), rows=np.arange(2))
+    assert "<img" not in texts[0] and "&lt;img src=x onerror=alert(1)&gt;" in texts[0]
+    assert "&lt;b&gt;x&lt;/b&gt;" in texts[0] and texts[0].startswith("<b>#0</b>")

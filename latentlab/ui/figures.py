@@ -44,17 +44,20 @@ def thumbnails_for(ds) -> list[str] | None:
 def hover_texts(ds, emb, colour_name: str, values: np.ndarray, thumbnails: list[str] | None = None,
                 rows: np.ndarray | None = None) -> list[str]:
     """One hover label per drawn point (``rows``, default all): index, label, colour value, recon error
-    and, when given, the item's small picture. ``values`` has one entry per dataset row."""
+    and, when given, the item's small picture. ``values`` has one entry per dataset row. Labels and values
+    come from users' files and are escaped: plotly reads a subset of HTML in hover text."""
+    from html import escape
+
     rows = np.arange(len(ds)) if rows is None else rows
     labels = None if ds.labels is None else np.asarray(ds.labels)
     texts = []
     for i in rows:
         parts = [f"<b>#{i}</b>"]
         if labels is not None:
-            parts.append(f"{ds.label_name}: {labels[i]}")
+            parts.append(escape(f"{ds.label_name}: {labels[i]}"))
         if colour_name not in ("label",):
             v = values[i]
-            parts.append(f"{colour_name}: {v:.3g}" if isinstance(v, (float, np.floating)) else f"{colour_name}: {v}")
+            parts.append(escape(f"{colour_name}: {v:.3g}" if isinstance(v, (float, np.floating)) else f"{colour_name}: {v}"))
         if emb.recon_error is not None:
             parts.append(f"recon error: {emb.recon_error[i]:.3g}")
         if thumbnails is not None:
