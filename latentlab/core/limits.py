@@ -7,6 +7,7 @@ They are enforced by the readers on the server side, whatever the browser sent.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 DEFAULTS = {
     "max_file_bytes": 1024**3,  # 1 GiB per uploaded or imported file
@@ -41,3 +42,24 @@ def human_bytes(n: float) -> str:
             return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
         n /= 1024
     return f"{n:.1f} GB"
+
+
+def checked_file(path, suffixes, accepted: str) -> tuple[Path, str]:
+    """``path`` as a Path and its lower-case suffix, once it is an existing, non-empty file of one of
+    ``suffixes`` within the ``max_file_bytes`` limit; else one LatentLabError sentence (``accepted`` names
+    the file types to use instead)."""
+    from latentlab.core.errors import LatentLabError
+
+    path = Path(path)
+    if not path.is_file():
+        raise LatentLabError(f"{path}: no such file; check the path.")
+    suffix = path.suffix.lower()
+    if suffix not in suffixes:
+        raise LatentLabError(f"{path.name}: unsupported file type '{suffix or '(none)'}'{accepted}.")
+    size = path.stat().st_size
+    if size == 0:
+        raise LatentLabError(f"{path.name}: the file is empty; choose a file with data in it.")
+    if size > limit("max_file_bytes"):
+        raise LatentLabError(f"{path.name}: {human_bytes(size)} is over the upload limit of "
+                             f"{human_bytes(limit('max_file_bytes'))}.")
+    return path, suffix

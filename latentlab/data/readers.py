@@ -15,7 +15,7 @@ import pandas as pd
 from latentlab.data.arrays import read_npy, read_npz
 from latentlab.data.dataset import Dataset
 from latentlab.data.images_zip import read_image_zip
-from latentlab.core.limits import human_bytes, limit
+from latentlab.core.limits import checked_file
 from latentlab.data.tables import PARQUET_SUFFIXES, TEXT_SUFFIXES, read_table
 from latentlab.core.errors import LatentLabError
 
@@ -37,18 +37,7 @@ def read_file(path: str | Path, name: str, labels: str | None = None, kind: str 
         rescaling their columns would change which items are near each other.
         Images are never standardised; True for an image file is refused.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise LatentLabError(f"{path}: no such file; check the path.")
-    suffix = path.suffix.lower()
-    if suffix not in SUFFIXES:
-        raise LatentLabError(f"{path.name}: unsupported file type '{suffix or '(none)'}'; use CSV, TSV, Parquet, NPY, NPZ "
-                             "or a ZIP of PNG/JPEG images.")
-    size = path.stat().st_size
-    if size == 0:
-        raise LatentLabError(f"{path.name}: the file is empty; choose a file with data in it.")
-    if size > limit("max_file_bytes"):
-        raise LatentLabError(f"{path.name}: {human_bytes(size)} is over the upload limit of {human_bytes(limit('max_file_bytes'))}.")
+    path, suffix = checked_file(path, SUFFIXES, "; use CSV, TSV, Parquet, NPY, NPZ or a ZIP of PNG/JPEG images")
     scale = kind != "embedding" if standardise is None else bool(standardise)
     if suffix in TEXT_SUFFIXES | PARQUET_SUFFIXES:
         ds = read_table(path, name, labels, scale)

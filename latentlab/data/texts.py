@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from latentlab.core.errors import LatentLabError
-from latentlab.core.limits import human_bytes, limit
+from latentlab.core.limits import checked_file, limit
 from latentlab.data.tables import PARQUET_SUFFIXES, _check_shape, _read_parquet, _sniff
 
 JSONL_SUFFIXES = {".jsonl", ".ndjson"}
@@ -58,18 +58,7 @@ class TextTable:
 
 def read_text_table(path: str | Path, text_col: str, label_col: str | None = None) -> TextTable:
     """Read the documents in column ``text_col`` of a CSV, TSV, Parquet or JSON Lines file."""
-    path = Path(path)
-    if not path.is_file():
-        raise LatentLabError(f"{path}: no such file; check the path.")
-    suffix = path.suffix.lower()
-    if suffix not in TEXT_TABLE_SUFFIXES:
-        raise LatentLabError(f"{path.name}: unsupported file type '{suffix or '(none)'}' for --text; use CSV, TSV, "
-                             "Parquet or JSON Lines (.jsonl).")
-    size = path.stat().st_size
-    if size == 0:
-        raise LatentLabError(f"{path.name}: the file is empty; choose a file with data in it.")
-    if size > limit("max_file_bytes"):
-        raise LatentLabError(f"{path.name}: {human_bytes(size)} is over the upload limit of {human_bytes(limit('max_file_bytes'))}.")
+    path, suffix = checked_file(path, TEXT_TABLE_SUFFIXES, " for --text; use CSV, TSV, Parquet or JSON Lines (.jsonl)")
     if suffix in PARQUET_SUFFIXES:
         df = _read_parquet(path)
     elif suffix in JSONL_SUFFIXES:
