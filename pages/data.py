@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from latentlab.ui import loaders, panels, uploads
+from latentlab.ui import loaders, panels, text_import, uploads
 from latentlab.ui.sidebar import start_page, user_errors
 
 NO_TEXT = "(none: a table of numbers)"
@@ -73,15 +73,16 @@ if upload is not None:
     if go:
         with user_errors():
             labels = None if label == "(none)" else label
-            if text != NO_TEXT:
-                with st.spinner(f"Embedding the texts of '{text}' with {ENCODER_NAMES[encoder]}"):
-                    ds = uploads.import_uploaded_texts(upload.name, data, new_name, text, labels, encoder)
+            if text != NO_TEXT:  # embedded by a background job; its progress is shown below
+                text_import.start(upload.name, data, new_name, text, labels, encoder)
             else:
                 ds = uploads.import_uploaded_dataset(upload.name, data, new_name, labels, embedding,
                                                      standardise=True if embedding and standardise else None)
-            loaders.clear_listings()
-            st.session_state["ll_dataset"] = ds.name
-            st.success(f"Imported '{ds.name}': {ds.description} Train a model on it on the Train page.")
+                loaders.clear_listings()
+                st.session_state["ll_dataset"] = ds.name
+                st.success(f"Imported '{ds.name}': {ds.description} Train a model on it on the Train page.")
+text_import.show_outcome()
+text_import.show_progress()
 
 st.subheader("Upload a checkpoint")
 st.caption("A LatentLab checkpoint: its .json manifest and its .safetensors weights. Pickled files (.pt, .ckpt) are "

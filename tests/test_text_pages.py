@@ -146,9 +146,13 @@ def test_the_clusters_table_names_each_cluster_by_its_keywords(docs, monkeypatch
     assert set(members["text"]) <= {snippet(t) for t in docs.texts}
 
 
-def test_the_data_page_imports_a_text_column_through_the_clis_function(workspace, corpus, monkeypatch):
+def test_the_data_page_embeds_a_text_column_in_a_background_job(workspace, corpus, monkeypatch):
+    from pathlib import Path
+
+    from latentlab import jobs
     from latentlab.data import load_dataset
 
+    monkeypatch.setenv("LATENTLAB_RUNNER_IDLE_S", "2")
     texts, labels = corpus
     lines = pd.DataFrame({"body": texts, "package": labels, "n": range(len(texts))}).to_json(
         orient="records", lines=True, force_ascii=False)
@@ -161,6 +165,12 @@ def test_the_data_page_imports_a_text_column_through_the_clis_function(workspace
     next(s for s in at.selectbox if s.label == "Encoder").set_value("tfidf")
     next(s for s in at.selectbox if s.label == "Label column").set_value("package")
     next(b for b in at.button if b.label == "Import").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    job = next(j for j in jobs.list_jobs() if j.kind == "import-text")  # the embedding is a background job
+    assert job.params["name"] == "docs" and job.params["text"] == "body" and job.params["staged"]
+    assert jobs.wait(job.id, timeout=120).state == "succeeded", jobs.get(job.id).error
+    assert not Path(job.params["path"]).exists()  # the staged upload goes with its job
+    at.run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     ds = load_dataset("docs")
     assert ds.texts == texts and ds.labels.tolist() == labels and ds.text_encoder.spec()["name"] == "tfidf"

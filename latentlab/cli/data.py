@@ -18,10 +18,11 @@ def cmd_import(args) -> None:
     if args.text is not None:
         _import_texts(args)
         return
-    if args.encoder is not None:
+    if args.encoder is not None or args.background:
         from latentlab.core.errors import LatentLabError
 
-        raise LatentLabError("--encoder embeds a column of texts; name that column with --text.")
+        flag = "--encoder" if args.encoder is not None else "--background"
+        raise LatentLabError(f"{flag} is for embedding a column of texts; name that column with --text.")
     ds = import_dataset(args.path, args.name, labels=args.labels, kind="embedding" if args.embedding else None,
                         standardise=True if args.standardise else None)
     emit(args, ds.summary(), f"imported '{ds.name}': {ds.description}")
@@ -34,6 +35,12 @@ def _import_texts(args) -> None:
 
     if args.embedding or args.standardise:
         raise LatentLabError("--text embeds the texts with an encoder; leave out --embedding and --standardise.")
+    if args.background:
+        from latentlab.jobs import submit_text_import
+
+        job = submit_text_import(args.path, args.name, args.text, labels=args.labels, encoder=args.encoder)
+        emit(args, {"job": job}, f"submitted job {job}; follow it with 'latentlab jobs show {job}'")
+        return
     with TqdmProgress(disable=args.json) as bar:
         ds = import_text_dataset(args.path, args.name, text=args.text, labels=args.labels, encoder=args.encoder,
                                  progress=bar)
@@ -52,6 +59,8 @@ def register(add, sub) -> None:
     p.add_argument("--encoder", metavar="E", help="with --text: minilm (all-MiniLM-L6-v2, the default with "
                    "latentlab[text] installed), tfidf (TF-IDF + SVD, the weaker default without it) or a local "
                    "sentence-transformers model folder; nothing is downloaded")
+    p.add_argument("--background", action="store_true", help="with --text: embed as a background job and return at "
+                   "once (follow it with 'latentlab jobs show ID')")
     p.add_argument("--embedding", action="store_true",
                    help="the file holds precomputed embeddings: their values are kept as given")
     p.add_argument("--standardise", action="store_true",

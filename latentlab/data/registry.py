@@ -151,18 +151,20 @@ def import_text_dataset(path: str | Path, name: str, text: str, labels: str | No
                         overwrite: bool = False, progress: ProgressFn | None = None) -> Dataset:
     """Read the documents in column ``text`` of a CSV, TSV, Parquet or JSON Lines file, embed them with
     ``encoder`` (``latentlab.data.text_encoders.make_encoder``) and register the vectors under ``name``
-    (kind ``"embedding"``), the texts, metadata and the encoder's state beside them.
+    (kind ``"embedding"``), the texts, metadata and the encoder's state beside them. Texts embedded by the
+    same encoder before are read from the cache (``latentlab.data.text_embedding``), not embedded again.
 
     The rules for reading (UTF-8, the length limit, refused columns) are in ``latentlab.data.texts``.
     """
     from latentlab.data.dataset import array_fingerprint
+    from latentlab.data.text_embedding import embed_texts
     from latentlab.data.text_encoders import make_encoder
     from latentlab.data.texts import read_text_table
 
     _check_new_name(name, overwrite)
     table = read_text_table(path, text, labels)
-    enc = make_encoder(encoder).fit(table.texts)
-    x = enc.encode(table.texts, progress=progress)  # (N, D) unit rows
+    embedded = embed_texts(table.texts, make_encoder(encoder), progress=progress)
+    x, enc = embedded.x, embedded.encoder  # (N, D) unit rows
     desc = (f"Texts from {Path(path).name} (column '{text}'): {len(x):,} documents embedded by "
             f"{enc.title} into {x.shape[1]} dimensions")
     if table.dropped:
@@ -177,6 +179,19 @@ def import_text_dataset(path: str | Path, name: str, text: str, labels: str | No
     return save_dataset(ds, overwrite=overwrite, source_file=Path(path).name,
                         text_info={"column": text, "dropped": table.dropped, "truncated": table.truncated,
                                    "max_chars": table.max_chars})
+
+
+def check_text_import(path: str | Path, name: str, text: str, labels: str | None = None,
+                      encoder: str | None = None) -> int:
+    """Refuse now what ``import_text_dataset`` would refuse later (a taken name, a file or column it cannot
+    read, an unknown encoder), so a background import fails at once instead of in its job. Returns the
+    number of documents it would embed."""
+    from latentlab.data.text_encoders import make_encoder
+    from latentlab.data.texts import read_text_table
+
+    _check_new_name(name, False)
+    make_encoder(encoder)
+    return len(read_text_table(path, text, labels).texts)
 
 
 def import_dataset(path: str | Path, name: str, labels: str | None = None, kind: str | None = None,

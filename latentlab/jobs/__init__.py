@@ -21,7 +21,7 @@ from latentlab.jobs.runner import ensure_runner
 from latentlab.jobs.store import ACTIVE, FINISHED, Job, get, history, list_jobs
 
 __all__ = ["ACTIVE", "FINISHED", "Job", "cancel", "get", "history", "list_jobs", "parse_grid", "resume", "submit",
-           "submit_sweep", "submit_train", "wait"]
+           "submit_sweep", "submit_text_import", "submit_train", "wait"]
 
 
 def submit(kind: str, params: dict, name: str | None = None, sweep: str | None = None, start: bool = True) -> int:
@@ -58,6 +58,23 @@ def submit_train(dataset: str, model: str, model_params: dict | None, train_conf
     if start:
         ensure_runner()
     return job_id
+
+
+def submit_text_import(path, name: str, text: str, labels: str | None = None, encoder: str | None = None,
+                       staged: bool = False) -> int:
+    """Queue ``import_text_dataset`` (read, embed, register) as a job; the file, the column and the name are
+    checked first, so what the import would refuse is refused now. ``staged``: the file is a copy made for
+    this job (an upload), removed with its folder when the job ends."""
+    from pathlib import Path
+
+    from latentlab.data.registry import check_text_import
+
+    if any(j.kind == "import-text" and j.params.get("name") == name for j in list_jobs(ACTIVE)):
+        raise LatentLabError(f"A job is already importing a dataset named '{name}'; choose another --name.")
+    n = check_text_import(path, name, text, labels, encoder)
+    params = {"path": str(Path(path).resolve()), "name": name, "text": text, "labels": labels, "encoder": encoder,
+              "staged": staged, "documents": n}
+    return submit("import-text", params, name=f"import {name}")
 
 
 def submit_sweep(dataset: str, model: str, grid: dict[str, list], model_params: dict | None, train_config,

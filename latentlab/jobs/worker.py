@@ -130,7 +130,26 @@ def run_metrics(job: store.Job) -> str:
     return f"metrics of {p['checkpoint']}"
 
 
-KINDS = {"train": run_train, "embed": run_embed, "project": run_project, "cluster": run_cluster, "metrics": run_metrics}
+def run_import_text(job: store.Job) -> str:
+    import shutil
+    from pathlib import Path
+
+    from latentlab.core.workspace import subdir
+    from latentlab.data.registry import import_text_dataset
+
+    p = job.params
+    try:
+        ds = import_text_dataset(p["path"], p["name"], text=p["text"], labels=p.get("labels"),
+                                 encoder=p.get("encoder"), progress=job_progress(job.id))
+    finally:
+        folder = Path(p["path"]).parent
+        if p.get("staged") and folder.parent == subdir("uploads"):  # only a copy made for this job goes
+            shutil.rmtree(folder, ignore_errors=True)
+    return f"imported '{ds.name}': {ds.description}"
+
+
+KINDS = {"train": run_train, "embed": run_embed, "project": run_project, "cluster": run_cluster, "metrics": run_metrics,
+         "import-text": run_import_text}
 
 
 def _heartbeat(job_id: int, stop: threading.Event) -> None:

@@ -72,14 +72,16 @@ def text_encoder_choices() -> list[str]:
     return ["minilm", "tfidf"] if text_extra_installed() else ["tfidf"]
 
 
-def import_uploaded_texts(upload_name: str, data: bytes, name: str, text: str, labels: str | None = None,
-                          encoder: str | None = None, progress=None) -> Dataset:
-    """``import_text_dataset`` (what ``latentlab import FILE --text COLUMN`` runs) on uploaded bytes."""
-    from latentlab.data.registry import import_text_dataset
+def stage_upload(upload_name: str, data: bytes) -> Path:
+    """Keep uploaded bytes in the workspace (``uploads/<random>/<clean name>``) for a background job, which
+    reads them after this page's run has ended and removes the folder when it is done."""
+    import secrets
 
-    with tempfile.TemporaryDirectory(prefix="latentlab-upload-") as tmp:
-        path = _write(Path(tmp), upload_name, data)
-        return import_text_dataset(path, name, text=text, labels=labels, encoder=encoder, progress=progress)
+    from latentlab.core.workspace import subdir
+
+    folder = subdir("uploads") / secrets.token_hex(8)
+    folder.mkdir(parents=True)
+    return _write(folder, upload_name, data)
 
 
 def import_uploaded_checkpoint(manifest_name: str, manifest: bytes, weights_name: str | None, weights: bytes | None,
