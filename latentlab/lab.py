@@ -52,6 +52,8 @@ list_checkpoints = ckpts.list_checkpoints
 __all__ = [
     # the Python API (``import latentlab as ll``): checkpoints, datasets, training
     "LatentLabError", "TrainConfig", "list_checkpoints", "list_datasets", "load_checkpoint", "load_dataset", "train",
+    # models trained elsewhere: a class the user installed, ONNX files, a SAELens folder
+    "add_checkpoint", "installed_model_classes", "capabilities",
     # encoding, maps and clusters
     "embed", "embed_sample", "embedding_ready", "project", "project_embedding", "projection_key", "projection_cached",
     "preview_projection", "cluster", "cluster_embedding", "beside_kmeans", "ClusterResult",
@@ -75,6 +77,49 @@ __all__ = [
     # the registries the CLI and the dashboard offer choices from
     "MODELS", "METRICS", "PROJECTORS", "CLUSTERERS",
 ]
+
+
+def add_checkpoint(name: str, dataset, class_path: str | None = None, weights=None, config=None, onnx_encoder=None,
+                   onnx_decoder=None, saelens=None, preprocessing: dict | None = None) -> Checkpoint:
+    """Add a model trained elsewhere as checkpoint ``name``, explored over ``dataset`` like one of ours.
+
+    ``add_checkpoint(name, dataset, class_path=None, weights=None, config=None, onnx_encoder=None,
+    onnx_decoder=None, saelens=None, preprocessing=None)``; give exactly one source:
+
+    - ``class_path``: ``"package.module:Class"`` or the name an installed package registers under the
+      entry-point group ``latentlab.models``; a ``torch.nn.Module`` with ``encode(x)`` (the code, a
+      ``(mean, logvar)`` pair, or an object with ``mean``/``logvar``-like attributes, see
+      ``latentlab.models.foreign``) and optionally ``decode(z)`` and ``loss(x)``. It is built as
+      ``Class(**config)`` (``config``: a JSON file of keyword arguments, or a dict) and ``weights`` (a
+      ``.safetensors`` file of its ``state_dict``; pickles are refused) are loaded into it.
+    - ``onnx_encoder`` (and ``onnx_decoder``): ONNX files run by onnxruntime.
+    - ``saelens``: a SAELens folder (``cfg.json`` and ``sae_weights.safetensors``) over a dataset of vectors of
+      its ``d_in``.
+
+    ``preprocessing`` (``{"scale", "mean", "std", "input_shape"}``) says how the model wants the dataset's float
+    items: ``(x * scale - mean) / std`` per channel, reshaped to ``input_shape``. The model is probed on the
+    dataset's items before anything is written; the manifest records the source, the preprocessing and every
+    file's sha256 (checked on load). Returns the loaded ``Checkpoint``.
+    """
+    from latentlab.training.foreign_add import add_checkpoint as add
+
+    return add(name, dataset, class_path=class_path, weights=weights, config=config, onnx_encoder=onnx_encoder,
+               onnx_decoder=onnx_decoder, saelens=saelens, preprocessing=preprocessing)
+
+
+def installed_model_classes() -> list[str]:
+    """Names of the model classes installed packages register under the entry-point group ``latentlab.models``."""
+    from latentlab.models.foreign_sources import installed_classes
+
+    return sorted(installed_classes())
+
+
+def capabilities(checkpoint):
+    """What a checkpoint's model can do (``latentlab.models.foreign.Capabilities``): whether it is Gaussian, has a
+    decoder, can be trained, and for each view it cannot offer, why."""
+    from latentlab.models.foreign import capabilities as model_capabilities
+
+    return model_capabilities(load_checkpoint(checkpoint).model)
 
 
 def sample_embedding(checkpoint, dataset=None, n: int = DEFAULT_ITEMS, seed: int = 0,

@@ -63,6 +63,7 @@ class LatentModel(nn.Module):
     config_cls = ModelConfig
     stochastic = False  # encode gives a Gaussian posterior (mean and logvar), not one code
     quantized = False  # each latent takes only the values of its codebook (``codebook``, (D, V))
+    has_decoder = True  # ``decode`` maps codes to items (a foreign model may bring an encoder only)
 
     def __init__(self, config: ModelConfig):
         super().__init__()

@@ -26,6 +26,7 @@ from latentlab.core.errors import LatentLabError
 from latentlab.core.workspace import (atomic_path, file_sha256, remove_stale_temporaries, shipped_checkpoints_dir,
                                       subdir, write_json_atomic)
 from latentlab.models import LatentModel, build_model, model_class
+from latentlab.models.foreign import KIND as FOREIGN
 
 FORMAT = "latentlab-checkpoint"
 FORMAT_VERSION = 1
@@ -230,6 +231,11 @@ def _load(path: Path, manifest: dict, weights: Path) -> Checkpoint:
     from latentlab.core.limits import human_bytes, limit
     from latentlab.models.validation import check_config
 
+    if manifest["model"] == FOREIGN:  # a model trained elsewhere: its own files and source (foreign_files)
+        from latentlab.training.foreign_files import load_foreign_model
+
+        model, fingerprint = load_foreign_model(path, manifest)
+        return Checkpoint(name=path.stem, path=path, model=model, manifest=manifest, fingerprint=fingerprint[:20])
     cls = model_class(manifest["model"])
     config = check_config(cls.config_cls, manifest["model_config"], path.name)
     try:
@@ -329,6 +335,9 @@ def import_checkpoint(manifest_file: str | Path, weights_file: str | Path | None
     if manifest_file.suffix.lower() != ".json":
         raise LatentLabError(f"{manifest_file.name}: expected the checkpoint's .json manifest (with its .safetensors weights).")
     manifest = read_manifest(manifest_file)
+    if manifest["model"] == FOREIGN:
+        raise LatentLabError(f"{manifest_file.name}: a model trained elsewhere is added with 'latentlab checkpoints add' "
+                             "from its own files (class and weights, ONNX files or a SAELens folder).")
     weights = Path(weights_file) if weights_file else manifest_file.with_name(Path(manifest["weights"]).name)
     checked = _load(manifest_file, manifest, weights)
     name = name or manifest_file.stem
