@@ -18,6 +18,15 @@ def cmd_import(args) -> None:
     if args.text is not None:
         _import_texts(args)
         return
+    if args.signal:
+        _import_signals(args)
+        return
+    signal_flags = [f for f, v in (("--id", args.id), ("--time", args.time), ("--channels", args.channels),
+                                   ("--factors", args.factors)) if v]
+    if signal_flags:
+        from latentlab.core.errors import LatentLabError
+
+        raise LatentLabError(f"{signal_flags[0]} names a column of a long table of signals; add --signal.")
     if args.encoder is not None or args.background:
         from latentlab.core.errors import LatentLabError
 
@@ -47,6 +56,21 @@ def _import_texts(args) -> None:
     emit(args, ds.summary(), f"imported '{ds.name}': {ds.description}")
 
 
+def _import_signals(args) -> None:
+    from latentlab.core.errors import LatentLabError
+    from latentlab.data.registry import import_signal_dataset
+
+    if args.embedding:
+        raise LatentLabError("--signal imports time series; leave out --embedding.")
+
+    def columns(text):
+        return [c.strip() for c in text.split(",") if c.strip()] if text else None
+
+    ds = import_signal_dataset(args.path, args.name, id=args.id, time=args.time, channels=columns(args.channels),
+                               labels=args.labels, factors=columns(args.factors), standardise=args.standardise)
+    emit(args, ds.summary(), f"imported '{ds.name}': {ds.description}")
+
+
 def register(add, sub) -> None:
     add("datasets", cmd_datasets, "list built-in and imported datasets")
     p = add("import", cmd_import, "register a file (CSV, TSV, Parquet, NPY, NPZ, ZIP of images; JSON Lines with --text) "
@@ -61,8 +85,17 @@ def register(add, sub) -> None:
                    "sentence-transformers model folder; nothing is downloaded")
     p.add_argument("--background", action="store_true", help="with --text: embed as a background job and return at "
                    "once (follow it with 'latentlab jobs show ID')")
+    p.add_argument("--signal", action="store_true",
+                   help="the file holds time series: an (N, T) or (N, C, T) NPY/NPZ array, or a long CSV, TSV or "
+                        "Parquet table with one row per sample (--id, --time); values kept as given unless --standardise")
+    p.add_argument("--id", metavar="COLUMN", help="with --signal: a long table's item column")
+    p.add_argument("--time", metavar="COLUMN", help="with --signal: a long table's time column")
+    p.add_argument("--channels", metavar="A,B", help="with --signal: a long table's value columns, one per channel "
+                   "(default: every other numeric column)")
+    p.add_argument("--factors", metavar="A,B", help="with --signal: a long table's integer factor columns, one value "
+                   "per item")
     p.add_argument("--embedding", action="store_true",
                    help="the file holds precomputed embeddings: their values are kept as given")
     p.add_argument("--standardise", action="store_true",
                    help="scale each column to mean 0 and standard deviation 1 (always done for tables; for "
-                        "embeddings only with this flag)")
+                        "embeddings only with this flag; with --signal, each channel)")

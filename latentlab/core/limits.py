@@ -20,9 +20,12 @@ DEFAULTS = {
     "max_zip_ratio": 100,  # uncompressed / compressed, per member
     "max_image_pixels": 4096 * 4096,
     "max_checkpoint_bytes": 512 * 1024**2,
+    "max_onnx_bytes": 1024**3,  # an ONNX model file with its external-data files
     "max_latent_dim": 1024,
     "max_hidden_units": 16_384,
     "max_text_chars": 10_000,  # characters kept of one document (a longer one is cut, and counted)
+    "max_signal_channels": 1_024,  # channels of one signal
+    "max_signal_values": 256 * 1024**2,  # items x channels x samples of a signal dataset (1 GiB of float32)
 }
 
 

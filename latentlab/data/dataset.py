@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-KINDS = ("image", "tabular", "embedding")
+KINDS = ("image", "tabular", "embedding", "signal")
 
 
 @dataclass
@@ -24,8 +24,8 @@ class Dataset:
     x : ndarray, shape (N, *item_shape)
         Images are channel-first ``(N, C, H, W)`` and may be ``uint8`` (0..255),
         ``bool`` or float in [0, 1], possibly memory-mapped; tables and embeddings
-        are ``float32`` ``(N, D)``.
-    kind : {"image", "tabular", "embedding"}
+        are ``float32`` ``(N, D)``; signals (time series) are ``float32`` ``(N, C, T)``: C channels of T samples.
+    kind : {"image", "tabular", "embedding", "signal"}
     labels : ndarray of shape (N,), optional
         Class labels (ints or strings), used for colouring and scores.
     factors : DataFrame, optional
@@ -41,6 +41,10 @@ class Dataset:
         The encoder that made ``x`` from ``texts`` (``latentlab.data.text_encoders``); queries are embedded by it.
     metadata : DataFrame, optional
         A text dataset's other columns, one row per item.
+    channel_names : list of str
+        A signal dataset's channel names, one per channel (``latentlab.data.signal_import``); empty otherwise.
+    times : ndarray of shape (T,), optional
+        A signal dataset's sample times (shared by every item); None: the sample number is the time.
     """
 
     name: str
@@ -60,6 +64,8 @@ class Dataset:
     texts: list[str] | None = None
     text_encoder: object | None = None
     metadata: pd.DataFrame | None = None
+    channel_names: list[str] = field(default_factory=list)
+    times: np.ndarray | None = None
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -77,6 +83,10 @@ class Dataset:
     @property
     def is_image(self) -> bool:
         return self.kind == "image"
+
+    @property
+    def is_signal(self) -> bool:
+        return self.kind == "signal"
 
     def rows(self, index=None) -> np.ndarray:
         """Items in their stored dtype; ``index`` (a slice or row numbers) selects rows, in its order."""
@@ -125,6 +135,8 @@ class Dataset:
             texts=None if self.texts is None else [self.texts[i] for i in index.tolist()],
             text_encoder=self.text_encoder,
             metadata=None if self.metadata is None else self.metadata.iloc[index].reset_index(drop=True),
+            channel_names=list(self.channel_names),
+            times=self.times,
         )
 
     def summary(self) -> dict:

@@ -18,7 +18,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from latentlab.data import builtin, shapes
+from latentlab.data import builtin, shapes, signals
 from latentlab.data.dataset import Dataset
 from latentlab.data.readers import read_file
 from latentlab.core.errors import LatentLabError
@@ -44,6 +44,10 @@ BUILTINS: dict[str, BuiltinDataset] = {
     "shapes-20k": BuiltinDataset(
         "shapes-20k", lambda: shapes.load_shapes_subset(20_000), "image", "a fixed 20,000-image subset of shapes",
         (1, 64, 64),
+    ),
+    "signals": BuiltinDataset(
+        "signals", signals.load_signals, "signal",
+        "32,768 EEG-like signals, 3 channels x 128 samples, 5 factors (an ERP bump and an oscillation)", (3, 128),
     ),
     "wine": BuiltinDataset("wine", builtin.load_wine, "tabular", "178 wines, 13 standardised features, 3 classes", (13,)),
     "breast-cancer": BuiltinDataset(
@@ -122,12 +126,14 @@ def _load_imported(manifest: Path, arrays: Path) -> Dataset:
         factors = pd.DataFrame(z["factors"], columns=meta.get("factor_names")) if "factors" in z.files else None
         mean = z["feature_mean"] if "feature_mean" in z.files else None
         scale = z["feature_scale"] if "feature_scale" in z.files else None
+        times = z["times"] if "times" in z.files else None
     return Dataset(
         name=meta["name"], x=x, kind=meta["kind"], labels=labels, factors=factors,
         feature_names=meta.get("feature_names", []), fingerprint=meta["fingerprint"],
         description=meta.get("description", ""), label_name=meta.get("label_name", "label"),
         feature_mean=mean, feature_scale=scale, codes_of=meta.get("codes_of"),
         texts=texts, text_encoder=text_encoder, metadata=metadata,
+        channel_names=meta.get("channel_names") or [], times=times,
     )
 
 
@@ -209,6 +215,20 @@ def import_dataset(path: str | Path, name: str, labels: str | None = None, kind:
     return save_dataset(ds, overwrite=overwrite, source_file=Path(path).name)
 
 
+def import_signal_dataset(path: str | Path, name: str, id: str | None = None, time: str | None = None,
+                          channels: list[str] | None = None, labels: str | None = None, factors: list[str] | None = None,
+                          standardise: bool = False, overwrite: bool = False) -> Dataset:
+    """Read signals (an (N, T) or (N, C, T) NPY/NPZ array, or a long CSV, TSV or Parquet table with ``id`` and
+    ``time`` columns) and register them under ``name`` as a dataset of kind ``"signal"``, whole or not at all.
+    The rules are in ``latentlab.data.signal_import``."""
+    from latentlab.data.signal_import import read_signal_file
+
+    _check_new_name(name, overwrite)
+    ds = read_signal_file(path, name, id=id, time=time, channels=channels, labels=labels, factors=factors,
+                          standardise=standardise)
+    return save_dataset(ds, overwrite=overwrite, source_file=Path(path).name)
+
+
 def _check_new_name(name: str, overwrite: bool) -> None:
     if not NAME_RE.match(name or ""):
         raise LatentLabError(f"Dataset name '{name}' is not allowed; use letters, digits, '.', '_' or '-' (up to 64).")
@@ -235,6 +255,8 @@ def save_dataset(ds: Dataset, overwrite: bool = False, source_file: str | None =
         payload["factors"] = ds.factors.to_numpy()
     if ds.feature_mean is not None:
         payload["feature_mean"], payload["feature_scale"] = ds.feature_mean, ds.feature_scale
+    if ds.times is not None:
+        payload["times"] = ds.times
     with atomic_path(arrays) as tmp:
         with open(tmp, "wb") as fh:
             np.savez(fh, **payload)
@@ -247,6 +269,7 @@ def save_dataset(ds: Dataset, overwrite: bool = False, source_file: str | None =
         "factor_names": None if ds.factors is None else list(ds.factors.columns),
         "source": source_file, "codes_of": ds.codes_of, "n": len(ds), "item_shape": list(ds.item_shape),
         "standardised": ds.feature_mean is not None, "text": text_info if ds.texts is not None else None,
+        "channel_names": ds.channel_names or None,
         "created": time.time(),
     })
     return ds

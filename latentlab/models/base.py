@@ -37,8 +37,9 @@ class ModelConfig:
 
     latent_dim: int = field(default=10, metadata={"help": "number of latent dimensions (at most LATENTLAB_LIMIT_MAX_LATENT_DIM, default 1,024)", "min": 1})
     hidden: str = field(default="256,128", metadata={"help": "MLP hidden sizes, comma separated"})
-    arch: str = field(default="auto", metadata={"help": "network: auto (conv for 64x64 images), mlp or conv",
-                                                  "choices": ["auto", "mlp", "conv"]})
+    arch: str = field(default="auto", metadata={"help": "network: auto (conv for 64x64 images, conv1d for signals), "
+                                                          "mlp, conv or conv1d",
+                                                  "choices": ["auto", "mlp", "conv", "conv1d"]})
     # Filled from the data when the model is built; stored in the checkpoint.
     input_shape: tuple = field(default=(), metadata={"internal": True})
     likelihood: str = field(default="auto", metadata={"internal": True})

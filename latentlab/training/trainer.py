@@ -213,6 +213,10 @@ def check_training_data(dataset: Dataset, likelihood: str) -> None:
             raise LatentLabError(f"Dataset '{dataset.name}' holds embeddings kept as given, with values as large as "
                                  f"{largest:.3g}, too large to train on; re-import the file standardised (--standardise, "
                                  "or the Data page's box to standardise the embeddings' columns).")
+        if dataset.kind == "signal":
+            raise LatentLabError(f"Dataset '{dataset.name}' holds signals kept as given, with values as large as "
+                                 f"{largest:.3g}, too large to train on; re-import them with each channel standardised "
+                                 "(--signal --standardise, or the Data page's box to standardise the signals).")
         raise LatentLabError(f"Dataset '{dataset.name}' has values as large as {largest:.3g}; standardise the "
                              "features (imports do this per column) before training.")
 
