@@ -51,7 +51,7 @@ with user_errors():
         if xy.shape[1] == 2:
             hover = {"base": item_route.base_url(ctx.dataset_name, ds), "image": ds.is_image}
             scatter.scatter_map("cl-map", xy, scatter.colouring(values, categorical, colour), items=hover, height=480,
-                                selectable=False)
+                                selectable=False, labels=text_view.map_labels(ds, xy, labels, result.keywords))
         else:  # a 3-D map setting from the Map page: plotly, on a fixed sample above its point cap
             rows = figures.drawn_rows(len(xy))
             texts = figures.hover_texts(ds, emb, colour, values, rows=rows)
@@ -66,7 +66,7 @@ with user_errors():
     st.subheader("Clusters")
     st.dataframe(result.table, width="stretch", hide_index=True)
     st.download_button("Export cluster labels (CSV)",
-                       pd.DataFrame({"index": np.arange(len(labels)), "cluster": labels}).to_csv(index=False).encode(),
+                       text_view.cluster_labels_csv(labels, result.keywords),
                        file_name="clusters.csv", mime="text/csv")
 
     ids = sorted(set(labels.tolist()))

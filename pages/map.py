@@ -57,7 +57,8 @@ with user_errors():
         nearest = lab.nearest_neighbours(space, int(picked[0]))[0] if len(picked) == 1 else None
         hover = {"base": item_route.base_url(ctx.dataset_name, ds), "image": ds.is_image}
         ringed = found if found is not None else nearest  # a search's hits, else a clicked point's neighbours
-        scatter.scatter_map(MAP_KEY, xy, scatter.colouring(values, categorical, colour), highlight=ringed, items=hover)
+        scatter.scatter_map(MAP_KEY, xy, scatter.colouring(values, categorical, colour), highlight=ringed, items=hover,
+                            labels=text_view.map_labels(ds, xy, clusters))
     else:
         # 3-D stays on plotly, which draws a fixed sample above figures.MAP_POINT_CAP points.
         rows = figures.drawn_rows(len(xy))

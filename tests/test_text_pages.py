@@ -145,6 +145,51 @@ def test_the_clusters_table_names_each_cluster_by_its_keywords(docs, monkeypatch
     members = next(f for f in _frames(at) if "text" in f.columns)  # the inspected cluster's members, as texts
     assert set(members["text"]) <= {snippet(t) for t in docs.texts}
 
+    # the clusters are named on the map: each label is its cluster's first keywords, at one of its members
+    clusters = at.session_state["ll_clusters"][(None, "docs")]
+    placed = _map_data(at, "cl-map")["labels"]
+    assert len(placed) == len(table)
+    by_cluster = {int(c): k.split(", ") for c, k in zip(table["cluster"], table["keywords"])}
+    for label in placed:
+        cluster = int(clusters[label["i"]])
+        assert label["text"] == " · ".join(by_cluster[cluster][:3])
+
+    # and the Map page names them too, once they exist
+    at.switch_page("pages/map.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    on_map = _map_data(at)["labels"]  # its own projection: other anchors, the same names on the same clusters
+    assert sorted((int(clusters[d["i"]]), d["text"]) for d in on_map) == \
+        sorted((int(clusters[d["i"]]), d["text"]) for d in placed)
+
+
+def test_label_anchors_sit_on_a_member_at_each_clusters_centre():
+    from latentlab.analysis.clustering.keywords import label_anchors
+    from latentlab.ui.scatter import keyword_labels
+
+    rng = np.random.default_rng(0)
+    xy = np.concatenate([rng.normal(0, 0.1, (30, 2)), rng.normal(5, 0.1, (20, 2)), [[100.0, 100.0]]])
+    labels = np.array([0] * 30 + [1] * 20 + [-1])
+    anchors = label_anchors(xy, labels)
+    assert list(anchors) == [0, 1]  # the largest first; noise gets none
+    for c, row in anchors.items():
+        members = np.flatnonzero(labels == c)
+        assert row in members
+        distance = np.linalg.norm(xy[members] - np.median(xy[members], axis=0), axis=1)
+        assert np.isclose(np.linalg.norm(xy[row] - np.median(xy[members], axis=0)), distance.min())
+    assert label_anchors(xy, labels, top=1) == {0: anchors[0]}
+    placed = keyword_labels(xy, labels, {0: ["alpha", "beta", "gamma", "delta"], 1: []})
+    assert placed == [{"i": anchors[0], "text": "alpha · beta · gamma"}]  # a cluster without words is not named
+
+
+def test_the_cluster_export_holds_each_items_keywords():
+    from io import StringIO
+
+    from latentlab.ui.text_view import cluster_labels_csv
+
+    frame = pd.read_csv(StringIO(cluster_labels_csv(np.array([1, 0, 1]), {0: ["json", "decode"], 1: ["logger"]}).decode()))
+    assert frame["keywords"].tolist() == ["logger", "json decode", "logger"]
+    assert "keywords" not in pd.read_csv(StringIO(cluster_labels_csv(np.array([0, 1]), {}).decode())).columns
+
 
 def test_the_data_page_embeds_a_text_column_in_a_background_job(workspace, corpus, monkeypatch):
     from pathlib import Path

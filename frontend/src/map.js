@@ -6,6 +6,8 @@
 //   pointsKey, colourKey   content keys of those tables
 //   palette     one CSS colour per category; legend {kind, title, names | min/max}
 //   highlight   point indices ringed in red (a clicked point's neighbours)
+//   labels      [{i, text}]: a text placed on the map at point i (a cluster's keywords at its centre); shown as
+//               text (textContent), never parsed as HTML
 //   items       {base, image}: hover fetches `${base}/${i}.json` and, for images, `${base}/${i}.png`
 //   height      pixels; pointSize   pixels per point; selectable   false: pan, zoom and hover only
 //   selected    optional {key, n, total, enc, b64} (packed as the `selection` trigger): shown as this map's
@@ -36,6 +38,9 @@ const CSS = `
   background: var(--st-background-color, #fff); }
 .ll-stage canvas { display: block; }
 .ll-rings { position: absolute; inset: 0; pointer-events: none; }
+.ll-labels { position: absolute; inset: 0; pointer-events: none; overflow: hidden; }
+.ll-labels div { position: absolute; transform: translate(-50%, -50%); white-space: nowrap; font-weight: 600; font-size: 12px;
+  color: #1a1a2e; text-shadow: 0 0 3px #fff, 0 0 3px #fff, 0 0 2px #fff; }
 .ll-tip { position: absolute; pointer-events: none; display: none; z-index: 5; max-width: 260px; padding: 6px 8px;
   border-radius: 6px; background: rgba(20, 20, 30, 0.92); color: #fff; box-shadow: 0 2px 8px rgba(0, 0, 0, 0.3); }
 .ll-tip img { display: block; width: 96px; height: 96px; image-rendering: pixelated; margin-top: 4px; background: #000; }
@@ -107,12 +112,16 @@ function mount(parentElement) {
   const hideLabel = el('label', { title: 'Hide unselected points instead of dimming them' }, bar);
   const hide = el('input', { type: 'checkbox' }, hideLabel);
   hideLabel.appendChild(document.createTextNode('hide unselected'));
+  const namesLabel = el('label', { title: 'Show each cluster\'s keywords at its centre', style: 'display:none' }, bar);
+  const names = el('input', { type: 'checkbox', checked: '' }, namesLabel);
+  namesLabel.appendChild(document.createTextNode('cluster keywords'));
   const count = el('span', { class: 'll-count' }, bar);
   const stage = el('div', { class: 'll-stage' }, root);
   const canvas = el('canvas', {}, stage);
   const rings = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
   rings.setAttribute('class', 'll-rings');
   stage.appendChild(rings);
+  const labelLayer = el('div', { class: 'll-labels', 'data-testid': 'll-labels' }, stage);
   const legend = el('div', { class: 'll-legend' }, stage);
   const tip = el('div', { class: 'll-tip', 'data-testid': 'll-tip' }, stage);
 
@@ -137,7 +146,7 @@ function mount(parentElement) {
   });
 
   const view = {
-    plot, style, root, stage, canvas, rings, legend, tip, count, hide,
+    plot, style, root, stage, canvas, rings, legend, tip, count, hide, labelLayer, names, namesLabel, labels: [],
     pointsKey: null, colourKey: null, x: null, y: null, z: null, n: 0,
     palette: [], legendSpec: null, items: null, highlight: [], selection: [], selectedKey: null,
     selectable: true, selectTools: [], setMode: null,
@@ -158,6 +167,7 @@ function mount(parentElement) {
   none.addEventListener('click', () => plot.deselect());
   reset.addEventListener('click', () => fitView(view));
   hide.addEventListener('change', () => applyHide(view));
+  names.addEventListener('change', () => drawRings(view));
 
   // `select` fires before `lassoEnd`: send once the current event burst is over.
   let sendTimer = null;
@@ -304,6 +314,8 @@ function update(view, data) {
   view.legendSpec = data.legend || null;
   drawLegend(view);
   view.highlight = data.highlight || [];
+  view.labels = Array.isArray(data.labels) ? data.labels : [];
+  view.namesLabel.style.display = view.labels.length ? '' : 'none';
 
   let savedView = null;
   if (newPoints) {
@@ -414,6 +426,7 @@ function updateCount(view) {
 }
 
 function drawRings(view) {
+  drawLabels(view);
   const svg = view.rings;
   while (svg.firstChild) svg.removeChild(svg.firstChild);
   if (!view.highlight.length || !view.plot.get('isPointsDrawn')) return;
@@ -428,6 +441,21 @@ function drawRings(view) {
     c.setAttribute('stroke', '#ff2b2b');
     c.setAttribute('stroke-width', 2);
     svg.appendChild(c);
+  });
+}
+
+// Texts placed at points (clusters' keywords at their centres), redrawn with the view. Users' words, so set
+// as textContent: markup in them is shown, never run.
+function drawLabels(view) {
+  const layer = view.labelLayer;
+  while (layer.firstChild) layer.removeChild(layer.firstChild);
+  if (!view.labels.length || !view.names.checked || !view.plot.get('isPointsDrawn')) return;
+  view.labels.forEach(({ i, text }) => {
+    const p = Number.isInteger(i) && i >= 0 && i < view.n ? view.plot.getScreenPosition(i) : undefined;
+    if (!p) return;
+    const node = el('div', { text: String(text ?? '') }, layer);
+    node.style.left = `${p[0]}px`;
+    node.style.top = `${p[1]}px`;
   });
 }
 

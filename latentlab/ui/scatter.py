@@ -29,6 +29,7 @@ from latentlab.ui.figures import PALETTE, category_order
 COMPONENT = "latentlab.map"  # "<project>.<component>" as declared in latentlab/pyproject.toml
 CONTINUOUS_BINS = 255  # codes 0..254 span a continuous colouring; 255 marks a missing value
 MISSING = "#bbbbbb"
+MAX_LABELS = 40  # cluster names written on the map, the largest clusters first: more would cover it
 
 
 
@@ -144,6 +145,16 @@ def encode_selection(rows: np.ndarray, total: int) -> dict:
             "b64": base64.b64encode(raw).decode("ascii") if len(rows) else ""}
 
 
+def keyword_labels(xy: np.ndarray, clusters: np.ndarray, keywords: dict[int, list[str]], words: int = 3,
+                   top: int = MAX_LABELS) -> list[dict]:
+    """The map's labels for a clustering: each of the ``top`` largest clusters' first ``words`` keywords, at the
+    member nearest its centre (``latentlab.analysis.clustering.keywords.label_anchors``)."""
+    from latentlab.analysis.clustering.keywords import label_anchors
+
+    return [{"i": row, "text": " · ".join(keywords[c][:words])}
+            for c, row in label_anchors(xy, clusters, top).items() if keywords.get(c)]
+
+
 def _value(key: str, name: str):
     """A state or trigger value the browser last sent this map (before it is drawn in this run)."""
     state = st.session_state.get(key)
@@ -163,11 +174,12 @@ def preload() -> None:
 
 def scatter_map(key: str, xy: np.ndarray, colours: Colouring, highlight: np.ndarray | None = None,
                 items: dict | None = None, height: int = 620, selectable: bool = True,
-                selected: np.ndarray | None = None) -> None:
+                selected: np.ndarray | None = None, labels: list[dict] | None = None) -> None:
     """Draw the map. ``items``: {"base": URL prefix, "image": bool} for hover details (None: index only).
     ``selectable=False``: a map to look at (pan, zoom, hover) whose page takes no selection. ``selected``:
     rows to show as the map's selection (one made on a linked map), applied whenever they change; None
-    leaves the map's own selection alone."""
+    leaves the map's own selection alone. ``labels``: texts placed at points, ``[{"i": row, "text": str}]``
+    (clusters' keywords at their centres, see ``keyword_labels``), drawn as text, never as HTML."""
     pos = normalise(xy)
     points_key = content_key(pos)
     colour_key = content_key(colours.codes)
@@ -183,6 +195,7 @@ def scatter_map(key: str, xy: np.ndarray, colours: Colouring, highlight: np.ndar
         "height": int(height),
         "pointSize": point_size(len(pos)),
         "selectable": selectable,
+        "labels": [{"i": int(d["i"]), "text": str(d["text"])} for d in labels or []],
     }
     if selected is not None:
         data["selected"] = encode_selection(selected, len(pos))

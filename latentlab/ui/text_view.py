@@ -38,6 +38,32 @@ def show_texts(ds, rows, extra: dict | None = None, key: str | None = None) -> N
                  column_config={"text": st.column_config.TextColumn("text", width="large")})
 
 
+@st.cache_data(max_entries=8, show_spinner="Naming the clusters by their keywords...")
+def _keywords(fingerprint: str, labels_key: str, _texts: list[str], _labels: np.ndarray) -> dict[int, list[str]]:
+    return lab.cluster_keywords(_texts, _labels)
+
+
+def map_labels(ds, xy: np.ndarray, clusters: np.ndarray | None, keywords: dict | None = None) -> list[dict] | None:
+    """A text dataset's clusters named on the map by their c-TF-IDF keywords (computed here, once per
+    clustering, unless ``keywords`` are given); None for no clustering or no texts."""
+    from latentlab.ui.scatter import content_key, keyword_labels
+
+    if clusters is None or not has_texts(ds) or len(clusters) != len(xy):
+        return None
+    if keywords is None:
+        keywords = _keywords(ds.fingerprint, content_key(np.asarray(clusters)), ds.texts, np.asarray(clusters))
+    return keyword_labels(xy, clusters, keywords)
+
+
+def cluster_labels_csv(labels: np.ndarray, keywords: dict | None) -> bytes:
+    """The Clusters page's export: each item's cluster, and its cluster's keywords for a text dataset (as
+    ``latentlab cluster`` writes them)."""
+    frame = pd.DataFrame({"index": np.arange(len(labels)), "cluster": labels})
+    if keywords:
+        frame["keywords"] = [" ".join(keywords.get(int(c), [])) for c in np.asarray(labels).tolist()]
+    return frame.to_csv(index=False).encode()
+
+
 def search_box(ds) -> np.ndarray | None:
     """A "Search by meaning" box over a text dataset: its hits listed with their similarity and text.
     Returns the hits' rows, best first (None when nothing is searched)."""
