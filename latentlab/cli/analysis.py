@@ -3,6 +3,7 @@ analyse a checkpoint on a dataset, over the same facade as the dashboard."""
 
 from __future__ import annotations
 
+from latentlab.cli.executor_flags import add_executor_flags, executor_from_args
 from latentlab.cli.output import check_out, emit, ints, kv
 from latentlab.core.workspace import atomic_path
 
@@ -28,6 +29,9 @@ def cmd_embed(args) -> None:
 
     out = check_out(args.out, (".npz",))
     ck, ds = _inputs(args)
+    executor = executor_from_args(args)
+    if executor and ck is not None:  # shards encoded over the cluster into the cache that lab.embed then reads
+        _embed_on_ray(args, executor)
     with TqdmProgress(disable=args.json) as bar:
         emb = lab.embed(ck, ds, progress=bar)
     arrays = {k: v for k, v in emb.to_arrays().items() if v is not None}
@@ -37,6 +41,22 @@ def cmd_embed(args) -> None:
         with open(tmp, "wb") as fh:
             np.savez(fh, **arrays)
     emit(args, {"out": str(out), "n": len(ds), "latent_dim": emb.latent_dim}, f"wrote {out} ({len(ds)} x {emb.latent_dim})")
+
+
+def _embed_on_ray(args, executor: dict) -> None:
+    from latentlab import jobs
+    from latentlab.cli.follow import follow
+    from latentlab.core.errors import LatentLabError
+
+    request = {"checkpoint": args.checkpoint, "dataset": args.dataset}
+    if args.shard_items is not None:
+        if args.shard_items < 1:
+            raise LatentLabError(f"--shard-items must be at least 1, got {args.shard_items}.")
+        request["shard_items"] = args.shard_items
+    job = follow(jobs.submit("embed", request, name=f"embed {args.dataset or 'training set'} with {args.checkpoint}",
+                             executor=executor), timeout=float("inf"), disable=args.json)
+    if job.state != "succeeded":
+        raise LatentLabError(job.error or f"Job {job.id} ended as {job.state}.")
 
 
 def _frame_with_labels(ds, columns: dict):
@@ -267,6 +287,9 @@ def _register_maps(with_ckpt) -> None:
 
     p = with_ckpt("embed", cmd_embed, "encode a dataset: means, log-variances, KL, reconstruction error")
     p.add_argument("--out", required=True)
+    add_executor_flags(p, per_run=False)
+    p.add_argument("--shard-items", type=int, default=None, metavar="N",
+                   help="on Ray: items per shard, rounded down to a multiple of 1,024 (default 16,384)")
     p = with_ckpt("project", cmd_project, "project the latent means (or a dataset's vectors) with UMAP, PCA or t-SNE", True)
     p.add_argument("--method", default="umap", choices=list(PROJECTORS))
     p.add_argument("--dims", type=int, default=2, choices=[2, 3])

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+from latentlab.cli.executor_flags import add_executor_flags, executor_from_args
+from latentlab.cli.follow import follow
 from latentlab.core.errors import LatentLabError
+from latentlab.jobs.executor import describe
 
 
 def _when(ts: float | None) -> str:
@@ -18,7 +21,10 @@ def cmd_list(args) -> None:
     rows = [j.to_dict() for j in jobs.list_jobs()]
     view = [{**r, "progress": f"{r['step']}/{r['total']}", "created": _when(r["created"]),
              "loss": r["terms"].get("loss")} for r in rows]
-    emit(args, rows, table(view, ["id", "kind", "name", "state", "progress", "loss", "created"]))
+    columns = ["id", "kind", "name", "state", "progress", "loss", "created"]
+    if any(r["executor"] for r in rows):  # jobs sent to a Ray cluster: where each runs
+        columns += ["node", "ray_task"]
+    emit(args, rows, table(view, columns))
 
 
 def cmd_show(args) -> None:
@@ -34,6 +40,9 @@ def cmd_show(args) -> None:
              "terms: " + ", ".join(f"{k}={v:.4g}" for k, v in job.terms.items())]
     if job.resumed_from is not None:
         lines.append(f"resumed from step {job.resumed_from}")
+    if job.executor:
+        lines += [f"runs on: {describe(job.executor)}, {job.executor['cpus']:g} CPU and {job.executor['gpus']:g} GPU "
+                  "per run", f"ray task: {job.ray_task or ''}", f"node: {job.node or ''}", f"tries: {job.attempts}"]
     emit(args, d, "\n".join(lines))
 
 
@@ -53,26 +62,6 @@ def cmd_resume(args) -> None:
     emit(args, job.to_dict(), f"job {job.id} queued again; it continues from its last checkpoint")
 
 
-def follow(job_id: int, timeout: float, disable: bool = False, poll: float = 0.5):
-    """Wait for a job, drawing its stages as progress bars on stderr; returns the job as it ended (or timed out)."""
-    import time
-
-    from latentlab import jobs
-    from latentlab.core.progress import TqdmProgress
-
-    deadline = time.time() + timeout
-    with TqdmProgress(disable=disable) as bar:
-        while True:
-            job = jobs.get(job_id)
-            if job.total and job.state == "running":
-                bar(job.stage or job.kind, min(job.step, job.total - 1), job.total, job.unit or "steps")
-            if job.state in jobs.FINISHED or time.time() > deadline:
-                if job.state == "succeeded" and job.total:
-                    bar(job.stage or job.kind, job.total, job.total, job.unit or "steps")
-                return job
-            time.sleep(poll)
-
-
 def cmd_wait(args) -> None:
     from latentlab import jobs
     from latentlab.cli.output import emit
@@ -88,9 +77,11 @@ def cmd_sweep(args) -> None:
     from latentlab.cli.output import emit
     from latentlab.cli.train import model_params, train_config
 
+    executor = executor_from_args(args)
     sweep, ids = jobs.submit_sweep(args.dataset, args.model, jobs.parse_grid(args.grid), model_params(args),
-                                   train_config(args), name=args.name)
-    emit(args, {"sweep": sweep, "jobs": ids}, f"sweep {sweep}: submitted jobs {', '.join(map(str, ids))}")
+                                   train_config(args), name=args.name, executor=executor)
+    where = f" to {describe(executor)}" if executor else ""
+    emit(args, {"sweep": sweep, "jobs": ids}, f"sweep {sweep}: submitted jobs {', '.join(map(str, ids))}{where}")
 
 
 def register(add, sub) -> None:
@@ -117,3 +108,4 @@ def register(add, sub) -> None:
     add_train_flags(s)
     s.add_argument("--grid", action="append", required=True, metavar="NAME=V1,V2", help="e.g. beta=1,4,8 (one or two)")
     s.add_argument("--name", help="sweep name")
+    add_executor_flags(s)

@@ -6,7 +6,9 @@ from __future__ import annotations
 import argparse
 import dataclasses
 
+from latentlab.cli.executor_flags import add_executor_flags, executor_from_args
 from latentlab.core.errors import LatentLabError
+from latentlab.jobs.executor import describe
 
 
 def model_flag_fields() -> dict[str, dataclasses.Field]:
@@ -61,11 +63,16 @@ def cmd_train(args) -> None:
     from latentlab.training.trainer import ProgressBar
 
     cfg = train_config(args)
-    if args.background:
+    executor = executor_from_args(args)
+    if args.background or executor:
         from latentlab.jobs import submit_train
 
-        job = submit_train(args.dataset, args.model, model_params(args), cfg, name=args.name)
-        emit(args, {"job": job}, f"submitted job {job}; follow it with 'latentlab jobs show {job}'")
+        job = submit_train(args.dataset, args.model, model_params(args), cfg, name=args.name, executor=executor)
+        if executor and not args.background:
+            follow_to_end(args, job)
+            return
+        where = f" to {describe(executor)}" if executor else ""
+        emit(args, {"job": job}, f"submitted job {job}{where}; follow it with 'latentlab jobs show {job}'")
         return
     callbacks = [] if args.json else [ProgressBar()]
     result = lab.train(args.dataset, args.model, model_params(args), cfg, name=args.name, callbacks=callbacks)
@@ -74,8 +81,24 @@ def cmd_train(args) -> None:
           f"saved checkpoint '{result.name}' ({result.checkpoint}) after {result.step} steps, loss {result.terms.get('loss', float('nan')):.4f}")
 
 
+def follow_to_end(args, job_id: int) -> None:
+    """Follow a job sent to a cluster with a progress bar, as a run on this machine shows one; print how it ended."""
+    from latentlab import jobs
+    from latentlab.cli.follow import follow
+    from latentlab.cli.output import emit
+
+    job = follow(job_id, timeout=float("inf"), disable=args.json)
+    if job.state != "succeeded":
+        raise LatentLabError(job.error or f"Job {job.id} ended as {job.state}.")
+    ckpt = job.params.get("name")
+    emit(args, {**job.to_dict(), "history_rows": len(jobs.history(job.id))},
+         f"job {job.id} on {job.node}: saved checkpoint '{ckpt}' after {job.step} steps, "
+         f"loss {job.terms.get('loss', float('nan')):.4f}")
+
+
 def register(add, sub) -> None:
     p = add("train", cmd_train, "train a model and save a checkpoint")
     add_train_flags(p)
     p.add_argument("--name", help="checkpoint name (default DATASET-MODEL)")
     p.add_argument("--background", action="store_true", help="run as a background job")
+    add_executor_flags(p)

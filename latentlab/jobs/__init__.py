@@ -24,11 +24,23 @@ __all__ = ["ACTIVE", "FINISHED", "Job", "cancel", "get", "history", "list_jobs",
            "submit_sweep", "submit_text_import", "submit_train", "wait"]
 
 
-def submit(kind: str, params: dict, name: str | None = None, sweep: str | None = None, start: bool = True) -> int:
-    job_id = store.create(kind, params, name=name, sweep=sweep)
+def submit(kind: str, params: dict, name: str | None = None, sweep: str | None = None, start: bool = True,
+           executor: dict | None = None) -> int:
+    """Queue a job; ``executor`` (``latentlab.jobs.executor.resolve_executor``) None runs it on this machine."""
+    job_id = store.create(kind, params, name=name, sweep=sweep, executor=executor)
     if start:
-        ensure_runner()
+        _start(executor)
     return job_id
+
+
+def _start(executor: dict | None) -> None:
+    """Make sure something runs the queued jobs: this machine's runner, or the driver for the Ray cluster."""
+    if executor:
+        from latentlab.jobs.ray_driver import ensure_ray_driver
+
+        ensure_ray_driver(executor["address"])
+    else:
+        ensure_runner()
 
 
 def _check_train_request(dataset: str, model: str, model_params: dict | None) -> None:
@@ -41,7 +53,7 @@ def _check_train_request(dataset: str, model: str, model_params: dict | None) ->
 
 
 def submit_train(dataset: str, model: str, model_params: dict | None, train_config, name: str | None = None,
-                 sweep: str | None = None, start: bool = True) -> int:
+                 sweep: str | None = None, start: bool = True, executor: dict | None = None) -> int:
     """Queue a training run; its checkpoint is called ``name`` (default DATASET-MODEL-jobID)."""
     from latentlab.training import checkpoints
 
@@ -51,12 +63,12 @@ def submit_train(dataset: str, model: str, model_params: dict | None, train_conf
         raise LatentLabError(f"A checkpoint or job named '{name}' already exists; choose another --name.")
     params = {"dataset": dataset, "model": model, "model_params": dict(model_params or {}),
               "train_config": train_config.to_dict(), "name": name}
-    job_id = store.create("train", params, name=name, sweep=sweep)
+    job_id = store.create("train", params, name=name, sweep=sweep, executor=executor)
     if name is None:
         params["name"] = checkpoints.unique_name(f"{dataset}-{model}-job{job_id}")
         store.update(job_id, params=params, name=params["name"])
     if start:
-        ensure_runner()
+        _start(executor)
     return job_id
 
 
@@ -78,7 +90,7 @@ def submit_text_import(path, name: str, text: str, labels: str | None = None, en
 
 
 def submit_sweep(dataset: str, model: str, grid: dict[str, list], model_params: dict | None, train_config,
-                 name: str | None = None) -> tuple[str, list[int]]:
+                 name: str | None = None, executor: dict | None = None) -> tuple[str, list[int]]:
     """One training job per point of the grid (at most two axes); returns (sweep id, job ids).
 
     Grid keys are model settings (``beta``, ``latent_dim``, ...) or training
@@ -100,10 +112,10 @@ def submit_sweep(dataset: str, model: str, grid: dict[str, list], model_params: 
         mp = {**(model_params or {}), **{k: v for k, v in point.items() if k in model_keys}}
         tc = type(train_config)(**{**train_config.to_dict(), **{k: v for k, v in point.items() if k in train_keys and k not in model_keys}})
         label = "-".join(f"{k}{v}" for k, v in point.items())
-        ids.append(submit_train(dataset, model, mp, tc, name=None, sweep=sweep, start=False))
+        ids.append(submit_train(dataset, model, mp, tc, name=None, sweep=sweep, start=False, executor=executor))
         job = get(ids[-1])
         store.update(ids[-1], name=f"{sweep}/{label}", params={**job.params, "point": point})
-    ensure_runner()
+    _start(executor)
     return sweep, ids
 
 
@@ -114,7 +126,7 @@ def cancel(job_id: int) -> Job:
     if store.transition(job_id, ("queued",), state="cancelled", finished=time.time(), error="Cancelled before it started."):
         return get(job_id)
     store.update(job_id, cancel_requested=1)
-    if job.pid:
+    if job.pid and not job.executor:  # a Ray job's pid is its driver's, which cancels the task (ray_driver)
         with contextlib.suppress(OSError):
             os.kill(job.pid, signal.SIGTERM)
     return get(job_id)
@@ -128,7 +140,7 @@ def resume(job_id: int) -> Job:
     if not store.transition(job_id, ("interrupted", "failed", "cancelled"), state="queued", cancel_requested=0,
                             error=None, finished=None, pid=None):
         raise LatentLabError(f"Job {job_id} is {job.state}; only interrupted, failed or cancelled jobs can be resumed.")
-    ensure_runner()
+    _start(job.executor)
     return get(job_id)
 
 

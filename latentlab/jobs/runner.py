@@ -47,12 +47,17 @@ def pid_alive(pid: int | None) -> bool:
     return True
 
 
+def local_jobs(states: tuple[str, ...]) -> list[store.Job]:
+    """This machine's jobs in ``states``; jobs sent to a Ray cluster are its driver's (``ray_driver``)."""
+    return [job for job in store.list_jobs(states) if not job.executor]
+
+
 def reap_dead_workers(children: dict[int, subprocess.Popen] | None = None) -> list[int]:
     """Mark running jobs whose worker is gone as interrupted; returns their ids."""
     for proc in (children or {}).values():
         proc.poll()  # collect exit statuses so dead children are not zombies
     now, lost = time.time(), []
-    for job in store.list_jobs(("running",)):
+    for job in local_jobs(("running",)):
         stale = job.heartbeat is not None and now - job.heartbeat > HEARTBEAT_TIMEOUT_S
         if not pid_alive(job.pid) or stale:
             if stale and pid_alive(job.pid):
@@ -93,8 +98,8 @@ def run_forever() -> None:
     while True:
         reap_dead_workers(children)
         children = {jid: p for jid, p in children.items() if p.poll() is None}
-        running = store.list_jobs(("running",))
-        queued = sorted(store.list_jobs(("queued",)), key=lambda j: j.id)
+        running = local_jobs(("running",))
+        queued = sorted(local_jobs(("queued",)), key=lambda j: j.id)
         for job in queued[: max(0, max_workers() - len(running))]:
             children[job.id] = start_worker(job)
         if running or queued or children:

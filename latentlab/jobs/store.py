@@ -45,7 +45,10 @@ CREATE TABLE IF NOT EXISTS jobs (
     stage TEXT,
     unit TEXT,
     stage_started REAL,
-    stage_from INTEGER NOT NULL DEFAULT 0
+    stage_from INTEGER NOT NULL DEFAULT 0,
+    executor TEXT,
+    ray_task TEXT,
+    node TEXT
 );
 CREATE TABLE IF NOT EXISTS history (
     job_id INTEGER NOT NULL,
@@ -55,7 +58,8 @@ CREATE TABLE IF NOT EXISTS history (
 );
 """
 
-NEW_COLUMNS = {"stage": "TEXT", "unit": "TEXT", "stage_started": "REAL", "stage_from": "INTEGER NOT NULL DEFAULT 0"}
+NEW_COLUMNS = {"stage": "TEXT", "unit": "TEXT", "stage_started": "REAL", "stage_from": "INTEGER NOT NULL DEFAULT 0",
+               "executor": "TEXT", "ray_task": "TEXT", "node": "TEXT"}
 
 
 @dataclass
@@ -83,6 +87,11 @@ class Job:
     unit: str | None = None  # what step/total count in this stage, e.g. "items", "epochs"
     stage_started: float | None = None
     stage_from: int = 0  # the step this stage started counting from (a resumed run's first step)
+    # Where the job runs: None for this machine's workers, else {"kind": "ray", "address", "cpus", "gpus"}
+    # (``latentlab.jobs.executor``); a Ray job's task id and the node it runs on (``latentlab.jobs.ray_driver``).
+    executor: dict | None = None
+    ray_task: str | None = None
+    node: str | None = None
     extra: dict = field(default_factory=dict)
 
     @property
@@ -179,14 +188,17 @@ def _row_to_job(row: sqlite3.Row) -> Job:
     d["params"] = json.loads(d["params"])
     d["terms"] = json.loads(d["terms"] or "{}")
     d["cancel_requested"] = bool(d["cancel_requested"])
+    d["executor"] = json.loads(d["executor"]) if d.get("executor") else None
     return Job(**d)
 
 
-def create(kind: str, params: dict, name: str | None = None, sweep: str | None = None, total: int = 0) -> int:
+def create(kind: str, params: dict, name: str | None = None, sweep: str | None = None, total: int = 0,
+           executor: dict | None = None) -> int:
     with connect(immediate=True) as c:
         cur = c.execute(
-            "INSERT INTO jobs (kind, name, params, state, total, sweep, created) VALUES (?, ?, ?, 'queued', ?, ?, ?)",
-            (kind, name, json.dumps(params), total, sweep, time.time()),
+            "INSERT INTO jobs (kind, name, params, state, total, sweep, created, executor) "
+            "VALUES (?, ?, ?, 'queued', ?, ?, ?, ?)",
+            (kind, name, json.dumps(params), total, sweep, time.time(), json.dumps(executor) if executor else None),
         )
         return int(cur.lastrowid)
 

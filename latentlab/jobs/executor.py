@@ -1,0 +1,117 @@
+"""Where jobs run: this machine's workers (the default) or a Ray cluster.
+
+The setting comes from ``--executor ray`` (with ``--ray-address``) on the commands that start jobs, from the Train
+page, or from ``LATENTLAB_RAY_ADDRESS``. Unset, jobs run on this machine exactly as before. A Ray job is a row of
+the same job table whose ``executor`` column holds the spec made here::
+
+    {"kind": "ray", "address": "10.0.0.5:6379", "cpus": 1.0, "gpus": 0.25}
+
+Ray is an optional extra (``latentlab[ray]``); nothing here imports it until a Ray executor is asked for, and the
+cluster's address is checked with a plain TCP connection (a second or two) rather than ``ray.init``, which waits
+a minute for a missing cluster.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+
+from latentlab.core.errors import LatentLabError
+
+ADDRESS_ENV = "LATENTLAB_RAY_ADDRESS"
+INSTALL = 'pip install "latentlab[ray]"'
+CONNECT_TIMEOUT_S = 3.0
+EXECUTORS = ("local", "ray")
+
+
+def import_ray():
+    """The ``ray`` module, or one sentence saying how to install it."""
+    try:
+        import ray
+    except ImportError:
+        raise LatentLabError(f"Running jobs on a Ray cluster needs Ray, which is not installed; install it with "
+                             f"{INSTALL}.") from None
+    return ray
+
+
+def configured_address() -> str | None:
+    """``LATENTLAB_RAY_ADDRESS``, or None when jobs run on this machine by default."""
+    return os.environ.get(ADDRESS_ENV, "").strip() or None
+
+
+def _host_port(address: str) -> tuple[str, int]:
+    bare = address.split("://", 1)[-1].rstrip("/")
+    host, sep, port = bare.rpartition(":")
+    if not sep or not host or not port.isdigit():
+        raise LatentLabError(f"Ray address '{address}' is not HOST:PORT (e.g. 10.0.0.5:6379, which 'ray start "
+                             "--head' prints); fix --ray-address or LATENTLAB_RAY_ADDRESS.")
+    return host.strip("[]"), int(port)
+
+
+def canonical_address(address: str | None) -> str:
+    """``HOST:PORT`` of the cluster: ``address`` itself, or for None/"auto" the cluster that ``ray start`` last
+    started on this machine (or ``RAY_ADDRESS``)."""
+    if address and address != "auto":
+        _host_port(address)
+        return address
+    import_ray()
+    from ray._private.services import canonicalize_bootstrap_address_or_die  # Ray's own "auto" lookup
+
+    try:
+        return canonicalize_bootstrap_address_or_die("auto")
+    except (ConnectionError, ValueError):
+        raise LatentLabError("No Ray cluster is running on this machine; start one with 'ray start --head', or give "
+                             "the address of an existing cluster with --ray-address HOST:PORT (or LATENTLAB_RAY_ADDRESS)."
+                             ) from None
+
+
+def reachable(address: str, timeout: float = CONNECT_TIMEOUT_S) -> bool:
+    """Whether something accepts connections at the cluster's address."""
+    try:
+        host, port = _host_port(address)
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except (OSError, LatentLabError):
+        return False
+
+
+def check_reachable(address: str) -> None:
+    if not reachable(address):
+        raise LatentLabError(f"No Ray cluster answers at {address}; start one there with 'ray start --head' (or check "
+                             "the address, which 'ray start' prints) and try again.")
+
+
+def resolve_executor(executor: str | None = None, address: str | None = None, cpus_per_run: float | None = None,
+                     gpus_per_run: float | None = None) -> dict | None:
+    """The executor spec for new jobs: None for this machine's workers, else a Ray spec (see the module docstring).
+
+    ``executor`` None means: Ray when an address is given or ``LATENTLAB_RAY_ADDRESS`` is set, else this machine.
+    Ray must be installed and the cluster must answer; each failure is one sentence.
+    """
+    if executor not in (None, *EXECUTORS):
+        raise LatentLabError(f"--executor {executor}: use one of {', '.join(EXECUTORS)}.")
+    address = (address or "").strip() or None
+    kind = executor or ("ray" if address or configured_address() else "local")
+    if kind == "local":
+        if address:
+            raise LatentLabError("--ray-address goes with --executor ray; leave it out to run on this machine.")
+        if cpus_per_run is not None or gpus_per_run is not None:
+            raise LatentLabError("--cpus-per-run and --gpus-per-run apply to Ray jobs; add --executor ray.")
+        return None
+    cpus = 1.0 if cpus_per_run is None else float(cpus_per_run)
+    gpus = 0.0 if gpus_per_run is None else float(gpus_per_run)
+    if cpus <= 0 or gpus < 0:
+        raise LatentLabError("--cpus-per-run must be positive and --gpus-per-run at least 0 (e.g. 0.25 to share a "
+                             "GPU between four runs).")
+    if gpus > 1 and not gpus.is_integer():
+        raise LatentLabError(f"--gpus-per-run {gpus:g}: Ray gives a run a fraction of one GPU or whole GPUs; use a "
+                             "value up to 1, or a whole number.")
+    import_ray()
+    resolved = canonical_address(address or configured_address())
+    check_reachable(resolved)
+    return {"kind": "ray", "address": resolved, "cpus": cpus, "gpus": gpus}
+
+
+def describe(executor: dict | None) -> str:
+    """'this machine' or 'Ray at HOST:PORT'."""
+    return "this machine" if not executor else f"Ray at {executor['address']}"

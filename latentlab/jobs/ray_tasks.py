@@ -1,0 +1,104 @@
+"""What runs on a Ray cluster's workers: a training run, the progress board runs report to, and the check that a
+node sees the workspace.
+
+Progress travels by a Ray actor rather than the job table: SQLite's WAL mode needs shared memory, which a
+network file system does not give, so only the submitting machine's driver (``ray_driver``) writes the table.
+A run sends its step, loss terms and new loss-history rows to the ``ProgressBoard`` actor (fire-and-forget calls,
+which Ray delivers in order per caller); the driver drains the board a few times a second into the table.
+
+Everything here is imported by name on the workers, so latentlab must be installed on every node; functions
+become Ray tasks in the driver (``ray.remote(train_run)``), so importing this module needs no Ray.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+from latentlab.training.trainer import BaseCallback
+
+REPORT_EVERY_S = 0.5
+
+
+class ProgressBoard:
+    """Events from runs, in arrival order, until the driver takes them. Runs as a Ray actor on the driver's node.
+
+    Each event is ``(job_id, kind, payload)``: kind ``"started"`` (payload: node, resumed_from, pid) when a run
+    starts or is retried, ``"progress"`` (step, total, terms, history rows) as it trains.
+    """
+
+    def __init__(self):
+        self.events: list[tuple[int, str, dict]] = []
+
+    def post(self, job_id: int, kind: str, payload: dict) -> None:
+        self.events.append((job_id, kind, payload))
+
+    def take(self) -> list[tuple[int, str, dict]]:
+        events, self.events = self.events, []
+        return events
+
+
+class BoardReporter(BaseCallback):
+    """The training callback that posts progress to the board at most every ``REPORT_EVERY_S`` and at the end."""
+
+    def __init__(self, board, job_id: int):
+        self.board, self.job_id = board, job_id
+        self.sent, self.last = 0, 0.0
+
+    def _post(self, trainer) -> None:
+        st = trainer.state
+        rows = [{k: float(v) if k != "step" else int(v) for k, v in h.items()} for h in st.history[self.sent:]]
+        self.board.post.remote(self.job_id, "progress", {"step": st.step, "total": st.total,
+                                                          "terms": {k: float(v) for k, v in st.terms.items()},
+                                                          "history": rows})
+        self.sent, self.last = len(st.history), time.time()
+
+    def on_start(self, trainer) -> None:
+        self._post(trainer)
+
+    def on_step(self, trainer) -> None:
+        if time.time() - self.last >= REPORT_EVERY_S or trainer.state.step == trainer.state.total:
+            self._post(trainer)
+
+
+def node_label() -> str:
+    """This worker's node as the job table shows it: its address and the start of its Ray node id."""
+    import ray
+
+    return f"{ray.util.get_node_ip_address()} ({ray.get_runtime_context().get_node_id()[:12]})"
+
+
+def train_run(job_id: int, params: dict, home: str, board) -> str:
+    """One training job as a Ray task: a fresh run, or, when its checkpoint exists (Ray retrying it after its node
+    died, or a resumed job), the run continued from its last periodic checkpoint. Returns the checkpoint's name."""
+    os.environ["LATENTLAB_HOME"] = home  # workers outlive tasks; each task names its workspace
+    from latentlab import lab
+    from latentlab.jobs.worker import default_checkpoint_every
+    from latentlab.training import checkpoints
+    from latentlab.training.trainer import TrainConfig
+
+    cfg = TrainConfig(**params["train_config"])
+    name = params["name"]
+    manifest = checkpoints.user_checkpoints_dir() / f"{name}.json"
+    resume = name if manifest.exists() else None
+    if cfg.checkpoint_every <= 0:  # a run on a cluster can lose its node: it always saves periodically
+        cfg.checkpoint_every = default_checkpoint_every(cfg.total_steps(len(lab.as_dataset(params["dataset"]))))
+    start = int(checkpoints.read_manifest(manifest).get("step", 0)) if resume else 0
+    board.post.remote(job_id, "started", {"node": node_label(), "resumed_from": start if resume else None,
+                                          "pid": os.getpid()})
+    lab.train(params["dataset"], params["model"], params.get("model_params"), cfg, name=name,
+              callbacks=[BoardReporter(board, job_id)], resume=resume)
+    return name
+
+
+def sees_marker(path: str, token: str) -> bool:
+    """Whether this node reads ``token`` in the file at ``path`` (the submitter wrote it into the workspace)."""
+    try:
+        return Path(path).read_text() == token
+    except OSError:
+        return False
+
+
+def marker_task(path: str, token: str) -> tuple[bool, str]:
+    return sees_marker(path, token), node_label()
