@@ -107,6 +107,15 @@ def add_checkpoint(name: str, dataset, class_path: str | None = None, weights=No
                onnx_decoder=onnx_decoder, saelens=saelens, preprocessing=preprocessing)
 
 
+def _able(checkpoint, view: str) -> Checkpoint:
+    """The checkpoint, once its model offers ``view`` (a model brought without a decoder cannot traverse)."""
+    ck = load_checkpoint(checkpoint)
+    why = capabilities(ck).missing.get(view)
+    if why is not None:
+        raise LatentLabError(f"Checkpoint '{ck.name}' offers no {view}: {why}.")
+    return ck
+
+
 def installed_model_classes() -> list[str]:
     """Names of the model classes installed packages register under the entry-point group ``latentlab.models``."""
     from latentlab.models.foreign_sources import installed_classes
@@ -236,7 +245,7 @@ def sample(checkpoint, n: int = 16, component: int | None = None, seed: int = 0)
     or only its component ``component``), seeded: (n, *item_shape). A model with no prior is an error."""
     from latentlab.analysis.sampling import sample_items
 
-    ck = load_checkpoint(checkpoint)
+    ck = _able(checkpoint, "sampling")
     return sample_items(ck.model, ck.model_name, n, component, seed)
 
 
@@ -282,7 +291,7 @@ def traverse(checkpoint, dataset=None, index: int | None = None, dims: list[int]
     rows step through each latent's codebook instead (see ``grid_values``). With ``direction`` (a spec or a
     ``Direction``), one row along it instead: through the base point, or centroid to centroid. The base
     point is item ``index``'s code, or component ``component``'s mean (a mixture prior), else the prior mean."""
-    ck = load_checkpoint(checkpoint)
+    ck = _able(checkpoint, "traversals")
     ds = dataset_for(ck, dataset)
     if index is not None and component is not None:
         raise LatentLabError("Give --index or --component as the base point, not both.")
@@ -309,7 +318,7 @@ def intervene(checkpoint, dataset=None, dims: list[int] | None = None, direction
     """Push each latent of ``dims`` (default: all) and each direction of ``directions`` to its extremes
     across ``n`` items and measure the change in the decoded outputs, and in linear probes' readings of
     the dataset's factors and labels (see ``latentlab.analysis.interventions``)."""
-    ck = load_checkpoint(checkpoint)
+    ck = _able(checkpoint, "interventions")
     ds = dataset_for(ck, dataset)
     if n < 1 or span <= 0:
         raise LatentLabError("--n must be at least 1 and --range positive.")
@@ -331,7 +340,7 @@ def intervene(checkpoint, dataset=None, dims: list[int] | None = None, direction
 
 def interpolate(checkpoint, dataset=None, start: int = 0, end: int = 1, steps: int = 8, spherical: bool = False) -> np.ndarray:
     """Decode ``steps`` points between the codes of items ``start`` and ``end``: (steps, *item_shape)."""
-    ck = load_checkpoint(checkpoint)
+    ck = _able(checkpoint, "interpolation")
     ds = dataset_for(ck, dataset)
     if steps < 2:
         raise LatentLabError("--steps must be at least 2.")

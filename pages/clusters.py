@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from latentlab import lab
-from latentlab.ui import figures, forms, item_route, model_clusters, panels, scatter, text_view
+from latentlab.ui import capabilities, figures, forms, item_route, model_clusters, panels, scatter, text_view
 from latentlab.ui.jobs import run_or_submit_clustering, run_or_submit_projection
 from latentlab.ui.map_settings import map_settings, projection_of_map
 from latentlab.ui.sidebar import start_page, user_errors
@@ -83,7 +83,7 @@ with user_errors():
         if dims:
             st.markdown("**What sets it apart:** " + ", ".join(f"z{d} ({v:+.2f} sd)" for d, v in dims))
     with b:
-        if chosen >= 0 and ck is not None:
+        if chosen >= 0 and ck is not None and not capabilities.unavailable(ck, "reconstructions"):
             centre = lab.centroids(emb.mean, labels)[chosen]
             decoded = lab.decode_latents(ck.model, centre)
             if ds.is_image:

@@ -6,7 +6,7 @@ import numpy as np
 import streamlit as st
 
 from latentlab import lab
-from latentlab.ui import loaders, features_view
+from latentlab.ui import capabilities, loaders, features_view
 from latentlab.ui.sidebar import start_page, user_errors
 
 ctx = start_page("Features", vectors_ok=True)
@@ -79,7 +79,8 @@ with user_errors():
     with right:
         rows, values = lab.top_activating(codes, feature, stats)
         features_view.top_items(shown_items, rows, values, feature)
-        if ck is not None and stats.sparse and ds.is_image and not stats.dead[feature]:
+        if (ck is not None and stats.sparse and ds.is_image and not stats.dead[feature]
+                and not capabilities.missing(ck, "reconstructions")):
             alone = np.zeros((1, stats.n_features), np.float32)
             alone[0, feature] = stats.mean_active[feature]
             st.image(lab.single_image(lab.decode_latents(ck.model, alone)[0]), width=136, output_format="PNG",

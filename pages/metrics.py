@@ -4,7 +4,7 @@ import numpy as np
 import streamlit as st
 
 from latentlab import lab
-from latentlab.ui import loaders, figures, metrics_view
+from latentlab.ui import capabilities, loaders, figures, metrics_view
 from latentlab.ui.jobs import scores_or_wait
 from latentlab.ui.sidebar import start_page, user_errors
 
@@ -32,8 +32,9 @@ with user_errors():
         next(cols).metric("KL total (nats)", f"{s['kl_total']:.3g}")
     next(cols).metric("total correlation", f"{s['total_correlation_gaussian']:.3g}",
                       help="Gaussian estimate on sampled codes" if has_kl else "Gaussian estimate on the codes")
-    next(cols).metric("recon error (mean)", f"{s['recon_error_mean']:.3g}")
-    next(cols).metric("recon error (95th pct)", f"{s['recon_error_p95']:.3g}")
+    no_recon = capabilities.missing(ck, "reconstruction error")
+    next(cols).metric("recon error (mean)", "n/a" if no_recon else f"{s['recon_error_mean']:.3g}", help=no_recon)
+    next(cols).metric("recon error (95th pct)", "n/a" if no_recon else f"{s['recon_error_p95']:.3g}", help=no_recon)
     if not has_kl:
         st.caption(f"{ck.model_name} encodes each item to one code, with no posterior or prior: KL per latent, "
                    "active units and mean-versus-sampled correlations do not apply.")

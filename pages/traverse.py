@@ -5,7 +5,7 @@ import numpy as np
 import streamlit as st
 
 from latentlab import lab
-from latentlab.ui import figures, panels
+from latentlab.ui import capabilities, figures, panels
 from latentlab.ui.directions import direction_picker
 from latentlab.ui.samples_view import component_picker, samples_section
 from latentlab.ui.sidebar import start_page, user_errors
@@ -22,6 +22,8 @@ def show_decoded(items: np.ndarray, ds, caption: str) -> None:
 
 with user_errors():
     ds, ck, emb = ctx.dataset(), ctx.checkpoint(), ctx.embedding()
+    if capabilities.unavailable(ck, "traversals"):  # an encoder brought without a decoder
+        st.stop()
     center, scale = lab.latent_frame(ck, emb)
     codebook = ck.model.codebook_values()  # (D, V) for a quantized model: its sliders step through these values
     order = lab.activity_order(emb)

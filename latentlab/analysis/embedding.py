@@ -38,7 +38,8 @@ class Embedding:
         dataset of precomputed embeddings)
     logvar : (N, D) posterior log-variances, or None
     kl : (N, D) KL(q(z_d|x) || p(z_d)) per dimension to the model's prior (``LatentModel.kl_per_dim``), or None
-    recon_error : (N,) mean squared error between an item and its reconstruction, or None (no model)
+    recon_error : (N,) mean squared error between an item and its reconstruction, or None (no model); NaN for a
+        model with no decoder (``LatentModel.has_decoder``)
     key : cache key of the space (checkpoint x dataset); projections and clusterings are keyed by it
     index : (N,) the dataset rows these are of, ascending, or None when every row is here
     assign : (N, K) the model's soft cluster assignments (DEC, GMVAE), or None for a model that does not cluster
@@ -59,6 +60,11 @@ class Embedding:
     @property
     def has_model(self) -> bool:
         return self.recon_error is not None
+
+    @property
+    def has_reconstructions(self) -> bool:
+        """Whether the model behind these codes decoded them (a model with no decoder leaves NaN errors)."""
+        return self.recon_error is not None and bool(len(self.recon_error)) and not np.isnan(self.recon_error[0])
 
     def kl_per_dim(self) -> np.ndarray | None:
         """Mean KL per dimension over the dataset: (D,)."""
@@ -122,8 +128,11 @@ def encode_dataset(model: LatentModel, dataset: Dataset, batch_size: int = CHUNK
         if images:
             x = x.contiguous(memory_format=torch.channels_last)
         post = model.encode(x)
-        recon = model.decode(post.mean)  # (B, *shape)
-        errors[start:stop] = ((recon - x) ** 2).flatten(1).mean(1).cpu().numpy()
+        if model.has_decoder:
+            recon = model.decode(post.mean)  # (B, *shape)
+            errors[start:stop] = ((recon - x) ** 2).flatten(1).mean(1).cpu().numpy()
+        else:  # an encoder brought without its decoder: a model's codes, with no reconstruction to measure
+            errors[start:stop] = np.nan
         mean[start:stop] = post.mean.cpu().numpy()
         if stochastic:
             logvar[start:stop] = post.logvar.cpu().numpy()

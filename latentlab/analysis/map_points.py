@@ -47,7 +47,7 @@ def colour_options(ds: Dataset, emb: Embedding, has_clusters: bool = False) -> l
         opts += [f"factor: {c}" for c in ds.factors.columns]
     if emb.kl is not None:
         opts.append("KL (total)")
-    if emb.recon_error is not None:
+    if emb.has_reconstructions:
         opts.append("reconstruction error")
     opts += [f"z{d}" for d in activity_order(emb)]
     return opts
@@ -143,6 +143,6 @@ def selection_frame(ds: Dataset, emb: Embedding, index: np.ndarray, clusters: np
     if ds.texts is not None:
         df["text"] = [ds.texts[i] for i in index.tolist()]  # whole, verbatim: a CSV cell is data
     df = pd.concat([df, pd.DataFrame(emb.mean[index], columns=[f"z{d}" for d in range(emb.latent_dim)])], axis=1)
-    if emb.recon_error is not None:
+    if emb.has_reconstructions:
         df["recon_error"] = emb.recon_error[index]
     return df

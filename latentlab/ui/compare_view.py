@@ -26,7 +26,7 @@ from latentlab.core.errors import LatentLabError
 from latentlab.analysis.comparison_sides import same_items, same_items_as_listed
 from latentlab.core.render import image_grid
 from latentlab.analysis.cached_scores import DEFAULT_ITEMS, score_embedding, scores_cached
-from latentlab.ui import loaders, figures, item_route, panels, scatter
+from latentlab.ui import capabilities, loaders, figures, item_route, panels, scatter
 from latentlab.ui.sidebar import Context, compatible_checkpoints
 
 PAGE = "pages/compare.py"
@@ -182,7 +182,7 @@ def selection_panel(ds, sides: list[Context], rows: np.ndarray) -> None:
     shown = np.asarray(rows)[:panels.MAX_GALLERY]
     st.subheader(f"Selection: {len(rows):,} points")
     recons = [(s.checkpoint_name, map_points.reconstruct(s.checkpoint().model, ds, shown)) for s in sides
-              if s.checkpoint_name is not None]
+              if s.checkpoint_name is not None and not capabilities.unavailable(s.checkpoint(), "reconstructions")]
     for side in sides:
         if side.checkpoint_name is None:
             without_model(side, "reconstructions are")
@@ -250,6 +250,8 @@ def matched_traversals(ds, sides: list[Context], result: Comparison) -> None:
                 without_model(side, f"a traversal of z{dim} is")
                 continue
             ck = side.checkpoint()
+            if capabilities.unavailable(ck, "traversals"):
+                continue
             tr = lab.traverse(ck, ds, dims=[dim], steps=9)
             caption = f"{ck.name}: z{dim}, " + ("through its codebook" if ck.model.codebook_values() is not None
                                                  else "-3 … +3 prior units")

@@ -58,7 +58,7 @@ def hover_texts(ds, emb, colour_name: str, values: np.ndarray, thumbnails: list[
         if colour_name not in ("label",):
             v = values[i]
             parts.append(escape(f"{colour_name}: {v:.3g}" if isinstance(v, (float, np.floating)) else f"{colour_name}: {v}"))
-        if emb.recon_error is not None:
+        if emb.has_reconstructions:
             parts.append(f"recon error: {emb.recon_error[i]:.3g}")
         if thumbnails is not None:
             parts.append(thumbnails[i])

@@ -11,7 +11,7 @@ from latentlab import jobs
 from latentlab.analysis.cached_scores import DEFAULT_ITEMS, scores_cached, score_embedding
 from latentlab.analysis.metrics import METRICS, factor_free_names
 from latentlab.core.errors import LatentLabError
-from latentlab.ui import loaders
+from latentlab.ui import capabilities, loaders
 from latentlab.ui.figures import heatmap, selected_ids
 
 SUMMARY = [("mig", "mig"), ("dci", "disentanglement"), ("dci", "completeness"), ("dci", "informativeness"),
@@ -151,6 +151,8 @@ def interventions_section(ctx, ds, ck) -> None:
     from latentlab.core.render import image_grid
 
     st.subheader("Interventions")
+    if capabilities.unavailable(ck, "interventions"):
+        return
     st.caption("Each latent is set to its low and then its high extreme in many items' codes, every other latent "
                "kept; the maps show where the decoded output changes, and the matrix how far linear probes of "
                "each factor (or label), fitted on the model's reconstructions, move. Effects are shares of a factor's "

@@ -7,7 +7,7 @@ import streamlit as st
 
 from latentlab.analysis import map_points
 from latentlab.core.render import image_grid, png_bytes
-from latentlab.ui import figures, text_view
+from latentlab.ui import capabilities, figures, text_view
 
 MAX_GALLERY = 24
 MAX_TEXTS = 1_000  # a selection's texts listed on the page (the CSV export holds them all)
@@ -34,6 +34,11 @@ def inputs_and_reconstructions(ctx, index: np.ndarray) -> None:
         st.dataframe(pd.DataFrame(np.asarray(ds.x[np.sort(shown)]), columns=ds.feature_names or None,
                                   index=[f"#{i}" for i in np.sort(shown)]), width="stretch")
         return
+    if capabilities.missing(ck, "reconstructions"):
+        capabilities.unavailable(ck, "reconstructions")
+        if ds.is_image:
+            gallery(ds.as_float(shown), min(len(shown), 8), f"inputs (first {len(shown)})")
+        return
     recon = map_points.reconstruct(ck.model, ds, shown)
     if ds.is_image:
         cols = min(len(shown), 8)
@@ -59,7 +64,7 @@ def selection_panel(ctx, index: np.ndarray, clusters: np.ndarray | None = None) 
         if len(summary.label_mix):
             st.plotly_chart(figures.mix_bar(summary.label_mix["label"].tolist(), summary.label_mix["count"].tolist(),
                                             f"{ds.label_name} mix"), width="stretch", key="sel-mix")
-        if emb.has_model:
+        if emb.has_reconstructions:
             st.caption(f"Mean reconstruction error {summary.mean_recon_error:.4g}")
     with c2:
         st.plotly_chart(figures.latent_bar(summary.mean_latent, "mean latent"), width="stretch", key="sel-latent")

@@ -10,6 +10,7 @@ from latentlab import lab
 from latentlab.core.render import png_bytes
 from latentlab.analysis.sampling import MAX_SAMPLES, sample_picture, sample_rows
 from latentlab.analysis.traversal import component_count
+from latentlab.ui import capabilities
 
 WHOLE_PRIOR = "the whole prior"
 
@@ -36,6 +37,8 @@ def _bump_seed() -> None:
 def samples_section(ck, ds, emb) -> None:
     """Pick a component (or the whole prior), draw N codes from it with a seed, show them decoded."""
     st.subheader("Samples")
+    if capabilities.unavailable(ck, "sampling"):
+        return
     if ck.model.prior_frame() is None:
         st.info(f"A {ck.model_name} model has no prior to sample from: its codes are not drawn from a distribution. "
                 "Traverse its codes above instead.")
