@@ -32,12 +32,13 @@ with user_errors():
         values1 = s2.text_input("values", key="tr-values1", placeholder="1, 4, 8")
         axis2 = s3.selectbox("Grid axis 2", axes, key="tr-axis2")
         values2 = s4.text_input("values", key="tr-values2", placeholder="0, 1")
+        where = train_view.executor_choice()
         submitted = st.form_submit_button("Start training", type="primary")
 
     if submitted:
         cfg = lab.TrainConfig(epochs=length if unit == "epochs" else None, steps=length if unit == "steps" else None,
                               batch_size=batch, lr=lr, seed=seed)
-        train_view.submit_training(dataset, model, model_params, cfg, name, ((axis1, values1), (axis2, values2)))
+        train_view.submit_training(dataset, model, model_params, cfg, name, ((axis1, values1), (axis2, values2)), where)
 
 
 with user_errors():

@@ -93,6 +93,40 @@ def test_a_sweep_runs_as_ray_tasks_on_both_nodes_and_the_job_table_records_them(
     assert sorted(seeds) == [0, 1, 2, 3]
 
 
+def test_the_command_line_trains_on_ray_and_lists_where_jobs_ran(cluster, spec, capsys):
+    from latentlab.cli import main
+
+    assert main(["train", "--dataset", "wine", "--model", "ae", "--latent-dim", "2", "--steps", "30",
+                 "--name", "ray-cli", "--executor", "ray", "--ray-address", spec["address"], "--json"]) == 0
+    assert read_checkpoint("ray-cli").manifest["step"] == 30
+    capsys.readouterr()
+    assert main(["jobs", "list"]) == 0
+    listing = capsys.readouterr().out
+    header = listing.splitlines()[0].split()
+    assert header[-2:] == ["node", "ray_task"] and "ray-cli" in listing
+
+
+def test_the_train_page_offers_the_cluster_and_queues_a_run_there(cluster, spec, monkeypatch):
+    from tests.apptest import open_page, start_dashboard
+
+    monkeypatch.setenv("LATENTLAB_RAY_ADDRESS", spec["address"])
+    app = open_page(start_dashboard(monkeypatch), "pages/train.py")
+    assert app.radio(key="tr-where").value == "Ray cluster"
+    app.selectbox(key="tr-dataset").set_value("wine").run()
+    app.radio(key="tr-unit").set_value("steps").run()
+    app.number_input(key="tr-length-steps").set_value(20)
+    app.text_input(key="tr-name").set_value("ray-page")
+    next(b for b in app.button if b.label == "Start training").click().run()
+    assert not app.exception and not app.error
+    assert any(f"on Ray at {spec['address']}" in s.value for s in app.success)
+    job = next(j for j in jobs.list_jobs() if j.name == "ray-page")
+    assert job.executor == {**spec, "cpus": 1.0, "gpus": 0.0}
+    assert jobs.wait(job.id, timeout=120).state == "succeeded"
+    app.run()
+    table = app.dataframe[0].value
+    assert table.loc[table["name"] == "ray-page", "ray task"].item() == jobs.get(job.id).ray_task
+
+
 def test_a_sharded_embedding_equals_the_local_one_under_the_same_cache_key(cluster, spec):
     import latentlab as ll
     from latentlab.analysis.embedding import embedding_key, encode_dataset
