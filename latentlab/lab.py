@@ -33,7 +33,7 @@ from latentlab.analysis.projection.embedding_maps import (preview_projection, pr
 from latentlab.analysis.sae_features import RANKINGS as FEATURE_RANKINGS
 from latentlab.analysis.sae_features import (activation_histogram, feature_table, rank_features, top_activating,
                                              training_dead)
-from latentlab.analysis.text_search import SearchHit, search_texts
+from latentlab.analysis.text_search import SearchHit, nearest_texts, search_texts
 from latentlab.analysis.traversal import (Traversal, base_latent, decode_latents, grid_values, interpolation,
                                           latent_frame, traversal_grid)
 from latentlab.core.errors import LatentLabError
@@ -69,7 +69,7 @@ __all__ = [
     "suggested_metric",
     "centroids", "distinguishing_dims",
     # text datasets: clusters named by their words, search by meaning
-    "cluster_keywords", "search", "SearchHit",
+    "cluster_keywords", "search", "SearchHit", "nearest_texts",
     # sparse-autoencoder-style views of features (latent dimensions)
     "FEATURE_RANKINGS", "activation_histogram", "feature_table", "rank_features", "top_activating", "training_dead",
     # pictures of items

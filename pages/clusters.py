@@ -88,6 +88,9 @@ with user_errors():
             decoded = lab.decode_latents(ck.model, centre)
             if ds.is_image:
                 panels.gallery(decoded, 1, "decoded centroid")
+            elif text_view.has_texts(ds):
+                text_view.show_nearest(ds, decoded, ["centroid"], "The decoded centroid reads like these texts",
+                                       key="cl-centroid-texts")
             else:
                 st.plotly_chart(figures.feature_bars(decoded[0].reshape(-1), ds.feature_names, "decoded centroid"),
                                 width="stretch", key="cl-centroid")

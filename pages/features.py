@@ -8,6 +8,7 @@ import streamlit as st
 from latentlab import lab
 from latentlab.ui import capabilities, loaders, features_view
 from latentlab.ui.sidebar import start_page, user_errors
+from latentlab.ui import text_view
 
 ctx = start_page("Features", vectors_ok=True)
 
@@ -85,6 +86,12 @@ with user_errors():
             alone[0, feature] = stats.mean_active[feature]
             st.image(lab.single_image(lab.decode_latents(ck.model, alone)[0]), width=136, output_format="PNG",
                      caption=f"z{feature} alone ({stats.mean_active[feature]:.2g}), decoded")
+        elif ck is not None and stats.sparse and text_view.has_texts(shown_items) and not stats.dead[feature]:
+            alone = np.zeros((1, stats.n_features), np.float32)
+            alone[0, feature] = stats.mean_active[feature]
+            text_view.show_nearest(ds, lab.decode_latents(ck.model, alone), [f"z{feature} alone"],
+                                   f"z{feature} alone ({stats.mean_active[feature]:.2g}), decoded, reads like these "
+                                   "texts", key="feat-alone-texts")
 
     if ck is not None and not stats.sparse:
         with st.expander("Train a sparse autoencoder on these codes"):

@@ -9,6 +9,7 @@ from latentlab.ui import capabilities, figures, panels
 from latentlab.ui.directions import direction_picker
 from latentlab.ui.samples_view import component_picker, samples_section
 from latentlab.ui.sidebar import start_page, user_errors
+from latentlab.ui.text_view import has_texts, show_nearest
 
 ctx = start_page("Traverse")
 
@@ -16,6 +17,8 @@ ctx = start_page("Traverse")
 def show_decoded(items: np.ndarray, ds, caption: str) -> None:
     if ds.is_image:
         st.image(lab.single_image(items[0], scale=max(1, 192 // ds.item_shape[-1])), caption=caption, output_format="PNG")
+    elif has_texts(ds):  # a vector in a text embedding's space reads like its nearest texts
+        show_nearest(ds, items[:1], [caption], f"{caption}: the texts nearest to it")
     else:
         st.plotly_chart(figures.feature_bars(items[0].reshape(-1), ds.feature_names, caption), width="stretch")
 
@@ -144,6 +147,9 @@ with user_errors():
                 panels.download_png(picture, "Download row (PNG)", "direction.png", "dl-dir-grid")
             d2.download_button("Download GIF", lab.gif_bytes(row[0]), file_name="direction.gif", mime="image/gif",
                                key="dl-dir-gif")
+        elif has_texts(ds):
+            show_nearest(ds, row[0], [f"{t:+.2f}" for t in travel], f"along {along.description}: the text nearest to "
+                         "each step (what this direction reads like)", k=1, key="trav-dir-texts")
         else:
             table = lab.Traversal(row, [], travel[None], base, along).to_table(ds.feature_names)
             st.dataframe(table, width="stretch")
@@ -168,6 +174,10 @@ with user_errors():
                 gif_dim = d2.selectbox("GIF of", dims, format_func=lambda d: f"z{d}", key="trav-gif-dim")
                 d3.download_button("Download GIF", lab.gif_bytes(grid[dims.index(gif_dim)]), file_name=f"traversal-z{gif_dim}.gif",
                                    mime="image/gif", key="dl-gif")
+            elif has_texts(ds):
+                names = [f"z{d} = {v:+.2f}" for d, vs in zip(dims, values) for v in vs]
+                show_nearest(ds, grid.reshape(len(names), -1), names, "Each latent moved across its range: the text "
+                             "nearest to each decoded step", k=1, key="trav-grid-texts")
             else:
                 table = lab.Traversal(grid, dims, values, base).to_table(ds.feature_names)
                 st.dataframe(table, width="stretch")
@@ -187,6 +197,9 @@ with user_errors():
         strip = lab.image_grid(path[None])
         st.image(strip, caption=f"#{start} → #{end}, {'slerp' if spherical else 'linear'}", output_format="PNG")
         panels.download_png(strip, "Download strip (PNG)", "lab.interpolation.png", "dl-interp")
+    elif has_texts(ds):
+        show_nearest(ds, path, [f"step {i}" for i in range(n_steps)], f"#{start} → #{end}: the text nearest to each "
+                     "decoded step", k=1, key="interp-texts")
     else:
         import pandas as pd
 

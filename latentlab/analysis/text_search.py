@@ -29,16 +29,29 @@ class SearchHit:
 
 def cosine_top_k(x: np.ndarray, q: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """Rows of ``x`` (N, D) most similar to ``q`` (D,) by cosine: (indices, similarities), best first."""
-    q = np.asarray(q, np.float64).ravel()
-    q = q / max(np.linalg.norm(q), 1e-12)
-    sims = np.empty(len(x), np.float64)
+    rows, sims = cosine_top_k_many(x, np.asarray(q).reshape(1, -1), k)
+    return rows[0], sims[0]
+
+
+def cosine_top_k_many(x: np.ndarray, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """For each of ``queries`` (M, D), the ``k`` rows of ``x`` (N, D) most similar by cosine, best first (ties in
+    row order): (indices (M, k), similarities (M, k)). ``x`` is read ``CHUNK`` rows at a time and only the best
+    ``k`` so far are kept, so memory stays at M x (k + CHUNK) whatever N is."""
+    q = np.asarray(queries, np.float64).reshape(len(queries), -1)  # (M, D)
+    q = q / np.maximum(np.linalg.norm(q, axis=1, keepdims=True), 1e-12)
+    k = min(k, len(x))
+    best_rows = np.zeros((len(q), 0), np.int64)
+    best_sims = np.zeros((len(q), 0), np.float64)
     for start in range(0, len(x), CHUNK):
         part = np.asarray(x[start:start + CHUNK], np.float64)  # (B, D)
-        sims[start:start + len(part)] = part @ q / np.maximum(np.linalg.norm(part, axis=1), 1e-12)
-    k = min(k, len(sims))
-    top = np.argpartition(-sims, k - 1)[:k]
-    top = top[np.lexsort((top, -sims[top]))]  # best first; ties in row order
-    return top, sims[top]
+        sims = (q @ part.T) / np.maximum(np.linalg.norm(part, axis=1), 1e-12)[None, :]  # (M, B)
+        rows = np.broadcast_to(np.arange(start, start + len(part)), sims.shape)
+        cand_rows = np.concatenate([best_rows, rows], axis=1)  # (M, k + B)
+        cand_sims = np.concatenate([best_sims, sims], axis=1)
+        order = np.lexsort((cand_rows, -cand_sims), axis=1)[:, :k]  # best first; ties in row order
+        best_rows = np.take_along_axis(cand_rows, order, axis=1)
+        best_sims = np.take_along_axis(cand_sims, order, axis=1)
+    return best_rows, best_sims
 
 
 def search_texts(ds: Dataset, query: str, k: int = 10) -> list[SearchHit]:
@@ -57,3 +70,28 @@ def search_texts(ds: Dataset, query: str, k: int = 10) -> list[SearchHit]:
     rows, sims = cosine_top_k(ds.x, q, k)
     return [SearchHit(int(i), float(s), ds.texts[i], None if ds.labels is None else ds.labels[i])
             for i, s in zip(rows, sims)]
+
+
+def nearest_texts(ds: Dataset, vectors: np.ndarray, k: int = 3) -> list[list[SearchHit]]:
+    """What decoded vectors read like: for each of ``vectors`` (M, D), in the space of ``ds``'s rows (what a
+    model trained on ``ds`` decodes to), the ``k`` rows of ``ds`` nearest by cosine, with the texts of the
+    items they stand for (a codes dataset's rows stand for the texts its codes were made from).
+
+    Returns
+    -------
+    list of M lists of ``k`` SearchHit, best first.
+    """
+    from latentlab.analysis.codes_datasets import items_of
+
+    items = items_of(ds)
+    if items.texts is None:
+        raise LatentLabError(f"Dataset '{ds.name}' has no texts; nearest texts need a text dataset "
+                             "('latentlab import FILE --text COLUMN').")
+    vectors = np.asarray(vectors, np.float32).reshape(len(vectors), -1)  # (M, D)
+    if vectors.shape[1] != int(np.prod(ds.x.shape[1:])):
+        raise LatentLabError(f"Vectors of {vectors.shape[1]} values cannot be compared with the "
+                             f"{int(np.prod(ds.x.shape[1:]))}-value rows of '{ds.name}'.")
+    rows, sims = cosine_top_k_many(ds.x, vectors, k)
+    labels = items.labels
+    return [[SearchHit(int(i), float(s), items.texts[i], None if labels is None else labels[i])
+             for i, s in zip(r, q)] for r, q in zip(rows, sims)]

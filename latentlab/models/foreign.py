@@ -13,7 +13,8 @@ What ``encode(x)`` may return (checked once when the model is added, and on ever
   (log-variances) or ``STD_NAMES`` (standard deviations), e.g. ``torch.distributions.Normal`` (``loc``,
   ``scale``) or pythae's ``ModelOutput`` (``embedding``, ``log_covariance``); a mean alone is a code.
 
-A Gaussian encoder's prior is taken to be N(0, I), the convention of the VAEs such code comes from: sampling
+A module that defines ``decode`` but sets ``has_decoder = False`` is taken at its word. A Gaussian encoder's prior
+is taken to be N(0, I), the convention of the VAEs such code comes from: sampling
 draws from it and the KL per dimension is to it. ``decode(z)`` must give ``(B, *item_shape)`` items (or as many
 values per item, reshaped). The model's own preprocessing (``Preprocessing``) is applied to LatentLab's float
 items before ``encode`` and undone on what ``decode`` returns, so views see items in the dataset's units.
@@ -175,7 +176,8 @@ class ForeignModel(LatentModel):
         self.stochastic = bool(gaussian)
         self.preprocessing = preprocessing or Preprocessing()
         self.source = dict(source or {})
-        self.has_decoder = callable(getattr(module, "decode", None))
+        # A module may say it has no decoder although it defines decode (an ONNX model added without its decoder file).
+        self.has_decoder = callable(getattr(module, "decode", None)) and bool(getattr(module, "has_decoder", True))
         self.can_train = callable(getattr(module, "loss", None))
 
     @property

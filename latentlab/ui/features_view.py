@@ -70,7 +70,8 @@ def ranked_table(table: pd.DataFrame) -> None:
 
 
 def top_items(items_ds, rows: np.ndarray, values: np.ndarray, feature: int) -> None:
-    """The items at ``rows`` (largest activation first): pictures for images, rows for tables and vectors."""
+    """The items at ``rows`` (largest activation first): pictures for images, texts for documents, rows for
+    tables and vectors."""
     if not len(rows):
         st.info(f"z{feature} fires on none of these items.")
         return
@@ -80,6 +81,12 @@ def top_items(items_ds, rows: np.ndarray, values: np.ndarray, feature: int) -> N
         if labels is not None:
             caption += f" · {items_ds.label_name}: " + " ".join(str(v) for v in labels)
         gallery(items_ds.as_float(rows), columns=8, caption=caption)
+        return
+    if getattr(items_ds, "texts", None) is not None:  # documents: their texts, as data (never markup)
+        from latentlab.ui.text_view import show_texts
+
+        show_texts(items_ds, rows, {"activation": np.round(values, 4)}, key="feat-top-texts")
+        st.caption(f"Top-activating texts of z{feature} from {items_ds.name}, largest first.")
         return
     frame = pd.DataFrame(np.asarray(items_ds.x[np.asarray(rows)]).reshape(len(rows), -1),
                          columns=items_ds.feature_names or None)

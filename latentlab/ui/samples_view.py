@@ -59,6 +59,11 @@ def samples_section(ck, ds, emb) -> None:
         st.image(picture, caption=f"{n} samples from {source}, seed {seed}", output_format="PNG")
         st.download_button("Download samples (PNG)", png_bytes(picture), file_name="samples.png", mime="image/png",
                            key="dl-samples")
+    elif getattr(ds, "texts", None) is not None:  # samples in a text embedding's space read like their nearest texts
+        from latentlab.ui.text_view import show_nearest
+
+        show_nearest(ds, items.reshape(n, -1), [f"sample {i}" for i in range(n)],
+                     f"{n} samples from {source}, seed {seed}: the text nearest to each", k=1, key="smp-texts")
     else:
         table = sample_rows(items, ds.feature_names)
         st.caption(f"{n} samples from {source}, seed {seed}")

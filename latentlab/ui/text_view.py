@@ -79,3 +79,24 @@ def search_box(ds) -> np.ndarray | None:
                + ("; the first 64 are ringed in red on the 2-D map." if len(hits) > 64 else "; they are ringed in red on the 2-D map."))
     show_texts(ds, rows, {"similarity": np.round([h.similarity for h in hits], 4)}, key="map-search-hits")
     return rows
+
+
+NEAREST_K = 5  # texts listed for one decoded vector; a grid lists the nearest one per cell
+
+
+def nearest_frame(ds, vectors: np.ndarray, names: list[str], k: int) -> pd.DataFrame:
+    """For each decoded vector (named by ``names``), its ``k`` nearest texts (``lab.nearest_texts``), one row each."""
+    hits = lab.nearest_texts(ds, vectors, k)
+    rows = [{"decoded": name, "rank": r + 1, "index": h.index, "similarity": round(h.similarity, 4),
+             **({} if h.label is None else {"label": str(h.label)}), "text": snippet(h.text)}
+            for name, found in zip(names, hits) for r, h in enumerate(found)]
+    frame = pd.DataFrame(rows)
+    return frame if k > 1 else frame.drop(columns=["rank"])
+
+
+def show_nearest(ds, vectors: np.ndarray, names: list[str], caption: str, k: int = NEAREST_K,
+                 key: str | None = None) -> None:
+    """What decoded vectors read like: the texts nearest to each (cosine, in the dataset's space), as data."""
+    st.caption(caption)
+    st.dataframe(nearest_frame(ds, vectors, names, k), hide_index=True, width="stretch", key=key,
+                 column_config={"text": st.column_config.TextColumn("text", width="large")})
