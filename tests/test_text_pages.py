@@ -230,7 +230,7 @@ def test_the_3d_maps_hover_escapes_labels_from_users_files():
     from latentlab.ui.figures import hover_texts
 
     ds = SimpleNamespace(labels=np.array(["<img src=x onerror=alert(1)>", "ok"]), label_name="label", __len__=None)
-    emb = SimpleNamespace(recon_error=None)
+    emb = SimpleNamespace(recon_error=None, has_reconstructions=False)
     texts = hover_texts(ds, emb, "cluster", np.array(["<b>x</b>", "y"], dtype=object), rows=np.arange(2))
     assert "<img" not in texts[0] and "&lt;img src=x onerror=alert(1)&gt;" in texts[0]
     assert "&lt;b&gt;x&lt;/b&gt;" in texts[0] and texts[0].startswith("<b>#0</b>")
