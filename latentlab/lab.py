@@ -14,9 +14,12 @@ from latentlab.analysis.cached_scores import (DEFAULT_ITEMS, diagnose_embedding,
                                               scores_cached)
 from latentlab.analysis.clustering import (CLUSTERERS, MODEL_METHOD, Clusterer, centroids, distinguishing_dims,
                                            make_clusterer)
+from latentlab.analysis.clustering.cluster_rules import ClusterExplanation
 from latentlab.analysis.clustering.embedding_clusters import ClusterResult, beside_kmeans_embedding, cluster_embedding
+from latentlab.analysis.clustering.embedding_rules import explain_embedding_clusters
 from latentlab.analysis.clustering.keywords import cluster_keywords
 from latentlab.analysis.clustering.model import BesideKMeans
+from latentlab.analysis.clustering.polyhedra import DEFAULT_HALFSPACES
 from latentlab.analysis.codes_datasets import default_name as codes_dataset_name
 from latentlab.analysis.codes_datasets import items_of, save_codes_dataset
 from latentlab.analysis.comparison import procrustes
@@ -68,6 +71,8 @@ __all__ = [
     "colour_options", "colour_values", "nearest_neighbours", "activity_order", "passive_dims", "PASSIVE_KL",
     "suggested_metric",
     "centroids", "distinguishing_dims",
+    # clusters described by rules: a threshold tree (IMM) and per-cluster polyhedra
+    "explain_clusters", "explain_embedding_clusters", "ClusterExplanation", "DEFAULT_HALFSPACES",
     # text datasets: clusters named by their words, search by meaning
     "cluster_keywords", "search", "SearchHit", "nearest_texts",
     # sparse-autoencoder-style views of features (latent dimensions)
@@ -220,13 +225,40 @@ def beside_kmeans(checkpoint, dataset=None, seed: int = 0, progress: ProgressFn 
     return beside_kmeans_embedding(emb, ds, ck.model.n_clusters, seed, progress)
 
 
-def _space_to_cluster(checkpoint, dataset, clusterer: Clusterer, progress: ProgressFn | None) -> tuple[Dataset, Embedding]:
-    """The dataset and embedding a clustering works on: a checkpoint's codes of it, or a dataset's own vectors."""
+def explain_clusters(checkpoint=None, dataset=None, labels: np.ndarray | None = None, method: str = "kmeans",
+                     on: str = "latent", space: str = "latent", max_halfspaces: int = DEFAULT_HALFSPACES,
+                     oblique: bool = False, seed: int = 0, projection: dict | None = None,
+                     progress: ProgressFn | None = None, **params) -> ClusterExplanation:
+    """Describe a clustering by rules (``latentlab.analysis.clustering.cluster_rules``): IMM's threshold tree with one
+    leaf per cluster (its rule per cluster, its k-means cost over the clustering's, its accuracy) and per cluster a
+    polyhedron of at most ``max_halfspaces`` half-spaces (two-feature ones too with ``oblique``), with precision and
+    recall. The clustering is ``labels`` (one per dataset row) when given, else ``cluster(...)`` with ``method``,
+    ``on`` and ``params``. The rules name the latents (``space="latent"``), the dataset's own columns
+    (``"features"``, a table or vectors) or the 2-D map's axes (``"map"``, the ``projection``, default UMAP)."""
+    if int(max_halfspaces) < 1:
+        raise LatentLabError(f"--max-halfspaces must be at least 1 (a description is an intersection of half-spaces), "
+                             f"got {max_halfspaces}.")
+    clusterer = None if labels is not None else make_clusterer(method, random_state=seed, **params)
+    ds, emb = _space_to_cluster(checkpoint, dataset, clusterer, progress)
+    if labels is None:
+        labels = cluster_embedding(emb, ds, method, on, seed, projection, progress=progress, **params).labels
+    labels = np.asarray(labels)
+    if labels.shape != (len(ds),):
+        raise LatentLabError(f"There are {labels.size:,} cluster labels for the {len(ds):,} items of '{ds.name}'; "
+                             "give one per item.")
+    return explain_embedding_clusters(emb, ds, labels, space, max_halfspaces, oblique, seed, projection=projection)
+
+
+def _space_to_cluster(checkpoint, dataset, clusterer: Clusterer | None,
+                      progress: ProgressFn | None) -> tuple[Dataset, Embedding]:
+    """The dataset and embedding a clustering works on: a checkpoint's codes of it, or a dataset's own vectors
+    (``clusterer``, when given, checks first that it can cluster the checkpoint's codes)."""
     if checkpoint is None:
         ds = as_dataset(dataset)
         return ds, embed(None, ds)
     ck = load_checkpoint(checkpoint)
-    clusterer.check_checkpoint(ck)  # a method that cannot cluster these codes fails before encoding
+    if clusterer is not None:
+        clusterer.check_checkpoint(ck)  # a method that cannot cluster these codes fails before encoding
     ds = dataset_for(ck, dataset)
     return ds, embed_dataset(ck.model, ck.fingerprint, ds, progress=progress)
 

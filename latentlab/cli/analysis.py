@@ -109,6 +109,7 @@ def cmd_cluster(args) -> None:
         raise LatentLabError("--beside-kmeans compares a model's own clusters with k-means on the latent means: use it "
                              "with --method model, without --on projection, --k or --param (k-means takes the model's "
                              "k).")
+    _check_explain_flags(args)
     ck, ds = _inputs(args)
     params = kv(args.param)
     if args.k is not None:
@@ -127,6 +128,11 @@ def cmd_cluster(args) -> None:
         df["keywords"] = [" ".join(res.keywords.get(int(c), [])) for c in res.labels]
     if args.beside_kmeans:
         df["kmeans"] = both.kmeans.labels
+    explanation = None
+    if args.explain:
+        explanation = lab.explain_clusters(ck, ds, labels=res.labels, space=args.explain_on, oblique=args.oblique,
+                                           max_halfspaces=args.max_halfspaces or lab.DEFAULT_HALFSPACES, seed=args.seed)
+        df["tree_cluster"] = explanation.tree_labels
     _write_csv(df, out, index=False)
     text = f"wrote {out}; " + ", ".join(f"{k}={v:.3f}" for k, v in res.scores.items())
     payload = {"out": str(out), "scores": res.scores}
@@ -140,7 +146,33 @@ def cmd_cluster(args) -> None:
         payload.update(kmeans_scores=both.kmeans.scores, agreement={"ari": both.ari, "nmi": both.nmi})
         text += (f"\nbeside k-means with the same k on the same latent means (agreement: ARI {both.ari:.3f}, "
                  f"NMI {both.nmi:.3f}):\n" + table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    if explanation is not None:
+        payload["explanation"] = explanation.to_dict()
+        text += "\n" + _explanation_text(explanation)
     emit(args, payload, text)
+
+
+def _check_explain_flags(args) -> None:
+    from latentlab.core.errors import LatentLabError
+
+    if not args.explain and (args.max_halfspaces is not None or args.oblique or args.explain_on != "latent"):
+        raise LatentLabError("--max-halfspaces, --oblique and --explain-on shape the rules that describe the clusters: "
+                             "add --explain.")
+    if args.max_halfspaces is not None and args.max_halfspaces < 1:
+        raise LatentLabError(f"--max-halfspaces must be at least 1 (a description is an intersection of half-spaces), "
+                             f"got {args.max_halfspaces}.")
+
+
+def _explanation_text(exp) -> str:
+    lines = [f"threshold tree over {exp.space} ({len(exp.rules)} leaves): accuracy {exp.accuracy:.3f}, k-means cost "
+             f"{exp.cost_ratio:.3f} x the clustering's"]
+    for r in exp.rules:
+        d = r.description
+        lines.append(f"  cluster {r.cluster} ({r.size:,}): tree {r.tree_rule}  [precision {r.tree_precision:.2f}, "
+                     f"recall {r.tree_recall:.2f}]")
+        lines.append(f"    described by {d.text(exp.feature_names)}  [precision {d.precision:.2f}, "
+                     f"recall {d.recall:.2f}]")
+    return "\n".join(lines)
 
 
 def _write_csv(df, out, **kwargs) -> None:
@@ -283,6 +315,8 @@ def register(add, sub) -> None:
 def _register_maps(with_ckpt) -> None:
     """embed, project, cluster."""
     from latentlab.analysis.clustering import CLUSTERERS  # the registries name the methods: a new one appears here too
+    from latentlab.analysis.clustering.cluster_rules import SPACES as RULE_SPACES
+    from latentlab.analysis.clustering.polyhedra import DEFAULT_HALFSPACES
     from latentlab.analysis.projection import PROJECTORS
 
     p = with_ckpt("embed", cmd_embed, "encode a dataset: means, log-variances, KL, reconstruction error")
@@ -307,6 +341,15 @@ def _register_maps(with_ckpt) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--param", action="append", metavar="NAME=VALUE")
     p.add_argument("--out", required=True)
+    p.add_argument("--explain", action="store_true",
+                   help="describe the clusters by rules: a threshold tree with one leaf per cluster (IMM) and per "
+                        "cluster a few half-spaces, each with precision and recall")
+    p.add_argument("--explain-on", default="latent", choices=list(RULE_SPACES),
+                   help="what the rules name: the latent dimensions, the dataset's own features (tables, vectors) or "
+                        "the 2-D UMAP map's axes")
+    p.add_argument("--max-halfspaces", type=int, help=f"at most this many half-spaces per cluster's description "
+                                                            f"(default {DEFAULT_HALFSPACES})")
+    p.add_argument("--oblique", action="store_true", help="descriptions may also use two-feature half-spaces")
 
 
 def _register_decoding(with_ckpt) -> None:
