@@ -6,9 +6,8 @@ import numpy as np
 import streamlit as st
 
 from latentlab import lab
-from latentlab.ui import capabilities, loaders, features_view
+from latentlab.ui import capabilities, loaders, features_view, text_view
 from latentlab.ui.sidebar import start_page, user_errors
-from latentlab.ui import text_view
 
 ctx = start_page("Features", vectors_ok=True)
 
@@ -80,13 +79,14 @@ with user_errors():
     with right:
         rows, values = lab.top_activating(codes, feature, stats)
         features_view.top_items(shown_items, rows, values, feature)
-        if (ck is not None and stats.sparse and ds.is_image and not stats.dead[feature]
-                and not capabilities.missing(ck, "reconstructions")):
+        decodable = (ck is not None and stats.sparse and not stats.dead[feature]
+                     and not capabilities.missing(ck, "reconstructions"))
+        if decodable and ds.is_image:
             alone = np.zeros((1, stats.n_features), np.float32)
             alone[0, feature] = stats.mean_active[feature]
             st.image(lab.single_image(lab.decode_latents(ck.model, alone)[0]), width=136, output_format="PNG",
                      caption=f"z{feature} alone ({stats.mean_active[feature]:.2g}), decoded")
-        elif ck is not None and stats.sparse and text_view.has_texts(shown_items) and not stats.dead[feature]:
+        elif decodable and text_view.has_texts(shown_items):
             alone = np.zeros((1, stats.n_features), np.float32)
             alone[0, feature] = stats.mean_active[feature]
             text_view.show_nearest(ds, lab.decode_latents(ck.model, alone), [f"z{feature} alone"],
