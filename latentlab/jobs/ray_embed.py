@@ -107,7 +107,8 @@ def encode_on_ray(checkpoint: str, dataset: str | None, cpus: float = 1.0, gpus:
         size = max(1, min(len(todo), workers or most or 1))
         items = [{"start": start, "stop": stop} for start, stop in todo]
         encoded = ray.data.from_items(items, override_num_blocks=len(items)).map_batches(
-            ShardEncoder, batch_size=1, batch_format="numpy", concurrency=(1, size), num_cpus=cpus, num_gpus=gpus,
+            ShardEncoder, batch_size=1, batch_format="numpy", compute=ray.data.ActorPoolStrategy(min_size=1, max_size=size),
+            num_cpus=cpus, num_gpus=gpus,
             fn_constructor_kwargs={"home": str(home()), "checkpoint": str(checkpoint), "dataset": dataset,
                                    "fingerprint": ck.fingerprint, "folder": str(folder)})
         for row in encoded.iter_rows():
