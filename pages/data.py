@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from latentlab.ui import loaders, panels, text_import, uploads
+from latentlab.ui import foreign_upload, loaders, panels, text_import, uploads
 from latentlab.ui.sidebar import start_page, user_errors
 
 NO_TEXT = "(none: a table of numbers)"
@@ -95,3 +95,5 @@ if manifest_up is not None and weights_up is not None and st.button("Add checkpo
         ck = uploads.import_uploaded_checkpoint(manifest_up.name, manifest_up.getvalue(), weights_up.name, weights_up.getvalue())
         loaders.clear_listings()
         st.success(f"Added checkpoint '{ck.name}' ({ck.model_name}); pick it in the sidebar with a dataset of its shape.")
+
+foreign_upload.add_model_panel(names, ctx.dataset_name)

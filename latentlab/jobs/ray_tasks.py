@@ -7,18 +7,14 @@ A run sends its step, loss terms and new loss-history rows to the ``ProgressBoar
 which Ray delivers in order per caller); the driver drains the board a few times a second into the table.
 
 Everything here is imported by name on the workers, so latentlab must be installed on every node; functions
-become Ray tasks in the driver (``ray.remote(train_run)``), so importing this module needs no Ray.
+become Ray tasks in the driver (``ray.remote(train_run)``), so importing this module needs no Ray, and no torch
+either: the board's actor and the workspace probes start in a fraction of a second.
 """
 
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
-
-from latentlab.training.trainer import BaseCallback
-
-REPORT_EVERY_S = 0.5
 
 
 class ProgressBoard:
@@ -39,29 +35,6 @@ class ProgressBoard:
         return events
 
 
-class BoardReporter(BaseCallback):
-    """The training callback that posts progress to the board at most every ``REPORT_EVERY_S`` and at the end."""
-
-    def __init__(self, board, job_id: int):
-        self.board, self.job_id = board, job_id
-        self.sent, self.last = 0, 0.0
-
-    def _post(self, trainer) -> None:
-        st = trainer.state
-        rows = [{k: float(v) if k != "step" else int(v) for k, v in h.items()} for h in st.history[self.sent:]]
-        self.board.post.remote(self.job_id, "progress", {"step": st.step, "total": st.total,
-                                                          "terms": {k: float(v) for k, v in st.terms.items()},
-                                                          "history": rows})
-        self.sent, self.last = len(st.history), time.time()
-
-    def on_start(self, trainer) -> None:
-        self._post(trainer)
-
-    def on_step(self, trainer) -> None:
-        if time.time() - self.last >= REPORT_EVERY_S or trainer.state.step == trainer.state.total:
-            self._post(trainer)
-
-
 def node_label() -> str:
     """This worker's node as the job table shows it: its address and the start of its Ray node id."""
     import ray
@@ -74,6 +47,7 @@ def train_run(job_id: int, params: dict, home: str, board) -> str:
     died, or a resumed job), the run continued from its last periodic checkpoint. Returns the checkpoint's name."""
     os.environ["LATENTLAB_HOME"] = home  # workers outlive tasks; each task names its workspace
     from latentlab import lab
+    from latentlab.jobs.ray_progress import BoardReporter
     from latentlab.jobs.worker import default_checkpoint_every
     from latentlab.training import checkpoints
     from latentlab.training.trainer import TrainConfig
