@@ -147,10 +147,10 @@ def test_a_sharded_embedding_equals_the_local_one_under_the_same_cache_key(clust
     assert not (cluster[2] / "cache" / "embed-shards" / embedding_key(ck.fingerprint, ds)).exists()
 
 
-def test_cancel_stops_a_ray_run(cluster, spec):
-    job_id = jobs.submit_train("digits", "vae", TINY, TrainConfig(steps=1_000_000, batch_size=16), name="ray-long",
-                               executor=spec)
-    wait_for(lambda: jobs.get(job_id).step > 0)
+def test_cancel_stops_a_ray_run_and_resume_continues_it(cluster, spec):
+    cfg = TrainConfig(steps=1_000_000, batch_size=16, checkpoint_every=20)
+    job_id = jobs.submit_train("digits", "vae", TINY, cfg, name="ray-long", executor=spec)
+    wait_for(lambda: jobs.get(job_id).step > 40)
     jobs.cancel(job_id)
     job = wait_for(lambda: (j := jobs.get(job_id)).state in jobs.FINISHED and j, timeout=30)
     assert job.state == "cancelled" and job.error == "Cancelled by request."
@@ -158,6 +158,13 @@ def test_cancel_stops_a_ray_run(cluster, spec):
     rows = len(jobs.history(job_id))
     time.sleep(1.0)
     assert len(jobs.history(job_id)) == rows  # nothing trains any more
+
+    saved = read_checkpoint("ray-long").manifest["step"]
+    jobs.resume(job_id)  # back to the cluster, from the checkpoint
+    job = wait_for(lambda: (j := jobs.get(job_id)).step > saved and j)
+    assert job.state == "running" and job.resumed_from == saved > 0 and job.attempts == 2
+    jobs.cancel(job_id)
+    assert wait_for(lambda: (j := jobs.get(job_id)).state in jobs.FINISHED and j, timeout=30).state == "cancelled"
 
 
 def test_every_node_must_see_the_workspace(cluster):

@@ -34,6 +34,7 @@ from latentlab.jobs import store
 from latentlab.jobs.runner import IDLE_EXIT_S, pid_alive
 
 POLL_S = 0.25
+HEARTBEAT_EVERY_S = 2.0
 CANCEL_GRACE_S = 5.0
 MAX_RETRIES = int(os.environ.get("LATENTLAB_RAY_MAX_RETRIES", "3"))  # tries after a lost node or worker
 CHECK_TIMEOUT_S = 60.0
@@ -115,6 +116,7 @@ class Driver:
         self.threads: dict[int, threading.Thread] = {}  # job id -> the thread encoding its shards
         self.cancelled_at: dict[int, float] = {}
         self.checked_nodes: frozenset = frozenset()
+        self.beat = 0.0
 
     # -- sending jobs -------------------------------------------------------------------------------------------
     def workspace_seen(self) -> bool:
@@ -260,9 +262,11 @@ class Driver:
                 if self.claim(job):
                     self.send(job)
         now = time.time()
-        for job_id in [*self.refs, *self.threads]:
-            with contextlib.suppress(Exception):
-                store.update(job_id, heartbeat=now)
+        if now - self.beat > HEARTBEAT_EVERY_S:  # progress rows carry heartbeats too; this covers quiet stretches
+            self.beat = now
+            for job_id in [*self.refs, *self.threads]:
+                with contextlib.suppress(Exception):
+                    store.update(job_id, heartbeat=now)
         return bool(self.refs or self.threads or queued)
 
     def run(self) -> None:
