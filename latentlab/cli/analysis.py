@@ -323,7 +323,7 @@ def _register_maps(with_ckpt) -> None:
     p.add_argument("--out", required=True)
     add_executor_flags(p, per_run=False)
     p.add_argument("--shard-items", type=int, default=None, metavar="N",
-                   help="on Ray: items per shard, rounded down to a multiple of 1,024 (default 16,384)")
+                   help="on Ray: items per shard, a multiple of 1,024 (rounded down, at least 1,024; default 16,384)")
     p = with_ckpt("project", cmd_project, "project the latent means (or a dataset's vectors) with UMAP, PCA or t-SNE", True)
     p.add_argument("--method", default="umap", choices=list(PROJECTORS))
     p.add_argument("--dims", type=int, default=2, choices=[2, 3])

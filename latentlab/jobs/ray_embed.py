@@ -77,8 +77,8 @@ def assemble(folder: Path, shards: list[tuple[int, int]], n: int) -> dict[str, n
     return {k: out.get(k) for k in ("mean", "logvar", "kl", "recon_error", "assign")}
 
 
-def encode_on_ray(checkpoint: str, dataset: str | None, cpus: float = 1.0, gpus: float = 0.0, workers: int | None = None,
-                  progress: ProgressFn | None = None, cancelled=lambda: False,
+def encode_on_ray(checkpoint: str, dataset: str | None, cpus: float = 1.0, gpus: float = 0.0,
+                  workers: int | None = None, progress: ProgressFn | None = None, cancelled=lambda: False,
                   shard_items: int = SHARD_ITEMS) -> str:
     """Encode ``dataset`` (default: the checkpoint's training set) with ``checkpoint`` on the connected Ray cluster
     into the embedding cache; returns the cache key. ``workers`` caps the actor pool (default: as many as the
@@ -106,9 +106,9 @@ def encode_on_ray(checkpoint: str, dataset: str | None, cpus: float = 1.0, gpus:
         most = int(fit.get("CPU", 1) // cpus) if not gpus else int(fit.get("GPU", 0) // gpus)
         size = max(1, min(len(todo), workers or most or 1))
         items = [{"start": start, "stop": stop} for start, stop in todo]
+        pool = ray.data.ActorPoolStrategy(min_size=1, max_size=size)
         encoded = ray.data.from_items(items, override_num_blocks=len(items)).map_batches(
-            ShardEncoder, batch_size=1, batch_format="numpy", compute=ray.data.ActorPoolStrategy(min_size=1, max_size=size),
-            num_cpus=cpus, num_gpus=gpus,
+            ShardEncoder, batch_size=1, batch_format="numpy", compute=pool, num_cpus=cpus, num_gpus=gpus,
             fn_constructor_kwargs={"home": str(home()), "checkpoint": str(checkpoint), "dataset": dataset,
                                    "fingerprint": ck.fingerprint, "folder": str(folder)})
         for row in encoded.iter_rows():
