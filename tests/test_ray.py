@@ -37,6 +37,7 @@ def cluster(tmp_path_factory):
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("LATENTLAB_HOME", str(home))
         mp.setenv("OMP_NUM_THREADS", "1")
+        # The cluster's workers import latentlab by name: this checkout, whether or not it is installed.
         mp.setenv("PYTHONPATH", os.pathsep.join(p for p in (os.getcwd(), os.environ.get("PYTHONPATH")) if p))
         c = Cluster(initialize_head=True, head_node_args={**NODE, "include_dashboard": False})
         worker = c.add_node(**NODE)
