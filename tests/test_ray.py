@@ -105,6 +105,10 @@ def test_the_command_line_trains_on_ray_and_lists_where_jobs_ran(cluster, spec, 
     listing = capsys.readouterr().out
     header = listing.splitlines()[0].split()
     assert header[-2:] == ["node", "ray_task"] and "ray-cli" in listing
+    job = next(j for j in jobs.list_jobs() if j.name == "ray-cli")
+    assert main(["jobs", "show", str(job.id)]) == 0
+    shown = capsys.readouterr().out
+    assert f"runs on: Ray at {spec['address']}, 1 CPU and 0 GPU per run" in shown and f"ray task: {job.ray_task}" in shown
 
 
 def test_the_train_page_offers_the_cluster_and_queues_a_run_there(cluster, spec, monkeypatch):

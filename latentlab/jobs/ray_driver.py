@@ -272,12 +272,20 @@ class Driver:
     def run(self) -> None:
         self.reap_orphans()
         idle_since = time.time()
-        while True:
-            if self.step():
-                idle_since = time.time()
-            elif time.time() - idle_since > IDLE_EXIT_S:
-                return
-            time.sleep(POLL_S)
+        try:
+            while True:
+                if self.step():
+                    idle_since = time.time()
+                elif time.time() - idle_since > IDLE_EXIT_S:
+                    return
+                time.sleep(POLL_S)
+        except Exception as exc:  # the cluster went away (or a bug): this driver's runs went with it
+            for job in ray_jobs(self.address, ("running",)):
+                if job.pid == os.getpid():
+                    self.end(job.id, "interrupted", error=f"Job {job.id} was interrupted: the Ray driver lost the "
+                             f"cluster at {self.address} ({type(exc).__name__}); resume it with 'latentlab jobs "
+                             f"resume {job.id}' once the cluster is back.")
+            raise
 
 
 def main(address: str) -> int:
