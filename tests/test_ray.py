@@ -71,6 +71,10 @@ def wait_for(predicate, timeout=90.0, poll=0.1):
     raise AssertionError("condition not met in time")
 
 
+def spec_of(address: str) -> dict:
+    return {"kind": "ray", "address": address, "cpus": 1.0, "gpus": 0.0}
+
+
 def node_ids(cluster) -> set[str]:
     return {n["NodeID"] for n in ray.nodes() if n["Alive"]}
 
@@ -192,6 +196,13 @@ def test_an_unreachable_address_and_a_missing_extra_each_give_one_sentence(clust
     assert main(["sweep", "--dataset", "digits", "--model", "vae", "--grid", "seed=0,1", "--executor", "ray",
                  "--ray-address", "127.0.0.1:9"]) == 2
     assert capsys.readouterr().err.count("\n") == 1
+    from latentlab.jobs import store
+
+    gone = store.create("train", {"name": "ray-gone"}, executor=spec_of("127.0.0.1:9"))
+    store.transition(gone, ("queued",), state="interrupted")
+    with pytest.raises(LatentLabError, match=r"^No Ray cluster answers at 127\.0\.0\.1:9;"):
+        jobs.resume(gone)  # refused at once; the job stays as it was
+    assert jobs.get(gone).state == "interrupted"
 
     monkeypatch.setitem(sys.modules, "ray", None)  # as if the extra were not installed
     with pytest.raises(LatentLabError) as err:

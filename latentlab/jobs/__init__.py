@@ -137,6 +137,11 @@ def resume(job_id: int) -> Job:
     job = get(job_id)
     if job.kind != "train":
         raise LatentLabError(f"Job {job_id} is a {job.kind} job; only training jobs can be resumed (submit it again).")
+    if job.executor:  # back to its cluster, which must be there
+        from latentlab.jobs.executor import check_reachable, import_ray
+
+        import_ray()
+        check_reachable(job.executor["address"])
     if not store.transition(job_id, ("interrupted", "failed", "cancelled"), state="queued", cancel_requested=0,
                             error=None, finished=None, pid=None):
         raise LatentLabError(f"Job {job_id} is {job.state}; only interrupted, failed or cancelled jobs can be resumed.")
