@@ -156,6 +156,26 @@ def test_a_sharded_embedding_equals_the_local_one_under_the_same_cache_key(clust
     assert not (cluster[2] / "cache" / "embed-shards" / embedding_key(ck.fingerprint, ds)).exists()
 
 
+def test_an_encoding_the_dashboard_starts_goes_to_the_configured_cluster(cluster, spec, monkeypatch):
+    import latentlab as ll
+    from latentlab.analysis.embedding import embedding_key
+    from latentlab.core.array_cache import cache_file
+    from latentlab.ui import jobs as page_jobs
+
+    ll.train("wine", "ae", TINY, TrainConfig(steps=20, batch_size=32), name="ray-page-embed")
+    request = {"checkpoint": "ray-page-embed", "dataset": "wine"}
+    monkeypatch.setenv("LATENTLAB_RUNNER_IDLE_S", "3")
+    monkeypatch.setenv("LATENTLAB_RAY_ADDRESS", "127.0.0.1:9")  # a cluster that does not answer: this machine
+    local = page_jobs._job_for("embed", request, "embed wine")
+    assert local.executor is None and jobs.wait(local.id, timeout=60).state == "succeeded"
+    ck = ll.load_checkpoint("ray-page-embed")
+    cache_file("embed", embedding_key(ck.fingerprint, ll.load_dataset("wine"))).unlink()
+    monkeypatch.setenv("LATENTLAB_RAY_ADDRESS", spec["address"])
+    job = page_jobs._job_for("embed", request, "embed wine")
+    assert job.executor == spec and jobs.wait(job.id, timeout=60).state == "succeeded"
+    assert ll.embedding_ready("ray-page-embed", "wine")
+
+
 def test_cancel_stops_a_ray_run_and_resume_continues_it(cluster, spec):
     cfg = TrainConfig(steps=1_000_000, batch_size=16, checkpoint_every=20)
     job_id = jobs.submit_train("digits", "vae", TINY, cfg, name="ray-long", executor=spec)

@@ -112,6 +112,17 @@ def resolve_executor(executor: str | None = None, address: str | None = None, cp
     return {"kind": "ray", "address": resolved, "cpus": cpus, "gpus": gpus}
 
 
+def configured_executor(timeout: float = 1.0) -> dict | None:
+    """The Ray spec of ``LATENTLAB_RAY_ADDRESS`` when Ray is installed and the cluster answers, else None (this
+    machine): for work the dashboard starts by itself, which falls back to this machine rather than failing."""
+    import importlib.util
+
+    address = configured_address()
+    if address is None or importlib.util.find_spec("ray") is None or not reachable(address, timeout):
+        return None
+    return {"kind": "ray", "address": address, "cpus": 1.0, "gpus": 0.0}
+
+
 def describe(executor: dict | None) -> str:
     """'this machine' or 'Ray at HOST:PORT'."""
     return "this machine" if not executor else f"Ray at {executor['address']}"

@@ -11,6 +11,7 @@ import streamlit as st
 from latentlab import jobs, lab
 from latentlab.analysis.clustering import CLUSTERERS
 from latentlab.analysis.projection import PROJECTORS
+from latentlab.jobs import executor
 from latentlab.ui import loaders, warm
 
 INLINE_EMBED_VALUES = 50_000_000  # items x values per item encoded while the page waits; more go to a job
@@ -33,7 +34,11 @@ def _job_for(kind: str, request: dict, name: str):
         if not st.button("Try again", key=f"retry-{kind}-{job.id}"):
             return None
         job = None
-    return jobs.get(jobs.submit(kind, request, name=name)) if job is None else job
+    if job is None:
+        # An encoding goes to the Ray cluster LATENTLAB_RAY_ADDRESS names, when one answers (sharded over its workers).
+        spec = executor.configured_executor() if kind == "embed" else None
+        job = jobs.get(jobs.submit(kind, request, name=name, executor=spec))
+    return job
 
 
 def _embedding_state(ctx) -> tuple[bool, dict | None]:
@@ -84,8 +89,9 @@ def embeddings_or_wait(contexts: list) -> list:
     for ctx, request in pending:
         job = _job_for("embed", request, f"embed {ctx.dataset_name} with {ctx.checkpoint_name}")
         if job is not None:
+            where = f" on {executor.describe(job.executor)}" if job.executor else ""
             st.info(f"Encoding {len(ctx.dataset()):,} items with {ctx.checkpoint_name} runs as background job "
-                    f"{job.id}; it keeps running if you leave this page, and the page fills in when it is done.")
+                    f"{job.id}{where}; it keeps running if you leave this page, and the page fills in when it is done.")
             _poll_until_done(job.id)
     st.stop()
 
