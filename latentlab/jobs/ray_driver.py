@@ -201,17 +201,17 @@ class Driver:
         if not self.refs:
             return
         ready, _ = ray.wait(list(self.refs.values()), num_returns=len(self.refs), timeout=0)
-        ready = {r for r in ready}
+        ready = set(ready)
         for job_id, ref in list(self.refs.items()):
             if ref not in ready:
                 continue
             self.apply(ray.get(self.board.take.remote()))  # the run's last progress before its end
             del self.refs[job_id]
-            self.cancelled_at.pop(job_id, None)
+            cancelled = self.cancelled_at.pop(job_id, None) is not None
             try:
                 name = ray.get(ref)
             except (ray.exceptions.TaskCancelledError, ray.exceptions.WorkerCrashedError) as exc:
-                if job_id in self.cancelled_at or store.get(job_id).cancel_requested:
+                if cancelled or store.get(job_id).cancel_requested:
                     self.end(job_id, "cancelled", error="Cancelled by request.")
                 else:
                     self.lost(job_id, exc)
