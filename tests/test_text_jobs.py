@@ -56,17 +56,19 @@ def test_the_fingerprint_tells_texts_apart_by_content_and_order():
 
 def test_the_same_texts_with_the_same_encoder_are_not_embedded_again(workspace, docs_csv, corpus, monkeypatch):
     first = import_text_dataset(docs_csv, "first", text="doc", labels="package", encoder="tfidf")
+    originals = {name: getattr(TfidfEncoder, name) for name in ("fit", "encode")}
     for name, method in _refuse("fit", "encode").items():
         monkeypatch.setattr(TfidfEncoder, name, method)
     second = import_text_dataset(docs_csv, "second", text="doc", encoder="tfidf")
     assert np.array_equal(first.x, second.x)
     back = load_dataset("second")  # the fitted TF-IDF state came from the cache too: queries embed as before
-    monkeypatch.undo()
+    for name, method in originals.items():  # not monkeypatch.undo(): that would also drop the test's workspace
+        monkeypatch.setattr(TfidfEncoder, name, method)
     assert np.allclose(back.text_encoder.encode(back.texts[:5]), back.x[:5], atol=1e-5)
 
     texts, _ = corpus
     calls = []
-    original = TfidfEncoder.encode
+    original = originals["encode"]
     monkeypatch.setattr(TfidfEncoder, "encode", lambda self, t, progress=None: calls.append(len(t)) or original(self, t, progress))
     other = docs_csv.with_name("other.csv")
     pd.DataFrame({"doc": texts[::-1]}).to_csv(other, index=False)  # other texts (here: another order) embed anew
