@@ -81,6 +81,8 @@ __all__ = [
     "image_grid", "gif_bytes", "single_image",
     # the registries the CLI and the dashboard offer choices from
     "MODELS", "METRICS", "PROJECTORS", "CLUSTERERS",
+    # a model for use elsewhere
+    "export_onnx",
 ]
 
 
@@ -397,3 +399,25 @@ def compare(a, b, dataset=None, n: int = DEFAULT_ITEMS, seed: int = 0, k: int = 
     side_a, side_b = paired_sides(a, b, dataset)
     rows = None if len(side_a.dataset) <= n else metric_sample(len(side_a.dataset), n, seed)
     return compare_codes(side_a.codes(rows), side_b.codes(rows), (side_a.name, side_b.name), k, anchors, seed)
+
+
+# ---------------------------------------------------------------- export
+
+
+def export_onnx(checkpoint, out_dir) -> dict:
+    """Write a checkpoint's model as ONNX into the new folder ``out_dir``: ``encoder.onnx`` (items (B, *item_shape)
+    -> the code, or mean and logvar, (B, D)), ``decoder.onnx`` (codes (B, D) -> items as ``decode`` gives them) and
+    ``export.json`` (inputs, outputs, preprocessing, hashes); see ``latentlab.training.onnx_export``. Returns the
+    description, with the written files under ``files``. Needs the onnx extra (``pip install 'latentlab[onnx]'``)."""
+    from latentlab.training.onnx_export import export_model
+
+    ck = load_checkpoint(checkpoint)
+    if ck.model_name not in MODELS:
+        raise LatentLabError(f"Checkpoint '{ck.name}' is a {ck.model_name} model brought from outside; only LatentLab's "
+                             "own models export to ONNX (its source files or class are already yours).")
+    try:
+        stored = str(dataset_for(ck).x.dtype)
+    except LatentLabError:  # the training set is gone: the export still says what the model takes
+        stored = "unknown"
+    about = {"checkpoint": ck.name, "checkpoint_fingerprint": ck.fingerprint, "dataset": ck.manifest["dataset"]}
+    return export_model(ck.model, ck.model_name, out_dir, about, stored)

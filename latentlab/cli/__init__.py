@@ -10,10 +10,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from latentlab.cli import analysis, checkpoints, compare, data, features, jobs, sample, serve, text, train
+from latentlab.cli import analysis, checkpoints, compare, data, export, features, jobs, sample, serve, text, train
 from latentlab.core.errors import LatentLabError
 
-GROUPS = (data, train, checkpoints, analysis, text, features, sample, compare, serve, jobs)  # in the order --help lists them
+GROUPS = (data, train, checkpoints, analysis, text, features, sample, compare, export, serve, jobs)  # in the order --help lists them
 
 __all__ = ["GROUPS", "build_parser", "main"]
 

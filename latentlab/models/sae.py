@@ -117,6 +117,7 @@ def geometric_median(x: torch.Tensor, iterations: int = 100, tol: float = 1e-6) 
 class TopKSAE(LatentModel):
     config_cls = TopKSAEConfig
     stochastic = False
+    decode_output = "the linear reconstruction W_dec z + b_pre, for every likelihood (not squashed into [0, 1])"
 
     def __init__(self, config: TopKSAEConfig):
         nn.Module.__init__(self)  # no MLP or conv networks: one linear layer each way

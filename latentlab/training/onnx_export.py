@@ -1,0 +1,191 @@
+"""Export a LatentLab model to ONNX: ``encoder.onnx``, ``decoder.onnx`` and ``export.json``, for use elsewhere.
+
+The graphs are made by ``torch.onnx.export`` with the dynamo exporter (torch's maintained one, which needs
+``onnxscript``; the TorchScript exporter is deprecated), with a dynamic batch dimension:
+
+- ``encoder.onnx``: input ``items`` (batch, *item_shape) float32, the items as LatentLab feeds its models
+  (``export.json``'s ``preprocessing``: uint8 pixels divided by 255, bool as 0/1, other numbers as they are);
+  output ``code`` (batch, D), or ``mean`` and ``logvar`` (batch, D) for a model with a Gaussian posterior
+  (the log-variance clamped as the model clamps it). A quantized model's code is its quantized values.
+- ``decoder.onnx``: input ``code`` (batch, D) float32; output ``items`` (batch, *item_shape), exactly what the
+  model's ``decode`` gives and LatentLab's reconstructions, traversals and samples show: probabilities in
+  [0, 1] for a model with a Bernoulli likelihood (images), the Gaussian mean otherwise; a model whose
+  ``decode`` departs from that says so in its ``decode_output`` (the TopK SAE's linear reconstruction).
+
+Every registry model exports (their encoders and decoders are standard tensor operations: convolutions, linear
+layers, TopK and scatter, the codebook's nearest value). What the graphs leave out is said in ``export.json``:
+the cluster heads of ``dec`` and ``gmvae`` (their assignments) and the priors beyond N(0, I) are not part of an
+encoder or a decoder. A future model the exporter cannot trace fails in one sentence naming it.
+
+The files are written into a temporary folder beside ``out_dir`` and moved into place at the end, so a failed
+export leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import shutil
+import tempfile
+import warnings
+from datetime import datetime, timezone
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from latentlab.core.errors import LatentLabError
+from latentlab.core.workspace import file_sha256
+from latentlab.models import LatentModel
+
+FORMAT = "latentlab-onnx-export"
+FORMAT_VERSION = 1
+EXPORT_BATCH = 2  # items of the example batch the graphs are traced with (the batch stays dynamic)
+
+
+class _Encoder(nn.Module):
+    def __init__(self, model: LatentModel):
+        super().__init__()
+        self.model = model
+
+    def forward(self, items: torch.Tensor):
+        post = self.model.encode(items)
+        return post.mean if post.logvar is None else (post.mean, post.logvar)
+
+
+class _Decoder(nn.Module):
+    def __init__(self, model: LatentModel):
+        super().__init__()
+        self.model = model
+
+    def forward(self, code: torch.Tensor) -> torch.Tensor:
+        return self.model.decode(code)
+
+
+def require_exporter():
+    """The packages torch.onnx's dynamo exporter needs, or one sentence saying how to install them."""
+    try:
+        import onnx  # noqa: F401
+        import onnxscript  # noqa: F401
+    except ImportError as exc:
+        raise LatentLabError(f"Exporting to ONNX needs the onnx extra ({exc.name or exc} is not installed); install it "
+                             "with pip install 'latentlab[onnx]'.") from None
+
+
+def decoder_output(model: LatentModel) -> str:
+    """What ``decoder.onnx`` gives, in words."""
+    own = getattr(model, "decode_output", None)
+    if own:
+        return own
+    if model.config.likelihood == "bernoulli":
+        text = "probabilities in [0, 1]: the sigmoid of the decoder's logits (a Bernoulli likelihood)"
+    else:
+        text = "values in the data's units: the mean of a unit-variance Gaussian likelihood"
+    if model.quantized:
+        text += ", after each latent of the code is snapped to the nearest value of its codebook"
+    return text
+
+
+def _export_graph(module: nn.Module, example: torch.Tensor, path: Path, input_name: str, output_names: list[str],
+                  what: str) -> None:
+    batch = torch.export.Dim("batch")
+    logger = logging.getLogger("torch.onnx")
+    level = logger.level
+    logger.setLevel(logging.ERROR)  # the exporter logs every optional operator library it does not find
+    try:
+        with warnings.catch_warnings(), torch.no_grad():
+            warnings.simplefilter("ignore")
+            program = torch.onnx.export(module.eval(), (example,), input_names=[input_name], output_names=output_names,
+                                        dynamo=True, dynamic_shapes=({0: batch},), external_data=False, verbose=False)
+            program.save(str(path))
+    except LatentLabError:
+        raise
+    except Exception as exc:  # the exporter's many error types: the model uses something ONNX cannot express
+        reason = ((str(exc).strip().splitlines() or [type(exc).__name__])[0])[:200]
+        raise LatentLabError(f"The {what} cannot be expressed in ONNX ({type(exc).__name__}: {reason}).") from None
+    finally:
+        logger.setLevel(level)
+
+
+def _io(name: str, shape: list) -> dict:
+    return {"name": name, "dtype": "float32", "shape": ["batch", *[int(v) for v in shape]]}
+
+
+def export_model(model: LatentModel, model_name: str, out_dir, about: dict, stored_dtype: str) -> dict:
+    """Write ``encoder.onnx``, ``decoder.onnx`` and ``export.json`` into the new folder ``out_dir``.
+
+    Parameters
+    ----------
+    model : the model (any device; exported on the CPU in eval mode, from a copy)
+    model_name : its registry name
+    out_dir : a folder that does not exist yet (or is empty)
+    about : what ``export.json`` records of where the model came from (checkpoint, dataset, ...)
+    stored_dtype : the dataset's stored dtype (``uint8``, ``bool``, ``float32``...), for the preprocessing note
+
+    Returns
+    -------
+    The ``export.json`` description (also written), with the files' paths under ``files``.
+    """
+    import copy
+
+    require_exporter()
+    import onnx
+
+    out_dir = Path(out_dir).expanduser()
+    if out_dir.exists() and (not out_dir.is_dir() or any(out_dir.iterdir())):
+        raise LatentLabError(f"{out_dir}: the folder already exists and is not empty; choose a new folder for the export.")
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    model = copy.deepcopy(model).to("cpu").eval()
+    shape, D = list(model.config.input_shape), int(model.config.latent_dim)
+    outputs = ["mean", "logvar"] if model.stochastic else ["code"]
+    generator = torch.Generator().manual_seed(0)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    try:
+        umask = os.umask(0)
+        os.umask(umask)
+        tmp.chmod(0o777 & ~umask)  # mkdtemp's folder is private; the export is an ordinary folder
+        _export_graph(_Encoder(model), torch.rand(EXPORT_BATCH, *shape, generator=generator), tmp / "encoder.onnx",
+                      "items", outputs, f"encoder of '{model_name}'")
+        _export_graph(_Decoder(model), torch.randn(EXPORT_BATCH, D, generator=generator), tmp / "decoder.onnx",
+                      "code", ["items"], f"decoder of '{model_name}'")
+        opset = {o.domain or "ai.onnx": o.version for o in onnx.load(str(tmp / "encoder.onnx")).opset_import}
+        scale = 1 / 255 if stored_dtype == "uint8" else 1.0
+        description = {
+            "format": FORMAT, "format_version": FORMAT_VERSION, **about,
+            "model": model_name, "model_config": model.config.to_dict(), "latent_dim": D,
+            "gaussian": bool(model.stochastic), "quantized": bool(model.quantized),
+            "encoder": {"file": "encoder.onnx", "sha256": file_sha256(tmp / "encoder.onnx"),
+                        "inputs": [_io("items", shape)], "outputs": [_io(name, [D]) for name in outputs]},
+            "decoder": {"file": "decoder.onnx", "sha256": file_sha256(tmp / "decoder.onnx"),
+                        "inputs": [_io("code", [D])], "outputs": [_io("items", shape)],
+                        "output_meaning": decoder_output(model)},
+            "preprocessing": {"input_shape": shape, "stored_dtype": stored_dtype, "scale": scale, "mean": None, "std": None,
+                              "how": "items as LatentLab feeds its models: stored values times scale (uint8 pixels "
+                                     "divided by 255, bool as 0/1, other numbers as they are), as float32; "
+                                     "no per-channel mean or std"},
+            "not_exported": _not_exported(model),
+            "opset": opset, "exporter": f"torch.onnx (dynamo), torch {torch.__version__}",
+            "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        }
+        (tmp / "export.json").write_text(json.dumps(description, indent=2, sort_keys=True))
+        with contextlib.suppress(FileNotFoundError):
+            out_dir.rmdir()  # an empty folder the user made for the export: replaced by the finished one
+        os.replace(tmp, out_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return {**description, "files": {name: str(out_dir / name) for name in ("encoder.onnx", "decoder.onnx", "export.json")}}
+
+
+def _not_exported(model: LatentModel) -> list[str]:
+    """What the two graphs leave out of the model, in words."""
+    out = []
+    if model.n_clusters:
+        out.append(f"the cluster assignments of its {model.n_clusters} clusters (the encoder gives the codes only)")
+    if model.prior_components() is not None:
+        out.append("its mixture prior (a foreign Gaussian model is sampled from N(0, I))")
+    if model.quantized:
+        out.append("its codebooks as a list (the codes and the decoder use them)")
+    return out
