@@ -6,6 +6,7 @@ import streamlit as st
 
 from latentlab import lab
 from latentlab.ui import capabilities, figures, forms, item_route, model_clusters, panels, scatter, text_view
+from latentlab.ui import cluster_rules_view
 from latentlab.ui.jobs import run_or_submit_clustering, run_or_submit_projection
 from latentlab.ui.map_settings import map_settings, projection_of_map
 from latentlab.ui.sidebar import start_page, user_errors
@@ -49,9 +50,12 @@ with user_errors():
         colour = model_clusters.map_colour(emb)
         values, categorical = lab.colour_values(ds, emb, colour, labels)
         if xy.shape[1] == 2:
+            ruled = cluster_rules_view.clicked_rows(labels)  # the items of the rule clicked below, on both maps
+            cluster_rules_view.share_click(ctx, emb, ruled)
             hover = {"base": item_route.base_url(ctx.dataset_name, ds), "image": ds.is_image}
             scatter.scatter_map("cl-map", xy, scatter.colouring(values, categorical, colour), items=hover, height=480,
-                                selectable=False, labels=text_view.map_labels(ds, xy, labels, result.keywords))
+                                selectable=False, labels=text_view.map_labels(ds, xy, labels, result.keywords),
+                                selected=np.zeros(0, np.int64) if ruled is None else ruled)
         else:  # a 3-D map setting from the Map page: plotly, on a fixed sample above its point cap
             rows = figures.drawn_rows(len(xy))
             texts = figures.hover_texts(ds, emb, colour, values, rows=rows)
@@ -68,6 +72,7 @@ with user_errors():
     st.download_button("Export cluster labels (CSV)",
                        text_view.cluster_labels_csv(labels, result.keywords),
                        file_name="clusters.csv", mime="text/csv")
+    cluster_rules_view.rules_panel(emb, ds, labels, xy, seed)
 
     ids = sorted(set(labels.tolist()))
     chosen = st.selectbox("Inspect cluster", ids, format_func=lambda c: "noise" if c < 0 else f"cluster {c}", key="cl-chosen")

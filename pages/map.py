@@ -1,14 +1,12 @@
 """Map: the latent space projected with UMAP, PCA or t-SNE."""
 
-import json
-
 import numpy as np
 import streamlit as st
 
 from latentlab import lab
 from latentlab.ui import loaders, figures, forms, item_route, panels, scatter, text_view
 from latentlab.ui.jobs import run_or_submit_projection
-from latentlab.ui.map_settings import remember_map_settings
+from latentlab.ui.map_settings import kept_selection, remember_map_settings, selection_map_key
 from latentlab.ui.sidebar import start_page, user_errors
 
 MAP_KEY = "map-scatter"
@@ -48,17 +46,16 @@ with user_errors():
 
     if dims == 2:
         # The selection lives with the map it was made on; a new projection starts with none.
-        this_map = json.dumps([ctx.checkpoint_name, ctx.dataset_name, method, params, seed], default=str)
+        this_map = selection_map_key(ctx.checkpoint_name, ctx.dataset_name, method, params, seed)
         sent = scatter.pending_selection(MAP_KEY)
         if sent is not None:
             st.session_state["ll_map_selection"] = {"map": this_map, "rows": sent}
-        kept = st.session_state.get("ll_map_selection") or {}
-        picked = kept["rows"] if kept.get("map") == this_map else np.zeros(0, np.int64)
+        picked = kept_selection(this_map, lab.projection_key(emb, method, dims, seed, **params))
         nearest = lab.nearest_neighbours(space, int(picked[0]))[0] if len(picked) == 1 else None
-        hover = {"base": item_route.base_url(ctx.dataset_name, ds), "image": ds.is_image}
+        hover = {"base": item_route.base_url(ctx.dataset_name, ds), "image": item_route.has_picture(ds)}
         ringed = found if found is not None else nearest  # a search's hits, else a clicked point's neighbours
         scatter.scatter_map(MAP_KEY, xy, scatter.colouring(values, categorical, colour), highlight=ringed, items=hover,
-                            labels=text_view.map_labels(ds, xy, clusters))
+                            labels=text_view.map_labels(ds, xy, clusters), selected=picked)
     else:
         # 3-D stays on plotly, which draws a fixed sample above figures.MAP_POINT_CAP points.
         rows = figures.drawn_rows(len(xy))

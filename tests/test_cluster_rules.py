@@ -196,3 +196,44 @@ def test_bad_explain_flags_exit_2_with_one_line(blobs, tmp_path, capsys, argv, m
     code, _, err = run(capsys, "cluster", "--dataset", "blobs", *argv, "--out", str(tmp_path / "c.csv"))
     assert code == 2 and message in err and err.count("\n") == 1
     assert not (tmp_path / "c.csv").exists()
+
+
+# ---------------------------------------------------------------- the Clusters page
+
+
+def _map_data(at, key: str) -> dict:
+    """The data the page sent the map component ``key`` (its JSON part)."""
+    node = next(n for n in at.main if getattr(n, "type", None) == "bidi_component" and n.proto.id.endswith(key))
+    return json.loads(node.proto.mixed.json)
+
+
+def test_the_clusters_page_shows_the_rules_and_a_click_selects_their_items(blobs, monkeypatch):
+    from latentlab.ui.map_settings import selection_map_key
+    from latentlab.ui.scatter import decode_selection
+    from tests.apptest import no_exception, start_dashboard
+
+    state = {"ll_dataset": "blobs", "ll_space": "latent means", "cl-method": "kmeans", "cl-kmeans-k": 4,
+             "ll_map": {"method": "pca", "dims": 2, "params": {}, "seed": 0}}
+    at = start_dashboard(monkeypatch, "pages/clusters.py", **state)
+    rules = next(df.value for df in at.dataframe if "tree rule" in df.value.columns)
+    assert len(rules) == 4 and (rules["precision"] == 1.0).all() and (rules["recall"] == 1.0).all()
+    assert all(set(r.replace("<", " ").replace(">", " ").split()) & {"z0", "z2"} for r in rules["tree rule"])
+    assert any("agrees with the clustering on 100.0%" in c.value for c in at.caption)
+    tree = next(c for c in at.get("plotly_chart") if "Threshold tree" in c.proto.spec)
+    assert all(f"cluster {c}" in tree.proto.spec for c in rules["cluster"])
+    assert decode_selection(_map_data(at, "cl-map")["selected"]).size == 0  # nothing clicked yet
+
+    at.session_state["cl-rules"] = {"selection": {"rows": [2], "columns": [], "cells": []}}
+    no_exception(at.run())
+    labels = np.asarray(at.session_state["ll_clusters"][(None, "blobs")])
+    members = np.flatnonzero(labels == rules["cluster"][2])
+    assert np.array_equal(decode_selection(_map_data(at, "cl-map")["selected"]), members)
+    shared = at.session_state["ll_map_selection"]
+    assert shared["map"] == selection_map_key(None, "blobs", "pca", {}, 0)
+    assert np.array_equal(shared["rows"], members)
+
+    at.switch_page("pages/map.py")
+    at.session_state["map-method"] = "pca"
+    no_exception(at.run())
+    assert np.array_equal(decode_selection(_map_data(at, "map-scatter")["selected"]), members)  # the Map page's too
+
