@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from latentlab.ui import foreign_upload, loaders, panels, text_import, uploads
+from latentlab.ui import foreign_upload, loaders, panels, signal_upload, text_import, uploads
 from latentlab.ui.sidebar import start_page, user_errors
 
 NO_TEXT = "(none: a table of numbers)"
@@ -30,6 +30,8 @@ with user_errors():
         panels.gallery(ds.as_float(sample), 8, f"32 random items of {len(ds):,}")
         if ds.labels is not None:
             st.write("Labels:", ", ".join(map(str, sorted(set(np.asarray(ds.labels).tolist()))[:30])))
+    elif ds.is_signal:
+        signal_upload.preview(ds)
     else:
         frame = pd.DataFrame(ds.x, columns=ds.feature_names or None)
         if ds.labels is not None:
@@ -44,7 +46,8 @@ st.subheader("Upload data")
 st.caption("CSV, TSV, Parquet (tables, precomputed embeddings or a column of texts), JSON Lines (texts), NPY/NPZ arrays (items, optional 'labels' and "
            "'factors'), or a ZIP of PNG/JPEG images (labels from folder names or a labels.csv). Tables are standardised "
            "per column; precomputed embeddings keep their values unless you ask for standardising; rows with missing "
-           "values are dropped and counted.")
+           "values are dropped and counted. Signals (time series: an (items, samples) or (items, channels, samples) "
+           "array, or a long table with one row per sample) are read as such under 'Signals'.")
 upload = st.file_uploader("Data file", type=sorted(s.lstrip(".") for s in uploads.SUFFIXES), key="data-upload")
 if upload is not None:
     data = upload.getvalue()
@@ -69,15 +72,19 @@ if upload is not None:
                                   key=f"data-standardise-{fid}",
                                   help="Only for precomputed embeddings, which are otherwise kept as given; tables "
                                        "are always standardised.")
+        signal = signal_upload.signal_options(upload.name, columns, f"data-{fid}")
         go = st.form_submit_button("Import", type="primary")
     if go:
         with user_errors():
             labels = None if label == "(none)" else label
-            if text != NO_TEXT:  # embedded by a background job; its progress is shown below
+            if text != NO_TEXT and signal is None:  # embedded by a background job; its progress is shown below
                 text_import.start(upload.name, data, new_name, text, labels, encoder)
             else:
-                ds = uploads.import_uploaded_dataset(upload.name, data, new_name, labels, embedding,
-                                                     standardise=True if embedding and standardise else None)
+                if signal is not None:
+                    ds = uploads.import_uploaded_signals(upload.name, data, new_name, labels=labels, **signal)
+                else:
+                    ds = uploads.import_uploaded_dataset(upload.name, data, new_name, labels, embedding,
+                                                         standardise=True if embedding and standardise else None)
                 loaders.clear_listings()
                 st.session_state["ll_dataset"] = ds.name
                 st.success(f"Imported '{ds.name}': {ds.description} Train a model on it on the Train page.")

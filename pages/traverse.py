@@ -5,7 +5,7 @@ import numpy as np
 import streamlit as st
 
 from latentlab import lab
-from latentlab.ui import capabilities, figures, panels
+from latentlab.ui import capabilities, figures, panels, signal_view
 from latentlab.ui.directions import direction_picker
 from latentlab.ui.samples_view import component_picker, samples_section
 from latentlab.ui.sidebar import start_page, user_errors
@@ -14,9 +14,11 @@ from latentlab.ui.text_view import has_texts, show_nearest
 ctx = start_page("Traverse")
 
 
-def show_decoded(items: np.ndarray, ds, caption: str) -> None:
+def show_decoded(items: np.ndarray, ds, caption: str, reference: np.ndarray | None = None) -> None:
     if ds.is_image:
         st.image(lab.single_image(items[0], scale=max(1, 192 // ds.item_shape[-1])), caption=caption, output_format="PNG")
+    elif ds.is_signal:  # redrawn on every slider move: the fragment reruns this alone
+        st.plotly_chart(signal_view.curve_figure(ds, items[0], caption, reference), width="stretch")
     elif has_texts(ds):  # a vector in a text embedding's space reads like its nearest texts
         show_nearest(ds, items[:1], [caption], f"{caption}: the texts nearest to it")
     else:
@@ -98,6 +100,9 @@ def sliders() -> None:
                 show_decoded(ds.as_float([index]), ds, f"input #{index}")
             with b:
                 show_decoded(lab.decode_latents(ck.model, z), ds, "decoded from the sliders")
+        elif index is not None and ds.is_signal:  # the input beneath the decoded curve
+            show_decoded(lab.decode_latents(ck.model, z), ds, f"decoded from the sliders (input #{index} beneath)",
+                         ds.as_float([index])[0])
         else:
             show_decoded(lab.decode_latents(ck.model, z), ds, "decoded from the sliders")
 
@@ -147,6 +152,9 @@ with user_errors():
                 panels.download_png(picture, "Download row (PNG)", "direction.png", "dl-dir-grid")
             d2.download_button("Download GIF", lab.gif_bytes(row[0]), file_name="direction.gif", mime="image/gif",
                                key="dl-dir-gif")
+        elif ds.is_signal:
+            signal_view.show_traversal(ds, row, [along.name], travel[None], [along.name], [f"{t:+.2f}" for t in travel],
+                                       f"along {along.description}", "direction", "dl-dir-grid", row_name="direction")
         elif has_texts(ds):
             show_nearest(ds, row[0], [f"{t:+.2f}" for t in travel], f"along {along.description}: the text nearest to "
                          "each step (what this direction reads like)", k=1, key="trav-dir-texts")
@@ -174,6 +182,12 @@ with user_errors():
                 gif_dim = d2.selectbox("GIF of", dims, format_func=lambda d: f"z{d}", key="trav-gif-dim")
                 d3.download_button("Download GIF", lab.gif_bytes(grid[dims.index(gif_dim)]), file_name=f"traversal-z{gif_dim}.gif",
                                    mime="image/gif", key="dl-gif")
+            elif ds.is_signal:
+                columns = ("lowest … highest codebook value" if codebook is not None else f"-{span:g} … +{span:g}")
+                signal_view.show_traversal(ds, grid, dims, values, [f"z{d}" for d in dims],
+                                           [f"{k + 1}" for k in range(grid.shape[1])],
+                                           "rows: " + ", ".join(f"z{d}" for d in dims) + f"; columns: {columns}",
+                                           "traversal", "dl-grid")
             elif has_texts(ds):
                 names = [f"z{d} = {v:+.2f}" for d, vs in zip(dims, values) for v in vs]
                 show_nearest(ds, grid.reshape(len(names), -1), names, "Each latent moved across its range: the text "
@@ -197,6 +211,11 @@ with user_errors():
         strip = lab.image_grid(path[None])
         st.image(strip, caption=f"#{start} → #{end}, {'slerp' if spherical else 'linear'}", output_format="PNG")
         panels.download_png(strip, "Download strip (PNG)", "lab.interpolation.png", "dl-interp")
+    elif ds.is_signal:
+        signal_view.show_traversal(ds, path[None], ["path"], np.linspace(0, 1, n_steps)[None], ["path"],
+                                   [f"{i}" for i in range(n_steps)],
+                                   f"#{start} → #{end}, {'slerp' if spherical else 'linear'}", "interpolation",
+                                   "dl-interp", row_name="interpolation")
     elif has_texts(ds):
         show_nearest(ds, path, [f"step {i}" for i in range(n_steps)], f"#{start} → #{end}: the text nearest to each "
                      "decoded step", k=1, key="interp-texts")

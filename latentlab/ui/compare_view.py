@@ -169,7 +169,7 @@ def linked_maps(ctx: Context, names: tuple[str, str], xy_a: np.ndarray, aligned_
     """The two maps side by side; a lasso on either selects the same items on both. Returns the selection."""
     ds = ctx.dataset()
     picked = shared_selection(pair_key)
-    hover = {"base": item_route.base_url(ctx.dataset_name, ds), "image": ds.is_image}
+    hover = {"base": item_route.base_url(ctx.dataset_name, ds), "image": item_route.has_picture(ds)}
     for column, key, name, xy in zip(st.columns(2), MAP_KEYS, names, (xy_a, aligned_b)):
         with column:
             st.markdown(f"**{name}**")

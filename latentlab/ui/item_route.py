@@ -1,7 +1,7 @@
 """The server route behind the map's hover: one item of a dataset, on demand.
 
 ``/latentlab/items/{dataset}/{version}/{row}.png`` is the item as a small PNG
-(image datasets) and ``.../{row}.json`` its label and leading features (a text
+(image datasets; a signal drawn as a 96x96 line plot) and ``.../{row}.json`` its label and leading features (a text
 dataset's text, its first 300 characters, and metadata), both
 also below the server's ``server.baseUrlPath``. The
 version is the dataset's fingerprint, so a browser may keep a picture for good
@@ -35,6 +35,11 @@ def base_url(name: str, ds) -> str:
     return f"{'/' + base if base else ''}{PREFIX}/{quote(name, safe='')}/{ds.fingerprint[:16]}"
 
 
+def has_picture(ds) -> bool:
+    """Whether the route serves ``{row}.png`` for this dataset's items: images, and signals drawn as curves."""
+    return ds.kind in ("image", "signal")
+
+
 def _item(request: Request):
     """The dataset and row a request names, or None when it names none we serve."""
     from latentlab.ui import loaders
@@ -50,12 +55,18 @@ def _item(request: Request):
 
 def item_png(request: Request) -> Response:
     found = _item(request)
-    if found is None or not found[0].is_image:
+    if found is None or not has_picture(found[0]):
         return Response(status_code=404)
     from latentlab.core.render import png_bytes, single_image
 
     ds, row = found
-    return Response(png_bytes(single_image(np.asarray(ds.x[row]))), media_type="image/png", headers=IMMUTABLE)
+    if ds.is_signal:
+        from latentlab.core.curve_render import curve_picture
+
+        picture = curve_picture(np.asarray(ds.x[row]))  # (C, T) as a 96x96 plot, the size the hover shows
+    else:
+        picture = single_image(np.asarray(ds.x[row]))
+    return Response(png_bytes(picture), media_type="image/png", headers=IMMUTABLE)
 
 
 def item_json(request: Request) -> Response:
@@ -78,6 +89,12 @@ def item_json(request: Request) -> Response:
     elif ds.factors is not None:
         info["features"] = [[str(c), f"{v:.3g}" if isinstance(v, float) else str(v)]
                             for c, v in ds.factors.iloc[row].items()][:FEATURES_SHOWN]
+    elif ds.is_signal:  # each channel's range: the curve itself is the picture
+        from latentlab.analysis.curves import channel_names
+
+        item = np.asarray(ds.x[row])  # (C, T)
+        info["features"] = [[name, f"{float(c.min()):.3g} … {float(c.max()):.3g}"]
+                            for name, c in zip(channel_names(ds, len(item)), item)][:FEATURES_SHOWN]
     elif not ds.is_image:
         values = np.asarray(ds.x[row]).ravel()[:FEATURES_SHOWN]
         names = ds.feature_names or [f"x{k}" for k in range(len(values))]

@@ -10,6 +10,7 @@ from latentlab.core.render import image_grid, png_bytes
 from latentlab.ui import capabilities, figures, text_view
 
 MAX_GALLERY = 24
+MAX_CURVES = 12  # signals drawn as small multiples of curves: more cells than this stop being readable
 MAX_TEXTS = 1_000  # a selection's texts listed on the page (the CSV export holds them all)
 
 
@@ -21,6 +22,13 @@ def gallery(items: np.ndarray, columns: int = 8, caption: str | None = None) -> 
     rows = int(np.ceil(n / columns))
     padded = np.concatenate([items, np.zeros((rows * columns - n, *items.shape[1:]), items.dtype)]) if rows * columns > n else items
     st.image(image_grid(padded.reshape(rows, columns, *items.shape[1:])), caption=caption, output_format="PNG")
+
+
+def _curves_key(rows: np.ndarray) -> str:
+    """Widget keys of a panel of curves, one per set of rows (the selection and neighbour panels share a page)."""
+    import hashlib
+
+    return "curves-" + hashlib.sha1(np.asarray(rows, np.int64).tobytes()).hexdigest()[:10]
 
 
 def inputs_and_reconstructions(ctx, index: np.ndarray) -> None:
@@ -38,9 +46,17 @@ def inputs_and_reconstructions(ctx, index: np.ndarray) -> None:
         capabilities.unavailable(ck, "reconstructions")
         if ds.is_image:
             gallery(ds.as_float(shown), min(len(shown), 8), f"inputs (first {len(shown)})")
+        elif ds.is_signal:
+            from latentlab.ui.signal_view import show_inputs_and_reconstructions
+
+            show_inputs_and_reconstructions(ds, shown[:MAX_CURVES], None, key=_curves_key(shown))
         return
     recon = map_points.reconstruct(ck.model, ds, shown)
-    if ds.is_image:
+    if ds.is_signal:
+        from latentlab.ui.signal_view import show_inputs_and_reconstructions
+
+        show_inputs_and_reconstructions(ds, shown[:MAX_CURVES], recon[:MAX_CURVES], key=_curves_key(shown))
+    elif ds.is_image:
         cols = min(len(shown), 8)
         left, right = st.columns(2)
         with left:

@@ -13,6 +13,7 @@ from latentlab.analysis.traversal import component_count
 from latentlab.ui import capabilities
 
 WHOLE_PRIOR = "the whole prior"
+MAX_SIGNAL_SAMPLES = 32  # samples of signals are drawn as small multiples of curves
 
 
 def component_labels(ck, emb) -> list[str]:
@@ -54,7 +55,12 @@ def samples_section(ck, ds, emb) -> None:
     c4.button("Re-sample", key="smp-again", on_click=_bump_seed, help="Draw again with the next seed.")
     items = lab.sample(ck, n=n, component=component, seed=seed)
     source = choice if component is None else f"component {component}"
-    if ds.is_image:
+    if ds.is_signal:
+        from latentlab.ui.signal_view import show_samples
+
+        show_samples(ds, items[:MAX_SIGNAL_SAMPLES], f"{min(n, MAX_SIGNAL_SAMPLES)} samples from {source}, seed {seed}",
+                     "dl-samples")
+    elif ds.is_image:
         picture = sample_picture(items)
         st.image(picture, caption=f"{n} samples from {source}, seed {seed}", output_format="PNG")
         st.download_button("Download samples (PNG)", png_bytes(picture), file_name="samples.png", mime="image/png",

@@ -94,3 +94,15 @@ def import_uploaded_checkpoint(manifest_name: str, manifest: bytes, weights_name
             raise LatentLabError(f"{w.name}: weights must be a .safetensors file; pickled weights (.pt, .ckpt, .bin) are refused "
                                  "because loading them can run code.")
         return import_checkpoint(m, w, name=name or Path(safe_file_name(manifest_name)).stem)
+
+
+def import_uploaded_signals(upload_name: str, data: bytes, name: str, id: str | None = None, time: str | None = None,
+                            channels: list[str] | None = None, labels: str | None = None,
+                            factors: list[str] | None = None, standardise: bool = False) -> Dataset:
+    """``import_signal_dataset`` (what ``latentlab import FILE --signal`` runs) on uploaded bytes."""
+    from latentlab.data.registry import import_signal_dataset
+
+    with tempfile.TemporaryDirectory(prefix="latentlab-upload-") as tmp:
+        path = _write(Path(tmp), upload_name, data)
+        return import_signal_dataset(path, name, id=id, time=time, channels=channels or None, labels=labels,
+                                     factors=factors or None, standardise=standardise)
