@@ -13,8 +13,8 @@ from tests import foreign_modules as fm
 @pytest.fixture
 def files(tmp_path, monkeypatch, workspace):
     monkeypatch.syspath_prepend(str(fm.write_module(tmp_path / "src")))
-    good = fm.save_weights(fm.built("PlainVAE"), tmp_path / "vae.safetensors")
-    one = fm.save_weights(fm.built("GrowingEncoder"), tmp_path / "one.safetensors")  # {"w": (1,)}
+    fm.save_weights(fm.built("PlainVAE"), tmp_path / "vae.safetensors")
+    fm.save_weights(fm.built("GrowingEncoder"), tmp_path / "one.safetensors")  # {"w": (1,)}
     wrong = tmp_path / "wrong.safetensors"
     state = fm.built("PlainVAE").state_dict()
     state["enc.3.weight"] = torch.zeros(5, 16)

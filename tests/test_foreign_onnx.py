@@ -5,7 +5,6 @@ import json
 
 import numpy as np
 import pytest
-import torch
 
 import latentlab as ll
 from latentlab.cli import main
