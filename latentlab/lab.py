@@ -56,7 +56,7 @@ __all__ = [
     # the Python API (``import latentlab as ll``): checkpoints, datasets, training
     "LatentLabError", "TrainConfig", "list_checkpoints", "list_datasets", "load_checkpoint", "load_dataset", "train",
     # models trained elsewhere: a class the user installed, ONNX files, a SAELens folder
-    "add_checkpoint", "installed_model_classes", "capabilities",
+    "add_checkpoint", "installed_model_classes", "capabilities", "trainable_models", "model_settings",
     # encoding, maps and clusters
     "embed", "embed_sample", "embedding_ready", "project", "project_embedding", "projection_key", "projection_cached",
     "preview_projection", "cluster", "cluster_embedding", "beside_kmeans", "ClusterResult",
@@ -128,6 +128,22 @@ def installed_model_classes() -> list[str]:
     from latentlab.models.foreign_sources import installed_classes
 
     return sorted(installed_classes())
+
+
+def trainable_models() -> dict[str, str]:
+    """The names ``train`` takes, each with a description: the registry's models, then the classes installed
+    packages register under ``latentlab.models`` that provide ``loss(x)``."""
+    from latentlab.models.foreign_settings import trainable_descriptions
+
+    return {**MODELS.descriptions(), **trainable_descriptions(MODELS)}
+
+
+def model_settings(model: str) -> type:
+    """Model ``model``'s settings as a dataclass (its config, or an installed class's constructor arguments), for
+    forms; its ``user_fields()`` are the settings a user sets."""
+    from latentlab.models import check_settings
+
+    return check_settings(model, {})
 
 
 def capabilities(checkpoint):

@@ -12,12 +12,14 @@ with user_errors():
     names = [r["name"] for r in loaders.dataset_rows()]
     c1, c2 = st.columns(2)
     dataset = c1.selectbox("Dataset", names, index=names.index(ctx.dataset_name), key="tr-dataset")
-    model = c2.selectbox("Model", list(lab.MODELS), index=list(lab.MODELS).index("vae"), key="tr-model",
-                         format_func=lambda m: f"{m} — {lab.MODELS.entry(m).description}")
+    models = lab.trainable_models()  # the registry's, then installed classes that provide loss(x)
+    model = c2.selectbox("Model", list(models), index=list(models).index("vae"), key="tr-model",
+                         format_func=lambda m: f"{m} — {models[m]}")
+    settings = lab.model_settings(model)
     unit = st.radio("Train for a number of", ["epochs", "steps"], horizontal=True, key="tr-unit")
     with st.form("train-form"):
         st.markdown("**Model settings**")
-        model_params = forms.config_form(lab.MODELS[model].config_cls, f"tr-{model}")
+        model_params = forms.config_form(settings, f"tr-{model}")
         st.markdown("**Training**")
         t2, t3, t4, t5 = st.columns(4)
         length = int(t2.number_input(unit, min_value=1, value=20 if unit == "epochs" else 2000, step=1, key=f"tr-length-{unit}"))
@@ -27,7 +29,7 @@ with user_errors():
         name = st.text_input("Checkpoint name (optional)", key="tr-name", help="Default: DATASET-MODEL-jobN")
         st.markdown("**Sweep (optional)**: one job per grid point, e.g. beta = 1, 4, 8 and seed = 0, 1")
         s1, s2, s3, s4 = st.columns(4)
-        axes = ["(none)"] + [f.name for f in lab.MODELS[model].config_cls.user_fields()] + ["seed", "lr", "batch_size"]
+        axes = ["(none)"] + [f.name for f in settings.user_fields()] + ["seed", "lr", "batch_size"]
         axis1 = s1.selectbox("Grid axis 1", axes, key="tr-axis1")
         values1 = s2.text_input("values", key="tr-values1", placeholder="1, 4, 8")
         axis2 = s3.selectbox("Grid axis 2", axes, key="tr-axis2")

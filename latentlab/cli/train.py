@@ -1,5 +1,6 @@
 """The training flags shared by ``latentlab train`` and ``latentlab sweep``: one flag per config field of
-every registry model, and the training loop's settings."""
+every registry model, ``--config`` for any model's settings as JSON (an installed class's constructor arguments),
+and the training loop's settings."""
 
 from __future__ import annotations
 
@@ -36,14 +37,23 @@ def train_config(args):
 
 
 def model_params(args) -> dict:
-    return {name: getattr(args, name) for name in model_flag_fields() if getattr(args, name, None) is not None}
+    """The model's settings: ``--config``'s JSON object, overridden by the flags given."""
+    from latentlab.models.foreign_sources import read_config
+
+    params = read_config(args.config) if getattr(args, "config", None) else {}
+    params.update({name: getattr(args, name) for name in model_flag_fields() if getattr(args, name, None) is not None})
+    return params
 
 
 def add_train_flags(p: argparse.ArgumentParser) -> None:
     from latentlab.models import MODELS
 
     p.add_argument("--dataset", required=True, help="dataset name (see 'latentlab datasets')")
-    p.add_argument("--model", required=True, choices=list(MODELS), help="model from the registry")
+    p.add_argument("--model", required=True, metavar="MODEL",
+                   help=f"a registry model ({', '.join(MODELS)}) or, by its entry-point name, a class an installed "
+                        "package registers under latentlab.models that provides loss(x)")
+    p.add_argument("--config", metavar="C.json", help="the model's settings as a JSON object (for an installed class, "
+                                                      "its constructor's keyword arguments); flags override it")
     for name, f in model_flag_fields().items():
         typ = type(f.default) if f.default is not None else str
         p.add_argument("--" + name.replace("_", "-"), dest=name, type=typ, default=None, help=f.metadata.get("help"))

@@ -96,11 +96,11 @@ def submit_sweep(dataset: str, model: str, grid: dict[str, list], model_params: 
     Grid keys are model settings (``beta``, ``latent_dim``, ...) or training
     settings (``seed``, ``lr``, ``batch_size``).
     """
-    from latentlab.models import model_class
+    from latentlab.models import check_settings
 
     if not 1 <= len(grid) <= 2:
         raise LatentLabError("A sweep takes one or two --grid axes, e.g. --grid beta=1,4,8 --grid seed=0,1.")
-    model_keys = {f.name for f in model_class(model).config_cls.user_fields()}
+    model_keys = {f.name for f in check_settings(model, {}).user_fields()}
     train_keys = {f.name for f in fields(type(train_config))}
     for key in grid:
         if key not in model_keys | train_keys:

@@ -35,7 +35,14 @@ def model_class(name: str) -> type[LatentModel]:
 
 def check_settings(name: str, settings: dict, internal: bool = False) -> type[ModelConfig]:
     """Model ``name``'s config class, after checking that it has every setting in ``settings`` (``None`` values
-    are left out; ``internal`` allows the fields a run fills in itself, such as ``input_shape``)."""
+    are left out; ``internal`` allows the fields a run fills in itself, such as ``input_shape``). A name the
+    registry lacks may be a class an installed package registers with ``loss(x)`` (``foreign_settings``)."""
+    if name not in MODELS:
+        from latentlab.models import foreign_settings
+
+        settings_cls = foreign_settings.settings_class(name, foreign_settings.trainable_class(name, MODELS)[0])
+        foreign_settings.check_class_settings(name, settings_cls, settings)
+        return settings_cls
     cls = model_class(name).config_cls
     known = {f.name for f in (dataclasses.fields(cls) if internal else cls.user_fields())}
     extra = {k for k, v in settings.items() if v is not None and k not in known}

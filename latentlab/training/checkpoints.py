@@ -27,6 +27,7 @@ from latentlab.core.workspace import (atomic_path, file_sha256, remove_stale_tem
                                       subdir, write_json_atomic)
 from latentlab.models import LatentModel, build_model, model_class
 from latentlab.models.foreign import KIND as FOREIGN
+from latentlab.models.foreign import ForeignModel
 
 FORMAT = "latentlab-checkpoint"
 FORMAT_VERSION = 1
@@ -85,7 +86,9 @@ def save_checkpoint(
     manifest_path = Path(manifest_path)
     weights = manifest_path.with_suffix(".safetensors")
     staged, staged_weights = _staged(manifest_path)
-    state = {k: v.detach().to("cpu").contiguous() for k, v in model.state_dict().items()}
+    # A foreign model's weights are its module's own state_dict, as they load back into the module (foreign_files).
+    module = model.inner if isinstance(model, ForeignModel) else model
+    state = {k: v.detach().to("cpu").contiguous() for k, v in module.state_dict().items()}
     with atomic_path(staged_weights) as tmp:
         save_file(state, str(tmp), metadata={"format": FORMAT, "step": str(step)})
     manifest = {
@@ -104,6 +107,10 @@ def save_checkpoint(
         "weights_sha256": file_sha256(staged_weights),
         "history": list(history or []),
     }
+    if isinstance(model, ForeignModel):  # a class an installed package registers, trained here (foreign_train)
+        from latentlab.training.foreign_files import foreign_manifest
+
+        manifest.update(model=FOREIGN, **foreign_manifest(model, weights.name, manifest["weights_sha256"]))
     if optimizer is not None:
         optim_path = manifest_path.with_suffix(".optim.safetensors")
         with atomic_path(optim_path) as tmp:

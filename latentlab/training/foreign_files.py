@@ -97,3 +97,13 @@ def load_foreign_model(path: Path, manifest: dict) -> tuple[ForeignModel, str]:
     fingerprint = digest("foreign", {k: v["sha256"] for k, v in manifest["files"].items()},
                          {k: v for k, v in source.items()}, prep.to_dict(), config.to_dict())
     return model, fingerprint
+
+
+def foreign_manifest(model: ForeignModel, weights_name: str, weights_sha256: str) -> dict:
+    """The keys a foreign checkpoint's manifest has beside the usual ones, for a model LatentLab trained (a class an
+    installed package registers, see ``foreign_train``), whose weights are the one file."""
+    return {
+        "source": dict(model.source), "preprocessing": model.preprocessing.to_dict(),
+        "gaussian": bool(model.stochastic), "has_decoder": bool(model.has_decoder), "can_train": bool(model.can_train),
+        "files": {"weights": {"file": weights_name, "sha256": weights_sha256}},
+    }

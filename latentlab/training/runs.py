@@ -10,8 +10,11 @@ from pathlib import Path
 
 from latentlab.core.errors import LatentLabError
 from latentlab.data import Dataset
-from latentlab.models import build_model, make_config
+from latentlab.models import MODELS, build_model, make_config
+from latentlab.models.foreign import KIND as FOREIGN
+from latentlab.models.foreign import ForeignModel
 from latentlab.training import checkpoints as ckpts
+from latentlab.training.foreign_train import build_trainable, check_trainable
 from latentlab.training.resolve import as_dataset, likelihood_for
 from latentlab.training.trainer import BaseCallback, TrainConfig, Trainer
 
@@ -69,7 +72,8 @@ def start_from_source(net) -> None:
 def train(dataset: str | Dataset, model: str = "vae", model_params: dict | None = None,
           train_config: TrainConfig | None = None, name: str | None = None, callbacks=(),
           resume: str | Path | None = None) -> TrainResult:
-    """Train a registry model on a dataset and save it as a checkpoint.
+    """Train a registry model, or a class an installed package registers with ``loss(x)`` (``model`` is then its
+    entry-point name and ``model_params`` its constructor's keyword arguments), on a dataset and save it as a checkpoint.
 
     ``resume`` names an existing checkpoint of an unfinished run: its weights,
     optimizer state, step and loss history are restored and training continues
@@ -87,20 +91,26 @@ def train(dataset: str | Dataset, model: str = "vae", model_params: dict | None 
         manifest, manifest_path = ck.manifest, ck.path
         ds = as_dataset(dataset if dataset is not None else ck.dataset_name)
         net, model, name = ck.model, ck.model_name, ck.name
+        check_trainable(net, name)
         start_step = int(manifest.get("step", 0))
         history = list(manifest.get("history", []))
     else:
         ds = as_dataset(dataset)
         params = dict(model_params or {})
-        if "dataset_size" in {f.name for f in dataclasses.fields(model_class(model).config_cls)}:
-            params["dataset_size"] = len(ds)
-        config = make_config(model, ds.item_shape, likelihood_for(ds), **params)
-        net = build_model(model, config)
+        if model not in MODELS:  # a class an installed package registers, with loss(x)
+            net = build_trainable(model, ds, params)
+        else:
+            if "dataset_size" in {f.name for f in dataclasses.fields(model_class(model).config_cls)}:
+                params["dataset_size"] = len(ds)
+            config = make_config(model, ds.item_shape, likelihood_for(ds), **params)
+            net = build_model(model, config)
         name = name or ckpts.unique_name(f"{ds.name}-{model}")
         manifest_path = ckpts.checkpoint_path(name)
         if manifest_path.exists():
             raise LatentLabError(f"A checkpoint named '{name}' already exists; choose another --name.")
         start_from_source(net)
+        if isinstance(net, ForeignModel):
+            model = FOREIGN  # the manifest's model: it loads back through its source, the entry point
     trainer = Trainer(net, ds, cfg, start_step=start_step, history=history)
     if ck is not None:
         ckpts.load_optimizer_state(manifest, manifest_path.parent, trainer.optimizer)
