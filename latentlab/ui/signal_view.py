@@ -20,6 +20,7 @@ from latentlab.core.render import png_bytes
 
 MAX_CELLS = 60  # a figure of more cells than this gets unreadable (and slow); the exports hold them all
 GRID_COLUMNS = 4
+ROW_GAP_PX = 64  # between rows of small multiples: the row above's time ticks and the cell titles below them
 
 
 def _colour(c: int) -> str:
@@ -39,10 +40,16 @@ def _add_curves(fig: go.Figure, item: np.ndarray, ds, row: int, col: int, label:
                       row=row, col=col)
 
 
-def _layout(fig: go.Figure, rows: int, title: str | None, lo: float, hi: float, height_per_row: int = 150) -> go.Figure:
-    fig.update_layout(height=max(220, 40 + rows * height_per_row), margin=dict(l=10, r=10, t=40 if title else 20, b=10),
-                      title=title, legend=dict(orientation="h", y=-0.08 if rows > 1 else -0.2))
-    fig.update_yaxes(range=[lo, hi], showticklabels=True, tickfont=dict(size=9))
+def _height(rows: int, height_per_row: int, gap: int = 0) -> int:
+    return max(220, 40 + rows * height_per_row + (rows - 1) * gap)
+
+
+def _layout(fig: go.Figure, rows: int, title: str | None, lo: float, hi: float, height_per_row: int = 150,
+            gap: int = 0) -> go.Figure:
+    height, top = _height(rows, height_per_row, gap), 40 if title else 20
+    fig.update_layout(height=height, margin=dict(l=10, r=10, t=top, b=10), title=title,  # the legend below the time ticks
+                      legend=dict(orientation="h", yanchor="top", y=-44 / (height - top - 10)))
+    fig.update_yaxes(range=[lo, hi], tickfont=dict(size=9))
     fig.update_xaxes(tickfont=dict(size=9))
     return fig
 
@@ -53,15 +60,20 @@ def overlay_figure(ds, inputs: np.ndarray, recon: np.ndarray | None, titles: lis
     n = len(inputs)
     cols = min(columns, n)
     rows = int(np.ceil(n / cols))
-    fig = make_subplots(rows, cols, subplot_titles=titles, shared_yaxes=True, vertical_spacing=0.5 / max(rows, 2) / 2)
+    height = _height(rows, 150, ROW_GAP_PX)
+    fig = make_subplots(rows, cols, subplot_titles=titles, shared_yaxes=True,
+                        vertical_spacing=min(ROW_GAP_PX / (height - 30), 0.9 / max(rows - 1, 1)))
     for i in range(n):
         r, c = i // cols + 1, i % cols + 1
-        _add_curves(fig, inputs[i], ds, r, c, "input", legend=i == 0, opacity=0.55 if recon is not None else 1.0)
+        # items alone (a preview, samples) are named by their channel only; beside reconstructions, "input"
+        _add_curves(fig, inputs[i], ds, r, c, "input" if recon is not None else "", legend=i == 0,
+                    opacity=0.55 if recon is not None else 1.0)
         if recon is not None:
             _add_curves(fig, recon[i], ds, r, c, "reconstruction", dash="dash", legend=i == 0)
     lo, hi = value_range(inputs if recon is None else np.stack([inputs, recon]))
     fig.update_annotations(font_size=11)
-    return _layout(fig, rows, None, lo, hi)
+    fig.update_yaxes(showticklabels=True)  # every cell its own scale: the cells stand apart
+    return _layout(fig, rows, None, lo, hi, gap=ROW_GAP_PX)
 
 
 def traversal_figure(ds, grid: np.ndarray, row_titles: list[str], column_titles: list[str],
@@ -76,6 +88,8 @@ def traversal_figure(ds, grid: np.ndarray, row_titles: list[str], column_titles:
     lo, hi = value_range(grid)
     fig.update_xaxes(showticklabels=False)
     fig.update_yaxes(showticklabels=False)
+    for r in range(R):  # one scale per row, at its left: the cells touch, so labels inside would cover curves
+        fig.update_yaxes(showticklabels=True, row=r + 1, col=1)
     fig.update_annotations(font_size=10)
     return _layout(fig, R, title, lo, hi, height_per_row=110)
 
