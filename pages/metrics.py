@@ -59,6 +59,8 @@ with user_errors():
         st.subheader("Disentanglement")
         st.info(f"'{ds.name}' has no ground-truth factors, so only the diagnostics and interventions above apply. "
                 "The shapes datasets carry factors; imported NPZ files can too (a 'factors' array).")
+        st.subheader("Compare checkpoints on this dataset")
+        metrics_view.comparison_table(ctx, [], min(lab.DEFAULT_ITEMS, len(ds)), 0)
         st.stop()
     st.subheader("Disentanglement")
     c1, c2, c3 = st.columns([3, 1, 1])

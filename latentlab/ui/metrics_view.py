@@ -79,19 +79,22 @@ def score_table(results: dict) -> pd.DataFrame:
 
 
 def comparison_table(ctx, names: list[str], n: int, seed: int) -> None:
-    """Scores of every checkpoint trained on this dataset; missing ones run as jobs."""
+    """Scores of every checkpoint trained on this dataset, side by side: the disentanglement metrics ``names`` and
+    the spread and intrinsic dimension (which need no factors); missing ones run as jobs."""
     rows_ck = [r for r in loaders.checkpoint_rows() if r["dataset"] == ctx.dataset_name]
     if len(rows_ck) < 2:
         st.caption("Train more models on this dataset (a sweep, say) to compare them here.")
         return
     ds = ctx.dataset()
+    names = list(dict.fromkeys([*names, *factor_free_names()]))
+    columns = SUMMARY + [(m, s) for m, s, _ in SPREAD]
     table, missing = [], []
     for r in rows_ck:
         emb = loaders.embedding(r["name"], ctx.dataset_name)
         row = {"checkpoint": r["name"], "model": r["model"], "beta": r.get("beta"), "latent_dim": r["latent_dim"]}
         if scores_cached(emb, names, n, seed):
             res = score_embedding(emb, ds, names, n, seed)
-            row.update({f"{m}.{s}": res[m].scores.get(s) for m, s in SUMMARY if m in res})
+            row.update({f"{m}.{s}": res[m].scores.get(s) for m, s in columns if m in res})
         else:
             missing.append(r["name"])
         table.append(row)
