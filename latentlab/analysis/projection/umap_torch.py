@@ -41,6 +41,7 @@ from functools import lru_cache
 import numpy as np
 import torch
 
+from latentlab.core.device import torch_threads
 from latentlab.core.progress import ProgressFn, report
 from latentlab.analysis.projection import umap_start
 
@@ -170,7 +171,8 @@ class Layout:
 
 
 def optimise(Y: torch.Tensor, head: torch.Tensor, tail: torch.Tensor, weight: torch.Tensor,
-             n_epochs: int, cfg: Layout, gen: torch.Generator, progress: ProgressFn | None = None) -> torch.Tensor:
+             n_epochs: int, cfg: Layout, gen: torch.Generator, progress: ProgressFn | None = None,
+             learning_rate: float = 1.0) -> torch.Tensor:
     """SGD of UMAP's cross-entropy, every epoch vectorised over its sampled edges.
 
     Parameters
@@ -181,6 +183,7 @@ def optimise(Y: torch.Tensor, head: torch.Tensor, tail: torch.Tensor, weight: to
     n_epochs : epochs; an edge of weight w is sampled about ``n_epochs * w / max(w)`` times
     gen : random generator on Y's device, for negative samples
     progress : called with ("UMAP layout", epochs done, n_epochs, "epochs") after every epoch
+    learning_rate : the first epoch's step, falling linearly to 0 (below 1 to refine a layout, not unfold it)
 
     Returns
     -------
@@ -202,7 +205,7 @@ def optimise(Y: torch.Tensor, head: torch.Tensor, tail: torch.Tensor, weight: to
     block = max(int(BLOCK_PER_POINT * n), MIN_BLOCK)
     progress(LAYOUT, 0, n_epochs, "epochs")
     for epoch in range(n_epochs):
-        lr = 1.0 - epoch / n_epochs
+        lr = learning_rate * (1.0 - epoch / n_epochs)
         # edge e is due when floor(epoch * p_e) steps up, every 1/p_e epochs, as in
         # umap-learn's epochs_per_sample schedule; that is when frac(epoch p) >= 1 - p
         due = torch.nonzero(torch.frac(epoch * p) >= skip).squeeze(1)
@@ -326,7 +329,8 @@ def umap(X: np.ndarray, n_components: int = 2, n_neighbors: int = 15, min_dist: 
         return umap_start.place_rest(X, fit, Y_fit, metric, device, progress)
     n_epochs = n_epochs or default_epochs(n)
     idx, dist = knn_graph(X, k, metric, device, progress=progress)
-    head, tail, weight = fuzzy_graph(idx, dist)
+    with torch_threads(1, device):  # many small ops: see torch_threads
+        head, tail, weight = fuzzy_graph(idx, dist)
     del idx, dist
     if n > umap_start.SPECTRAL_MAX:
         land = umap_start.landmark_rows(n, gen)
@@ -334,8 +338,10 @@ def umap(X: np.ndarray, n_components: int = 2, n_neighbors: int = 15, min_dist: 
                       n_epochs=umap_start.LANDMARK_EPOCHS)
         Y0 = umap_start.landmark_layout(X, land, Y_land, metric, device, gen)
     else:
-        Y0 = umap_start.initial_layout(X, head, tail, weight, n_components, gen)
+        with torch_threads(1, device):
+            Y0 = umap_start.initial_layout(X, head, tail, weight, n_components, gen)
     Y = torch.from_numpy(Y0).to(device)
     a, b = find_ab(float(min_dist))
-    Y = optimise(Y, head, tail, weight, n_epochs, Layout(a, b), tgen, progress)
+    with torch_threads(1, device):
+        Y = optimise(Y, head, tail, weight, n_epochs, Layout(a, b), tgen, progress)
     return Y.cpu().numpy().astype(np.float32)
