@@ -86,7 +86,6 @@ def _child_peak_mib() -> float:
 def measured(cmd: list[str], env: dict) -> tuple[float, float, str]:
     """``run`` in a fresh interpreter of this script, so the peak memory read is that command's alone."""
     probe = [sys.executable, __file__, "--measure", "--", *cmd]
-    t0 = time.perf_counter()
     proc = subprocess.run(probe, env=env, capture_output=True, text=True, cwd=ROOT)
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd[:4])} failed: {proc.stderr[-2000:]}")

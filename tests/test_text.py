@@ -7,7 +7,6 @@ import pandas as pd
 import pytest
 
 from latentlab.cli import main
-from latentlab.core.errors import LatentLabError
 from latentlab.data import dataset_names, load_dataset
 from latentlab.data.registry import import_text_dataset
 from tests.real_text import docstring_corpus
