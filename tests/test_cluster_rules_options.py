@@ -44,6 +44,13 @@ def test_oblique_half_spaces_cut_along_the_diagonal_from_the_command_line(diagon
         assert "z0" in o["description"] and "z1" in o["description"]
 
 
+def test_the_rules_read_as_text_without_json(blobs, tmp_path, capsys):  # noqa: F811
+    assert main(["cluster", "--dataset", "blobs", "--k", "4", "--explain", "--out", str(tmp_path / "c.csv")]) == 0
+    text = capsys.readouterr().out
+    assert "threshold tree over latent (4 leaves): accuracy 1.000, k-means cost 1.000 x the clustering's" in text
+    assert text.count("described by ") == 4 and text.count("[precision 1.00, recall 1.00]") == 8
+
+
 def test_python_rules_over_the_map_name_its_axes(blobs):  # noqa: F811
     import latentlab as ll
 
