@@ -202,6 +202,16 @@ def cmd_traverse(args) -> None:
                 Path(tmp).write_bytes(gif_bytes(tr.items[0]))
         else:
             image_grid(tr.items).save(out)
+    elif ds.is_signal:  # curves: small multiples (a row per latent), or their values as a long table
+        from latentlab.analysis.curves import traversal_curves
+        from latentlab.core.curve_render import curve_grid
+
+        out = check_out(args.out, (".png", ".csv"))
+        if out.suffix.lower() == ".png":
+            curve_grid(tr.items).save(out)
+        else:
+            row = "dim" if tr.dims else "direction"
+            traversal_curves(tr.items, ds, tr.dims or [tr.direction.name], tr.values, row).to_csv(out, index=False)
     else:
         out = check_out(args.out, (".csv",))
         tr.to_table(ds.feature_names).to_csv(out, index=False)
@@ -222,6 +232,17 @@ def cmd_interpolate(args) -> None:
     if ds.kind == "image":
         out = check_out(args.out, (".png",))
         image_grid(items[None]).save(out)
+    elif ds.is_signal:
+        import numpy as np
+
+        from latentlab.analysis.curves import curves_frame
+        from latentlab.core.curve_render import curve_grid
+
+        out = check_out(args.out, (".png", ".csv"))
+        if out.suffix.lower() == ".png":
+            curve_grid(items[None]).save(out)
+        else:
+            curves_frame(items, ds, {"step": np.arange(len(items))}).to_csv(out, index=False)
     else:
         out = check_out(args.out, (".csv",))
         pd.DataFrame(items.reshape(len(items), -1), columns=ds.feature_names).to_csv(out, index_label="step")
@@ -366,7 +387,7 @@ def _register_decoding(with_ckpt) -> None:
     p.add_argument("--direction", help="one row along a direction instead of the axes: centroid:A-B (label classes), "
                    "pca:K, probe:label=V or probe:FACTOR")
     p.add_argument("--out", required=True, help=".png (or .gif for one row: a dimension or a direction) for images, "
-                   ".csv for tables")
+                   ".png (curves) or .csv (their values, one row per sample) for signals, .csv for tables")
     p = with_ckpt("interpolate", cmd_interpolate, "decode a path between two items' codes")
     p.add_argument("--from", type=int, required=True)
     p.add_argument("--to", type=int, required=True)
