@@ -2,7 +2,8 @@
 
 The table is long, one row per sample: the columns that name the curve (an item's index and whether it is
 the input or its reconstruction, a traversal's latent and value, ...), then ``channel``, ``time`` and
-``value``. It is the long format ``latentlab import FILE --signal --id ... --time ...`` reads.
+``value``. Pivoted to one column per channel, with one id column per curve, it is the long format
+``latentlab import FILE --signal --id ... --time ...`` reads (an item's rows with its channels side by side).
 """
 
 from __future__ import annotations
