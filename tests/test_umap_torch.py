@@ -118,6 +118,19 @@ def test_seeded_runs_are_deterministic_and_seeds_differ(digits):
     assert not np.array_equal(a, umap(X, random_state=6, n_epochs=50))
 
 
+def test_a_seeded_layout_is_the_same_on_one_thread_and_on_two():
+    X, _ = make_blobs(n_samples=17_000, centers=6, n_features=5, random_state=0)  # blocks in four parts
+    layouts = []
+    before = torch.get_num_threads()
+    try:
+        for threads in (1, 2):
+            torch.set_num_threads(threads)
+            layouts.append(umap(X.astype(np.float32), n_epochs=10, random_state=3))
+    finally:
+        torch.set_num_threads(before)
+    assert np.array_equal(layouts[0], layouts[1])
+
+
 @pytest.mark.parametrize("n", [3, 4, 7, 20])
 @pytest.mark.parametrize("dims", [2, 3])
 def test_tiny_inputs(n, dims):

@@ -8,7 +8,7 @@ UMAP (McInnes, Healy & Melville 2018, arXiv:1802.03426) in four steps:
    ``log2 k``), memberships ``exp(-(d - rho) / sigma)``, symmetrised by the
    fuzzy union ``w + w' - w w'``;
 3. an initial layout: the graph's spectral embedding up to 20,000 points;
-   above, a UMAP of 20,000 landmarks with every other point placed among its
+   above, a UMAP of 10,000 landmarks with every other point placed among its
    nearest landmarks (a PCA start cannot unfold a curved latent space);
 4. stochastic gradient descent of the fuzzy cross-entropy with negative
    sampling: each epoch samples every edge in proportion to its weight (an
@@ -26,7 +26,10 @@ point's summed push from its negative samples in a block is at most four
 clipped pushes (``PUSH_BOUND``). Both guard the groups of near-duplicates that
 real embeddings hold, which updates summed over a whole epoch flung far from
 the map (``tests/test_map_quality.py``). The bisection for ``sigma`` runs on
-all points at once. A seeded run on a CPU is deterministic.
+all points at once. On a CPU a block's edges are summed in a fixed number of
+parts, side by side on torch's threads, each part's ops on one thread (two
+threads meeting at every small op wait on each other whenever another process
+holds a core); a seeded run is deterministic whatever the number of threads.
 
 Above 200,000 points, a UMAP of 70,000 random points is made and every other
 point placed among its nearest fitted points (as umap-learn's ``transform``
@@ -35,8 +38,9 @@ starts); see ``fit_and_place`` for why the whole graph is not optimised.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 
 import numpy as np
 import torch
@@ -59,6 +63,10 @@ PUSH_BOUND = 4 * CLIP
 # within 0.01 of each other, and a whole epoch at once flung groups of near-duplicates
 BLOCK_PER_POINT = 1.0
 MIN_BLOCK = 4_096
+# on a CPU a block's edges are summed in up to MAX_PARTS parts of at least MIN_PART edges, run side by side on
+# torch's threads (each part's ops on one thread: see optimise)
+MAX_PARTS = 4
+MIN_PART = 4_096
 
 
 @lru_cache(maxsize=64)
@@ -201,29 +209,57 @@ def optimise(Y: torch.Tensor, head: torch.Tensor, tail: torch.Tensor, weight: to
     order = torch.randperm(len(head), generator=gen, device=head.device)
     head, tail, p = head[order], tail[order], p[order]
     skip = 1.0 - p
-    chunk = EDGE_CHUNK if Y.device.type == "cpu" else GPU_EDGE_CHUNK
+    cpu = Y.device.type == "cpu"
+    chunk = EDGE_CHUNK if cpu else GPU_EDGE_CHUNK
     block = max(int(BLOCK_PER_POINT * n), MIN_BLOCK)
+    # a block's edges in a fixed number of parts, each summed apart and the sums added in order: the layout is
+    # the same however many threads run the parts
+    parts = max(1, min(MAX_PARTS, block // MIN_PART)) if cpu else 1
+    workers = min(parts, torch.get_num_threads())
+    pool = ThreadPoolExecutor(workers) if workers > 1 else None
     progress(LAYOUT, 0, n_epochs, "epochs")
-    for epoch in range(n_epochs):
-        lr = learning_rate * (1.0 - epoch / n_epochs)
-        # edge e is due when floor(epoch * p_e) steps up, every 1/p_e epochs, as in
-        # umap-learn's epochs_per_sample schedule; that is when frac(epoch p) >= 1 - p
-        due = torch.nonzero(torch.frac(epoch * p) >= skip).squeeze(1)
-        ring, offset = _negative_ring(Yt, min(len(due), chunk) * cfg.negative_sample_rate, gen)
-        for first in range(0, len(due), block):
-            pull, push = torch.zeros_like(Yt), torch.zeros_like(Yt)
-            for start in range(first, min(first + block, len(due)), chunk):
-                sel = due[start:min(start + chunk, first + block)]
-                h, t = head.index_select(0, sel), tail.index_select(0, sel)
-                at = (offset + start * cfg.negative_sample_rate) % n
-                attract, repel = _gradients(Yt, h, t, ring[:, at:at + len(sel) * cfg.negative_sample_rate], cfg)
-                # index_add_ without alpha=: the alpha path is many times slower on a CPU
-                pull.index_add_(1, t, attract.neg())
-                pull.index_add_(1, h, attract)
-                push.index_add_(1, h, repel)
-            Yt += pull.add_(_at_most(push, PUSH_BOUND)).mul_(lr)
-        progress(LAYOUT, epoch + 1, n_epochs, "epochs")
+    # the parts' ops on one thread each (many small ops: see torch_threads)
+    try:
+        with torch_threads(1, Y.device):
+            for epoch in range(n_epochs):
+                lr = learning_rate * (1.0 - epoch / n_epochs)
+                # edge e is due when floor(epoch * p_e) steps up, every 1/p_e epochs, as in
+                # umap-learn's epochs_per_sample schedule; that is when frac(epoch p) >= 1 - p
+                due = torch.nonzero(torch.frac(epoch * p) >= skip).squeeze(1)
+                ring, offset = _negative_ring(Yt, min(len(due), chunk) * cfg.negative_sample_rate, gen)
+                for first in range(0, len(due), block):
+                    last = min(first + block, len(due))
+                    step = -(-(last - first) // parts)
+                    spans = [(s, min(s + step, last)) for s in range(first, last, step)]
+                    part = partial(_block_part, Yt, head, tail, due, ring, offset, chunk, cfg)
+                    sums = list(pool.map(part, spans) if pool is not None and len(spans) > 1 else map(part, spans))
+                    pull, push = sums[0]
+                    for more_pull, more_push in sums[1:]:
+                        pull += more_pull
+                        push += more_push
+                    Yt += pull.add_(_at_most(push, PUSH_BOUND)).mul_(lr)
+                progress(LAYOUT, epoch + 1, n_epochs, "epochs")
+    finally:
+        if pool is not None:
+            pool.shutdown()
     return Yt.T.contiguous()
+
+
+def _block_part(Yt: torch.Tensor, head: torch.Tensor, tail: torch.Tensor, due: torch.Tensor, ring: torch.Tensor,
+                offset: int, chunk: int, cfg: Layout, span: tuple[int, int]) -> tuple[torch.Tensor, torch.Tensor]:
+    """The summed pull and push (each (dim, n)) of the due edges ``due[span[0]:span[1]]``, in chunks of edges."""
+    n, rate = Yt.shape[1], cfg.negative_sample_rate
+    pull, push = torch.zeros_like(Yt), torch.zeros_like(Yt)
+    for start in range(span[0], span[1], chunk):
+        sel = due[start:min(start + chunk, span[1])]
+        h, t = head.index_select(0, sel), tail.index_select(0, sel)
+        at = (offset + start * rate) % n
+        attract, repel = _gradients(Yt, h, t, ring[:, at:at + len(sel) * rate], cfg)
+        # index_add_ without alpha=: the alpha path is many times slower on a CPU
+        pull.index_add_(1, t, attract.neg())
+        pull.index_add_(1, h, attract)
+        push.index_add_(1, h, repel)
+    return pull, push
 
 
 def _at_most(push: torch.Tensor, length: float) -> torch.Tensor:
@@ -342,6 +378,5 @@ def umap(X: np.ndarray, n_components: int = 2, n_neighbors: int = 15, min_dist: 
             Y0 = umap_start.initial_layout(X, head, tail, weight, n_components, gen)
     Y = torch.from_numpy(Y0).to(device)
     a, b = find_ab(float(min_dist))
-    with torch_threads(1, device):
-        Y = optimise(Y, head, tail, weight, n_epochs, Layout(a, b), tgen, progress)
+    Y = optimise(Y, head, tail, weight, n_epochs, Layout(a, b), tgen, progress)
     return Y.cpu().numpy().astype(np.float32)
