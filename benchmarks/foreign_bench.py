@@ -13,8 +13,9 @@ every item is encoded and decoded):
   by onnxruntime (CPU).
 
 Each row: the items encoded, seconds for ``embed`` alone (the process's start, imports and checkpoint load are
-not counted), items/s, the process's peak resident memory (``ru_maxrss``) and the largest difference of its codes
-from the native ones. The three share one fresh workspace whose full shapes cache is linked from
+not counted), items/s, the process's peak resident memory (``ru_maxrss``), the largest difference of its codes
+from the native ones, and the machine's 1-minute load average as the embedding starts and ends (a shared
+machine's other work shows there). The three share one fresh workspace whose full shapes cache is linked from
 ``--shapes-cache`` when it holds one (else it is built once, untimed); nothing else is cached between them.
 ``--n`` encodes the first N items (``embed_sample``), by default all 737,280. Printed as a Markdown table.
 
@@ -62,12 +63,14 @@ def child(checkpoint: str, n: int, out: Path) -> None:
 
     ck = ll.load_checkpoint(checkpoint)
     ll.load_dataset("shapes")  # the memory map opened before the clock starts
+    load = os.getloadavg()[0]  # other work on the machine, which this run shares it with
     t0 = time.perf_counter()
     emb = ll.embed(ck, "shapes") if n >= N_SHAPES else ll.embed_sample(ck, "shapes", rows=np.arange(n))
     seconds = time.perf_counter() - t0
     assert emb.mean.shape == (n, ck.latent_dim) and np.isfinite(emb.recon_error).all()
     np.save(out, emb.mean)
-    print(json.dumps({"seconds": seconds, "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+    print(json.dumps({"seconds": seconds, "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                      "load": f"{load:.1f}-{os.getloadavg()[0]:.1f}"}))
 
 
 def prepare(home: Path, shapes_cache: Path | None) -> None:
@@ -91,7 +94,7 @@ def measure(name: str, checkpoint: str, n: int, home: Path) -> dict:
            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), str(ROOT / "benchmarks"), os.environ.get("PYTHONPATH")]))}
     out = home / f"codes-{checkpoint}.npy"
     proc = subprocess.run([sys.executable, __file__, "--child", checkpoint, "--n", str(n), "--out", str(out)],
-                          env=env, capture_output=True, text=True, cwd=ROOT)
+                          check=False, env=env, capture_output=True, text=True, cwd=ROOT)
     if proc.returncode != 0:
         raise RuntimeError(f"{name} failed: {proc.stderr[-2000:]}")
     row = json.loads(proc.stdout.strip().splitlines()[-1])
@@ -119,14 +122,13 @@ def main() -> None:
     import torch
 
     native = rows[0]["codes"]
-    print(f"\n{n:,} shapes items, {SHIPPED}; CPU, torch {torch.__version__}, {torch.get_num_threads()} threads, "
-          f"load average {os.getloadavg()[0]:.1f} at the end\n")
-    print("| model | items | seconds | items/s | vs native | peak RSS (MiB) | max abs code difference |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
+    print(f"\n{n:,} shapes items, {SHIPPED}; CPU, torch {torch.__version__}, {torch.get_num_threads()} threads\n")
+    print("| model | items | seconds | items/s | vs native | peak RSS (MiB) | max abs code difference | load average |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         diff = float(np.abs(r["codes"] - native).max())
         print(f"| {r['name']} | {n:,} | {r['seconds']:.1f} | {n / r['seconds']:,.0f} | "
-              f"{rows[0]['seconds'] / r['seconds']:.2f}x | {r['peak_mib']:,.0f} | {diff:.1e} |")
+              f"{rows[0]['seconds'] / r['seconds']:.2f}x | {r['peak_mib']:,.0f} | {diff:.1e} | {r['load']} |")
 
 
 if __name__ == "__main__":
