@@ -18,6 +18,8 @@ For each set, k-means (LatentLab's ``kmeans``: 10 seeded restarts, the best iner
   20% against the full k-means labels), the matched accuracy (Hungarian) of their leaves against the labels
   beside k-means' own, the k-means cost of their partition over k-means' (the cost ratio; a CART leaf counts as
   the cluster it predicts), and the fit time;
+* on a set with ground-truth factors, the NMI of the k-means clusters and of IMM's leaves against each factor
+  (what the clusters follow);
 * the polyhedral descriptions (``polyhedra``) of each cluster at 2, 4 and 6 half-spaces, axis-aligned and oblique:
   mean precision and recall over the clusters, mean half-spaces used, the time for all clusters.
 
@@ -41,14 +43,14 @@ SETS = ("digits-vae", "digits-pixels", "shapes-tcvae")
 HALFSPACES = (2, 4, 6)
 
 
-def load_set(name: str, args) -> tuple[np.ndarray, np.ndarray, str]:
-    """(points (N, d), labels (N,), what they are) of set ``name``."""
+def load_set(name: str, args) -> tuple[np.ndarray, np.ndarray, str, object]:
+    """(points (N, d), labels (N,), what they are, factor table or None) of set ``name``."""
     import latentlab as ll
     from latentlab.data import load_dataset
 
     if name == "digits-pixels":
         ds = load_dataset("digits")
-        return ds.as_float().reshape(len(ds), -1), np.asarray(ds.labels), "64 pixels of 1,797 digits"
+        return ds.as_float().reshape(len(ds), -1), np.asarray(ds.labels), "64 pixels of 1,797 digits", None
     if name == "digits-vae":
         from latentlab.training.trainer import TrainConfig
 
@@ -57,13 +59,15 @@ def load_set(name: str, args) -> tuple[np.ndarray, np.ndarray, str]:
         run = ll.train(ds, "vae", {"latent_dim": args.latent_dim, "hidden": "256,128"},
                        TrainConfig(steps=args.steps, batch_size=128, lr=1e-3, seed=0, log_every=50), name="digits-vae-10")
         print(f"  trained a VAE ({args.latent_dim} latents) for {args.steps} steps in {time.time() - t:.0f} s", flush=True)
-        return ll.embed(run.name, ds).mean, np.asarray(ds.labels), f"VAE latent means ({args.latent_dim}) of 1,797 digits"
+        return (ll.embed(run.name, ds).mean, np.asarray(ds.labels),
+                f"VAE latent means ({args.latent_dim}) of 1,797 digits", None)
     if name == "shapes-tcvae":
         ds = load_dataset("shapes-20k")
         t = time.time()
         codes = ll.embed("shapes-beta-tcvae", ds).mean
         print(f"  encoded {len(ds):,} shapes in {time.time() - t:.0f} s", flush=True)
-        return codes, np.asarray(ds.labels), "shapes-beta-tcvae latent means (10) of shapes-20k, labelled by shape"
+        return (codes, np.asarray(ds.labels), "shapes-beta-tcvae latent means (10) of shapes-20k, labelled by shape",
+                ds.factors)
     raise SystemExit(f"unknown set {name!r}; choose from {', '.join(SETS)}")
 
 
@@ -161,7 +165,7 @@ def main() -> None:
 
     for name in args.sets.split(","):
         print(f"\n## {name}\n", flush=True)
-        X, labels, what = load_set(name, args)
+        X, labels, what, factors = load_set(name, args)
         X = np.asarray(X, dtype=np.float64)
         k = len(np.unique(labels))
         t = time.time()
@@ -170,6 +174,15 @@ def main() -> None:
         tree_rows, depth = trees(X, km, labels, args.seed)
         print(f"Trees fitted to the k-means labels (IMM's depth: {depth}):\n")
         print(markdown(tree_rows, {"fit s": ".2f"}))
+        if factors is not None:
+            from sklearn.metrics import normalized_mutual_info_score as nmi
+
+            from latentlab.analysis.clustering.threshold_tree import imm_tree
+
+            leaves = imm_tree(X, km).predict(X)
+            print("\nWhat the clusters follow: NMI against each ground-truth factor\n")
+            print(markdown([{"partition": who, **{f: float(nmi(factors[f], part)) for f in factors.columns}}
+                            for who, part in (("k-means", km), ("IMM's leaves", leaves))], {}))
         print("\nPolyhedral descriptions of the k-means clusters (means over the clusters):\n")
         print(markdown(descriptions(X, km, args.seed), {"used": ".1f", "s": ".2f"}), flush=True)
 
