@@ -108,3 +108,20 @@ def wait_idle(page, timeout_ms: int = 120_000) -> None:
         " !document.querySelector('[data-testid=\"stStatusWidget\"]').innerText.includes('Running')",
         timeout=timeout_ms,
     )
+
+
+def slide_and_wait_for_new_picture(page, caption: str = "decoded from the sliders", steps: int = 15,
+                                   timeout_ms: int = 60_000) -> None:
+    """Move the Traverse page's first latent slider (after the range slider) ``steps`` notches right and wait until
+    the picture captioned ``caption`` is a new one."""
+    decoded = page.locator("[data-testid='stImage']", has_text=caption).locator("img").first
+    decoded.wait_for(timeout=timeout_ms)
+    before = decoded.get_attribute("src")
+    page.get_by_role("slider").nth(1).focus()
+    for _ in range(steps):
+        page.keyboard.press("ArrowRight")
+    page.wait_for_function(
+        "([before, caption]) => { const el = [...document.querySelectorAll('[data-testid=stImage]')]"
+        ".find(e => e.innerText.includes(caption));"
+        " return el && el.querySelector('img') && el.querySelector('img').src !== before; }",
+        arg=[before, caption], timeout=timeout_ms)

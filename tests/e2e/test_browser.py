@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from tests.e2e import map_driver
-from tests.e2e.server import ROOT, browser_available, browser_page, dashboard, wait_for_final_map, wait_for_map, wait_idle
+from tests.e2e.server import (ROOT, browser_available, browser_page, dashboard, slide_and_wait_for_new_picture,
+                              wait_for_final_map, wait_for_map, wait_idle)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.skipif(not browser_available(), reason="needs Chromium at /usr/bin/chromium and playwright")]
 
@@ -169,19 +170,7 @@ def test_the_clusters_page_draws_the_same_points_as_a_map_to_look_at(app):
 def test_traversal_slider_changes_the_decoded_image(app):
     url, page = app
     goto(page, url, "Traverse")
-    decoded = page.locator("[data-testid='stImage']", has_text="decoded from the sliders").locator("img").first
-    decoded.wait_for(timeout=60_000)
-    before = decoded.get_attribute("src")
-    slider = page.get_by_role("slider").nth(1)  # the first latent slider (after the range slider)
-    slider.focus()
-    for _ in range(15):
-        page.keyboard.press("ArrowRight")
-    page.wait_for_function(
-        "(before) => { const el = [...document.querySelectorAll('[data-testid=stImage]')]"
-        ".find(e => e.innerText.includes('decoded from the sliders'));"
-        " return el && el.querySelector('img') && el.querySelector('img').src !== before; }",
-        arg=before, timeout=60_000,
-    )
+    slide_and_wait_for_new_picture(page)
     shot(page, "traverse")
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from tests import foreign_modules as fm
 from tests.e2e import map_driver
-from tests.e2e.server import ROOT, browser_available, browser_page, dashboard, wait_idle
+from tests.e2e.server import ROOT, browser_available, browser_page, dashboard, slide_and_wait_for_new_picture, wait_idle
 
 pytestmark = [pytest.mark.e2e, pytest.mark.skipif(not browser_available(), reason="needs Chromium at /usr/bin/chromium and playwright")]
 
@@ -74,16 +74,6 @@ def test_a_class_path_model_maps_and_its_slider_decodes(their_vae):
         page.get_by_role("link", name="Traverse").first.click()
         page.get_by_role("heading", name="Traverse").first.wait_for(timeout=60_000)
         wait_idle(page)
-        decoded = page.locator("[data-testid='stImage']", has_text="decoded from the sliders").locator("img").first
-        decoded.wait_for(timeout=60_000)
-        before = decoded.get_attribute("src")
-        page.get_by_role("slider").nth(1).focus()  # the first latent slider (after the range slider)
-        for _ in range(15):
-            page.keyboard.press("ArrowRight")
-        page.wait_for_function(
-            "(before) => { const el = [...document.querySelectorAll('[data-testid=stImage]')]"
-            ".find(e => e.innerText.includes('decoded from the sliders'));"
-            " return el && el.querySelector('img') && el.querySelector('img').src !== before; }",
-            arg=before, timeout=60_000)
+        slide_and_wait_for_new_picture(page)
         assert not page.locator("[data-testid='stError'], [data-testid='stException']").count()
         page.screenshot(path=str(ROOT / "test-artifacts" / "foreign-traverse.png"), full_page=True)
