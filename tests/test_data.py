@@ -121,3 +121,8 @@ def test_digits_read_from_the_shipped_csv_equal_scikit_learns():
     ref = load_digits()
     np.testing.assert_array_equal(images, ref.images)
     np.testing.assert_array_equal(target, ref.target)
+
+
+def test_a_subset_says_how_many_items_it_holds(tiny_table):
+    sub = tiny_table.subset(np.arange(10))
+    assert len(sub) == 10 and sub.description.startswith("10 items of tiny-table.")

@@ -128,7 +128,7 @@ class Dataset:
             factors=None if self.factors is None else self.factors.iloc[index].reset_index(drop=True),
             feature_names=list(self.feature_names),
             fingerprint=hashlib.sha256((self.fingerprint + array_digest(index)).encode()).hexdigest()[:20],
-            description=self.description,
+            description=f"{len(index):,} items of {self.name}. {self.description}",
             label_name=self.label_name,
             feature_mean=self.feature_mean,
             feature_scale=self.feature_scale,
