@@ -187,3 +187,22 @@ def test_search_returns_hostile_texts_verbatim_and_refuses_a_dataset_without_tex
     assert [h.text for h in ll.search("h", "onerror alert img src", k=1)] == [HOSTILE[1]]
     err = _refused(["search", "wine", "red wine"], capsys)
     assert "no texts" in err
+
+
+def test_the_sentence_encoder_batches_by_length_and_returns_the_texts_in_their_order(monkeypatch):
+    from latentlab.data import text_encoders
+
+    calls = []
+
+    class Model:  # a stand-in whose vector of a text is its length and first letter's code
+        def encode(self, texts, **kwargs):
+            calls.append([len(t) for t in texts])
+            return np.array([[len(t), ord(t[0])] for t in texts], np.float32)
+
+    monkeypatch.setattr(text_encoders, "BATCH", 3)
+    encoder = text_encoders.SentenceEncoder("minilm")
+    monkeypatch.setattr(encoder, "_model", lambda: Model())
+    texts = ["bb", "aaaaaa", "c", "dddd", "eee", "fffff", "gg"]
+    out = encoder.encode(texts)
+    np.testing.assert_array_equal(out, [[len(t), ord(t[0])] for t in texts])
+    assert calls == [[6, 5, 4], [3, 2, 2], [1]]  # longest first over the whole corpus

@@ -164,12 +164,17 @@ class SentenceEncoder:
     def encode(self, texts: list[str], progress: ProgressFn | None = None) -> np.ndarray:
         model = self._model()
         out = None
+        # longest first over the whole corpus, as sentence-transformers orders one call's texts: each batch then
+        # holds texts of about one length and pads little (sorted only within each call of BATCH texts, 100,000
+        # docstring sentences took 1.5 times as long as one call of them all)
+        order = np.argsort([-len(t) for t in texts], kind="stable")
         for start in range(0, len(texts), BATCH):
-            part = model.encode(texts[start:start + BATCH], batch_size=self.batch_size, convert_to_numpy=True,
+            rows = order[start:start + BATCH]
+            part = model.encode([texts[i] for i in rows], batch_size=self.batch_size, convert_to_numpy=True,
                                 normalize_embeddings=True, show_progress_bar=False)  # (B, D)
             if out is None:
                 out = np.empty((len(texts), part.shape[1]), np.float32)
-            out[start:start + len(part)] = part
+            out[rows] = part
             report(progress)("encoding texts", min(start + BATCH, len(texts)), len(texts), "texts")
         return out
 
