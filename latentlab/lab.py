@@ -46,6 +46,7 @@ from latentlab.data import Dataset, list_datasets, load_dataset
 from latentlab.models import MODELS
 from latentlab.training import checkpoints as ckpts
 from latentlab.training.checkpoints import Checkpoint
+from latentlab.training.foreign_add import add_checkpoint
 from latentlab.training.resolve import as_dataset, dataset_for, load_checkpoint
 from latentlab.training.runs import train  # noqa: F401 (the facade's ll.train)
 from latentlab.training.trainer import TrainConfig
@@ -84,34 +85,6 @@ __all__ = [
     # a model for use elsewhere
     "export_onnx",
 ]
-
-
-def add_checkpoint(name: str, dataset, class_path: str | None = None, weights=None, config=None, onnx_encoder=None,
-                   onnx_decoder=None, saelens=None, preprocessing: dict | None = None) -> Checkpoint:
-    """Add a model trained elsewhere as checkpoint ``name``, explored over ``dataset`` like one of ours.
-
-    ``add_checkpoint(name, dataset, class_path=None, weights=None, config=None, onnx_encoder=None,
-    onnx_decoder=None, saelens=None, preprocessing=None)``; give exactly one source:
-
-    - ``class_path``: ``"package.module:Class"`` or the name an installed package registers under the
-      entry-point group ``latentlab.models``; a ``torch.nn.Module`` with ``encode(x)`` (the code, a
-      ``(mean, logvar)`` pair, or an object with ``mean``/``logvar``-like attributes, see
-      ``latentlab.models.foreign``) and optionally ``decode(z)`` and ``loss(x)``. It is built as
-      ``Class(**config)`` (``config``: a JSON file of keyword arguments, or a dict) and ``weights`` (a
-      ``.safetensors`` file of its ``state_dict``; pickles are refused) are loaded into it.
-    - ``onnx_encoder`` (and ``onnx_decoder``): ONNX files run by onnxruntime.
-    - ``saelens``: a SAELens folder (``cfg.json`` and ``sae_weights.safetensors``) over a dataset of vectors of
-      its ``d_in``.
-
-    ``preprocessing`` (``{"scale", "mean", "std", "input_shape"}``) says how the model wants the dataset's float
-    items: ``(x * scale - mean) / std`` per channel, reshaped to ``input_shape``. The model is probed on the
-    dataset's items before anything is written; the manifest records the source, the preprocessing and every
-    file's sha256 (checked on load). Returns the loaded ``Checkpoint``.
-    """
-    from latentlab.training.foreign_add import add_checkpoint as add
-
-    return add(name, dataset, class_path=class_path, weights=weights, config=config, onnx_encoder=onnx_encoder,
-               onnx_decoder=onnx_decoder, saelens=saelens, preprocessing=preprocessing)
 
 
 def _able(checkpoint, view: str) -> Checkpoint:
@@ -425,15 +398,6 @@ def export_onnx(checkpoint, out_dir) -> dict:
     -> the code, or mean and logvar, (B, D)), ``decoder.onnx`` (codes (B, D) -> items as ``decode`` gives them) and
     ``export.json`` (inputs, outputs, preprocessing, hashes); see ``latentlab.training.onnx_export``. Returns the
     description, with the written files under ``files``. Needs the onnx extra (``pip install 'latentlab[onnx]'``)."""
-    from latentlab.training.onnx_export import export_model
+    from latentlab.training.onnx_export import export_checkpoint
 
-    ck = load_checkpoint(checkpoint)
-    if ck.model_name not in MODELS:
-        raise LatentLabError(f"Checkpoint '{ck.name}' is a {ck.model_name} model brought from outside; only LatentLab's "
-                             "own models export to ONNX (its source files or class are already yours).")
-    try:
-        stored = str(dataset_for(ck).x.dtype)
-    except LatentLabError:  # the training set is gone: the export still says what the model takes
-        stored = "unknown"
-    about = {"checkpoint": ck.name, "checkpoint_fingerprint": ck.fingerprint, "dataset": ck.manifest["dataset"]}
-    return export_model(ck.model, ck.model_name, out_dir, about, stored)
+    return export_checkpoint(checkpoint, out_dir)

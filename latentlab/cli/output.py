@@ -52,3 +52,11 @@ def kv(pairs: list[str] | None) -> dict:
         k, v = pair.split("=", 1)
         out[k.strip().replace("-", "_")] = parse_value(v)
     return out
+
+
+def write_csv(df, out, **kwargs) -> None:
+    """``df.to_csv(out, **kwargs)`` through a temporary file, so that a failed write leaves no partial file."""
+    from latentlab.core.workspace import atomic_path
+
+    with atomic_path(out) as tmp:
+        df.to_csv(tmp, **kwargs)

@@ -34,7 +34,25 @@ PROBE_SIZES = (8, 3)  # two batch sizes: an encoder whose width follows the batc
 
 def add_checkpoint(name: str, dataset: str | Dataset, class_path: str | None = None, weights=None, config=None,
                    onnx_encoder=None, onnx_decoder=None, saelens=None, preprocessing: dict | None = None) -> ckpts.Checkpoint:
-    """Add a model trained elsewhere as checkpoint ``name`` over ``dataset``; see ``latentlab.lab.add_checkpoint``."""
+    """Add a model trained elsewhere as checkpoint ``name``, explored over ``dataset`` like one of ours.
+
+    Give exactly one source:
+
+    - ``class_path``: ``"package.module:Class"`` or the name an installed package registers under the
+      entry-point group ``latentlab.models``; a ``torch.nn.Module`` with ``encode(x)`` (the code, a
+      ``(mean, logvar)`` pair, or an object with ``mean``/``logvar``-like attributes, see
+      ``latentlab.models.foreign``) and optionally ``decode(z)`` and ``loss(x)``. It is built as
+      ``Class(**config)`` (``config``: a JSON file of keyword arguments, or a dict) and ``weights`` (a
+      ``.safetensors`` file of its ``state_dict``; pickles are refused) are loaded into it.
+    - ``onnx_encoder`` (and ``onnx_decoder``): ONNX files run by onnxruntime.
+    - ``saelens``: a SAELens folder (``cfg.json`` and ``sae_weights.safetensors``) over a dataset of vectors of
+      its ``d_in``.
+
+    ``preprocessing`` (``{"scale", "mean", "std", "input_shape"}``) says how the model wants the dataset's float
+    items: ``(x * scale - mean) / std`` per channel, reshaped to ``input_shape``. The model is probed on the
+    dataset's items before anything is written; the manifest records the source, the preprocessing and every
+    file's sha256 (checked on load). Returns the loaded ``Checkpoint``.
+    """
     given = [flag for flag, value in (("--class", class_path), ("--onnx-encoder", onnx_encoder), ("--saelens", saelens))
              if value]
     if len(given) != 1:

@@ -189,3 +189,21 @@ def _not_exported(model: LatentModel) -> list[str]:
     if model.quantized:
         out.append("its codebooks as a list (the codes and the decoder use them)")
     return out
+
+
+def export_checkpoint(checkpoint, out_dir) -> dict:
+    """``export_model`` for a checkpoint (a name, path or ``Checkpoint``) of one of LatentLab's own models; see
+    ``latentlab.lab.export_onnx``."""
+    from latentlab.models import MODELS
+    from latentlab.training.resolve import dataset_for, load_checkpoint
+
+    ck = load_checkpoint(checkpoint)
+    if ck.model_name not in MODELS:
+        raise LatentLabError(f"Checkpoint '{ck.name}' is a {ck.model_name} model brought from outside; only LatentLab's "
+                             "own models export to ONNX (its source files or class are already yours).")
+    try:
+        stored = str(dataset_for(ck).x.dtype)
+    except LatentLabError:  # the training set is gone: the export still says what the model takes
+        stored = "unknown"
+    about = {"checkpoint": ck.name, "checkpoint_fingerprint": ck.fingerprint, "dataset": ck.manifest["dataset"]}
+    return export_model(ck.model, ck.model_name, out_dir, about, stored)
