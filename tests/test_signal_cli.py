@@ -9,16 +9,12 @@ from PIL import Image
 import latentlab as ll
 from latentlab.cli import main
 from latentlab.core.curve_render import curve_grid
-from latentlab.data import load_dataset, save_dataset
-from latentlab.training.trainer import TrainConfig
+from tests.signal_models import trained_signals
 
 
 @pytest.fixture
 def signal_model(workspace):
-    ds = load_dataset("signals").subset(np.random.default_rng(1).choice(32_768, 200, replace=False), name="sig")
-    save_dataset(ds)
-    ll.train("sig", "vae", {"latent_dim": 3}, TrainConfig(steps=10, batch_size=50), name="sig-vae")
-    return load_dataset("sig")
+    return trained_signals(200, steps=10, batch_size=50, seed=1)
 
 
 def test_traverse_writes_the_decoded_curves(signal_model, tmp_path):

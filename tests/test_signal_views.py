@@ -8,13 +8,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
-import latentlab as ll
 from latentlab.analysis.curves import curves_frame, traversal_curves
 from latentlab.core.curve_render import BACKGROUND, curve_grid, curve_picture
-from latentlab.data import load_dataset, save_dataset
+from latentlab.data import load_dataset
 from latentlab.data.registry import import_signal_dataset
-from latentlab.training.trainer import TrainConfig
 from tests.apptest import open_page, start_dashboard
+from tests.signal_models import trained_signals
 
 
 def _lit(picture: Image.Image) -> np.ndarray:
@@ -53,10 +52,7 @@ def test_exported_curves_import_back_exactly(workspace, tmp_path):
 
 @pytest.fixture
 def trained(workspace):
-    ds = load_dataset("signals").subset(np.random.default_rng(0).choice(32_768, 300, replace=False), name="sig")
-    save_dataset(ds)
-    ll.train("sig", "vae", {"latent_dim": 3}, TrainConfig(steps=20, batch_size=64), name="sig-vae")
-    return load_dataset("sig")
+    return trained_signals(300, steps=20, batch_size=64, seed=0)
 
 
 def test_the_item_route_serves_a_signal_as_a_curve(trained):

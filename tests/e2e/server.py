@@ -125,3 +125,35 @@ def slide_and_wait_for_new_picture(page, caption: str = "decoded from the slider
         ".find(e => e.innerText.includes(caption));"
         " return el && el.querySelector('img') && el.querySelector('img').src !== before; }",
         arg=[before, caption], timeout=timeout_ms)
+
+
+def choose(page, label: str, option: str, sidebar: bool) -> None:
+    """Pick ``option`` in the selectbox ``label`` (in the sidebar or the page), again if a rerun under way dropped
+    the choice."""
+    scope = page.locator("[data-testid='stSidebar']") if sidebar else page.locator("[data-testid='stMain']")
+    for attempt in range(3):
+        wait_idle(page)
+        scope.locator("[data-testid='stSelectbox']", has_text=label).first.click()
+        page.keyboard.type(option)
+        page.keyboard.press("Enter")
+        try:
+            page.wait_for_function("([label, option]) => [...document.querySelectorAll(`input[aria-label='${label}']`)]"
+                                   ".some(i => i.value.startsWith(option))", arg=[label, option], timeout=10_000)
+            return
+        except Exception:
+            if attempt == 2:
+                raise
+
+
+def open_pca_map(page, url: str, dataset: str, points: int) -> None:
+    """Open the dashboard at ``url`` and switch its Map page to a PCA map of ``dataset`` (``points`` items), drawn."""
+    from tests.e2e import map_driver
+
+    page.goto(url)
+    map_driver.wait_drawn(page)
+    wait_idle(page)
+    choose(page, "Projection", "pca", sidebar=False)
+    wait_idle(page)
+    choose(page, "Dataset", dataset, sidebar=True)
+    map_driver.wait_drawn(page, points=points)
+    wait_idle(page)

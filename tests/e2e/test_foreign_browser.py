@@ -9,7 +9,8 @@ import pytest
 
 from tests import foreign_modules as fm
 from tests.e2e import map_driver
-from tests.e2e.server import ROOT, browser_available, browser_page, dashboard, slide_and_wait_for_new_picture, wait_idle
+from tests.e2e.server import (ROOT, browser_available, browser_page, choose, dashboard, slide_and_wait_for_new_picture,
+                              wait_idle)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.skipif(not browser_available(), reason="needs Chromium at /usr/bin/chromium and playwright")]
 
@@ -33,23 +34,6 @@ def their_vae(tmp_path, monkeypatch):
     return home
 
 
-def _choose(page, label: str, option: str, sidebar: bool) -> None:
-    """Pick ``option`` in the selectbox ``label``, again if a rerun under way dropped the choice."""
-    scope = page.locator("[data-testid='stSidebar']") if sidebar else page.locator("[data-testid='stMain']")
-    for attempt in range(3):
-        wait_idle(page)
-        scope.locator("[data-testid='stSelectbox']", has_text=label).first.click()
-        page.keyboard.type(option)
-        page.keyboard.press("Enter")
-        try:
-            page.wait_for_function("([label, option]) => [...document.querySelectorAll(`input[aria-label='${label}']`)]"
-                                   ".some(i => i.value.startsWith(option))", arg=[label, option], timeout=10_000)
-            return
-        except Exception:
-            if attempt == 2:
-                raise
-
-
 def _redrawn(page, key: str) -> None:
     """Until the map has drawn every digit from points other than those of ``key``."""
     page.wait_for_function(f"(k) => {{ const r = {map_driver.ROOT_JS}; return r && r.dataset.pointsKey !== k"
@@ -65,7 +49,7 @@ def test_a_class_path_model_maps_and_its_slider_decodes(their_vae):
         for label, option, sidebar in (("Projection", "pca", False),  # a map that needs no background job
                                        ("Checkpoint", "their-vae", True)):  # then the added model's codes
             before = map_driver.state(page)["pointsKey"]
-            _choose(page, label, option, sidebar)
+            choose(page, label, option, sidebar)
             _redrawn(page, before)
         chosen = page.locator("[data-testid='stSidebar'] input[aria-label='Checkpoint']").input_value()
         assert chosen == "their-vae  ·  foreign"

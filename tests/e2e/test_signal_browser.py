@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from tests.e2e import map_driver
-from tests.e2e.server import ROOT, browser_available, browser_page, dashboard, wait_idle
+from tests.e2e.server import ROOT, browser_available, browser_page, dashboard, open_pca_map, wait_idle
 
 pytestmark = [pytest.mark.e2e, pytest.mark.skipif(not browser_available(), reason="needs Chromium at /usr/bin/chromium and playwright")]
 
@@ -20,13 +20,6 @@ DECODED_JS = ("[...document.querySelectorAll('.js-plotly-plot')].find(g => g.lay
 # its traces' y values by name, from the data plotly drew (its _fullData: the typed arrays decoded)
 TRACES_JS = (f"() => {{ const gd = {DECODED_JS}; if (!gd) return null;"
              " return Object.fromEntries(gd._fullData.map(t => [t.name, Array.from(t.y)])); }")
-
-
-def _choose(page, label: str, option: str, sidebar: bool) -> None:
-    scope = page.locator("[data-testid='stSidebar']") if sidebar else page.locator("[data-testid='stMain']")
-    scope.locator("[data-testid='stSelectbox']", has_text=label).first.click()
-    page.keyboard.type(option)
-    page.keyboard.press("Enter")
 
 
 def _goto(page, title: str) -> None:
@@ -64,14 +57,7 @@ def test_hover_shows_the_curve_and_a_slider_redraws_it(signals_home, monkeypatch
     ck = load_checkpoint("sig-e2e-vae")
     SHOTS.mkdir(exist_ok=True)
     with dashboard(signals_home) as url, browser_page() as page:
-        page.goto(url)
-        map_driver.wait_drawn(page)
-        wait_idle(page)
-        _choose(page, "Projection", "pca", sidebar=False)
-        wait_idle(page)
-        _choose(page, "Dataset", "sig-e2e", sidebar=True)
-        map_driver.wait_drawn(page, points=N)
-        wait_idle(page)
+        open_pca_map(page, url, "sig-e2e", N)
 
         # hover: the tooltip shows the item route's PNG of that item, the curve the engine draws for it
         pos = map_driver.screen_positions(page, N)

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from tests.e2e import map_driver
-from tests.e2e.server import ROOT, browser_available, browser_page, dashboard, wait_idle
+from tests.e2e.server import ROOT, browser_available, browser_page, dashboard, open_pca_map, wait_idle
 from tests.real_text import docstring_corpus
 
 pytestmark = [pytest.mark.e2e, pytest.mark.skipif(not browser_available(), reason="needs Chromium at /usr/bin/chromium and playwright")]
@@ -19,13 +19,6 @@ PAYLOADS = [  # each sets a window flag if it ever runs
     "**bold claim** and [a link](javascript:window.__llPwned='markdown') in Markdown",
 ]
 FLAG_JS = "() => window.__llPwned === undefined ? null : window.__llPwned"
-
-
-def _choose(page, label: str, option: str, sidebar: bool) -> None:
-    scope = page.locator("[data-testid='stSidebar']") if sidebar else page.locator("[data-testid='stMain']")
-    scope.locator("[data-testid='stSelectbox']", has_text=label).first.click()
-    page.keyboard.type(option)
-    page.keyboard.press("Enter")
 
 
 def _isolate(page, positions: np.ndarray, i: int, gap: float = 6.0) -> np.ndarray:
@@ -91,14 +84,7 @@ def test_hover_and_selection_show_hostile_texts_inert(hostile):
     home, rows = hostile
     (ROOT / "test-artifacts").mkdir(exist_ok=True)
     with dashboard(home) as url, browser_page() as page:
-        page.goto(url)
-        map_driver.wait_drawn(page)
-        wait_idle(page)
-        _choose(page, "Projection", "pca", sidebar=False)
-        wait_idle(page)
-        _choose(page, "Dataset", "hostile", sidebar=True)
-        map_driver.wait_drawn(page, points=len(rows))
-        wait_idle(page)
+        open_pca_map(page, url, "hostile", len(rows))
 
         for i, payload in enumerate(PAYLOADS):
             shown = _hover(page, len(rows), i)
