@@ -39,6 +39,7 @@ starts); see ``fit_and_place`` for why the whole graph is not optimised.
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass
 from functools import lru_cache, partial
 
@@ -179,8 +180,7 @@ class Layout:
 
 
 def optimise(Y: torch.Tensor, head: torch.Tensor, tail: torch.Tensor, weight: torch.Tensor,
-             n_epochs: int, cfg: Layout, gen: torch.Generator, progress: ProgressFn | None = None,
-             learning_rate: float = 1.0) -> torch.Tensor:
+             n_epochs: int, cfg: Layout, gen: torch.Generator, progress: ProgressFn | None = None) -> torch.Tensor:
     """SGD of UMAP's cross-entropy, every epoch vectorised over its sampled edges.
 
     Parameters
@@ -191,7 +191,6 @@ def optimise(Y: torch.Tensor, head: torch.Tensor, tail: torch.Tensor, weight: to
     n_epochs : epochs; an edge of weight w is sampled about ``n_epochs * w / max(w)`` times
     gen : random generator on Y's device, for negative samples
     progress : called with ("UMAP layout", epochs done, n_epochs, "epochs") after every epoch
-    learning_rate : the first epoch's step, falling linearly to 0 (below 1 to refine a layout, not unfold it)
 
     Returns
     -------
@@ -216,32 +215,23 @@ def optimise(Y: torch.Tensor, head: torch.Tensor, tail: torch.Tensor, weight: to
     # the same however many threads run the parts
     parts = max(1, min(MAX_PARTS, block // MIN_PART)) if cpu else 1
     workers = min(parts, torch.get_num_threads())
-    pool = ThreadPoolExecutor(workers) if workers > 1 else None
     progress(LAYOUT, 0, n_epochs, "epochs")
     # the parts' ops on one thread each (many small ops: see torch_threads)
-    try:
-        with torch_threads(1, Y.device):
-            for epoch in range(n_epochs):
-                lr = learning_rate * (1.0 - epoch / n_epochs)
-                # edge e is due when floor(epoch * p_e) steps up, every 1/p_e epochs, as in
-                # umap-learn's epochs_per_sample schedule; that is when frac(epoch p) >= 1 - p
-                due = torch.nonzero(torch.frac(epoch * p) >= skip).squeeze(1)
-                ring, offset = _negative_ring(Yt, min(len(due), chunk) * cfg.negative_sample_rate, gen)
-                for first in range(0, len(due), block):
-                    last = min(first + block, len(due))
-                    step = -(-(last - first) // parts)
-                    spans = [(s, min(s + step, last)) for s in range(first, last, step)]
-                    part = partial(_block_part, Yt, head, tail, due, ring, offset, chunk, cfg)
-                    sums = list(pool.map(part, spans) if pool is not None and len(spans) > 1 else map(part, spans))
-                    pull, push = sums[0]
-                    for more_pull, more_push in sums[1:]:
-                        pull += more_pull
-                        push += more_push
-                    Yt += pull.add_(_at_most(push, PUSH_BOUND)).mul_(lr)
-                progress(LAYOUT, epoch + 1, n_epochs, "epochs")
-    finally:
-        if pool is not None:
-            pool.shutdown()
+    with ThreadPoolExecutor(workers) if workers > 1 else nullcontext() as pool, torch_threads(1, Y.device):
+        for epoch in range(n_epochs):
+            lr = 1.0 - epoch / n_epochs
+            # edge e is due when floor(epoch * p_e) steps up, every 1/p_e epochs, as in
+            # umap-learn's epochs_per_sample schedule; that is when frac(epoch p) >= 1 - p
+            due = torch.nonzero(torch.frac(epoch * p) >= skip).squeeze(1)
+            ring, offset = _negative_ring(Yt, min(len(due), chunk) * cfg.negative_sample_rate, gen)
+            part = partial(_block_part, Yt, head, tail, due, ring, offset, chunk, cfg)
+            for first in range(0, len(due), block):
+                last = min(first + block, len(due))
+                step = -(-(last - first) // parts)
+                spans = [(s, min(s + step, last)) for s in range(first, last, step)]
+                pull, push = map(sum, zip(*(pool.map(part, spans) if pool is not None else map(part, spans))))
+                Yt += pull.add_(_at_most(push, PUSH_BOUND)).mul_(lr)
+            progress(LAYOUT, epoch + 1, n_epochs, "epochs")
     return Yt.T.contiguous()
 
 
