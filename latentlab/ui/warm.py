@@ -42,16 +42,12 @@ def _warm() -> None:
         _embedded.set()
         _go.wait(PREVIEW_GRACE_S)
         _background()
-        import torch
+        from latentlab.core.device import torch_threads
 
         # One thread for about a second: torch's idle workers would spin on the other core, which the first
         # browser still needs for the page. The demo's map takes about as long either way.
-        threads = torch.get_num_threads()
-        torch.set_num_threads(1)
-        try:
+        with torch_threads(1):
             lab.project_embedding(emb, "umap", 2, 0)
-        finally:
-            torch.set_num_threads(threads)
     except Exception:  # the page computes as usual
         _log.exception("warming the dashboard failed")
     finally:
