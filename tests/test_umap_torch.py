@@ -119,7 +119,7 @@ def test_seeded_runs_are_deterministic_and_seeds_differ(digits):
 
 
 def test_a_seeded_layout_is_the_same_on_one_thread_and_on_two():
-    X, _ = make_blobs(n_samples=17_000, centers=6, n_features=5, random_state=0)  # blocks in four parts
+    X, _ = make_blobs(n_samples=17_000, centers=6, n_features=5, random_state=0)
     layouts = []
     before = torch.get_num_threads()
     try:
