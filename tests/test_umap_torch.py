@@ -12,7 +12,8 @@ from sklearn.neighbors import KNeighborsClassifier
 
 from latentlab.analysis.projection import make_projector
 from latentlab.analysis.projection.knn import METRICS, brute_knn, knn_graph, prepare, tree_knn
-from latentlab.analysis.projection.umap_torch import find_ab, fuzzy_graph, umap
+from latentlab.analysis.projection.umap_torch import (_negative_ring, _sample_stride, _samples, find_ab, fuzzy_graph,
+                                                     umap)
 
 
 class Cancelled(Exception):
@@ -129,6 +130,19 @@ def test_a_seeded_layout_is_the_same_on_one_thread_and_on_two():
     finally:
         torch.set_num_threads(before)
     assert np.array_equal(layouts[0], layouts[1])
+
+
+@pytest.mark.parametrize("n, m", [(3, 3), (5, 5), (8, 4), (8, 2), (12, 3), (20, 40), (1_000, 250), (1_000, 1_000)])
+def test_each_heads_negative_samples_are_distinct_points(n, m):
+    """Sample-major rows read at a stride equal to (or a fraction of) the ring's period would repeat a point."""
+    rate = 5
+    stride = _sample_stride(m, n, rate)
+    ring, offset = _negative_ring(torch.arange(n, dtype=torch.float32)[None], (rate - 1) * stride + m,
+                                  torch.Generator().manual_seed(n))
+    points = _samples(ring, offset, m, rate, stride)[0]  # (rate, m) point ids
+    assert points.shape == (rate, m)
+    for head in points.T.tolist():
+        assert len(set(head)) == min(rate, n)
 
 
 @pytest.mark.parametrize("n", [3, 4, 7, 20])
