@@ -78,6 +78,23 @@ def test_a_saelens_sae_reads_features_as_saelens_does(tmp_path, activations, arc
         assert (np.count_nonzero(emb.mean, axis=1) <= 3).all()
 
 
+@pytest.mark.parametrize("architecture,extra", [("topk", {"activation_fn_kwargs": {"k": 3}}), ("gated", {})])
+def test_a_saelens_sae_exports_to_onnx_with_the_same_features(tmp_path, activations, architecture, extra):
+    pytest.importorskip("onnxruntime")
+    pytest.importorskip("onnxscript")
+    from latentlab.models.onnx_model import OnnxModel
+
+    folder, _ = sae_folder(tmp_path / "sae", architecture, **extra)
+    ck = ll.add_checkpoint("sae", "acts", saelens=folder)
+    info = ll.export_onnx("sae", tmp_path / "out")
+    assert info["source"]["kind"] == "saelens" and info["latent_dim"] == D_SAE
+    model = OnnxModel(tmp_path / "out" / "encoder.onnx", tmp_path / "out" / "decoder.onnx", item_shape=(D_IN,))
+    codes = model.encode(torch.from_numpy(activations.x))
+    np.testing.assert_allclose(codes.numpy(), ll.embed("sae").mean, rtol=0, atol=1e-5)
+    with torch.no_grad():
+        np.testing.assert_allclose(model.decode(codes[:9]).numpy(), ck.model.decode(codes[:9]).numpy(), rtol=0, atol=1e-5)
+
+
 def test_the_sae_must_fit_the_dataset_and_its_config(tmp_path, activations, workspace):
     folder, _ = sae_folder(tmp_path / "sae")
     with pytest.raises(ll.LatentLabError, match=r"reads vectors of width 6, but dataset 'digits' holds items of shape \[1, 8, 8\]"):

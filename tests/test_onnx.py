@@ -127,6 +127,61 @@ def test_without_the_extra_one_sentence_says_what_to_install(workspace, tmp_path
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.slow
+def test_models_brought_from_outside_or_trained_by_their_class_export_too(onnx, workspace, tmp_path, monkeypatch,
+                                                                          capsys):
+    from latentlab.cli import main
+    from latentlab.models.onnx_model import OnnxModel
+    from tests import foreign_modules as fm
+
+    monkeypatch.syspath_prepend(str(fm.install_distribution(tmp_path / "site")))
+    digits = ll.load_dataset("digits")
+    x = torch.from_numpy(digits.as_float(np.arange(50)))
+
+    # a class trained here by its entry-point name: the graphs give its codes and its pictures
+    trained = ll.train("digits", fm.ENTRY_POINT, {"latent": 2, "hidden": 12}, TrainConfig(steps=5, batch_size=32),
+                       name="mine")
+    ck = ll.load_checkpoint(trained.name)
+    info = ll.export_onnx("mine", tmp_path / "mine")
+    assert info["model"] == fm.ENTRY_POINT and info["source"]["kind"] == "entry-point" and info["gaussian"]
+    assert "decode(z)" in info["decoder"]["output_meaning"]
+    model = OnnxModel(tmp_path / "mine" / "encoder.onnx", tmp_path / "mine" / "decoder.onnx", item_shape=(1, 8, 8))
+    mean, logvar = model.encode(x)
+    with torch.no_grad():
+        post = ck.model.encode(x)
+        torch.testing.assert_close(mean, post.mean, rtol=0, atol=1e-5)
+        torch.testing.assert_close(logvar, post.logvar, rtol=0, atol=1e-5)
+        torch.testing.assert_close(model.decode(mean), ck.model.decode(post.mean), rtol=0, atol=1e-5)
+
+    # a class path with its own preprocessing: inside the graphs, so they take LatentLab's items as they are
+    flat = fm.save_weights(fm.built("FlatAE"), tmp_path / "flat.safetensors")
+    prep = {"scale": 255.0, "mean": [127.5], "std": [64.0], "input_shape": [64]}
+    flat_ck = ll.add_checkpoint("flat", "digits", class_path=f"{fm.MODULE}:FlatAE", weights=flat, preprocessing=prep)
+    info = ll.export_onnx("flat", tmp_path / "flat")
+    assert "own preprocessing" in info["preprocessing"]["how"] and info["source"]["kind"] == "class"
+    model = OnnxModel(tmp_path / "flat" / "encoder.onnx", tmp_path / "flat" / "decoder.onnx", item_shape=(1, 8, 8))
+    np.testing.assert_allclose(model.encode(x).numpy(), ll.embed("flat").mean[:50], rtol=0, atol=1e-4)
+    with torch.no_grad():
+        codes = flat_ck.model.encode(x).mean
+        torch.testing.assert_close(model.decode(codes), flat_ck.model.decode(codes), rtol=0, atol=1e-5)
+
+    # an encoder alone: encoder.onnx and export.json only, and the command line says so
+    ll.add_checkpoint("enc-only", "digits", class_path=f"{fm.MODULE}:NormalEncoder",
+                      weights=fm.save_weights(fm.built("NormalEncoder"), tmp_path / "enc.safetensors"))
+    assert main(["export", "enc-only", "--onnx", str(tmp_path / "enc")]) == 0
+    assert "(the model has no decoder)" in capsys.readouterr().out
+    assert sorted(p.name for p in (tmp_path / "enc").iterdir()) == ["encoder.onnx", "export.json"]
+    written = json.loads((tmp_path / "enc" / "export.json").read_text())
+    assert written["decoder"] is None and any("no decode(z)" in what for what in written["not_exported"])
+    back = ll.add_checkpoint("enc-back", "digits", onnx_encoder=tmp_path / "enc" / "encoder.onnx")
+    np.testing.assert_allclose(ll.embed(back).logvar, ll.embed("enc-only").logvar, rtol=0, atol=1e-4)
+
+    # a model that is ONNX already is refused in one sentence, and nothing is written
+    assert main(["export", "enc-back", "--onnx", str(tmp_path / "again")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "already an ONNX model" in err and len(err.splitlines()) == 1 and not (tmp_path / "again").exists()
+
+
 # ------------------------------------------------------------------ files a user brings
 
 

@@ -201,8 +201,13 @@ class ForeignModel(LatentModel):
         return twin
 
     def encode(self, x: torch.Tensor) -> Posterior:
-        post = posterior_of(self.inner.encode(self.preprocessing.apply(x)), f"{self.label}: encode(x)")
-        return check_posterior(post, x.shape[0], self.config.latent_dim, self.stochastic, self.label)
+        return check_posterior(self.encode_unchecked(x), x.shape[0], self.config.latent_dim, self.stochastic,
+                               self.label)
+
+    def encode_unchecked(self, x: torch.Tensor) -> Posterior:
+        """``encode`` without the checks of every batch (shapes, finite values), which depend on the values: what
+        an exporter traces."""
+        return posterior_of(self.inner.encode(self.preprocessing.apply(x)), f"{self.label}: encode(x)")
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         """Latents (B, D) -> items (B, *item_shape) in the dataset's units."""

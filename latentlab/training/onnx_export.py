@@ -13,7 +13,10 @@ The graphs are made by ``torch.onnx.export`` with the dynamo exporter (torch's m
   ``decode`` departs from that says so in its ``decode_output`` (the TopK SAE's linear reconstruction).
 
 Every registry model exports (their encoders and decoders are standard tensor operations: convolutions, linear
-layers, TopK and scatter, the codebook's nearest value). What the graphs leave out is said in ``export.json``:
+layers, TopK and scatter, the codebook's nearest value). So does a torch model brought from outside (a class path,
+an entry point, a SAELens folder) or trained here by its class: its graphs hold its own preprocessing, and
+``export.json`` records its source; without ``decode(z)`` only ``encoder.onnx`` is written. A model added as ONNX
+files is refused: its files are the export. What the graphs leave out is said in ``export.json``:
 the cluster heads of ``dec`` and ``gmvae`` (their assignments) and the priors beyond N(0, I) are not part of an
 encoder or a decoder. A future model the exporter cannot trace fails in one sentence naming it.
 
@@ -27,6 +30,7 @@ import contextlib
 import json
 import logging
 import os
+import re
 import shutil
 import tempfile
 import warnings
@@ -39,6 +43,7 @@ from torch import nn
 from latentlab.core.errors import LatentLabError
 from latentlab.core.workspace import file_sha256
 from latentlab.models import LatentModel
+from latentlab.models.foreign import ForeignModel
 
 FORMAT = "latentlab-onnx-export"
 FORMAT_VERSION = 1
@@ -51,8 +56,9 @@ class _Encoder(nn.Module):
         self.model = model
 
     def forward(self, items: torch.Tensor):
-        post = self.model.encode(items)
-        return post.mean if post.logvar is None else (post.mean, post.logvar)
+        # a model brought from outside checks every batch's values, which a trace cannot follow
+        post = (self.model.encode_unchecked if isinstance(self.model, ForeignModel) else self.model.encode)(items)
+        return post.mean.float() if post.logvar is None else (post.mean.float(), post.logvar.float())
 
 
 class _Decoder(nn.Module):
@@ -79,6 +85,9 @@ def decoder_output(model: LatentModel) -> str:
     own = getattr(model, "decode_output", None)
     if own:
         return own
+    if isinstance(model, ForeignModel):
+        return (f"what {model.label}'s decode(z) gives, with the model's own preprocessing undone (items in the "
+                "dataset's units)")
     if model.config.likelihood == "bernoulli":
         text = "probabilities in [0, 1]: the sigmoid of the decoder's logits (a Bernoulli likelihood)"
     else:
@@ -94,6 +103,9 @@ def _export_graph(module: nn.Module, example: torch.Tensor, path: Path, input_na
     logger = logging.getLogger("torch.onnx")
     level = logger.level
     logger.setLevel(logging.ERROR)  # the exporter logs every optional operator library it does not find
+    # a torch.distributions posterior checks its arguments' values when made, which a trace cannot follow
+    validate = torch.distributions.Distribution._validate_args
+    torch.distributions.Distribution.set_default_validate_args(False)
     try:
         with warnings.catch_warnings(), torch.no_grad():
             warnings.simplefilter("ignore")
@@ -103,10 +115,11 @@ def _export_graph(module: nn.Module, example: torch.Tensor, path: Path, input_na
     except LatentLabError:
         raise
     except Exception as exc:  # the exporter's many error types: the model uses something ONNX cannot express
-        reason = ((str(exc).strip().splitlines() or [type(exc).__name__])[0])[:200]
+        reason = re.sub(r"\x1b\[[0-9;]*m", "", (str(exc).strip().splitlines() or [type(exc).__name__])[0])[:200]
         raise LatentLabError(f"The {what} cannot be expressed in ONNX ({type(exc).__name__}: {reason}).") from None
     finally:
         logger.setLevel(level)
+        torch.distributions.Distribution.set_default_validate_args(validate)
 
 
 def _io(name: str, shape: list) -> dict:
@@ -148,8 +161,10 @@ def export_model(model: LatentModel, model_name: str, out_dir, about: dict, stor
         tmp.chmod(0o777 & ~umask)  # mkdtemp's folder is private; the export is an ordinary folder
         _export_graph(_Encoder(model), torch.rand(EXPORT_BATCH, *shape, generator=generator), tmp / "encoder.onnx",
                       "items", outputs, f"encoder of '{model_name}'")
-        _export_graph(_Decoder(model), torch.randn(EXPORT_BATCH, D, generator=generator), tmp / "decoder.onnx",
-                      "code", ["items"], f"decoder of '{model_name}'")
+        decoder = bool(getattr(model, "has_decoder", True))
+        if decoder:
+            _export_graph(_Decoder(model), torch.randn(EXPORT_BATCH, D, generator=generator), tmp / "decoder.onnx",
+                          "code", ["items"], f"decoder of '{model_name}'")
         opset = {o.domain or "ai.onnx": o.version for o in onnx.load(str(tmp / "encoder.onnx")).opset_import}
         scale = 1 / 255 if stored_dtype == "uint8" else 1.0
         description = {
@@ -160,15 +175,17 @@ def export_model(model: LatentModel, model_name: str, out_dir, about: dict, stor
                         "inputs": [_io("items", shape)], "outputs": [_io(name, [D]) for name in outputs]},
             "decoder": {"file": "decoder.onnx", "sha256": file_sha256(tmp / "decoder.onnx"),
                         "inputs": [_io("code", [D])], "outputs": [_io("items", shape)],
-                        "output_meaning": decoder_output(model)},
+                        "output_meaning": decoder_output(model)} if decoder else None,
             "preprocessing": {"input_shape": shape, "stored_dtype": stored_dtype, "scale": scale, "mean": None, "std": None,
                               "how": "items as LatentLab feeds its models: stored values times scale (uint8 pixels "
                                      "divided by 255, bool as 0/1, other numbers as they are), as float32; "
-                                     "no per-channel mean or std"},
+                                     "no per-channel mean or std" + _own_preprocessing(model)},
             "not_exported": _not_exported(model),
             "opset": opset, "exporter": f"torch.onnx (dynamo), torch {torch.__version__}",
             "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         }
+        if isinstance(model, ForeignModel):
+            description["source"] = model.source
         (tmp / "export.json").write_text(json.dumps(description, indent=2, sort_keys=True))
         with contextlib.suppress(FileNotFoundError):
             out_dir.rmdir()  # an empty folder the user made for the export: replaced by the finished one
@@ -176,12 +193,26 @@ def export_model(model: LatentModel, model_name: str, out_dir, about: dict, stor
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return {**description, "files": {name: str(out_dir / name) for name in ("encoder.onnx", "decoder.onnx", "export.json")}}
+    written = ("encoder.onnx", "decoder.onnx", "export.json") if decoder else ("encoder.onnx", "export.json")
+    return {**description, "files": {name: str(out_dir / name) for name in written}}
+
+
+def _own_preprocessing(model: LatentModel) -> str:
+    """For a model brought from outside: where its own preprocessing went."""
+    if not isinstance(model, ForeignModel):
+        return ""
+    own = model.preprocessing.to_dict()
+    if own["scale"] == 1.0 and not own["mean"] and not own["std"] and not own["input_shape"]:
+        return ""
+    return (f"; the model's own preprocessing ({json.dumps(own)}) is inside encoder.onnx and undone inside "
+            "decoder.onnx")
 
 
 def _not_exported(model: LatentModel) -> list[str]:
     """What the two graphs leave out of the model, in words."""
     out = []
+    if not getattr(model, "has_decoder", True):
+        out.append("a decoder: the model provides no decode(z), so only encoder.onnx is written")
     if model.n_clusters:
         out.append(f"the cluster assignments of its {model.n_clusters} clusters (the encoder gives the codes only)")
     if model.prior_components() is not None:
@@ -192,18 +223,20 @@ def _not_exported(model: LatentModel) -> list[str]:
 
 
 def export_checkpoint(checkpoint, out_dir) -> dict:
-    """``export_model`` for a checkpoint (a name, path or ``Checkpoint``) of one of LatentLab's own models; see
+    """``export_model`` for a checkpoint (a name, path or ``Checkpoint``): one of LatentLab's own models, or a torch
+    model brought from outside or trained here by its class (not one that is ONNX already); see
     ``latentlab.lab.export_onnx``."""
     from latentlab.models import MODELS
     from latentlab.training.resolve import dataset_for, load_checkpoint
 
     ck = load_checkpoint(checkpoint)
-    if ck.model_name not in MODELS:
-        raise LatentLabError(f"Checkpoint '{ck.name}' is a {ck.model_name} model brought from outside; only LatentLab's "
-                             "own models export to ONNX (its source files or class are already yours).")
+    if ck.model_name not in MODELS and getattr(ck.model, "source", {}).get("kind") == "onnx":
+        raise LatentLabError(f"Checkpoint '{ck.name}' is already an ONNX model; its files are in the checkpoint's "
+                             "folder, listed in its manifest under files.")
     try:
         stored = str(dataset_for(ck).x.dtype)
     except LatentLabError:  # the training set is gone: the export still says what the model takes
         stored = "unknown"
     about = {"checkpoint": ck.name, "checkpoint_fingerprint": ck.fingerprint, "dataset": ck.manifest["dataset"]}
-    return export_model(ck.model, ck.model_name, out_dir, about, stored)
+    name = ck.model_name if ck.model_name in MODELS else ck.model.label
+    return export_model(ck.model, name, out_dir, about, stored)
