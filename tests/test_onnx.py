@@ -28,6 +28,16 @@ def _native(ck, ds):
     return encode_dataset(ck.model, ds, device="cpu")
 
 
+def _same_gaussian_model(exported, model, x):
+    """The exported graphs give ``model``'s means, log-variances and pictures for items ``x``."""
+    mean, logvar = exported.encode(x)
+    with torch.no_grad():
+        post = model.encode(x)
+        torch.testing.assert_close(mean, post.mean, rtol=0, atol=1e-5)
+        torch.testing.assert_close(logvar, post.logvar, rtol=0, atol=1e-5)
+        torch.testing.assert_close(exported.decode(mean), model.decode(post.mean), rtol=0, atol=1e-5)
+
+
 @pytest.mark.slow  # torch.onnx's dynamo exporter takes a second or two a graph
 @pytest.mark.parametrize("name", list(MODELS))
 def test_every_registry_model_round_trips_through_onnx(onnx, workspace, tmp_path, tiny_images, name):
@@ -84,12 +94,7 @@ def test_a_shipped_conv_model_round_trips_and_the_cli_writes_the_folder(onnx, wo
     model = OnnxModel(tmp_path / "out" / "encoder.onnx", tmp_path / "out" / "decoder.onnx", (1, 64, 64))
     ck = ll.load_checkpoint("shapes-beta-vae")
     x = (torch.rand(5, 1, 64, 64, generator=torch.Generator().manual_seed(0)) > 0.7).float()
-    mean, logvar = model.encode(x)
-    with torch.no_grad():
-        post = ck.model.encode(x)
-        torch.testing.assert_close(mean, post.mean, rtol=0, atol=1e-5)
-        torch.testing.assert_close(logvar, post.logvar, rtol=0, atol=1e-5)
-        torch.testing.assert_close(model.decode(mean), ck.model.decode(post.mean), rtol=0, atol=1e-5)
+    _same_gaussian_model(model, ck.model, x)
     # the folder is never written over, and a failure is one line with exit status 2
     assert main(["export", "shapes-beta-vae", "--onnx", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err.strip()
@@ -146,12 +151,7 @@ def test_models_brought_from_outside_or_trained_by_their_class_export_too(onnx, 
     assert info["model"] == fm.ENTRY_POINT and info["source"]["kind"] == "entry-point" and info["gaussian"]
     assert "decode(z)" in info["decoder"]["output_meaning"]
     model = OnnxModel(tmp_path / "mine" / "encoder.onnx", tmp_path / "mine" / "decoder.onnx", item_shape=(1, 8, 8))
-    mean, logvar = model.encode(x)
-    with torch.no_grad():
-        post = ck.model.encode(x)
-        torch.testing.assert_close(mean, post.mean, rtol=0, atol=1e-5)
-        torch.testing.assert_close(logvar, post.logvar, rtol=0, atol=1e-5)
-        torch.testing.assert_close(model.decode(mean), ck.model.decode(post.mean), rtol=0, atol=1e-5)
+    _same_gaussian_model(model, ck.model, x)
 
     # a class path with its own preprocessing: inside the graphs, so they take LatentLab's items as they are
     flat = fm.save_weights(fm.built("FlatAE"), tmp_path / "flat.safetensors")

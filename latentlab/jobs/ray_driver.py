@@ -31,7 +31,7 @@ import uuid
 from latentlab.core.errors import JobCancelled, LatentLabError
 from latentlab.core.workspace import atomic_path, digest, home, subdir
 from latentlab.jobs import store
-from latentlab.jobs.runner import IDLE_EXIT_S, pid_alive
+from latentlab.jobs.runner import IDLE_EXIT_S, lock_held, pid_alive
 
 POLL_S = 0.25
 HEARTBEAT_EVERY_S = 2.0
@@ -46,13 +46,7 @@ def lock_path(address: str):
 
 
 def driver_alive(address: str) -> bool:
-    with open(lock_path(address), "a+") as fh:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return True
-        fcntl.flock(fh, fcntl.LOCK_UN)
-        return False
+    return lock_held(lock_path(address))
 
 
 def ensure_ray_driver(address: str) -> None:

@@ -109,8 +109,8 @@ def run_forever() -> None:
         time.sleep(POLL_S)
 
 
-def runner_alive() -> bool:
-    path = home() / "runner.lock"
+def lock_held(path: Path) -> bool:
+    """Whether a live process holds the lock file ``path`` (a process that died let go of it)."""
     with open(path, "a+") as fh:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -118,6 +118,10 @@ def runner_alive() -> bool:
             return True
         fcntl.flock(fh, fcntl.LOCK_UN)
         return False
+
+
+def runner_alive() -> bool:
+    return lock_held(home() / "runner.lock")
 
 
 def ensure_runner() -> None:
