@@ -36,7 +36,7 @@ points and lost a third at 10,000.
 
 Above 200,000 points, a UMAP of 70,000 random points is made and every other
 point placed among its nearest fitted points (as umap-learn's ``transform``
-starts); see ``fit_and_place`` for why the whole graph is not optimised.
+starts); see ``umap_start.fit_rows`` for why the whole graph is not optimised.
 """
 
 from __future__ import annotations
