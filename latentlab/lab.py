@@ -395,9 +395,10 @@ def compare(a, b, dataset=None, n: int = DEFAULT_ITEMS, seed: int = 0, k: int = 
 
 def export_onnx(checkpoint, out_dir) -> dict:
     """Write a checkpoint's model as ONNX into the new folder ``out_dir``: ``encoder.onnx`` (items (B, *item_shape)
-    -> the code, or mean and logvar, (B, D)), ``decoder.onnx`` (codes (B, D) -> items as ``decode`` gives them) and
-    ``export.json`` (inputs, outputs, preprocessing, hashes); see ``latentlab.training.onnx_export``. Returns the
-    description, with the written files under ``files``. Needs the onnx extra (``pip install 'latentlab[onnx]'``)."""
+    -> the code, or mean and logvar, (B, D)), ``decoder.onnx`` (codes (B, D) -> items as ``decode`` gives them; none
+    for a model without a decoder) and ``export.json`` (inputs, outputs, preprocessing, hashes, and a model from
+    outside its source); see ``latentlab.training.onnx_export``. Returns the description, with the written files
+    under ``files``. Needs the onnx extra (``pip install 'latentlab[onnx]'``)."""
     from latentlab.training.onnx_export import export_checkpoint
 
     return export_checkpoint(checkpoint, out_dir)
