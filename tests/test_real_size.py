@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from latentlab import lab
+from latentlab.analysis import decoding
 from latentlab.data import Dataset
 from latentlab.analysis.embedding import encode_dataset
 from latentlab.core.errors import LatentLabError
@@ -72,7 +73,7 @@ def test_metrics_encode_only_the_scored_items(workspace, shapes_ck):
 def test_traversals_on_a_large_set_encode_a_sample(workspace, shapes_ck, monkeypatch):
     from latentlab.core.workspace import subdir
 
-    monkeypatch.setattr(lab, "FRAME_SAMPLE", 50)
+    monkeypatch.setattr(decoding, "FRAME_SAMPLE", 50)
     tr = lab.traverse(shapes_ck, "shapes-400", index=399, dims=[0, 1], steps=3)
     assert tr.items.shape == (2, 3, 1, 64, 64)
     assert not list((subdir("cache") / "embed").glob("*.npz"))
