@@ -43,7 +43,7 @@ from torch import nn
 from latentlab.core.errors import LatentLabError
 from latentlab.core.workspace import file_sha256
 from latentlab.models import LatentModel
-from latentlab.models.foreign import ForeignModel
+from latentlab.models.foreign import ForeignModel, capabilities
 
 FORMAT = "latentlab-onnx-export"
 FORMAT_VERSION = 1
@@ -161,7 +161,7 @@ def export_model(model: LatentModel, model_name: str, out_dir, about: dict, stor
         tmp.chmod(0o777 & ~umask)  # mkdtemp's folder is private; the export is an ordinary folder
         _export_graph(_Encoder(model), torch.rand(EXPORT_BATCH, *shape, generator=generator), tmp / "encoder.onnx",
                       "items", outputs, f"encoder of '{model_name}'")
-        decoder = bool(getattr(model, "has_decoder", True))
+        decoder = capabilities(model).has_decoder
         if decoder:
             _export_graph(_Decoder(model), torch.randn(EXPORT_BATCH, D, generator=generator), tmp / "decoder.onnx",
                           "code", ["items"], f"decoder of '{model_name}'")
@@ -211,7 +211,7 @@ def _own_preprocessing(model: LatentModel) -> str:
 def _not_exported(model: LatentModel) -> list[str]:
     """What the two graphs leave out of the model, in words."""
     out = []
-    if not getattr(model, "has_decoder", True):
+    if not capabilities(model).has_decoder:
         out.append("a decoder: the model provides no decode(z), so only encoder.onnx is written")
     if model.n_clusters:
         out.append(f"the cluster assignments of its {model.n_clusters} clusters (the encoder gives the codes only)")
@@ -226,11 +226,11 @@ def export_checkpoint(checkpoint, out_dir) -> dict:
     """``export_model`` for a checkpoint (a name, path or ``Checkpoint``): one of LatentLab's own models, or a torch
     model brought from outside or trained here by its class (not one that is ONNX already); see
     ``latentlab.lab.export_onnx``."""
-    from latentlab.models import MODELS
     from latentlab.training.resolve import dataset_for, load_checkpoint
 
     ck = load_checkpoint(checkpoint)
-    if ck.model_name not in MODELS and getattr(ck.model, "source", {}).get("kind") == "onnx":
+    foreign = isinstance(ck.model, ForeignModel)
+    if foreign and ck.model.source.get("kind") == "onnx":
         raise LatentLabError(f"Checkpoint '{ck.name}' is already an ONNX model; its files are in the checkpoint's "
                              "folder, listed in its manifest under files.")
     try:
@@ -238,5 +238,5 @@ def export_checkpoint(checkpoint, out_dir) -> dict:
     except LatentLabError:  # the training set is gone: the export still says what the model takes
         stored = "unknown"
     about = {"checkpoint": ck.name, "checkpoint_fingerprint": ck.fingerprint, "dataset": ck.manifest["dataset"]}
-    name = ck.model_name if ck.model_name in MODELS else ck.model.label
+    name = ck.model.label if foreign else ck.model_name
     return export_model(ck.model, name, out_dir, about, stored)
