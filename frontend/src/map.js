@@ -5,7 +5,9 @@
 //   colour      Arrow table {c} (uint8 or uint16 category per point), only when the browser lacks `colourKey`
 //   pointsKey, colourKey   content keys of those tables
 //   palette     one CSS colour per category; legend {kind, title, names | min/max}
-//   highlight   point indices ringed in red (a clicked point's neighbours)
+//   highlight   point indices ringed in red (a search's hits, or a clicked point's neighbours)
+//   focus       optional point index: the clicked point, ringed in black; while it is the whole selection it and
+//               the highlighted points stay bright (the rest of the map dims)
 //   labels      [{i, text}]: a text placed on the map at point i (a cluster's keywords at its centre); shown as
 //               text (textContent), never parsed as HTML
 //   items       {base, image}: hover fetches `${base}/${i}.json` and, for images, `${base}/${i}.png`
@@ -37,7 +39,7 @@ const CSS = `
 .ll-stage { position: relative; width: 100%; border: 1px solid var(--st-border-color, #ddd); border-radius: 8px; overflow: hidden;
   background: var(--st-background-color, #fff); }
 .ll-stage canvas { display: block; }
-.ll-rings { position: absolute; inset: 0; pointer-events: none; }
+.ll-rings { position: absolute; left: 0; top: 0; width: 100%; height: 100%; pointer-events: none; overflow: hidden; }
 .ll-labels { position: absolute; inset: 0; pointer-events: none; overflow: hidden; }
 .ll-labels div { position: absolute; transform: translate(-50%, -50%); white-space: nowrap; font-weight: 600; font-size: 12px;
   color: #1a1a2e; text-shadow: 0 0 3px #fff, 0 0 3px #fff, 0 0 2px #fff; }
@@ -148,7 +150,7 @@ function mount(parentElement) {
   const view = {
     plot, style, root, stage, canvas, rings, legend, tip, count, hide, labelLayer, names, namesLabel, labels: [],
     pointsKey: null, colourKey: null, x: null, y: null, z: null, n: 0,
-    palette: [], legendSpec: null, items: null, highlight: [], selection: [], selectedKey: null,
+    palette: [], legendSpec: null, items: null, highlight: [], focus: -1, selection: [], selectedKey: null,
     selectable: true, selectTools: [], setMode: null,
     reported: null, pending: Promise.resolve(), mouse: [0, 0], hovered: -1, infoCache: new Map(),
     setStateValue: null, setTriggerValue: null,
@@ -233,6 +235,7 @@ function mount(parentElement) {
   // For tests and benchmarks: where a point is drawn, in pixels of the stage.
   root.screenPosition = (i) => plot.getScreenPosition(i);
   root.drawOrder = () => plot.get('pointOrder');
+  root.brightPoints = () => Array.from(plot.get('selectedPoints') || []); // drawn undimmed
   view.destroy = () => {
     observer.disconnect();
     clearTimeout(sendTimer);
@@ -314,6 +317,7 @@ function update(view, data) {
   view.legendSpec = data.legend || null;
   drawLegend(view);
   view.highlight = data.highlight || [];
+  view.focus = Number.isInteger(data.focus) ? data.focus : -1;
   view.labels = Array.isArray(data.labels) ? data.labels : [];
   view.namesLabel.style.display = view.labels.length ? '' : 'none';
 
@@ -355,6 +359,7 @@ function update(view, data) {
           else fitView(view);
         }
         if (pushed) showSelection(view);
+        brightenFocus(view);
         applyHide(view);
         updateCount(view);
         drawRings(view);
@@ -367,6 +372,7 @@ function update(view, data) {
   } else {
     view.pending = view.pending.then(() => {
       if (pushed && view.x) showSelection(view);
+      if (view.x) brightenFocus(view);
       updateCount(view);
       drawRings(view);
       view.root.dataset.colourKey = view.colourKey || '';
@@ -412,6 +418,14 @@ function showSelection(view) {
   applyHide(view);
 }
 
+// A clicked point (the whole selection) and its highlighted neighbours are drawn bright, not dimmed with the rest;
+// the selection that Python and the count see stays the one point.
+function brightenFocus(view) {
+  if (view.focus < 0 || view.selection.length !== 1 || view.selection[0] !== view.focus || !view.highlight.length) return;
+  const shown = [view.focus, ...view.highlight.filter((i) => i < view.n && i !== view.focus)];
+  view.plot.select(shown, { preventEvent: true });
+}
+
 function applyHide(view) {
   if (!view.x) return;
   if (view.hide.checked && view.selection.length) view.plot.filter(view.selection, { preventEvent: true });
@@ -429,19 +443,24 @@ function drawRings(view) {
   drawLabels(view);
   const svg = view.rings;
   while (svg.firstChild) svg.removeChild(svg.firstChild);
-  if (!view.highlight.length || !view.plot.get('isPointsDrawn')) return;
-  view.highlight.forEach((i) => {
-    const p = i < view.n ? view.plot.getScreenPosition(i) : undefined;
+  svg.dataset.rings = '0';
+  if ((!view.highlight.length && view.focus < 0) || !view.plot.get('isPointsDrawn')) return;
+  const ring = (i, colour, r, width) => {
+    const p = Number.isInteger(i) && i >= 0 && i < view.n ? view.plot.getScreenPosition(i) : undefined;
     if (!p) return;
     const c = document.createElementNS('http://www.w3.org/2000/svg', 'circle');
     c.setAttribute('cx', p[0]);
     c.setAttribute('cy', p[1]);
-    c.setAttribute('r', 7);
+    c.setAttribute('r', r);
     c.setAttribute('fill', 'none');
-    c.setAttribute('stroke', '#ff2b2b');
-    c.setAttribute('stroke-width', 2);
+    c.setAttribute('stroke', colour);
+    c.setAttribute('stroke-width', width);
+    c.dataset.index = String(i);
     svg.appendChild(c);
-  });
+  };
+  view.highlight.forEach((i) => ring(i, '#ff2b2b', 7, 2));
+  ring(view.focus, '#111', 9, 3);
+  svg.dataset.rings = String(svg.childNodes.length);
 }
 
 // Texts placed at points (clusters' keywords at their centres), redrawn with the view. Users' words, so set

@@ -133,14 +133,17 @@ def kl_bar(kl: np.ndarray, passive: list[int], title: str = "KL per latent dimen
     return fig
 
 
-def latent_bar(values: np.ndarray, title: str) -> go.Figure:
-    fig = go.Figure(go.Bar(x=[f"z{d}" for d in range(len(values))], y=values, marker_color="#636efa"))
-    fig.update_layout(title=title, height=220, margin=dict(l=10, r=10, t=40, b=10))
+def latent_bar(values: np.ndarray, title: str, dims: list[int] | None = None) -> go.Figure:
+    """One bar per latent (``dims``: which latents the values are, default all in order)."""
+    dims = list(range(len(values))) if dims is None else dims
+    fig = go.Figure(go.Bar(x=[f"z{d}" for d in dims], y=values, marker_color="#636efa"))
+    fig.update_layout(title=title, height=220, margin=dict(l=10, r=10, t=40, b=10), xaxis_type="category")
     return fig
 
 
-def mix_bar(labels: list, counts: list, title: str) -> go.Figure:
-    fig = go.Figure(go.Bar(x=[str(v) for v in labels], y=counts, marker_color="#00a98f"))
+def mix_bar(labels: list, counts: list, title: str, colours: list[str] | None = None) -> go.Figure:
+    """Counts per label; ``colours``: one per label (the map's legend colours), else one colour for all."""
+    fig = go.Figure(go.Bar(x=[str(v) for v in labels], y=counts, marker_color=colours or "#00a98f"))
     fig.update_layout(title=title, height=220, margin=dict(l=10, r=10, t=40, b=10), xaxis_type="category")
     return fig
 

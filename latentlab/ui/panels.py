@@ -4,24 +4,48 @@ from __future__ import annotations
 
 import numpy as np
 import streamlit as st
+from PIL import Image
 
 from latentlab.analysis import map_points
 from latentlab.core.render import image_grid, png_bytes
 from latentlab.ui import capabilities, figures, text_view
+from latentlab.ui.map_colours import label_colours
 
 MAX_GALLERY = 24
 MAX_CURVES = 12  # signals drawn as small multiples of curves: more cells than this stop being readable
 MAX_TEXTS = 1_000  # a selection's texts listed on the page (the CSV export holds them all)
+MAX_LATENT_BARS = 32  # a chart of more bars than this is unreadable: the largest are drawn
+
+
+def grid_shape(n: int, columns: int) -> tuple[int, int]:
+    """Rows and columns for ``n`` pictures at most ``columns`` wide: the fewest rows, then the columns spread
+    evenly over them (9 pictures at most 8 wide: 2 rows of 5, not 8 and 1)."""
+    rows = int(np.ceil(n / max(1, columns)))
+    return rows, int(np.ceil(n / rows))
+
+
+def gallery_image(items: np.ndarray, columns: int = 8):
+    """(n, *item_shape) images as one grid picture; the cells past the last picture are left blank (white),
+    not drawn as empty frames."""
+    n = len(items)
+    rows, columns = grid_shape(n, columns)
+    padded = np.concatenate([items, np.zeros((rows * columns - n, *items.shape[1:]), items.dtype)]) if rows * columns > n else items
+    picture = image_grid(padded.reshape(rows, columns, *items.shape[1:]))
+    empty = rows * columns - n
+    if empty:
+        pixels = np.array(picture)
+        cell_w = pixels.shape[1] // columns
+        top = (rows - 1) * (pixels.shape[0] // rows)
+        pixels[top:, pixels.shape[1] - empty * cell_w:] = 255
+        picture = Image.fromarray(pixels)
+    return picture
 
 
 def gallery(items: np.ndarray, columns: int = 8, caption: str | None = None) -> None:
-    """Show (n, *item_shape) images as a grid of ``columns`` per row."""
-    n = len(items)
-    if n == 0:
+    """Show (n, *item_shape) images as a grid at most ``columns`` wide."""
+    if len(items) == 0:
         return
-    rows = int(np.ceil(n / columns))
-    padded = np.concatenate([items, np.zeros((rows * columns - n, *items.shape[1:]), items.dtype)]) if rows * columns > n else items
-    st.image(image_grid(padded.reshape(rows, columns, *items.shape[1:])), caption=caption, output_format="PNG")
+    st.image(gallery_image(items, columns), caption=caption, output_format="PNG")
 
 
 def _curves_key(rows: np.ndarray) -> str:
@@ -78,12 +102,18 @@ def selection_panel(ctx, index: np.ndarray, clusters: np.ndarray | None = None) 
     c1, c2 = st.columns(2)
     with c1:
         if len(summary.label_mix):
-            st.plotly_chart(figures.mix_bar(summary.label_mix["label"].tolist(), summary.label_mix["count"].tolist(),
-                                            f"{ds.label_name} mix"), width="stretch", key="sel-mix")
+            names = summary.label_mix["label"].tolist()
+            st.plotly_chart(figures.mix_bar(names, summary.label_mix["count"].tolist(), f"{ds.label_name} mix",
+                                            colours=label_colours(ds, names)), width="stretch", key="sel-mix")
         if emb.has_reconstructions:
             st.caption(f"Mean reconstruction error {summary.mean_recon_error:.4g}")
     with c2:
-        st.plotly_chart(figures.latent_bar(summary.mean_latent, "mean latent"), width="stretch", key="sel-latent")
+        if ctx.checkpoint_name is not None:  # a model's latents; a dataset's own vectors have no named latents
+            dims = mean_latent_dims(summary.mean_latent)
+            title = "mean latent" if len(dims) == len(summary.mean_latent) else \
+                f"mean latent: the {len(dims)} largest of {len(summary.mean_latent)}"
+            st.plotly_chart(figures.latent_bar(summary.mean_latent[dims], title, dims), width="stretch",
+                            key="sel-latent")
     if text_view.has_texts(ds):
         listed = np.asarray(index)[:MAX_TEXTS]
         if len(listed) < len(index):
@@ -93,6 +123,14 @@ def selection_panel(ctx, index: np.ndarray, clusters: np.ndarray | None = None) 
     frame = map_points.selection_frame(ds, emb, index, clusters)
     st.download_button("Export selection as CSV", frame.to_csv(index=False).encode(), file_name="selection.csv",
                        mime="text/csv", key="sel-csv")
+
+
+def mean_latent_dims(mean: np.ndarray, most: int = MAX_LATENT_BARS) -> list[int]:
+    """The latents a selection's mean-latent chart draws: all of them up to ``most``, else the ``most`` largest in
+    magnitude, in latent order."""
+    if len(mean) <= most:
+        return list(range(len(mean)))
+    return sorted(int(d) for d in np.argsort(-np.abs(mean), kind="stable")[:most])
 
 
 def neighbours_panel(ctx, index: int, space: np.ndarray, k: int = 8) -> np.ndarray:

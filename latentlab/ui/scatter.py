@@ -174,12 +174,13 @@ def preload() -> None:
 
 def scatter_map(key: str, xy: np.ndarray, colours: Colouring, highlight: np.ndarray | None = None,
                 items: dict | None = None, height: int = 620, selectable: bool = True,
-                selected: np.ndarray | None = None, labels: list[dict] | None = None) -> None:
+                selected: np.ndarray | None = None, labels: list[dict] | None = None, focus: int | None = None) -> None:
     """Draw the map. ``items``: {"base": URL prefix, "image": bool} for hover details (None: index only).
     ``selectable=False``: a map to look at (pan, zoom, hover) whose page takes no selection. ``selected``:
     rows to show as the map's selection (one made on a linked map), applied whenever they change; None
     leaves the map's own selection alone. ``labels``: texts placed at points, ``[{"i": row, "text": str}]``
-    (clusters' keywords at their centres, see ``keyword_labels``), drawn as text, never as HTML."""
+    (clusters' keywords at their centres, see ``keyword_labels``), drawn as text, never as HTML. ``focus``: a clicked
+    point, ringed in black; while it is the map's whole selection it and ``highlight`` (its neighbours) stay bright."""
     pos = normalise(xy)
     points_key = content_key(pos)
     colour_key = content_key(colours.codes)
@@ -191,6 +192,7 @@ def scatter_map(key: str, xy: np.ndarray, colours: Colouring, highlight: np.ndar
         "palette": colours.palette,
         "legend": colours.legend,
         "highlight": [] if highlight is None else [int(i) for i in np.asarray(highlight)[:64]],
+        "focus": None if focus is None else int(focus),
         "items": items,
         "height": int(height),
         "pointSize": point_size(len(pos)),

@@ -64,21 +64,28 @@ def cluster_labels_csv(labels: np.ndarray, keywords: dict | None) -> bytes:
     return frame.to_csv(index=False).encode()
 
 
-def search_box(ds) -> np.ndarray | None:
-    """A "Search by meaning" box over a text dataset: its hits listed with their similarity and text.
-    Returns the hits' rows, best first (None when nothing is searched)."""
+def search_box(ds) -> list | None:
+    """A "Search by meaning" box over a text dataset. Returns its hits, best first (None when nothing is
+    searched); ``show_search_hits`` lists them (the Map page lists them below the map, which rings them)."""
     c1, c2 = st.columns([4, 1])
     query = c1.text_input("Search by meaning", key="map-search",
-                          placeholder="Words or a sentence; the nearest texts are listed and ringed on the map")
+                          placeholder="Words or a sentence; the nearest texts are ringed on the map and listed below it")
     k = int(c2.number_input("Hits", min_value=1, max_value=200, value=SEARCH_K, step=5, key="map-search-k"))
     if not query.strip():
         return None
-    hits = lab.search(ds, query, k)
-    rows = np.asarray([h.index for h in hits], dtype=np.int64)
-    st.caption(f"The {len(hits)} texts nearest in meaning to the query, by cosine similarity"
+    return lab.search(ds, query, k)
+
+
+def hit_rows(hits: list) -> np.ndarray:
+    return np.asarray([h.index for h in hits], dtype=np.int64)
+
+
+def show_search_hits(ds, hits: list) -> None:
+    """The hits of ``search_box`` with their similarity and text."""
+    st.subheader(f"Search: the {len(hits)} nearest texts")
+    st.caption("By cosine similarity to the query"
                + ("; the first 64 are ringed in red on the 2-D map." if len(hits) > 64 else "; they are ringed in red on the 2-D map."))
-    show_texts(ds, rows, {"similarity": np.round([h.similarity for h in hits], 4)}, key="map-search-hits")
-    return rows
+    show_texts(ds, hit_rows(hits), {"similarity": np.round([h.similarity for h in hits], 4)}, key="map-search-hits")
 
 
 NEAREST_K = 5  # texts listed for one decoded vector; a grid lists the nearest one per cell

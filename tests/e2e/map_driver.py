@@ -26,6 +26,20 @@ def state(page) -> dict:
     return page.evaluate(f"() => ({{ ...{ROOT_JS}.dataset }})")
 
 
+def rings(page) -> dict:
+    """The map's rings: the rows ringed red (``red``) and black (``focus``), how many circles lie outside the rings'
+    layer or the layer outside the map's box (``outside``), and the points drawn undimmed (``bright``)."""
+    return page.evaluate(
+        f"() => {{ const r = {ROOT_JS}; const stage = r.querySelector('.ll-stage').getBoundingClientRect();"
+        " const layer = r.querySelector('.ll-rings').getBoundingClientRect();"
+        " const covers = Math.abs(layer.width - stage.width) <= 3 && Math.abs(layer.height - stage.height) <= 3;"
+        " const cs = [...r.querySelectorAll('.ll-rings circle')]; const out = cs.filter((c) => {"
+        " const b = c.getBoundingClientRect(); return b.width === 0 || b.left < layer.left - 1 || b.right > layer.right + 1"
+        " || b.top < layer.top - 1 || b.bottom > layer.bottom + 1; }).length + (covers ? 0 : 1000);"
+        " const rows = (colour) => cs.filter((c) => c.getAttribute('stroke') === colour).map((c) => Number(c.dataset.index));"
+        " return { red: rows('#ff2b2b'), focus: rows('#111'), outside: out, bright: r.brightPoints() }; }")
+
+
 def canvas_box(page) -> dict:
     return page.locator("[data-testid=ll-map] canvas").bounding_box()
 

@@ -119,7 +119,12 @@ def test_click_box_and_zoom(app):
     box = map_driver.canvas_box(page)
     map_driver.click_point(page, pos, i)
     page.get_by_text(f"Point #{i}").first.wait_for(timeout=60_000)
-    page.wait_for_function(f"() => {map_driver.ROOT_JS}.querySelectorAll('.ll-rings circle').length === 8", timeout=30_000)
+    # the clicked point ringed in black, its 8 neighbours in red, all inside the map's box and drawn bright
+    page.wait_for_function(f"() => {map_driver.ROOT_JS}.querySelectorAll('.ll-rings circle').length === 9", timeout=30_000)
+    rings = map_driver.rings(page)
+    assert rings["focus"] == [i] and len(rings["red"]) == 8 and rings["outside"] == 0
+    assert set(rings["bright"]) == {i, *rings["red"]}
+    assert map_driver.state(page)["selected"] == "1"
 
     tools = page.locator("[data-testid=ll-map]")
     tools.locator("button", has_text="Box").click()

@@ -122,3 +122,28 @@ def test_hover_and_selection_show_hostile_texts_inert(hostile):
         assert injected == 0
         assert not page.locator("[data-testid='stException']").count()
         page.screenshot(path=str(ROOT / "test-artifacts" / "text-selection.png"), full_page=True)
+
+
+def test_search_hits_are_ringed_inside_the_map_and_listed_below_it(hostile):
+    """A search by meaning rings its hits on the map, wherever they lie in its box, and lists them under the map,
+    so the map stays where it was."""
+    home, rows = hostile
+    with dashboard(home) as url, browser_page(1600, 1000) as page:
+        open_pca_map(page, url, "hostile", len(rows))
+        top_before = map_driver.canvas_box(page)["y"]
+        search = page.get_by_label("Search by meaning")
+        search.fill("logging handler records")
+        search.press("Enter")
+        page.wait_for_function(f"() => {map_driver.ROOT_JS}.querySelectorAll('.ll-rings circle').length === 20",
+                               timeout=60_000)
+        wait_idle(page)
+        rings = map_driver.rings(page)
+        assert len(rings["red"]) == 20 and rings["outside"] == 0 and rings["focus"] == []
+        xs = [page.evaluate(f"(i) => {map_driver.ROOT_JS}.screenPosition(i)[0]", i) for i in rings["red"]]
+        assert max(xs) > 300 or min(xs) < 0  # hits beyond the old 300 px corner are ringed too (when they lie there)
+        assert abs(map_driver.canvas_box(page)["y"] - top_before) < 5  # the hits did not push the map down
+        box = map_driver.canvas_box(page)
+        hits = page.get_by_text("Search: the 20 nearest texts")
+        hits.wait_for(timeout=30_000)
+        assert hits.bounding_box()["y"] > box["y"] + box["height"]
+        page.screenshot(path=str(ROOT / "test-artifacts" / "text-search.png"))

@@ -1,0 +1,55 @@
+"""The Map page's colourings that need more than the embedding: the clusters (the Clusters page's, or a
+default k-means made here when that page has not run) and the label colours the legend and the bar charts
+share."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from latentlab.ui.figures import PALETTE, category_order
+
+DEFAULT_METHOD = "kmeans"
+DEFAULT_K = 8  # without labels to suggest a number
+
+
+def suggested_k(ds) -> int:
+    """The number of label classes when the dataset has between 2 and 100 of them, else ``DEFAULT_K``."""
+    if ds.labels is None:
+        return DEFAULT_K
+    k = len(pd.unique(np.asarray(ds.labels).ravel()))
+    return k if 2 <= k <= 100 else DEFAULT_K
+
+
+def stored_clusters(ctx) -> np.ndarray | None:
+    """The clustering the Clusters page made for this checkpoint and dataset, if any."""
+    return st.session_state.get("ll_clusters", {}).get((ctx.checkpoint_name, ctx.dataset_name))
+
+
+def map_clusters(ctx, ds, emb) -> tuple[np.ndarray | None, str]:
+    """Clusters to colour the map by, and a caption saying what they are: the Clusters page's clustering, or
+    k-means with the suggested k on the latent means (a background job on a large set: None until it is done)."""
+    from latentlab.ui.jobs import run_or_submit_clustering
+
+    stored = stored_clusters(ctx)
+    if stored is not None and len(stored) == len(ds):
+        return stored, "Clusters from the Clusters page."
+    k = suggested_k(ds)
+    result = run_or_submit_clustering(ctx, emb, ds, DEFAULT_METHOD, "latent", 0, None, {"k": k})
+    space = "vectors" if ctx.vectors else "latent means"
+    caption = (f"k-means with k = {k} on the {space}" + (" (the number of labels)" if ds.labels is not None and
+               k != DEFAULT_K else "") + "; choose another clustering on the Clusters page.")
+    return (None if result is None else result.labels), caption
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _label_names(fingerprint: str, _labels) -> list[str]:
+    return category_order([str(v) for v in pd.unique(np.asarray(_labels).ravel()).tolist()])
+
+
+def label_colours(ds, names) -> list[str]:
+    """The map's colour for each label in ``names`` (as the legend draws them when the map is coloured by
+    label), so a bar chart of a selection's labels matches the map."""
+    order = {name: k for k, name in enumerate(_label_names(ds.fingerprint, ds.labels))}
+    return [PALETTE[order.get(str(n), 0) % len(PALETTE)] for n in names]
