@@ -5,7 +5,7 @@ import numpy as np
 import streamlit as st
 
 from latentlab import lab
-from latentlab.ui import capabilities, figures, panels, signal_view
+from latentlab.ui import capabilities, figures, panels, signal_view, traversal_downloads
 from latentlab.ui.directions import direction_picker
 from latentlab.ui.samples_view import component_picker, samples_section
 from latentlab.ui.sidebar import start_page, user_errors
@@ -139,6 +139,8 @@ with user_errors():
         sliders()
 
     st.subheader("Traversal grid")
+    base_text = (f"from item #{index}" if index is not None else f"from the {centre}" if component is None
+                 else f"from component {component}'s mean")  # the downloaded figures' titles say where they start
     if along is not None:
         steps = st.slider("Steps", 3, 15, 9, key="trav-dir-steps")
         codes, travel = along.path(base, steps, span)
@@ -147,11 +149,8 @@ with user_errors():
             picture = lab.image_grid(row)
             ends = "first centroid … second centroid" if along.ends is not None else f"-{span:g} … +{span:g} units"
             st.image(picture, caption=f"along {along.description}; columns: {ends}", output_format="PNG")
-            d1, d2 = st.columns(2)
-            with d1:
-                panels.download_png(picture, "Download row (PNG)", "direction.png", "dl-dir-grid")
-            d2.download_button("Download GIF", lab.gif_bytes(row[0]), file_name="direction.gif", mime="image/gif",
-                               key="dl-dir-gif")
+            traversal_downloads.direction_downloads(row, along.name, travel, ctx.checkpoint_name, along.description
+                                                    if along.ends is not None else f"{base_text}; along {along.description}")
         elif ds.is_signal:
             signal_view.show_traversal(ds, row, [along.name], travel[None], [along.name], [f"{t:+.2f}" for t in travel],
                                        f"along {along.description}", "direction", "dl-dir-grid", row_name="direction")
@@ -176,12 +175,8 @@ with user_errors():
                 picture = lab.image_grid(grid)
                 columns = "each latent's codebook values, lowest first" if codebook is not None else f"-{span:g} … +{span:g}"
                 st.image(picture, caption="rows: " + ", ".join(f"z{d}" for d in dims) + f"; columns: {columns}", output_format="PNG")
-                d1, d2, d3 = st.columns(3)
-                with d1:
-                    panels.download_png(picture, "Download grid (PNG)", "traversal.png", "dl-grid")
-                gif_dim = d2.selectbox("GIF of", dims, format_func=lambda d: f"z{d}", key="trav-gif-dim")
-                d3.download_button("Download GIF", lab.gif_bytes(grid[dims.index(gif_dim)]), file_name=f"traversal-z{gif_dim}.gif",
-                                   mime="image/gif", key="dl-gif")
+                traversal_downloads.grid_downloads(grid, dims, values, emb, ctx.checkpoint_name,
+                                                   f"{base_text}; columns: the latent's value")
             elif ds.is_signal:
                 columns = ("lowest … highest codebook value" if codebook is not None else f"-{span:g} … +{span:g}")
                 signal_view.show_traversal(ds, grid, dims, values, [f"z{d}" for d in dims],

@@ -6,26 +6,57 @@ from latentlab.cli.output import check_out, emit, ints, write_csv
 from latentlab.core.workspace import atomic_path
 
 
+def _figure_labels(ck, ds, tr, args) -> tuple[str, list[list[str]], set[int]]:
+    """``--labels``: the figure's title, each row's label (the latent and its KL, or its codes' variance, on a
+    seeded sample of the dataset; a direction's name) and the rows of passive latents."""
+    from latentlab import lab
+    from latentlab.core.render import latent_labels
+    from latentlab.core.rows import row_sample
+
+    centre = ("the prior mean" if ck.model.prior_frame() is not None else "the central item's code"
+              if ck.model.codebook_values() is not None else "the codes' mean")  # as lab.traverse starts
+    base = (f"from item #{args.index}" if args.index is not None else f"from component {args.component}'s mean"
+            if args.component is not None else f"from {centre}")
+    if tr.direction is not None:
+        where = tr.direction.description if tr.direction.ends is not None else f"{base}; along {tr.direction.description}"
+        return f"{ck.name} · {where}", [[tr.direction.name]], set()
+    rows = None if len(ds) <= lab.DEFAULT_ITEMS else row_sample(len(ds), lab.DEFAULT_ITEMS, 0)
+    emb = lab.embed_sample(ck, ds, rows)
+    passive = set(lab.passive_dims(emb))
+    labels = latent_labels(tr.dims, emb.activity(), "KL" if emb.kl is not None else "var", passive)
+    return f"{ck.name} · {base}; columns: the latent's value", labels, {r for r, d in enumerate(tr.dims) if d in passive}
+
+
 def cmd_traverse(args) -> None:
     from pathlib import Path
 
     from latentlab import lab
     from latentlab.core.errors import LatentLabError
-    from latentlab.core.render import gif_bytes, image_grid
+    from latentlab.core.render import gif_bytes, image_grid, labelled_gif, labelled_grid, labelled_traversal, value_text
 
     ck = lab.load_checkpoint(args.checkpoint)
     ds = lab.dataset_for(ck, args.dataset)
     tr = lab.traverse(ck, ds, index=args.index, dims=args.dims, steps=args.steps, span=args.range, direction=args.direction,
                       component=args.component)
     rows, columns = tr.values.shape
+    labelled = args.labels and (ds.kind == "image" or ds.is_signal) and not str(args.out).lower().endswith(".csv")
     if ds.kind == "image":
         out = check_out(args.out, (".png", ".gif"))
+        title, labels, faint = _figure_labels(ck, ds, tr, args) if labelled else (None, None, set())
         if out.suffix.lower() == ".gif":
             if rows != 1:
                 raise LatentLabError(f"A GIF shows one row, but this traversal has {rows}; pick one with --dims D or "
                                      "--direction, or write a .png.")
+            if labelled:
+                name, sep = (tr.direction.name, " ") if tr.direction is not None else (f"z{tr.dims[0]}", " = ")
+                captions = [f"{name}{sep}{value_text(v)}" for v in tr.values[0]]
+                data = labelled_gif(tr.items[0], captions, " · ".join([ck.name, *labels[0]]))
+            else:
+                data = gif_bytes(tr.items[0])
             with atomic_path(out) as tmp:
-                Path(tmp).write_bytes(gif_bytes(tr.items[0]))
+                Path(tmp).write_bytes(data)
+        elif labelled:
+            labelled_traversal(tr.items, labels, tr.values, title, faint).save(out)
         else:
             image_grid(tr.items).save(out)
     elif ds.is_signal:  # curves: small multiples (a row per latent), or their values as a long table
@@ -33,7 +64,11 @@ def cmd_traverse(args) -> None:
         from latentlab.core.curve_render import curve_grid
 
         out = check_out(args.out, (".png", ".csv"))
-        if out.suffix.lower() == ".png":
+        if out.suffix.lower() == ".png" and labelled:
+            cell, pad = (120, 72), 3
+            title, labels, faint = _figure_labels(ck, ds, tr, args)
+            labelled_grid(curve_grid(tr.items, cell, pad), cell, pad, labels, tr.values, title, faint).save(out)
+        elif out.suffix.lower() == ".png":
             curve_grid(tr.items).save(out)
         else:
             row = "dim" if tr.dims else "direction"
@@ -119,6 +154,8 @@ def register(with_ckpt) -> None:
                    "pca:K, probe:label=V or probe:FACTOR")
     p.add_argument("--out", required=True, help=".png (or .gif for one row: a dimension or a direction) for images, "
                    ".png (curves) or .csv (their values, one row per sample) for signals, .csv for tables")
+    p.add_argument("--labels", action="store_true", help="write a figure that reads on its own: each row's latent and "
+                   "its KL (or variance), the values on the columns; a GIF enlarged to 256 px, each frame's value on it")
     p = with_ckpt("interpolate", cmd_interpolate, "decode a path between two items' codes")
     p.add_argument("--from", type=int, required=True)
     p.add_argument("--to", type=int, required=True)
