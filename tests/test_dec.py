@@ -202,6 +202,7 @@ def test_clusters_page_shows_the_models_clusters_beside_kmeans(digits_dec, monke
     algorithm = next(s for s in at.selectbox if s.label == "Algorithm")
     assert "model (dec)" in algorithm.options
     algorithm.set_value("model").run()
+    next(b for b in at.button if b.label == "Recluster").click().run()  # choosing runs nothing until pressed
     assert not at.exception, [e.value for e in at.exception]
     assert any(h.value == "model (dec) beside k-means" for h in at.subheader)
     table = next(d.value for d in at.dataframe if "model (dec)" in d.value.columns)

@@ -1,21 +1,22 @@
 """The Clusters page's rules: each cluster's rule beside it (the threshold tree's path and a short polyhedral
-description, with precision and recall), the tree drawn, and a click on a rule that selects the items it covers on
-the map (this page's and the Map page's, through the shared map selection)."""
+description, with precision and recall), and a click on a rule that selects the items it covers on the map (this
+page's, beside the table, and the Map page's, through the shared map selection). The tree is drawn by
+``clusters_tree``."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
-import plotly.graph_objects as go
 import streamlit as st
 
 from latentlab import lab
-from latentlab.ui.figures import PALETTE
 from latentlab.ui.map_settings import map_settings, selection_map_key, share_selection
 from latentlab.ui.scatter import content_key
 
 TABLE_KEY = "cl-rules"
 BY_KEY = "cl-rules-by"
-BY = {"description": "its description", "tree": "its tree path"}
+BY = {"description": "description", "tree": "tree path"}
 _STASH = "ll_cluster_rules"  # the last explanation shown, so the next run can map a clicked row to its rows
 
 
@@ -27,9 +28,23 @@ def _explain(space_key: str, _emb, _ds, labels_key: str, _labels, space: str, ma
                                           projection={"method": map_method})
 
 
-def clicked_rows(labels: np.ndarray) -> np.ndarray | None:
-    """The rows the rule clicked in the rules table covers (None when no rule is clicked, or the clustering has
-    changed since the table was drawn); read before the map is drawn, so the map shows them."""
+@dataclass(frozen=True)
+class ClickedRule:
+    """The rule clicked in the rules table: its cluster, whether its description or tree path selects, and the
+    rows that selects."""
+
+    cluster: int
+    by: str
+    rows: np.ndarray
+
+    def text(self) -> str:
+        return (f"**{len(self.rows):,} items selected** on the map: those cluster {self.cluster}'s "
+                f"{'description' if self.by == 'description' else 'tree path'} covers.")
+
+
+def clicked_rule(labels: np.ndarray) -> ClickedRule | None:
+    """The rule clicked in the rules table (None when no rule is clicked, or the clustering has changed since the
+    table was drawn); read before the map is drawn, so the map shows its rows."""
     state = st.session_state.get(TABLE_KEY) or {}
     try:
         rows = list(state["selection"]["rows"])
@@ -41,7 +56,8 @@ def clicked_rows(labels: np.ndarray) -> np.ndarray | None:
     exp = stash["exp"]
     if not 0 <= rows[0] < len(exp.rules):
         return None
-    return exp.covered(exp.rules[rows[0]].cluster, st.session_state.get(BY_KEY, "description"))
+    cluster, by = exp.rules[rows[0]].cluster, st.session_state.get(BY_KEY, "description")
+    return ClickedRule(int(cluster), by, exp.covered(cluster, by))
 
 
 def share_click(ctx, emb, rows: np.ndarray | None) -> None:
@@ -58,69 +74,63 @@ def share_click(ctx, emb, rows: np.ndarray | None) -> None:
         st.session_state["ll_cluster_rules_shared"] = key
 
 
-def rules_panel(emb, ds, labels: np.ndarray, xy: np.ndarray | None, seed: int) -> None:
-    """Settings, the rules table (a click selects a rule's items on the map) and the drawn tree."""
-    st.subheader("Rules")
+def rules_panel(emb, ds, labels: np.ndarray, xy: np.ndarray | None, seed: int):
+    """Settings, the rules table (a click selects a rule's items on the map beside it) and the count selected;
+    returns the explanation (None when there are fewer than two clusters to explain) and its space in words."""
     spaces = {"latent": "latent means"}
     if np.ndim(ds.x) == 2:
         spaces["features"] = "the dataset's features"
     if xy is not None and xy.shape[1] == 2:
         spaces["map"] = "the map's axes"
-    a, b, c = st.columns([2, 1, 1])
+    a, b, c = st.columns([4, 4, 3], vertical_alignment="bottom")
     space = a.radio("Rules over", list(spaces), format_func=spaces.get, horizontal=True, key="cl-rules-space")
-    max_halfspaces = int(b.number_input("Half-spaces per cluster", 1, 12, lab.DEFAULT_HALFSPACES, key="cl-rules-max"))
-    oblique = c.checkbox("Two-latent half-spaces", key="cl-rules-oblique",
-                         help="descriptions may also cut along a direction in the plane of two features")
+    b.radio("A click selects the items of its", list(BY), format_func=BY.get, horizontal=True, key=BY_KEY)
+    with c.popover("Options", icon=":material/tune:", width="stretch",
+                   help="how long a description may be, and which half-spaces it may use"):
+        max_halfspaces = int(st.number_input("Half-spaces per description", 1, 12, lab.DEFAULT_HALFSPACES,
+                                             key="cl-rules-max"))
+        oblique = st.checkbox("Two-latent half-spaces", key="cl-rules-oblique",
+                              help="descriptions may also cut along a direction in the plane of two features")
     if not (labels >= 0).any() or len(set(labels[labels >= 0].tolist())) < 2:
         st.info("Rules describe two or more clusters; this clustering has fewer.")
-        return
+        return None, spaces[space]
     method = map_settings()["method"]
     use_xy = xy if space == "map" else None
     exp = _explain(emb.key, emb, ds, content_key(labels), labels, space, max_halfspaces, oblique, seed,
                    "" if use_xy is None else content_key(use_xy), use_xy, method)
     st.session_state[_STASH] = {"labels": labels, "exp": exp}
-    st.caption(f"A threshold tree with one leaf per cluster (IMM, Dasgupta et al. 2020) agrees with the clustering "
-               f"on {exp.accuracy:.1%} of the items; its k-means cost is {exp.cost_ratio:.3f} times the "
-               f"clustering's (1 = the rules lose nothing). Each description is at most {max_halfspaces} half-spaces, "
-               "chosen greedily for F1. Click a row to select the items its rule covers on the map.")
-    st.radio("A click selects the items of", list(BY), format_func=BY.get, horizontal=True, key=BY_KEY)
+    kind = "axis-aligned" if not oblique else "axis-aligned or two-latent"
+    st.caption(f"Each description is at most {max_halfspaces} {kind} half-spaces, chosen greedily for F1. The tree "
+               f"(IMM, Dasgupta et al. 2020) agrees with the clustering on {exp.accuracy:.1%} of the items at "
+               f"{exp.cost_ratio:.3f} times its k-means cost. Click a row to select its items on the map.")
     st.dataframe(exp.table(), width="stretch", hide_index=True, on_select="rerun", selection_mode="single-row",
-                 key=TABLE_KEY, column_config={k: st.column_config.NumberColumn(format="%.2f") for k in
-                                               ("tree precision", "tree recall", "precision", "recall")})
-    st.plotly_chart(tree_figure(exp), width="stretch", key="cl-rules-tree")
+                 key=TABLE_KEY, column_config=rule_columns(), column_order=_column_order())
+    clicked = clicked_rule(labels)
+    if clicked is not None:
+        st.markdown(clicked.text())
+    return exp, spaces[space]
 
 
-def tree_figure(exp) -> go.Figure:
-    """The threshold tree drawn top down: each inner node's cut (``<=`` to the left), each leaf its cluster in the
-    cluster's map colour, with its size."""
-    names, nodes, edges = exp.feature_names, [], []
-    order = {c: i for i, c in enumerate(sorted(exp.tree.clusters))}
-    leaves = iter(range(len(exp.tree.clusters)))
+def _column_order() -> list[str]:
+    """The columns of what a click selects come first, after the cluster and its size."""
+    description, tree = ["description", "precision", "recall"], ["tree rule", "tree precision", "tree recall"]
+    first, then = (tree, description) if st.session_state.get(BY_KEY) == "tree" else (description, tree)
+    return ["cluster", "size", *first, *then]
 
-    def place(node, depth: int) -> float:
-        if node.is_leaf:
-            x = float(next(leaves))
-            nodes.append((x, -depth, f"cluster {node.cluster}<br>{node.n:,} items", PALETTE[order[node.cluster] % len(PALETTE)]))
-            return x
-        xl, xr = place(node.left, depth + 1), place(node.right, depth + 1)
-        x = 0.5 * (xl + xr)
-        edges.extend([((x, -depth), (xl, -depth - 1)), ((x, -depth), (xr, -depth - 1))])
-        nodes.append((x, -depth, f"{names[node.feature]} <= {node.threshold:.3g}<br>{node.mistakes:,} cut off",
-                      "#ffffff"))
-        return x
 
-    place(exp.tree.root, 0)
-    fig = go.Figure()
-    ex = [v for (p, q) in edges for v in (p[0], q[0], None)]
-    ey = [v for (p, q) in edges for v in (p[1], q[1], None)]
-    fig.add_trace(go.Scatter(x=ex, y=ey, mode="lines", line=dict(color="#999999", width=1), hoverinfo="skip"))
-    x, y, text, colour = zip(*nodes)
-    fig.add_trace(go.Scatter(x=x, y=y, mode="markers+text", text=text, textposition="bottom center",
-                             marker=dict(size=14, color=colour, line=dict(color="#444444", width=1)),
-                             hoverinfo="text", textfont=dict(size=11)))
-    depth = -min(y)
-    fig.update_layout(title="Threshold tree (left: <=, right: >)", showlegend=False, height=140 + 110 * depth,
-                      margin=dict(l=20, r=20, t=40, b=40), plot_bgcolor="white",
-                      xaxis=dict(visible=False, range=[-0.7, len(exp.tree.clusters) - 0.3]),
-                      yaxis=dict(visible=False, range=[-depth - 0.6, 0.4]))
-    return fig
+def rule_columns() -> dict:
+    """How the rules table's columns are shown."""
+    col = st.column_config
+    share = dict(format="%.2f")
+    return {"cluster": col.NumberColumn("Cluster", format="%d"), "size": col.NumberColumn("Items", format="%d"),
+            "description": col.TextColumn("Description", help="a short intersection of half-spaces", width="large"),
+            "precision": col.NumberColumn("Precision", help="of the items the description covers, the share in the "
+                                                            "cluster", **share),
+            "recall": col.NumberColumn("Recall", help="of the cluster's items, the share the description covers",
+                                       **share),
+            "tree rule": col.TextColumn("Tree path", help="the threshold tree's conditions from its root to the "
+                                                          "cluster's leaf", width="large"),
+            "tree precision": col.NumberColumn("Path precision", help="of the items on the path, the share in the "
+                                                                      "cluster", **share),
+            "tree recall": col.NumberColumn("Path recall", help="of the cluster's items, the share on its path",
+                                            **share)}

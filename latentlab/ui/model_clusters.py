@@ -59,16 +59,14 @@ def comparison_panel(ctx, emb, ds, ck, seed: int) -> None:
     if ours is None or kmeans is None:
         return
     both = BesideKMeans.of(ours, kmeans)
-    left, right = st.columns([3, 2])
-    with left:
-        st.dataframe(both.scores(name), hide_index=True, width="stretch", key="cl-compare-scores")
-        a, b = st.columns(2)
-        a.metric("agreement (ARI)", f"{both.ari:.3f}", help="adjusted Rand index between the two clusterings")
-        b.metric("agreement (NMI)", f"{both.nmi:.3f}", help="normalised mutual information between them")
-    with right:
-        rows, cols, counts = both.shared()
-        st.plotly_chart(figures.heatmap(counts, [f"k{c}" for c in cols], [f"m{r}" for r in rows],
-                                        "items shared: model (rows) × k-means (columns)"),
-                        width="stretch", key="cl-compare-shared")
+    left, right = st.columns([3, 1])
+    left.dataframe(both.scores(name), hide_index=True, width="stretch", key="cl-compare-scores",
+                   column_config={"score": st.column_config.TextColumn("Score")})
+    right.metric("agreement (ARI)", f"{both.ari:.3f}", help="adjusted Rand index between the two clusterings")
+    right.metric("agreement (NMI)", f"{both.nmi:.3f}", help="normalised mutual information between them")
+    rows, cols, counts = both.shared()
+    st.plotly_chart(figures.heatmap(counts, [f"k{c}" for c in cols], [f"m{r}" for r in rows],
+                                    "items shared: model (rows) × k-means (columns)"),
+                    width="stretch", key="cl-compare-shared")
     st.caption(f"The same comparison: `latentlab cluster {ck.name} --method model --beside-kmeans --seed {seed} "
                "--out clusters.csv`, or `ll.beside_kmeans` in Python.")
