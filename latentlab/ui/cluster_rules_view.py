@@ -83,7 +83,7 @@ def rules_panel(emb, ds, labels: np.ndarray, xy: np.ndarray | None, seed: int):
     if xy is not None and xy.shape[1] == 2:
         spaces["map"] = "the map's axes"
     a, b, c = st.columns([4, 4, 3], vertical_alignment="bottom")
-    space = a.radio("Rules over", list(spaces), format_func=spaces.get, horizontal=True, key="cl-rules-space")
+    space = a.selectbox("Rules over", list(spaces), format_func=spaces.get, key="cl-rules-space")
     b.radio("A click selects the items of its", list(BY), format_func=BY.get, horizontal=True, key=BY_KEY)
     with c.popover("Options", icon=":material/tune:", width="stretch",
                    help="how long a description may be, and which half-spaces it may use"):
