@@ -48,11 +48,10 @@ def suggested_k(ds, method: str) -> tuple[int | None, str]:
     return int(min(declared.default, high)), "the method's default (the dataset has no labels)"
 
 
-def _param_widgets(method: str, k: int | None) -> tuple[list, int]:
-    """The method's parameters with k starting at the suggestion, and how many there are."""
-    params = [dataclasses.replace(p, default=k) if p.name == "k" and k is not None else p
-              for p in model_clusters.method_params(method)]
-    return params, len(params)
+def _param_widgets(method: str, k: int | None) -> list:
+    """The method's parameters, k starting at the suggestion."""
+    return [dataclasses.replace(p, default=k) if p.name == "k" and k is not None else p
+            for p in model_clusters.method_params(method)]
 
 
 def settings_bar(ctx, ds, ck, space_text: str) -> ClusterRun:
@@ -76,7 +75,8 @@ def _bar(context, ds, ck, space_text: str) -> None:
         del st.session_state[METHOD_KEY]
     # read before the selectbox is drawn, to lay out one column per parameter; a rerun has its new value already
     current = st.session_state.get(METHOD_KEY, options[0])
-    params, n = _param_widgets(current, suggested_k(ds, current)[0])
+    params = _param_widgets(current, suggested_k(ds, current)[0])
+    n = len(params)
     with st.container(border=True):
         cols = st.columns([2.2] + [1.2] * n + [1, 1.1], vertical_alignment="bottom")
         method = cols[0].selectbox("Algorithm", options, format_func=fmt, key=METHOD_KEY)
