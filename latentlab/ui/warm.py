@@ -33,7 +33,12 @@ _log = logging.getLogger(__name__)
 def _warm() -> None:
     try:
         from latentlab import lab  # torch and the engine
+        import torch
 
+        # The server's tensor work is small and comes from many sessions at once (a slider's decode, a page's
+        # inline map): one intra-op thread each, as the sessions are the parallelism. Two threads per decode made
+        # eight sessions' slider moves wait on each other's spinning workers. Jobs run in processes of their own.
+        torch.set_num_threads(1)
         emb = lab.embed(DEMO_CHECKPOINT, DEMO_DATASET)
         gc.freeze()  # the modules just loaded live as long as the process: no collection need walk them again
         if lab.projection_cached(emb, "umap", 2, 0):  # made by an earlier process
