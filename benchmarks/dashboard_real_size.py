@@ -96,8 +96,8 @@ def main() -> None:
         watch = Watch(pid, home)
         watch.start()
         t0 = time.perf_counter()
-        choose(page, "Dataset", "shapes")
-        choose(page, "Checkpoint", "shapes-beta-vae  ·  beta-vae")
+        choose(page, "Checkpoint", "shapes-beta-vae · beta-vae · shapes-20k")  # brings the dataset it was trained on
+        choose(page, "Dataset", "shapes")  # the full set: the checkpoint fits it, so it stays
         page.get_by_role("button", name="Encode 737,280 items").click()
         page.wait_for_selector("text=background job", timeout=300_000)
         # Another page while the encoding job runs: the server answers at once.

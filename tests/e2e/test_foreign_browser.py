@@ -52,7 +52,7 @@ def test_a_class_path_model_maps_and_its_slider_decodes(their_vae):
             choose(page, label, option, sidebar)
             _redrawn(page, before)
         chosen = page.locator("[data-testid='stSidebar'] input[aria-label='Checkpoint']").input_value()
-        assert chosen == "their-vae  ·  foreign"
+        assert chosen == "their-vae · foreign · digits"  # name · model · the dataset it was trained on
         assert not page.locator("[data-testid='stException']").count()
 
         page.get_by_role("link", name="Traverse").first.click()
