@@ -7,11 +7,18 @@ import importlib.util
 import time
 
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
+from plotly.subplots import make_subplots
 
 from latentlab import jobs
 from latentlab.jobs import executor
-from latentlab.ui import compare_view, figures, loaders
+from latentlab.ui import compare_view, loaders
+
+WATCH = "tr-watch"  # session key: the job the view follows (set when a run starts, or picked in the Job box)
+_JOB_BOX = "tr-job"
+MAIN_TERMS = ("recon", "kl")  # drawn at first beside the total; the other terms wait in the legend
+MAP_PAGE = "pages/map.py"
 
 
 @st.cache_data(ttl=10, show_spinner=False)
@@ -53,17 +60,55 @@ def submit_training(dataset: str, model: str, model_params: dict, cfg, name: str
     on = f" on {executor.describe(spec)}" if spec else ""
     if grid:
         sweep, ids = jobs.submit_sweep(dataset, model, grid, model_params, cfg, name=name or None, executor=spec)
+        st.session_state[WATCH] = ids[0]  # the view follows the sweep's first run
         st.success(f"Sweep {sweep}: jobs {', '.join(map(str, ids))} queued{on}.")
     else:
         job_id = jobs.submit_train(dataset, model, model_params, cfg, name=name or None, executor=spec)
-        st.session_state["tr-watch"] = job_id
+        st.session_state[WATCH] = job_id  # the view follows the run just started
         st.success(f"Job {job_id} queued{on}; it keeps running if you close this tab.")
+
+
+def loss_figure(history: list[dict], title: str = "Loss") -> go.Figure:
+    """A run's loss curves in two panels sharing the step axis: the total loss above, its terms below (recon and
+    kl drawn, the others a click away in the legend), so a term as large as the total is not hidden under it.
+    A panel is on a log scale when the values it draws are all positive."""
+    terms = [k for k in (history[-1] if history else {}) if k not in ("step", "loss")]
+    shown = [t for t in terms if t in MAIN_TERMS] or terms[:1]
+    rows = 2 if terms else 1
+    fig = make_subplots(rows=rows, cols=1, shared_xaxes=True, vertical_spacing=0.12,
+                        subplot_titles=("total loss", "terms") if terms else None)
+    steps = [h["step"] for h in history]
+    series = {k: [h.get(k) for h in history] for k in ["loss", *terms]}
+    fig.add_trace(go.Scatter(x=steps, y=series["loss"], mode="lines", name="loss (total)",
+                             line=dict(color="#31333f", width=2.5)), row=1, col=1)
+    for term in terms:
+        fig.add_trace(go.Scatter(x=steps, y=series[term], mode="lines", name=term,
+                                 visible=True if term in shown else "legendonly"), row=2, col=1)
+    for row, names in ((1, ["loss"]), (2, shown)):
+        values = [v for n in names for v in series.get(n, [])]
+        if row <= rows and values and all(v is not None and v > 0 for v in values):
+            fig.update_yaxes(type="log", row=row, col=1)
+    fig.update_xaxes(title_text="step", row=rows, col=1)
+    fig.update_layout(title=title, height=460 if terms else 300, margin=dict(l=10, r=10, t=60, b=10),
+                      legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="right", x=1))
+    return fig
+
+
+def open_checkpoint(checkpoint: str, dataset: str) -> None:
+    """Make ``checkpoint`` (trained on ``dataset``) the sidebar's choice and show it on the Map."""
+    loaders.clear_listings()
+    st.session_state["ll_dataset"], st.session_state["ll_checkpoint"] = dataset, checkpoint
+    st.switch_page(MAP_PAGE)
 
 
 def _eta(seconds) -> str:
     if seconds is None:
         return ""
     return time.strftime("%H:%M:%S", time.gmtime(seconds)) if seconds < 86400 else f"{seconds / 3600:.0f} h"
+
+
+def _job_picked() -> None:
+    st.session_state[WATCH] = st.session_state[_JOB_BOX]
 
 
 @st.fragment(run_every=2.0)
@@ -83,10 +128,12 @@ def job_monitor() -> None:
     st.dataframe(table, hide_index=True, width="stretch", key="jobs-table",
                  column_config={"progress": st.column_config.ProgressColumn("progress", min_value=0.0, max_value=1.0)})
     ids = [j.id for j in all_jobs]
-    watched = st.session_state.get("tr-watch", ids[0])
-    job_id = st.selectbox("Job", ids, index=ids.index(watched) if watched in ids else 0, key="tr-job",
+    watched = st.session_state.get(WATCH)
+    # The box shows the followed job, so a run started on this page (or a job named by another) is the one shown.
+    st.session_state[_JOB_BOX] = watched if watched in ids else ids[0]
+    job_id = st.selectbox("Job", ids, key=_JOB_BOX, on_change=_job_picked,
                           format_func=lambda i: f"{i} · {next(j for j in all_jobs if j.id == i).name}")
-    st.session_state["tr-watch"] = job_id
+    st.session_state[WATCH] = job_id
     job = jobs.get(job_id)
     st.progress(job.progress, text=f"{job.state} · step {job.step}/{job.total}" + (f" · ETA {_eta(job.eta_s)}" if job.eta_s else ""))
     if job.executor:
@@ -104,11 +151,15 @@ def job_monitor() -> None:
         jobs.resume(job.id)
         st.rerun(scope="fragment")
     if job.kind == "train":
-        st.plotly_chart(figures.loss_curve(jobs.history(job.id), f"Loss · job {job.id}"), width="stretch",
+        st.plotly_chart(loss_figure(jobs.history(job.id), f"Loss · job {job.id} · {job.name}"), width="stretch",
                         key=f"loss-{job.id}-{job.step}")
         if job.state == "succeeded":
-            st.success(f"Checkpoint '{job.params['name']}' is ready; pick it in the sidebar.")
+            name, dataset = job.params["name"], job.params["dataset"]
+            st.success(f"Checkpoint '{name}' is ready (trained on {dataset}).")
             loaders.clear_listings()
+            if st.button(f"Open {name} on the Map", key=f"open-{job.id}", type="primary",
+                         help="Picks it in the sidebar, with the dataset it was trained on."):
+                open_checkpoint(name, dataset)
             if job.sweep:  # compare with another finished run of the same sweep
                 runs = [j.params["name"] for j in all_jobs if j.sweep == job.sweep and j.kind == "train"
                         and j.state == "succeeded"]
