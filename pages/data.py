@@ -7,8 +7,15 @@ import streamlit as st
 from latentlab.ui import foreign_upload, loaders, panels, signal_upload, text_import, uploads
 from latentlab.ui.sidebar import start_page, user_errors
 
-NO_TEXT = "(none: a table of numbers)"
 ENCODER_NAMES = {"minilm": "MiniLM (all-MiniLM-L6-v2)", "tfidf": "TF-IDF + SVD (the weaker choice)"}
+IMPORT_HELP = ("Texts: a column of documents, each embedded into a vector (a map right away). A table of numbers or "
+               "an array: items for a model to learn, standardised per column. Precomputed embeddings: vectors kept "
+               "as given (a map right away). Signals: time series, one per item.")
+IMPORT_NOTES = {
+    "table": "Its numeric columns are standardised (mean 0, standard deviation 1).",
+    "items": "A 2-D array is read as a table, its columns standardised; a 3-D or 4-D one as images, scaled to [0, 1].",
+    "images": "Images are scaled to [0, 1]; labels come from folder names or a labels.csv.",
+}
 
 ctx = start_page("Data", needs_checkpoint=False)
 
@@ -43,11 +50,10 @@ with user_errors():
         st.markdown("**Ground-truth factors**: " + ", ".join(f"{c} ({ds.factors[c].nunique()} values)" for c in ds.factors.columns))
 
 st.subheader("Upload data")
-st.caption("CSV, TSV, Parquet (tables, precomputed embeddings or a column of texts), JSON Lines (texts), NPY/NPZ arrays (items, optional 'labels' and "
-           "'factors'), or a ZIP of PNG/JPEG images (labels from folder names or a labels.csv). Tables are standardised "
-           "per column; precomputed embeddings keep their values unless you ask for standardising; rows with missing "
-           "values are dropped and counted. Signals (time series: an (items, samples) or (items, channels, samples) "
-           "array, or a long table with one row per sample) are read as such under 'Signals'.")
+st.caption("CSV, TSV, Parquet (tables, precomputed embeddings or a column of texts), JSON Lines (texts), NPY/NPZ "
+           "arrays (items, optional 'labels' and 'factors'), or a ZIP of PNG/JPEG images (labels from folder names or "
+           "a labels.csv). Rows with missing values are dropped and counted. Choose what the file holds once it is "
+           "uploaded: only the options for that kind of import are shown.")
 upload = st.file_uploader("Data file", type=sorted(s.lstrip(".") for s in uploads.SUFFIXES), key="data-upload")
 if upload is not None:
     data = upload.getvalue()
@@ -55,39 +61,43 @@ if upload is not None:
         text_columns = uploads.peek_uploaded_text_columns(upload.name, data)
         columns = uploads.peek_uploaded_columns(upload.name, data) or text_columns
     fid = upload.file_id  # widgets keyed per upload, so each new file gets fresh defaults
+    kinds = uploads.import_kinds(upload.name, text_columns)
+    kind = st.radio("Read the file as", kinds, horizontal=True, key=f"data-kind-{fid}", format_func=uploads.IMPORT_KINDS.get,
+                    help=IMPORT_HELP)
     with st.form(f"import-form-{fid}"):
         new_name = st.text_input("Dataset name", value=uploads.suggested_dataset_name(upload.name), key=f"data-name-{fid}")
         label = st.selectbox("Label column", ["(none)"] + columns, key=f"data-label-{fid}") if columns else "(none)"
-        text, encoder = NO_TEXT, None
-        if text_columns:
-            text = st.selectbox("Text column", [NO_TEXT] + text_columns, index=1, key=f"data-text-{fid}",
-                                help="The column of documents: each is embedded by the encoder into a vector, and "
-                                     "the texts are kept to read on the map. The other columns stay as metadata.")
-            encoder = st.selectbox("Encoder", uploads.text_encoder_choices(), key=f"data-encoder-{fid}",
-                                   format_func=ENCODER_NAMES.get,
-                                   help="Both run offline. MiniLM (the text extra) compares meanings; TF-IDF only words.")
-        embedding = st.checkbox("These are precomputed embeddings", key=f"data-embedding-{fid}",
-                                help="Their values are kept as given, so distances between items stay the encoder's.")
-        standardise = st.checkbox("Standardise the embeddings' columns (mean 0, standard deviation 1)",
-                                  key=f"data-standardise-{fid}",
-                                  help="Only for precomputed embeddings, which are otherwise kept as given; tables "
-                                       "are always standardised.")
-        signal = signal_upload.signal_options(upload.name, columns, f"data-{fid}")
+        settings: dict = {}
+        if kind == "texts":
+            settings["text"] = st.selectbox(
+                "Text column", text_columns, key=f"data-text-{fid}",
+                help="The column of documents: each is embedded by the encoder into a vector, and the texts are kept "
+                     "to read on the map. The other columns stay as metadata.")
+            settings["encoder"] = st.selectbox(
+                "Encoder", uploads.text_encoder_choices(), key=f"data-encoder-{fid}", format_func=ENCODER_NAMES.get,
+                help="Both run offline. MiniLM (the text extra) compares meanings; TF-IDF only words.")
+        elif kind == "embeddings":
+            settings["standardise"] = st.checkbox(
+                "Standardise the embeddings' columns (mean 0, standard deviation 1)", key=f"data-standardise-{fid}",
+                help="Precomputed embeddings are otherwise kept as given, so distances stay the encoder's.")
+        elif kind == "signals":
+            settings = signal_upload.signal_options(upload.name, columns, f"data-{fid}")
+        else:
+            st.caption(IMPORT_NOTES[kind])
         go = st.form_submit_button("Import", type="primary")
     if go:
         with user_errors():
             labels = None if label == "(none)" else label
-            if text != NO_TEXT and signal is None:  # embedded by a background job; its progress is shown below
-                text_import.start(upload.name, data, new_name, text, labels, encoder)
+            if kind == "texts":  # embedded by a background job; its progress is shown below
+                text_import.start(upload.name, data, new_name, settings["text"], labels, settings["encoder"])
             else:
-                if signal is not None:
-                    ds = uploads.import_uploaded_signals(upload.name, data, new_name, labels=labels, **signal)
+                if kind == "signals":
+                    ds = uploads.import_uploaded_signals(upload.name, data, new_name, labels=labels, **settings)
                 else:
-                    ds = uploads.import_uploaded_dataset(upload.name, data, new_name, labels, embedding,
-                                                         standardise=True if embedding and standardise else None)
-                loaders.clear_listings()
-                st.session_state["ll_dataset"] = ds.name
-                st.success(f"Imported '{ds.name}': {ds.description} Train a model on it on the Train page.")
+                    ds = uploads.import_uploaded_dataset(upload.name, data, new_name, labels, kind == "embeddings",
+                                                         standardise=True if settings.get("standardise") else None)
+                text_import.record_outcome(ds.name, vectors=ds.kind == "embedding")
+                st.rerun()  # the listing and the sidebar show the new dataset
 text_import.show_outcome()
 text_import.show_progress()
 
@@ -101,6 +111,7 @@ if manifest_up is not None and weights_up is not None and st.button("Add checkpo
     with user_errors():
         ck = uploads.import_uploaded_checkpoint(manifest_up.name, manifest_up.getvalue(), weights_up.name, weights_up.getvalue())
         loaders.clear_listings()
-        st.success(f"Added checkpoint '{ck.name}' ({ck.model_name}); pick it in the sidebar with a dataset of its shape.")
+        st.success(f"Added checkpoint '{ck.name}' ({ck.model_name}); pick it in the sidebar's Checkpoint box, which "
+                   "switches to the dataset it was trained on when this workspace has it.")
 
 foreign_upload.add_model_panel(names, ctx.dataset_name)

@@ -13,25 +13,22 @@ from latentlab.data.signal_import import ARRAY_SUFFIXES
 NONE = "(none)"
 
 
-def signal_options(upload_name: str, columns: list[str], key: str) -> dict | None:
-    """Inside the import form: whether the file holds signals and, for a long table, which columns are the
-    item, the time, the channels and the factors. Returns the import's settings, or None for no signals."""
-    with st.expander("Signals (time series)"):
-        wanted = st.checkbox("These are signals", key=f"{key}-signal",
-                             help="An NPY/NPZ array of shape (items, samples) or (items, channels, samples), or a long "
-                                  "table with one row per sample. Without this a 2-D array reads as a table and a 3-D "
-                                  "one as images.")
-        options: dict = {"standardise": st.checkbox("Standardise each channel (mean 0, standard deviation 1)",
-                                                    key=f"{key}-signal-std",
-                                                    help="Signals are otherwise kept as given.")}
-        if Path(upload_name).suffix.lower() not in ARRAY_SUFFIXES and columns:
-            options["id"] = st.selectbox("Item column", columns, key=f"{key}-signal-id")
-            options["time"] = st.selectbox("Time column", columns, index=min(1, len(columns) - 1), key=f"{key}-signal-time")
-            options["channels"] = st.multiselect("Channel columns (empty: every other numeric column)", columns,
-                                                 key=f"{key}-signal-channels")
-            options["factors"] = st.multiselect("Factor columns (integer codes, one per item)", columns,
-                                                key=f"{key}-signal-factors")
-    return options if wanted else None
+def signal_options(upload_name: str, columns: list[str], key: str) -> dict:
+    """Inside the import form, for a file read as signals: whether to standardise each channel and, for a long
+    table, which columns are the item, the time, the channels and the factors. Returns the import's settings."""
+    st.caption("An NPY/NPZ array of shape (items, samples) or (items, channels, samples), or a long table with one "
+               "row per sample.")
+    options: dict = {"standardise": st.checkbox("Standardise each channel (mean 0, standard deviation 1)",
+                                                key=f"{key}-signal-std", help="Signals are otherwise kept as given.")}
+    if Path(upload_name).suffix.lower() not in ARRAY_SUFFIXES and columns:
+        c1, c2 = st.columns(2)
+        options["id"] = c1.selectbox("Item column", columns, key=f"{key}-signal-id")
+        options["time"] = c2.selectbox("Time column", columns, index=min(1, len(columns) - 1), key=f"{key}-signal-time")
+        options["channels"] = st.multiselect("Channel columns (empty: every other numeric column)", columns,
+                                             key=f"{key}-signal-channels")
+        options["factors"] = st.multiselect("Factor columns (integer codes, one per item)", columns,
+                                            key=f"{key}-signal-factors")
+    return options
 
 
 def preview(ds) -> None:

@@ -15,6 +15,7 @@ from latentlab.core.errors import LatentLabError
 from latentlab.core.limits import human_bytes, limit
 from latentlab.data import Dataset, import_dataset
 from latentlab.data.readers import SUFFIXES as TABLE_SUFFIXES
+from latentlab.data.signal_import import ARRAY_SUFFIXES, SIGNAL_SUFFIXES
 from latentlab.data.texts import TEXT_TABLE_SUFFIXES
 from latentlab.training.checkpoints import Checkpoint, import_checkpoint
 
@@ -26,6 +27,30 @@ def safe_file_name(name: str, fallback: str = "upload") -> str:
     """A plain file name from an uploaded name: no folders, no leading dots, no odd characters."""
     base = _UNSAFE.sub("-", str(name).replace("\\", "/").split("/")[-1]).strip(".-")[:100]
     return base or fallback
+
+
+IMPORT_KINDS = {  # what an upload can be read as, in the Data page's words
+    "texts": "texts, embedded into vectors",
+    "table": "a table of numbers",
+    "items": "items (a table, or images by the array's shape)",
+    "embeddings": "precomputed embeddings",
+    "signals": "signals (time series)",
+    "images": "images",
+}
+
+
+def import_kinds(upload_name: str, text_columns: list[str]) -> list[str]:
+    """The ``IMPORT_KINDS`` that apply to an uploaded file, the likeliest first: texts when it has a column of
+    words, images for a ZIP, else numbers (a table or an array), precomputed embeddings and signals."""
+    suffix = Path(safe_file_name(upload_name)).suffix.lower()
+    if suffix == ".zip":
+        return ["images"]
+    kinds = ["texts"] if text_columns else []
+    if suffix in TABLE_SUFFIXES:
+        kinds += ["items" if suffix in ARRAY_SUFFIXES else "table", "embeddings"]
+    if suffix in SIGNAL_SUFFIXES:
+        kinds.append("signals")
+    return kinds or ["table"]  # a file with nothing to read: the import says why in one sentence
 
 
 def suggested_dataset_name(upload_name: str) -> str:
