@@ -8,18 +8,10 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from latentlab.ui.clusters_settings import suggested_k
 from latentlab.ui.figures import PALETTE, category_order
 
 DEFAULT_METHOD = "kmeans"
-DEFAULT_K = 8  # without labels to suggest a number
-
-
-def suggested_k(ds) -> int:
-    """The number of label classes when the dataset has between 2 and 100 of them, else ``DEFAULT_K``."""
-    if ds.labels is None:
-        return DEFAULT_K
-    k = len(pd.unique(np.asarray(ds.labels).ravel()))
-    return k if 2 <= k <= 100 else DEFAULT_K
 
 
 def stored_clusters(ctx) -> np.ndarray | None:
@@ -35,11 +27,10 @@ def map_clusters(ctx, ds, emb) -> tuple[np.ndarray | None, str]:
     stored = stored_clusters(ctx)
     if stored is not None and len(stored) == len(ds):
         return stored, "Clusters from the Clusters page."
-    k = suggested_k(ds)
+    k, why = suggested_k(ds, DEFAULT_METHOD)  # the Clusters page's starting k
     result = run_or_submit_clustering(ctx, emb, ds, DEFAULT_METHOD, "latent", 0, None, {"k": k})
     space = "vectors" if ctx.vectors else "latent means"
-    caption = (f"k-means with k = {k} on the {space}" + (" (the number of labels)" if ds.labels is not None and
-               k != DEFAULT_K else "") + "; choose another clustering on the Clusters page.")
+    caption = f"k-means with k = {k} ({why}) on the {space}; choose another clustering on the Clusters page."
     return (None if result is None else result.labels), caption
 
 
