@@ -258,14 +258,13 @@ def compare(a, b, dataset=None, n: int = DEFAULT_ITEMS, seed: int = 0, k: int = 
     representations over ``anchors`` anchor items, ``k``-nearest-neighbour agreement and the latent-to-latent
     correlations. ``a`` and ``b`` are checkpoints (encoding ``dataset``, default their training sets) or
     datasets of vectors; both must cover the same items. A larger dataset is compared on a seeded sample of ``n``."""
-    from latentlab.analysis.comparison import compare_codes
-    from latentlab.analysis.comparison_sides import paired_sides
+    from latentlab.analysis.comparison_sides import compare_sides, paired_sides
 
     if n < 3 or k < 1 or anchors < 1:
         raise LatentLabError("--n must be at least 3, and --k and --anchors at least 1.")
     side_a, side_b = paired_sides(a, b, dataset)
     rows = None if len(side_a.dataset) <= n else metric_sample(len(side_a.dataset), n, seed)
-    return compare_codes(side_a.codes(rows), side_b.codes(rows), (side_a.name, side_b.name), k, anchors, seed)
+    return compare_sides(side_a, side_b, rows, k, anchors, seed)
 
 
 # ---------------------------------------------------------------- export

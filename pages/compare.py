@@ -4,7 +4,7 @@ with one selection."""
 import streamlit as st
 
 from latentlab import lab
-from latentlab.ui import compare_view, scatter
+from latentlab.ui import compare_metrics, compare_view, scatter
 from latentlab.ui.jobs import embeddings_or_wait, run_or_submit_projection
 from latentlab.ui.map_settings import map_settings
 from latentlab.ui.sidebar import start_page, user_errors
@@ -51,12 +51,12 @@ with user_errors():
         st.caption("Lasso or box-select points on either map to see the items with the models' reconstructions.")
 
     st.subheader("Latent correlations")
-    compare_view.correlation_section(result)
+    with_passive = compare_view.correlation_section(result)
 
     st.subheader("Matched traversals")
-    st.caption(f"A latent of {a} beside the latent of {b} it correlates with most, each traversed from its own "
-               "centre.")
-    compare_view.matched_traversals(ds, [side_a, side_b], result)
+    st.caption(f"A latent of {a} (the most active first) beside the latent of {b} it correlates with most, each "
+               "traversed from its own centre.")
+    compare_view.matched_traversals(ds, [side_a, side_b], result, with_passive)
 
     st.subheader("Metrics")
-    compare_view.metrics_section(ctx, [side_a, side_b])
+    compare_metrics.metrics_section(ctx, [side_a, side_b])

@@ -51,8 +51,9 @@ def test_the_sidebars_checkpoint_is_compared_with_another_on_its_dataset(app):
     assert len(best) == 8 and list(best.columns) == ["latent of digits-vae", "best match in digits-topk-sae", "|r|"]
     assert any("|Pearson r| of the latents" in c.proto.spec for c in app.get("plotly_chart"))
     captions = image_captions(app)
-    match = best["best match in digits-topk-sae"][0]
-    assert "digits-vae: z0, -3 … +3 prior units" in captions
+    first = best.index[0]  # the table and the traversal start with the most active latent of A
+    match = best["best match in digits-topk-sae"][first]
+    assert f"digits-vae: z{first}, -3 … +3 prior units" in captions
     assert f"digits-topk-sae: {match}, -3 … +3 prior units" in captions
     table = app.dataframe[1].value
     assert list(table.columns) == ["score", "digits-vae", "digits-topk-sae", "B − A"]
@@ -85,7 +86,7 @@ def test_a_selection_shows_on_both_maps_with_both_reconstructions(app):
     a, b = maps(app)
     assert a["selected"] == b["selected"] and a["selected"]["n"] == 5
     assert any(s.value == "Selection: 5 points" for s in app.subheader)
-    assert {"inputs (first 5)", "digits-vae", "digits-topk-sae"} <= set(image_captions(app))
+    assert {"inputs (all 5)", "digits-vae", "digits-topk-sae"} <= set(image_captions(app))
     app.session_state[compare_view.PICK_B] = "digits-vae"  # another pair starts with no selection
     app.session_state[compare_view.PICK_A] = "digits-topk-sae"
     app.session_state["ll_checkpoint"] = "digits-topk-sae"
@@ -152,17 +153,17 @@ def test_a_checkpoint_is_compared_with_its_own_codes(workspace, monkeypatch):
     a, b = maps(at)
     assert a["points"].num_rows == b["points"].num_rows == 1797
     captions = [c.value for c in at.caption]
-    assert "digits-vae-codes is a dataset of vectors with no model: a traversal of z0 is not shown for it." in captions
+    assert "digits-vae-codes is a dataset of vectors with no model: a traversal of z5 is not shown for it." in captions
     assert "digits-vae-codes is a dataset of vectors with no model: diagnostics and metrics are not shown for it." \
         in captions
-    assert [c for c in image_captions(at) if ": z" in c] == ["digits-vae: z0, -3 … +3 prior units"]
+    assert [c for c in image_captions(at) if ": z" in c] == ["digits-vae: z5, -3 … +3 prior units"]  # the most active
     assert list(at.dataframe[1].value.columns) == ["score", "digits-vae"]  # the model's metrics alone
     at.session_state[compare_view.SELECTION] = {
         "pair": compare_view.pair_key("digits", "digits-vae", "digits-vae-codes · vectors", "pca", 0),
         "rows": np.array([1, 2, 3])}
     at.run()
     assert not at.exception, [e.value for e in at.exception]
-    assert {"inputs (first 3)", "digits-vae"} <= set(image_captions(at))
+    assert {"inputs (all 3)", "digits-vae"} <= set(image_captions(at))
     assert "digits-vae-codes is a dataset of vectors with no model: reconstructions are not shown for it." in \
         [c.value for c in at.caption]
 
@@ -197,4 +198,4 @@ def test_two_datasets_of_vectors_of_the_same_items(workspace, monkeypatch):
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert [m["selected"]["n"] for m in maps(at)] == [2, 2]
-    assert "inputs (first 2)" in image_captions(at)  # the codes' own items, the digits
+    assert "inputs (all 2)" in image_captions(at)  # the codes' own items, the digits

@@ -14,7 +14,10 @@ Codes A (N, Da) and B (N, Db) of the same N items, in the same row order, are co
 * k-nearest-neighbour agreement: the mean Jaccard overlap of each item's k nearest neighbours in A and in B
   (euclidean, the item itself left out);
 * a latent-to-latent correlation matrix, |Pearson r| (Da, Db), with each latent of A's best match in B
-  (constant latents correlate with nothing: 0);
+  (constant latents correlate with nothing: 0). A passive latent (mean KL to the prior under ``PASSIVE_KL``,
+  Bonheme & Grzes 2021, arXiv:2109.05895) carries no information, yet its mean can correlate with others, so
+  B's passive latents are not offered as matches of A's active ones, and A's passive ones are listed last,
+  marked (``match_table``);
 * Procrustes alignment of two 2-D maps: the rotation or reflection, scale and translation that bring B's
   map onto A's by least squares, so the same structure lands in the same place.
 """
@@ -26,6 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from latentlab.analysis.metrics.diagnostics import PASSIVE_KL
 from latentlab.core.errors import LatentLabError
 from latentlab.core.rows import row_sample
 
@@ -188,24 +192,89 @@ class Comparison:
     k: int
     n_anchors: int
     correlation: np.ndarray  # (Da, Db) |Pearson r|
+    variance: tuple[np.ndarray, np.ndarray] | None = None  # (Da,), (Db,) of the compared codes
+    kl: tuple[np.ndarray | None, np.ndarray | None] = (None, None)  # mean KL per latent; None: no posterior
+
+    def activity(self, side: int) -> np.ndarray:
+        """How much each latent of side 0 (A) or 1 (B) is used: its mean KL to the prior, else its variance."""
+        if self.kl[side] is not None:
+            return np.asarray(self.kl[side])
+        if self.variance is not None:
+            return np.asarray(self.variance[side])
+        return np.ones(self.correlation.shape[side])
+
+    def measure(self, side: int) -> str:
+        """What ``activity`` is: ``"KL"`` (nats) or ``"var"``."""
+        return "KL" if self.kl[side] is not None else "var"
+
+    def passive(self, side: int) -> np.ndarray:
+        """Whether each latent of a side is passive (KL < ``PASSIVE_KL``); none without a KL: (D,) bool."""
+        kl = self.kl[side]
+        return np.zeros(self.correlation.shape[side], bool) if kl is None else np.asarray(kl) < PASSIVE_KL
+
+    def order(self, side: int = 0) -> np.ndarray:
+        """A side's latents, the active ones most active first, then the passive ones."""
+        activity, passive = self.activity(side), self.passive(side)
+        return np.lexsort((np.arange(len(activity)), -activity, passive))
+
+    def matches(self, include_passive: bool = False) -> np.ndarray:
+        """For each latent of A, the latent of B it correlates with most: (Da,). An active latent of A is matched
+        among B's active latents only (all of them when ``include_passive``, or when none of B is active); a
+        passive one, whose mean carries nothing, with any (``match_table`` lists it last, marked)."""
+        active_b = ~self.passive(1)
+        if include_passive or not active_b.any():
+            active_b[:] = True
+        allowed = active_b[None, :] | self.passive(0)[:, None]  # (Da, Db)
+        return np.argmax(np.where(allowed, self.correlation, -1.0), axis=1)
 
     @property
     def best_match(self) -> np.ndarray:
-        """For each latent of A, the latent of B it correlates with most: (Da,)."""
-        return np.argmax(self.correlation, axis=1)
+        """``matches()``: each active latent of A's best match among B's active latents."""
+        return self.matches()
 
     @property
     def scores(self) -> dict[str, float]:
         return {"cka": self.cka, "relative_similarity": self.relative_similarity, "knn_agreement": self.knn_agreement}
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per latent of A: its best match in B and their |r|."""
+        """One row per latent of A, in order: its best match in B and their |r|."""
         best = self.best_match
         return pd.DataFrame({
             "latent_a": [f"z{d}" for d in range(len(best))],
             "best_match_b": [f"z{int(j)}" for j in best],
             "abs_r": self.correlation[np.arange(len(best)), best],
         })
+
+    def match_table(self, include_passive: bool = False) -> pd.DataFrame:
+        """``to_frame`` with each latent's activity and whether it is passive, most active latents of A first
+        and passive ones last; indexed by A's latent number."""
+        best = self.matches(include_passive)
+        order = self.order(0)
+        act_a, act_b = self.activity(0), self.activity(1)
+        return pd.DataFrame({
+            "latent_a": [f"z{d}" for d in order], "activity_a": act_a[order], "passive_a": self.passive(0)[order],
+            "best_match_b": [f"z{int(best[d])}" for d in order], "activity_b": act_b[best[order]],
+            "passive_b": self.passive(1)[best[order]], "abs_r": self.correlation[order, best[order]],
+        }, index=pd.Index(order, name="dim_a"))
+
+    def shared_matches(self, include_passive: bool = False) -> dict[int, list[int]]:
+        """The latents of B that are the best match of more than one active latent of A, with those latents."""
+        best, active = self.matches(include_passive), ~self.passive(0)
+        shared: dict[int, list[int]] = {}
+        for d in self.order(0):
+            if active[d]:
+                shared.setdefault(int(best[d]), []).append(int(d))
+        return {j: ds for j, ds in shared.items() if len(ds) > 1}
+
+    def column_order(self, limit: int | None = None, include_passive: bool = False) -> np.ndarray:
+        """B's latents for a heatmap beside A's in ``order(0)``: the best matches in that order (a diagonal when
+        the two spaces agree), then B's others, the most correlated with some latent of A first, passive last;
+        the first ``limit`` of them, or every best match when there are more."""
+        best = list(dict.fromkeys(int(self.matches(include_passive)[d]) for d in self.order(0)))
+        others = np.lexsort((-self.correlation.max(0), self.passive(1)))
+        rest = [int(j) for j in others if int(j) not in best]
+        columns = best + rest
+        return np.asarray(columns if limit is None else columns[:max(limit, len(best))])
 
     def to_dict(self) -> dict:
         a, b = self.names
@@ -214,13 +283,32 @@ class Comparison:
 
 
 def compare_codes(a: np.ndarray, b: np.ndarray, names: tuple[str, str] = ("A", "B"), k: int = DEFAULT_K,
-                  n_anchors: int = DEFAULT_ANCHORS, seed: int = 0) -> Comparison:
-    """Every score of two code matrices of the same items, rows in the same order."""
+                  n_anchors: int = DEFAULT_ANCHORS, seed: int = 0,
+                  kl: tuple[np.ndarray | None, np.ndarray | None] = (None, None)) -> Comparison:
+    """Every score of two code matrices of the same items, rows in the same order; ``kl``, each side's mean KL
+    per latent to its prior where it has one, tells passive latents apart."""
     a, b = _check_pair(a, b)
     if not (np.isfinite(a).all() and np.isfinite(b).all()):
         raise LatentLabError("The codes hold NaN or infinite values; check the checkpoints or the embedding datasets.")
     moments = cross_moments(a, b)
     anchors = anchor_rows(len(a), n_anchors, seed)
     k = max(1, min(k, len(a) - 1))
+    variance = (np.diag(moments.aa) / len(a), np.diag(moments.bb) / len(b))
     return Comparison(tuple(names), len(a), moments.cka, relative_similarity(a, b, anchors), knn_agreement(a, b, k),
-                      k, len(anchors), moments.correlation)
+                      k, len(anchors), moments.correlation, variance, tuple(kl))
+
+
+BETTER_LOWER = ("recon_error_mean", "recon_error_median", "recon_error_p95", "total_correlation_gaussian",
+                "mean_abs_corr_means_all", "mean_abs_corr_sampled_all")
+
+
+def better_direction(score: str) -> int:
+    """Which way a score of the Compare page's table improves: 1 higher is better (the disentanglement metrics,
+    which need ground-truth factors), -1 lower is better (reconstruction error, total correlation, correlation
+    between the latents), 0 neither (counts of units, KL, spread and intrinsic dimension)."""
+    from latentlab.analysis.metrics import METRICS, factor_free_names
+
+    if score in BETTER_LOWER:
+        return -1
+    metric = score.split(".", 1)[0]
+    return 1 if "." in score and metric in METRICS and metric not in factor_free_names() else 0

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from latentlab.analysis.comparison import DEFAULT_ANCHORS, DEFAULT_K, Comparison, compare_codes
 from latentlab.core.errors import LatentLabError
 from latentlab.data import Dataset
 from latentlab.training.checkpoints import Checkpoint
@@ -34,15 +35,22 @@ class Side:
 
     def codes(self, rows: np.ndarray | None) -> np.ndarray:
         """Latent means of ``rows`` (all rows when None): (n, D), cached like ``lab.embed``'s."""
+        return self.codes_and_kl(rows)[0]
+
+    def codes_and_kl(self, rows: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
+        """Latent means of ``rows`` (all rows when None), (n, D), and each latent's mean KL to the prior over
+        them, (D,) (None for vectors or a model without a posterior)."""
         from latentlab.analysis.embedding import embed_dataset, embed_rows, vectors_embedding
 
         if self.checkpoint is None:
             x = vectors_embedding(self.dataset).mean
-            return x if rows is None else x[rows]
+            return (x if rows is None else x[rows]), None
         ck = self.checkpoint
         if rows is None:
-            return embed_dataset(ck.model, ck.fingerprint, self.dataset).mean
-        return embed_rows(ck.model, ck.fingerprint, self.dataset, rows).mean
+            emb = embed_dataset(ck.model, ck.fingerprint, self.dataset)
+        else:
+            emb = embed_rows(ck.model, ck.fingerprint, self.dataset, rows)
+        return emb.mean, emb.kl_per_dim()
 
 
 def _identity(name: str, kind: str, fingerprint: str | None, codes_of: dict | None) -> tuple[str | None, str]:
@@ -124,3 +132,11 @@ def paired_sides(a, b, dataset=None) -> tuple[Side, Side]:
     side_a, side_b = resolve_side(a, dataset), resolve_side(b, dataset)
     check_same_items(side_a, side_b)
     return side_a, side_b
+
+
+def compare_sides(a: Side, b: Side, rows: np.ndarray | None = None, k: int = DEFAULT_K,
+                  n_anchors: int = DEFAULT_ANCHORS, seed: int = 0) -> Comparison:
+    """``compare_codes`` of two sides' codes of ``rows`` (all when None), with their KL per latent, so passive
+    latents are told apart."""
+    (codes_a, kl_a), (codes_b, kl_b) = a.codes_and_kl(rows), b.codes_and_kl(rows)
+    return compare_codes(codes_a, codes_b, (a.name, b.name), k, n_anchors, seed, kl=(kl_a, kl_b))

@@ -1,6 +1,6 @@
 """Pieces of the Compare page: the pair's pickers, the two aligned maps with one shared selection, the
-selection's inputs beside both models' reconstructions, the correlation heatmap, matched traversals and
-the two models' metrics with their differences.
+selection's inputs beside both models' reconstructions, the correlation heatmap and matched traversals (the
+two models' metrics with their differences: ``compare_metrics``).
 
 A side is a checkpoint that fits the sidebar's dataset or a dataset of vectors of the same items (imported
 embeddings, a checkpoint's codes): a ``Context`` whose ``checkpoint_name`` is None. What needs a model
@@ -25,7 +25,7 @@ from latentlab.analysis.comparison import Comparison
 from latentlab.core.errors import LatentLabError
 from latentlab.analysis.comparison_sides import same_items, same_items_as_listed
 from latentlab.core.render import image_grid
-from latentlab.analysis.cached_scores import DEFAULT_ITEMS, score_embedding, scores_cached
+from latentlab.core.rows import row_sample
 from latentlab.ui import capabilities, loaders, figures, item_route, panels, scatter
 from latentlab.ui.sidebar import Context, compatible_checkpoints
 
@@ -33,6 +33,7 @@ PAGE = "pages/compare.py"
 PICK_A, PICK_B = "ll_compare_a", "ll_compare_b"
 SELECTION = "ll_compare_selection"
 MAP_KEYS = ("cmp-map-a", "cmp-map-b")
+SAMPLE_SEED = 0  # the selection's items shown are a fixed random sample of it
 HEATMAP_COLUMNS = 48  # of a wide B (a sparse dictionary), the columns that are some latent's best match come first
 
 
@@ -170,16 +171,16 @@ def linked_maps(ctx: Context, names: tuple[str, str], xy_a: np.ndarray, aligned_
     ds = ctx.dataset()
     picked = shared_selection(pair_key)
     hover = {"base": item_route.base_url(ctx.dataset_name, ds), "image": item_route.has_picture(ds)}
-    for column, key, name, xy in zip(st.columns(2), MAP_KEYS, names, (xy_a, aligned_b)):
+    for column, key, name, xy, letter in zip(st.columns(2), MAP_KEYS, names, (xy_a, aligned_b), "AB"):
         with column:
-            st.markdown(f"**{name}**")
+            st.markdown(f"**{letter} · {name}**")
             scatter.scatter_map(key, xy, colours, items=hover, height=460, selected=picked)
     return picked
 
 
 def selection_panel(ds, sides: list[Context], rows: np.ndarray) -> None:
     """The selected items beside the reconstructions of the sides that have a model."""
-    shown = np.asarray(rows)[:panels.MAX_GALLERY]
+    shown = np.asarray(rows)[row_sample(len(rows), panels.MAX_GALLERY, SAMPLE_SEED)]
     st.subheader(f"Selection: {len(rows):,} points")
     recons = [(s.checkpoint_name, map_points.reconstruct(s.checkpoint().model, ds, shown)) for s in sides
               if s.checkpoint_name is not None and not capabilities.unavailable(s.checkpoint(), "reconstructions")]
@@ -188,7 +189,9 @@ def selection_panel(ds, sides: list[Context], rows: np.ndarray) -> None:
             without_model(side, "reconstructions are")
     source = items_of(ds)  # a codes dataset's rows are the items it was made from
     if source.is_image:
-        images = [(f"inputs (first {len(shown)})", source.as_float(shown))]
+        what = (f"all {len(shown)}" if len(shown) == len(rows)
+                else f"a fixed random sample of {len(shown)} of {len(rows):,}, seed {SAMPLE_SEED}")
+        images = [(f"inputs ({what})", source.as_float(shown))]
         if ds.is_image:
             images, recons = images + recons, []
         columns = min(len(shown), 6)
@@ -206,43 +209,87 @@ def selection_panel(ds, sides: list[Context], rows: np.ndarray) -> None:
     st.dataframe(frame.set_index(["item", "row"]), width="stretch")
 
 
-def heatmap_columns(result: Comparison, limit: int = HEATMAP_COLUMNS) -> np.ndarray:
-    """The B latents the heatmap shows: all of a narrow B; of a wide one, the best matches first, then the
-    most correlated others, up to ``limit``."""
-    Db = result.correlation.shape[1]
-    if Db <= limit:
-        return np.arange(Db)
-    best = list(dict.fromkeys(int(j) for j in result.best_match))
-    rest = [int(j) for j in np.argsort(-result.correlation.max(0)) if int(j) not in best]
-    return np.sort(np.asarray((best + rest)[:max(limit, len(best))]))
+def heatmap_columns(result: Comparison, limit: int = HEATMAP_COLUMNS, include_passive: bool = False) -> np.ndarray:
+    """The B latents the heatmap shows, in order: all of a narrow B; of a wide one, the best matches first, then
+    the most correlated others, up to ``limit`` (``Comparison.column_order``)."""
+    return result.column_order(limit, include_passive)
 
 
-def correlation_section(result: Comparison) -> None:
+def latent_label(result: Comparison, side: int, d: int) -> str:
+    """``z5 · KL 1.06``, ``z0 · KL 0.000 · passive`` or ``z3 · var 0.21``."""
+    value = float(result.activity(side)[d])
+    text = f"z{d} · {result.measure(side)} {value:.3f}" if abs(value) < 0.1 else \
+        f"z{d} · {result.measure(side)} {value:.2f}"
+    return text + (" · passive" if result.passive(side)[d] else "")
+
+
+def _tick(result: Comparison, side: int, d: int) -> str:
+    return f"{'AB'[side]}:z{d}" + (" (passive)" if result.passive(side)[d] else "")
+
+
+def match_table(result: Comparison, include_passive: bool = False):
+    """Each latent of A (most active first, passive last and greyed) beside its best match in B, indexed by A's
+    latent number."""
     a, b = result.names
-    cols = heatmap_columns(result)
+    table = result.match_table(include_passive)
+    frame = pd.DataFrame({
+        f"latent of {a}": [latent_label(result, 0, d) for d in table.index],
+        f"best match in {b}": [m + (" · passive" if p else "") for m, p in zip(table["best_match_b"], table["passive_b"])],
+        "|r|": table["abs_r"].to_numpy(),
+    }, index=table.index)
+    grey = table["passive_a"].to_numpy()
+    styles = pd.DataFrame([["color: #9a9aa2" if g else ""] * 3 for g in grey], index=frame.index, columns=frame.columns)
+    return frame.style.apply(lambda _: styles, axis=None).format({"|r|": "{:.3f}"})
+
+
+def correlation_section(result: Comparison) -> bool:
+    """The heatmap of |r| (A's latents most active first) and the best-match table; returns whether passive
+    latents are matched too (the checkbox under the table)."""
+    a, b = result.names
+    include = bool(st.session_state.get("cmp-passive", False))
+    rows, cols = result.order(0), heatmap_columns(result, include_passive=include)
     left, right = st.columns([3, 2])
     with left:
-        fig = figures.heatmap(result.correlation[:, cols], [f"{b}:z{j}" for j in cols],
-                              [f"{a}:z{d}" for d in range(len(result.correlation))], "|Pearson r| of the latents",
-                              "Reds")
+        fig = figures.heatmap(result.correlation[np.ix_(rows, cols)], [_tick(result, 1, j) for j in cols],
+                              [_tick(result, 0, d) for d in rows], "|Pearson r| of the latents", "Reds")
+        fig.update_yaxes(autorange="reversed", title_text=f"A · {a}")
+        fig.update_xaxes(title_text=f"B · {b}")
         st.plotly_chart(fig, width="stretch", key="cmp-corr")
         if len(cols) < result.correlation.shape[1]:
             st.caption(f"{len(cols)} of {b}'s {result.correlation.shape[1]} latents: every best match, then the most "
                        "correlated others.")
     with right:
-        st.dataframe(result.to_frame().rename(columns={"latent_a": f"latent of {a}", "best_match_b": f"best match in {b}",
-                                                       "abs_r": "|r|"}), hide_index=True, width="stretch")
+        st.dataframe(match_table(result, include), hide_index=True, width="stretch")
+        passive_a, passive_b = int(result.passive(0).sum()), int(result.passive(1).sum())
+        notes = []
+        if passive_a:
+            notes.append(f"{a}'s {passive_a} passive latents (mean KL under {lab.PASSIVE_KL} nats: they carry no "
+                         "information) are listed last, in grey.")
+        if passive_b:
+            notes.append(f"{b}'s {passive_b} passive latents are " + ("matched too." if include else
+                                                                     "not offered as matches of active latents."))
+        for side, name in enumerate(result.names):
+            if result.measure(side) == "var":
+                notes.append(f"{name} has no KL (no posterior): its activity is the variance of its codes.")
+        for j, dims in result.shared_matches(include).items():
+            notes.append(f"{b}'s z{j} is the best match of {len(dims)} latents of {a} ("
+                         + ", ".join(f"z{d}" for d in dims) + ").")
+        st.caption(" ".join(notes))
+        if passive_a or passive_b:
+            st.checkbox("Match passive latents too", key="cmp-passive")
+    return include
 
 
-def matched_traversals(ds, sides: list[Context], result: Comparison) -> None:
-    """A latent of A traversed beside its best match in B (``lab.traverse``), from each prior's centre; a
-    side that is a dataset of vectors has no decoder to traverse with."""
+def matched_traversals(ds, sides: list[Context], result: Comparison, include_passive: bool = False) -> None:
+    """A latent of A (the most active one first) traversed beside its best match in B (``lab.traverse``), from
+    each prior's centre; a side that is a dataset of vectors has no decoder to traverse with."""
     if all(s.checkpoint_name is None for s in sides):
         st.caption("Neither side has a model to decode a traversal with.")
         return
-    best = result.best_match
-    d = st.selectbox("Latent of A", list(range(len(best))), key="cmp-latent",
-                     format_func=lambda i: f"z{i} → {result.names[1]} z{best[i]} (|r| {result.correlation[i, best[i]]:.2f})")
+    best = result.matches(include_passive)
+    d = st.selectbox("Latent of A", [int(d) for d in result.order(0)], key="cmp-latent",
+                     format_func=lambda i: f"{latent_label(result, 0, i)} → B z{best[i]} "
+                                           f"(|r| {result.correlation[i, best[i]]:.2f})")
     j = int(best[d])
     for col, side, dim in zip(st.columns(2), sides, (d, j)):
         with col:
@@ -260,71 +307,6 @@ def matched_traversals(ds, sides: list[Context], result: Comparison) -> None:
             else:
                 st.caption(caption)
                 st.dataframe(tr.to_table(ds.feature_names), hide_index=True, width="stretch")
-
-
-def difference_table(a: dict[str, float], b: dict[str, float], names: tuple[str, str]) -> pd.DataFrame:
-    """One row per score either side has: A's, B's and B − A."""
-    keys = list(dict.fromkeys([*a, *b]))
-    va = np.array([a.get(k, np.nan) for k in keys], dtype=float)
-    vb = np.array([b.get(k, np.nan) for k in keys], dtype=float)
-    return pd.DataFrame({"score": keys, names[0]: va, names[1]: vb, "B − A": vb - va})
-
-
-def _highlight(frame: pd.DataFrame):
-    """Shade the differences that matter: over 5% of the larger magnitude of the two scores."""
-    a, b = frame.columns[1], frame.columns[2]
-    scale = np.maximum(frame[a].abs(), frame[b].abs()).replace(0, np.nan)
-    big = (frame["B − A"].abs() / scale) > 0.05
-    styles = pd.DataFrame("", index=frame.index, columns=frame.columns)
-    styles.loc[big & (frame["B − A"] > 0), "B − A"] = "background-color: #d8ecff"
-    styles.loc[big & (frame["B − A"] < 0), "B − A"] = "background-color: #ffe0d8"
-    return frame.style.apply(lambda _: styles, axis=None).format(precision=4)
-
-
-def model_scores(name: str, dataset: str, ds, names: list[str] | None) -> tuple[dict[str, float], bool]:
-    """A checkpoint's diagnostics and (when its scores are cached) disentanglement metrics, flat; and
-    whether the metrics were there."""
-    emb = loaders.embedding(name, dataset)
-    out = {k: float(v) for k, v in loaders.diagnostics(emb).scores.items()}
-    if not names:
-        return out, True
-    n = min(DEFAULT_ITEMS, len(ds))
-    if not scores_cached(emb, names, n, 0):
-        return out, False
-    for metric, res in score_embedding(emb, ds, names, n, 0).items():
-        out.update({f"{metric}.{k}": float(v) for k, v in res.scores.items() if "[" not in k})
-    return out, True
-
-
-def metrics_section(ctx: Context, sides: list[Context]) -> None:
-    """Both models' diagnostics and metrics with their differences (one model's alone when the other side is
-    a dataset of vectors); unscored ones run as background jobs."""
-    from latentlab import jobs
-    from latentlab.analysis.metrics import METRICS, factor_free_names
-
-    ds = ctx.dataset()
-    names = list(METRICS) if ds.factors is not None else factor_free_names()  # spread needs no factors
-    for side in sides:
-        if side.checkpoint_name is None:
-            without_model(side, "diagnostics and metrics are")
-    models = [s.checkpoint_name for s in sides if s.checkpoint_name is not None]
-    scored = {name: model_scores(name, ctx.dataset_name, ds, names) for name in models}
-    if len(models) == 2:
-        a, b = models
-        st.dataframe(_highlight(difference_table(scored[a][0], scored[b][0], (a, b))), hide_index=True,
-                     width="stretch")
-        st.caption("B − A is shaded where it exceeds 5% of the larger score (blue: B higher, red: B lower).")
-    elif models:
-        (name,) = models
-        st.dataframe(pd.DataFrame({"score": list(scored[name][0]), name: list(scored[name][0].values())}),
-                     hide_index=True, width="stretch")
-    todo = [name for name, (_, done) in scored.items() if not done]
-    if todo and st.button(f"Score the metrics of {', '.join(todo)} (background jobs)", key="cmp-score"):
-        n = min(DEFAULT_ITEMS, len(ds))
-        for name in todo:
-            jobs.submit("metrics", {"checkpoint": name, "dataset": ctx.dataset_name, "names": names, "n": n, "seed": 0},
-                        name=f"metrics {name}")
-        st.rerun()
 
 
 def pair_key(*parts) -> str:
