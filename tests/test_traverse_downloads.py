@@ -121,3 +121,16 @@ def test_the_traverse_page_downloads_the_labelled_grid_and_gif(workspace, monkey
     frames = frames_of(sent["gif"])
     assert len(frames) == 2 * steps - 2 and min(frames[0].shape[:2]) >= GIF_MIN_SIDE
     assert ink(frames[0][GIF_MIN_SIDE:]) > 200  # the latent and its value under the picture
+
+
+def test_a_signal_traversal_with_labels_holds_the_curves_beside_the_row_labels(workspace, tmp_path):
+    from latentlab.core.curve_render import curve_grid
+    from tests.signal_models import trained_signals
+
+    trained_signals(200, steps=10, batch_size=50, seed=1)
+    assert main(["traverse", "sig-vae", "--dims", "0,2", "--steps", "5", "--labels", "--out", str(tmp_path / "t.png")]) == 0
+    figure = np.asarray(Image.open(tmp_path / "t.png").convert("RGB"))
+    bare = np.asarray(curve_grid(ll.traverse("sig-vae", "sig", dims=[0, 2], steps=5).items).convert("RGB"))
+    y, x = find(figure, bare)
+    assert ink(figure[y:y + 75, :x]) > 50 and ink(figure[y + 75:y + 150, :x]) > 50  # z0 and z2 named
+    assert ink(figure[y - 14:y, x:]) > 50  # the values over the columns
