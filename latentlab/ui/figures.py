@@ -148,18 +148,6 @@ def mix_bar(labels: list, counts: list, title: str, colours: list[str] | None = 
     return fig
 
 
-def loss_curve(history: list[dict], title: str = "Loss") -> go.Figure:
-    fig = go.Figure()
-    if history:
-        steps = [h["step"] for h in history]
-        for term in [k for k in history[-1] if k != "step"]:
-            fig.add_trace(go.Scatter(x=steps, y=[h.get(term) for h in history], mode="lines", name=term,
-                                     visible=True if term in ("loss", "recon", "kl") else "legendonly"))
-    fig.update_layout(title=title, height=300, margin=dict(l=10, r=10, t=40, b=10), xaxis_title="step",
-                      yaxis_type="log" if history and min(h.get("loss", 1) for h in history) > 0 else None)
-    return fig
-
-
 def feature_bars(values: np.ndarray, names: list[str], title: str) -> go.Figure:
     fig = go.Figure(go.Bar(x=names, y=values, marker_color="#ef553b"))
     fig.update_layout(title=title, height=300, margin=dict(l=10, r=10, t=40, b=10))

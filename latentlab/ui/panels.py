@@ -138,7 +138,7 @@ def neighbours_panel(ctx, index: int, space: np.ndarray, k: int = 8) -> np.ndarr
     nearest, dist = map_points.nearest_neighbours(space, index, k)
     label = "" if ds.labels is None else f" ({ds.label_name} {np.asarray(ds.labels)[index]})"
     st.subheader(f"Point #{index}{label} and its {len(nearest)} nearest neighbours")
-    st.caption(f"Distances in {ctx.space}: " + ", ".join(f"#{i} {d:.2f}" for i, d in zip(nearest, dist)))
+    st.caption(f"Distances in {ctx.space_label}: " + ", ".join(f"#{i} {d:.2f}" for i, d in zip(nearest, dist)))
     if text_view.has_texts(ds):
         text_view.show_texts(ds, np.concatenate([[index], nearest]), {"distance": np.round([0.0, *dist], 4)},
                              key="nn-texts")
