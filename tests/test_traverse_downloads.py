@@ -106,19 +106,20 @@ def test_the_command_line_writes_the_labelled_figure_with_labels_and_the_bare_gr
 
 
 def test_the_traverse_page_downloads_the_labelled_grid_and_gif(workspace, monkeypatch):
-    from latentlab.ui import traversal_downloads
+    from streamlit.delta_generator import DeltaGenerator
 
-    sent = {}
-    real_png, real_gif = traversal_downloads.png_bytes, traversal_downloads.labelled_gif
-    monkeypatch.setattr(traversal_downloads, "png_bytes", lambda image: sent.setdefault("png", real_png(image)))
-    monkeypatch.setattr(traversal_downloads, "labelled_gif", lambda *a, **k: sent.setdefault("gif", real_gif(*a, **k)))
+    sent = {}  # label -> the data given to the button: drawn when it is clicked
+    real = DeltaGenerator.download_button
+    monkeypatch.setattr(DeltaGenerator, "download_button",
+                        lambda self, label, data, *a, **k: sent.__setitem__(label, data) or real(self, label, data, *a, **k))
     app = open_page(start_dashboard(monkeypatch), "pages/traverse.py")
     dims = app.multiselect(key="trav-dims").value
     assert {"Download grid (PNG)", "Download GIF"} <= {b.label for b in app.get("download_button")}
-    figure = Image.open(io.BytesIO(sent["png"]))
+    assert callable(sent["Download grid (PNG)"]) and callable(sent["Download GIF"])  # nothing drawn until clicked
+    figure = Image.open(io.BytesIO(sent["Download grid (PNG)"]()))
     steps = app.slider(key="trav-steps").value
     assert figure.width > steps * 66 + 2 and figure.height > len(dims) * 66 + 2  # the bare grid and its labels
-    frames = frames_of(sent["gif"])
+    frames = frames_of(sent["Download GIF"]())
     assert len(frames) == 2 * steps - 2 and min(frames[0].shape[:2]) >= GIF_MIN_SIDE
     assert ink(frames[0][GIF_MIN_SIDE:]) > 200  # the latent and its value under the picture
 
