@@ -50,19 +50,40 @@ def discretize(codes: np.ndarray, bins: int = 20) -> np.ndarray:
     return out
 
 
+def _mutual_info(a: np.ndarray, b: np.ndarray, n_b: int) -> float:
+    """I(a; b) in nats of two label arrays (``b`` in 0..n_b-1), as scikit-learn's ``mutual_info_score`` computes it
+    (same terms, same order of operations) from one ``bincount`` of the pairs instead of a sparse contingency."""
+    joint = np.bincount(a * n_b + b)
+    nz = np.flatnonzero(joint)
+    nz_val = joint[nz].astype(np.float64)
+    n = nz_val.sum()
+    pi = np.bincount(a).astype(np.float64)
+    pj = np.bincount(b, minlength=n_b).astype(np.float64)
+    log_contingency_nm = np.log(nz_val)
+    contingency_nm = nz_val / n
+    outer = pi.take(nz // n_b) * pj.take(nz % n_b)
+    log_outer = -np.log(outer) + np.log(pi.sum()) + np.log(pj.sum())
+    mi = contingency_nm * (log_contingency_nm - np.log(n)) + contingency_nm * log_outer
+    mi = np.where(np.abs(mi) < np.finfo(mi.dtype).eps, 0.0, mi)
+    return float(np.clip(mi.sum(), 0.0, None))
+
+
+def _codes_of(labels: np.ndarray) -> tuple[np.ndarray, int]:
+    values, inverse = np.unique(labels, return_inverse=True)
+    return inverse.astype(np.int64).ravel(), len(values)
+
+
 def mutual_info_matrix(discrete_codes: np.ndarray, factors: np.ndarray) -> np.ndarray:
     """I(z_d; v_k) in nats: (D, K)."""
-    from sklearn.metrics import mutual_info_score
-
     D, K = discrete_codes.shape[1], factors.shape[1]
-    return np.array([[mutual_info_score(factors[:, k], discrete_codes[:, d]) for k in range(K)] for d in range(D)])
+    codes = [_codes_of(discrete_codes[:, d])[0] for d in range(D)]
+    facts = [_codes_of(factors[:, k]) for k in range(K)]
+    return np.array([[_mutual_info(codes[d], *facts[k]) for k in range(K)] for d in range(D)])
 
 
 def entropies(factors: np.ndarray) -> np.ndarray:
     """H(v_k) in nats: (K,)."""
-    from sklearn.metrics import mutual_info_score
-
-    return np.array([mutual_info_score(f, f) for f in factors.T])
+    return np.array([_mutual_info(f, f, n) for f, n in (_codes_of(col) for col in factors.T)])
 
 
 def split(n: int, n_train: int, n_test: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
