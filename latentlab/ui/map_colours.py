@@ -1,15 +1,12 @@
-"""The Map page's colourings that need more than the embedding: the clusters (the Clusters page's, or a
-default k-means made here when that page has not run) and the label colours the legend and the bar charts
-share."""
+"""The Map page's clusters to colour by: the Clusters page's, or a default k-means made here when that page has
+not run."""
 
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import streamlit as st
 
 from latentlab.ui.clusters_settings import suggested_k
-from latentlab.ui.figures import PALETTE, category_order
 
 DEFAULT_METHOD = "kmeans"
 
@@ -32,15 +29,3 @@ def map_clusters(ctx, ds, emb) -> tuple[np.ndarray | None, str]:
     space = "vectors" if ctx.vectors else "latent means"
     caption = f"k-means with k = {k} ({why}) on the {space}; choose another clustering on the Clusters page."
     return (None if result is None else result.labels), caption
-
-
-@st.cache_data(max_entries=16, show_spinner=False)
-def _label_names(fingerprint: str, _labels) -> list[str]:
-    return category_order([str(v) for v in pd.unique(np.asarray(_labels).ravel()).tolist()])
-
-
-def label_colours(ds, names) -> list[str]:
-    """The map's colour for each label in ``names`` (as the legend draws them when the map is coloured by
-    label), so a bar chart of a selection's labels matches the map."""
-    order = {name: k for k, name in enumerate(_label_names(ds.fingerprint, ds.labels))}
-    return [PALETTE[order.get(str(n), 0) % len(PALETTE)] for n in names]

@@ -9,7 +9,7 @@ from PIL import Image
 from latentlab.analysis import map_points
 from latentlab.core.render import image_grid, png_bytes
 from latentlab.ui import capabilities, figures, text_view
-from latentlab.ui.map_colours import label_colours
+from latentlab.ui.legend_colours import label_colours
 
 MAX_GALLERY = 24
 MAX_CURVES = 12  # signals drawn as small multiples of curves: more cells than this stop being readable
