@@ -65,15 +65,15 @@ with user_errors():
     st.subheader("Disentanglement")
     c1, c2, c3 = st.columns([3, 1, 1])
     factor_metrics = [m for m in lab.METRICS if not lab.METRICS.entry(m).factor_free]
-    names = c1.multiselect("Metrics", factor_metrics, default=factor_metrics, format_func=lambda m: f"{m}: {lab.METRICS.entry(m).description}",
-                           key="m-names")
+    names = c1.multiselect("Metrics", factor_metrics, default=factor_metrics, format_func=metrics_view.metric_label,
+                           help=metrics_view.metrics_help(factor_metrics), key="m-names")
     n = int(c2.number_input("Items", 200, len(ds), min(lab.DEFAULT_ITEMS, len(ds)), step=1000, key="m-n"))
     seed = int(c3.number_input("Seed", value=0, step=1, key="m-seed"))
     if not names:
         st.stop()
     scores_or_wait(ctx, emb, names, n, seed)
     results = lab.score_embedding(emb, ds, names, n, seed)
-    st.dataframe(metrics_view.score_table(results), hide_index=True, width="stretch")
+    metrics_view.show_score_table(results)
     departures = [lab.METRICS.entry(name).deviation for name in names if lab.METRICS.entry(name).deviation]
     if departures:
         with st.expander("Where these estimators depart from disentanglement_lib"):

@@ -185,6 +185,49 @@ def scores_or_wait(ctx, emb, names: list[str], n: int, seed: int) -> None:
             jobs.submit("metrics", request, name=f"metrics {ctx.checkpoint_name}")
             st.rerun()
         st.stop()
-    st.info(f"Computing as background job {job.id}; it keeps running if you leave this page.")
-    _poll_until_done(job.id)
+    items = min(n, len(ctx.dataset()))
+    st.info(f"Computing {len(names)} metric{'s' if len(names) > 1 else ''} on {items:,} items as background job "
+            f"{job.id}; it keeps running if you leave this page.")
+    _poll_metrics(job.id)
     st.stop()
+
+
+def metrics_status(job, now: float) -> tuple[float, str]:
+    """A metrics job's bar (0..1) and line: what it does now, and an ETA from per-metric cost estimates
+    (``latentlab.analysis.metrics.cost``) counted down between the job's reports."""
+    from latentlab.analysis.cached_scores import STAGE
+    from latentlab.analysis.metrics.cost import eta_now
+    from latentlab.jobs.store import format_seconds
+    from latentlab.analysis.metrics.labels import metric_label
+
+    head = f"job {job.id}: "
+    if job.state == "queued":
+        return 0.0, head + "waiting for a worker"
+    if not job.stage:
+        return 0.0, head + "starting (loading the model and the codes)"
+    if job.stage == "encoding":
+        return 0.0, head + f"encoding the sampled items, {job.step:,} of {job.total:,}"
+    if not job.stage.startswith(f"{STAGE} "):
+        return 1.0, head + "saving the scores"
+    since = max(0.0, now - (job.stage_started or now))
+    eta = eta_now(job.total - job.step, since)
+    fraction = min(0.99, (job.step + since) / (job.step + since + eta))
+    running = metric_label(job.stage[len(STAGE) + 1:])
+    return fraction, head + f"computing {running} · about {format_seconds(eta)} left"
+
+
+@st.fragment(run_every=1.0)
+def _poll_metrics(job_id: int) -> None:
+    """The metrics job's bar, refreshed every second; the page reruns when the job ends."""
+    import time
+
+    job = jobs.get(job_id)
+    if job.state == "succeeded":
+        st.rerun()
+    elif job.state in jobs.FINISHED:
+        st.error(job.error or f"Job {job_id} ended as {job.state}.")
+    else:
+        fraction, text = metrics_status(job, time.time())
+        st.progress(fraction, text=text)
+        if st.button("Cancel", key=f"cancel-{job_id}"):
+            jobs.cancel(job_id)

@@ -8,22 +8,17 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from latentlab import jobs
-from latentlab.analysis.cached_scores import DEFAULT_ITEMS, scores_cached, score_embedding
+from latentlab.analysis.cached_scores import DEFAULT_ITEMS, read_scores, score_embedding
+from latentlab.analysis.embedding import embedding_key
 from latentlab.analysis.metrics import METRICS, factor_free_names
+from latentlab.analysis.metrics.labels import HEADLINE, OTHER_LABELS, SCORES, SPREAD, metric_label, score_label
 from latentlab.core.errors import LatentLabError
 from latentlab.ui import capabilities, loaders
 from latentlab.ui.figures import heatmap, selected_ids
 
-SUMMARY = [("mig", "mig"), ("dci", "disentanglement"), ("dci", "completeness"), ("dci", "informativeness"),
-           ("sap", "sap"), ("factorvae", "factorvae_score"), ("betavae", "betavae_score"),
-           ("modularity", "modularity"), ("modularity", "explicitness"), ("infomec", "infom"),
-           ("infomec", "infoe"), ("infomec", "infoc")]
-
-
-SPREAD = [("isoscore", "isoscore", "IsoScore"), ("eigen-entropy", "eigen_entropy", "eigenvalue entropy"),
-          ("eigen-entropy", "effective_rank", "effective rank"), ("avg-cosine", "average_cosine", "average cosine"),
-          ("partition-ratio", "partition_ratio", "I(V)"), ("twonn", "twonn", "TwoNN dimension"),
-          ("levina-bickel", "levina_bickel", "MLE dimension")]
+def metrics_help(names: list[str]) -> str:
+    """The Metrics box's help: what each metric it offers is."""
+    return "\n".join(f"- **{metric_label(name)}**: {METRICS.entry(name).description}" for name in names)
 
 
 def spread_section(emb, ds) -> None:
@@ -70,42 +65,74 @@ def clickable_heatmap(matrix: np.ndarray, factor_names: list[str], title: str, k
 
 
 def score_table(results: dict) -> pd.DataFrame:
+    """One row per metric: its headline score by name (MIG, DCI disentanglement, FactorVAE score...) and its other
+    scores in one line. Per-factor scores (``mig[0]``...) stay in the heatmaps."""
     rows = []
     for name, r in results.items():
-        for k, v in r.scores.items():
-            if "[" not in k:
-                rows.append({"metric": name, "score": k, "value": v})
-    return pd.DataFrame(rows)
+        scores = {k: v for k, v in r.scores.items() if "[" not in k}
+        headline = HEADLINE.get(name, next(iter(scores), ""))
+        others = " · ".join(f"{OTHER_LABELS.get(k, k.replace('_', ' '))} {_number(v)}"
+                            for k, v in scores.items() if k != headline)
+        rows.append({"Metric": score_label(name, headline), "Score": scores.get(headline), "Other scores": others})
+    return pd.DataFrame(rows, columns=["Metric", "Score", "Other scores"])
+
+
+def _number(value) -> str:
+    """A score as the tables print it: three decimals, whole counts as integers, nothing when missing."""
+    if value is None or value != value:
+        return ""
+    return f"{value:.0f}" if float(value).is_integer() and abs(value) >= 1 else f"{value:.3f}"
+
+
+def show_score_table(results: dict) -> None:
+    """The results table, tall enough for every row (no scroll bar inside the page)."""
+    table = score_table(results)
+    config = {"Score": st.column_config.NumberColumn(format="%.3f", help="The metric's headline score"),
+              "Other scores": st.column_config.TextColumn(width="large")}
+    st.dataframe(table, hide_index=True, width="stretch", height=table_height(len(table)), column_config=config)
+
+
+def table_height(rows: int) -> int:
+    """Pixels for a dataframe of ``rows`` rows and its header, with no inner scroll."""
+    return 38 + 35 * max(rows, 1)
+
+
+def _key_of(checkpoint_name: str, ds) -> str:
+    """The cache key of a checkpoint's codes of ``ds``: what its scores are stored under, known without encoding."""
+    return embedding_key(loaders.checkpoint(checkpoint_name).fingerprint, ds)
 
 
 def comparison_table(ctx, names: list[str], n: int, seed: int) -> None:
     """Scores of every checkpoint trained on this dataset, side by side: the disentanglement metrics ``names`` and
-    the spread and intrinsic dimension (which need no factors); missing ones run as jobs."""
+    the spread and intrinsic dimension (which need no factors). Scores are read from the cache (nothing is encoded
+    here); missing ones run as jobs, and their cells stay empty until then."""
     rows_ck = [r for r in loaders.checkpoint_rows() if r["dataset"] == ctx.dataset_name]
     if len(rows_ck) < 2:
         st.caption("Train more models on this dataset (a sweep, say) to compare them here.")
         return
     ds = ctx.dataset()
     names = list(dict.fromkeys([*names, *factor_free_names()]))
-    columns = SUMMARY + [(m, s) for m, s, _ in SPREAD]
+    columns = [(m, s) for m, s, _ in SCORES if m in names] + [(m, s) for m, s, _ in SPREAD]
     table, missing = [], []
     for r in rows_ck:
-        emb = loaders.embedding(r["name"], ctx.dataset_name)
-        row = {"checkpoint": r["name"], "model": r["model"], "beta": r.get("beta"), "latent_dim": r["latent_dim"]}
-        if scores_cached(emb, names, n, seed):
-            res = score_embedding(emb, ds, names, n, seed)
-            row.update({f"{m}.{s}": res[m].scores.get(s) for m, s in columns if m in res})
-        else:
+        row = {"Checkpoint": r["name"], "Model": r["model"], "β": r.get("beta"), "Latents": r["latent_dim"]}
+        res = read_scores(_key_of(r["name"], ds), names, n, seed, partial=True)
+        if len(res) < len(names):
             missing.append(r["name"])
+        row.update({score_label(m, s): res[m].scores.get(s) if m in res else None for m, s in columns})
         table.append(row)
-    st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch")
+    # Scores as text, so an unscored checkpoint's cells are empty (a missing number would read "None").
+    frame = pd.DataFrame(table)
+    shown = frame.assign(**{c: frame[c].map(_number) for c in frame.columns[2:]})
+    st.dataframe(shown, hide_index=True, width="stretch", height=table_height(len(frame)))
     from latentlab.ui.compare_view import compare_link
 
     compare_link(ctx.dataset_name, [r["name"] for r in rows_ck], ctx.checkpoint_name, "m-compare")
     if missing:
         active = {j.params.get("checkpoint") for j in jobs.list_jobs(jobs.ACTIVE) if j.kind == "metrics"}
         todo = [m for m in missing if m not in active]
-        st.caption(f"Not scored yet: {', '.join(missing)}" + (f" (running: {', '.join(sorted(active & set(missing)))})" if active & set(missing) else ""))
+        running = sorted(active & set(missing))
+        st.caption(f"Empty cells: not scored yet ({', '.join(missing)})" + (f"; running: {', '.join(running)}" if running else "") + ".")
         if todo and st.button(f"Score {len(todo)} checkpoint(s) in the background", key="cmp-score"):
             for name in todo:
                 jobs.submit("metrics", {"checkpoint": name, "dataset": ctx.dataset_name, "names": names, "n": n, "seed": seed},
