@@ -57,8 +57,9 @@ def score_embedding(emb, ds, names=None, n: int = DEFAULT_ITEMS, seed: int = 0,
     against the dataset's factors, the factor-free ones (spread, intrinsic dimension) on the codes alone. With no
     ``names``, a dataset without factors gets the factor-free ones.
 
-    ``progress`` hears ``("scoring NAME", seconds elapsed, seconds expected in all, "s")`` as each metric starts;
-    the expected total comes from per-metric cost estimates (``metrics.cost``) at the speed measured so far."""
+    ``progress`` hears ``("scoring NAME", seconds elapsed, seconds expected in all, "s")`` as each metric starts
+    and ends; the expected total comes from per-metric cost estimates (``metrics.cost``) at the speed measured so
+    far."""
     chosen = parse_names(factor_free_names() if names is None and ds.factors is None else names)
     needing = [name for name in chosen if name not in factor_free_names(chosen)]
     if ds.factors is None and needing:
@@ -77,13 +78,14 @@ def score_embedding(emb, ds, names=None, n: int = DEFAULT_ITEMS, seed: int = 0,
     for i, name in enumerate(missing):
         elapsed = _now() - start
         left = remaining_seconds(done_cost, elapsed, sum(costs[m] for m in missing[i:]), prior)
-        progress(f"{STAGE} {name}", round(elapsed), max(round(elapsed + left), round(elapsed) + 1), "s")
+        expected = max(round(elapsed + left), round(elapsed) + 1)
+        progress(f"{STAGE} {name}", round(elapsed), expected, "s")
         arrays = cached_arrays("metrics", metric_key(emb.key, name, n, seed),
                                lambda name=name: _pack(METRICS[name](codes, factors, seed=seed)))
         out[name] = _unpack(arrays)
         done_cost += costs[name]
-    elapsed = round(_now() - start)
-    progress(STAGE, elapsed, elapsed, "s")
+        finished = round(_now() - start)  # where a command line's bar for this metric ends; the last one fills it
+        progress(f"{STAGE} {name}", finished, finished if i == len(missing) - 1 else max(expected, finished + 1), "s")
     return {name: out[name] for name in chosen}
 
 
