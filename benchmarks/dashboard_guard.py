@@ -157,11 +157,12 @@ def metrics() -> float | None:
     script = ROOT / "benchmarks" / "metrics_page.py"
     if not script.exists():
         return None
-    done = subprocess.run([sys.executable, str(script), "--guard"], capture_output=True, text=True, cwd=ROOT)
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, cwd=ROOT)
     print(done.stdout.rstrip())
     for line in done.stdout.splitlines():
-        if line.startswith("GUARD total_s="):
-            return float(line.split("=", 1)[1])
+        words = line.split()
+        if words[:1] == ["total"] and len(words) > 1:
+            return float(words[1])
     print(done.stderr[-2000:])
     return None
 
@@ -197,7 +198,7 @@ def main() -> None:
     if "metrics" in only:
         total = metrics()
         if total is None:
-            print("  metrics on shapes-20k: not measured (benchmarks/metrics_page.py --guard printed no total)")
+            print("  metrics on shapes-20k: not measured (benchmarks/metrics_page.py printed no total)")
         else:
             report("metrics on shapes-20k: encode+compute+show", total, GOALS["metrics"], "s")
 
