@@ -141,7 +141,8 @@ def test_the_clusters_table_names_each_cluster_by_its_keywords(docs, monkeypatch
     assert len(table) >= 2
     assert all(isinstance(k, str) and k.strip() for k in table["keywords"])
     words = [set(k.split(", ")) for k in table["keywords"]]
-    assert any("json" in w for w in words) and any("logger" in w for w in words)  # the packages' own words
+    # the packages' own words (which of logging's words leads depends on how k-means splits its docstrings)
+    assert any("json" in w for w in words) and any(w & {"logger", "logging", "handler"} for w in words)
     members = next(f for f in _frames(at) if "text" in f.columns)  # the inspected cluster's members, as texts
     assert set(members["text"]) <= {snippet(t) for t in docs.texts}
 
