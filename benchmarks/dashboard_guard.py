@@ -32,7 +32,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.e2e import map_driver  # noqa: E402
-from tests.e2e.server import CHROMIUM, CHROMIUM_FLAGS, browser_page, choose, dashboard, wait_idle  # noqa: E402
+from tests.e2e.server import (CHROMIUM, CHROMIUM_FLAGS, browser_page, choose, dashboard,  # noqa: E402
+                              wait_for_final_map, wait_idle)
 
 GOALS = {"first": 2.0, "million": 3.0, "million_bytes": 9.0, "metrics": 60.0, "sliders": 0.5}
 N_MILLION = 1_000_000
@@ -56,6 +57,40 @@ def first_map(runs: int = 3) -> list[float]:
                 page.goto(url)
                 map_driver.wait_drawn(page)
                 times.append(time.perf_counter() - t0)
+    return times
+
+
+BARE_APP = 'import streamlit as st\nst.title("Bare")\n'
+
+
+def bare_app(runs: int = 3) -> list[float]:
+    """The reference: seconds from `streamlit run` of a one-title app to its title drawn, the floor any Streamlit
+    page stands on (server start and the frontend's own load)."""
+    from tests.e2e.server import free_port
+
+    times = []
+    with tempfile.TemporaryDirectory() as tmp, browser_page(1600, 1000) as page:
+        script = Path(tmp) / "bare.py"
+        script.write_text(BARE_APP)
+        for _ in range(runs):
+            port = free_port()
+            t0 = time.perf_counter()
+            proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port),
+                                     "--server.address", "127.0.0.1", "--server.headless", "true",
+                                     "--browser.gatherUsageStats", "false"], cwd=tmp,
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            try:
+                while True:
+                    try:
+                        page.goto(f"http://127.0.0.1:{port}")
+                        break
+                    except Exception:  # noqa: BLE001 - not answering yet
+                        time.sleep(0.05)
+                page.get_by_role("heading", name="Bare").wait_for(timeout=60_000)
+                times.append(time.perf_counter() - t0)
+            finally:
+                proc.terminate()
+                proc.wait(10)
     return times
 
 
@@ -138,18 +173,65 @@ def sliders(sessions: int = 8, moves: int = 10) -> tuple[list[float], list[str]]
         home = Path(tmp) / "home"
         home.mkdir()
         with dashboard(home) as url:
-            with browser_page() as page:  # warm the server once, as the first visitor would
+            with browser_page() as page:  # warm the server once, as the first visitor would (its UMAP made)
                 page.goto(url)
-                map_driver.wait_drawn(page)
+                wait_for_final_map(page)
                 wait_idle(page)
-            start = threading.Barrier(sessions)
+            port = url.rsplit(":", 1)[1]
+            server = subprocess.check_output(["pgrep", "-f", f"server.port {port}"]).split()[0].decode()
+            watch = CpuWatch(server)
+            start = threading.Barrier(sessions, action=watch.mark)  # the moves start: CPU counted from here
             threads = [threading.Thread(target=_slider_session, args=(url, moves, start, times, errors))
                        for _ in range(sessions)]
             for t in threads:
                 t.start()
             for t in threads:
                 t.join()
+            server_s, browsers_s = watch.stop()
+    if times:
+        print(f"  CPU per slider move: server {server_s / len(times) * 1000:.0f} ms, the browsers "
+              f"{browsers_s / len(times) * 1000:.0f} ms (here they share the machine's {os.cpu_count()} cores)")
     return times, errors
+
+
+class CpuWatch:
+    """CPU seconds of the server and of every Chromium process from ``mark()`` to ``stop()``, read from /proc
+    every 0.2 s (a browser that exits counts up to its last reading)."""
+
+    def __init__(self, server_pid: str):
+        self.server = server_pid
+        self.last: dict[str, float] = {}
+        self.start: dict[str, float] | None = None
+        self.running = True
+        self.thread = threading.Thread(target=self._poll, daemon=True)
+        self.thread.start()
+
+    @staticmethod
+    def _cpu(pid: str) -> float | None:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, IndexError, ValueError):
+            return None
+
+    def _poll(self) -> None:
+        while self.running:
+            found = subprocess.run(["pgrep", "-f", "chromium"], capture_output=True, text=True).stdout.split()
+            for pid in [self.server, *found]:
+                value = self._cpu(pid)
+                if value is not None:
+                    self.last[pid] = value
+            time.sleep(0.2)
+
+    def mark(self) -> None:
+        self.start = dict(self.last)
+
+    def stop(self) -> tuple[float, float]:
+        self.running = False
+        self.thread.join()
+        start = self.start or {}
+        used = {pid: value - start.get(pid, 0.0) for pid, value in self.last.items()}
+        return used.pop(self.server, 0.0), sum(used.values())
 
 
 def metrics() -> float | None:
@@ -180,8 +262,11 @@ def main() -> None:
     print(f"Dashboard guard on {os.cpu_count()} CPUs; Chromium {CHROMIUM}")
     if "first" in only:
         times = first_map()
+        bare = bare_app()
         report("first map after `streamlit run` (median)", statistics.median(times), GOALS["first"], "s",
                "runs: " + ", ".join(f"{t:.2f}" for t in times))
+        print(f"  {'  reference: a bare one-title Streamlit app':<44} {statistics.median(bare):8.2f} s    "
+              "runs: " + ", ".join(f"{t:.2f}" for t in bare), flush=True)
     if "million" in only:
         runs = million()
         report("1,000,000 points chosen -> drawn (median)", statistics.median(t for t, _ in runs), GOALS["million"], "s",
