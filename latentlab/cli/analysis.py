@@ -231,10 +231,10 @@ def register(add, sub) -> None:
 
 def _register_maps(with_ckpt) -> None:
     """embed, project, cluster."""
-    from latentlab.analysis.clustering import CLUSTERERS  # the registries name the methods: a new one appears here too
-    from latentlab.analysis.clustering.cluster_rules import SPACES as RULE_SPACES
-    from latentlab.analysis.clustering.polyhedra import DEFAULT_HALFSPACES
-    from latentlab.analysis.projection import PROJECTORS
+    # the registries' names, read from their catalog so that parsing imports no implementation
+    from latentlab.core.catalog import DEFAULT_HALFSPACES, RULE_SPACES, entries
+
+    PROJECTORS, CLUSTERERS = entries("PROJECTORS"), entries("CLUSTERERS")
 
     p = with_ckpt("embed", cmd_embed, "encode a dataset: means, log-variances, KL, reconstruction error")
     p.add_argument("--out", required=True)
@@ -271,7 +271,9 @@ def _register_maps(with_ckpt) -> None:
 
 def _register_decoding(with_ckpt) -> None:
     """traverse, interpolate, intervene (``cli.decoding``), metrics."""
-    from latentlab.analysis.metrics import METRICS, factor_free_names
+    from latentlab.core.catalog import entries, factor_free_metrics as factor_free_names
+
+    METRICS = entries("METRICS")
 
     decoding.register(with_ckpt)
     p = with_ckpt("metrics", cmd_metrics, "disentanglement metrics, spread and intrinsic dimension, latent diagnostics",

@@ -19,7 +19,7 @@ def cmd_import_checkpoint(args) -> None:
 def cmd_checkpoints(args) -> None:
     if getattr(args, "action", None) == "add":
         return cmd_add(args)
-    from latentlab.training.checkpoints import list_checkpoints
+    from latentlab.training.manifests import list_checkpoints  # manifests only: no torch
 
     rows = list_checkpoints()
     emit(args, rows, table(rows, ["name", "source", "model", "dataset", "latent_dim", "beta", "step", "loss"]))

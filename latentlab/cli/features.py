@@ -47,7 +47,7 @@ def cmd_features(args) -> None:
 
 def register(add, sub) -> None:
     """The two commands, on the main parser's ``add`` (see ``latentlab.cli.build_parser``)."""
-    from latentlab.analysis.sae_features import RANKINGS
+    from latentlab.core.catalog import FEATURE_RANKINGS as RANKINGS  # the rankings' titles, without numpy and pandas
 
     p = add("codes", cmd_codes, "save a checkpoint's latent means as a dataset (with the items' labels and factors), "
                                 "to train a sparse autoencoder on")
@@ -60,7 +60,7 @@ def register(add, sub) -> None:
                    help="checkpoint name or path; leave out to use a dataset of precomputed embeddings as it is")
     p.add_argument("--dataset", help="dataset (default: the checkpoint's training set)")
     p.add_argument("--by", default="density", choices=list(RANKINGS),
-                   help="; ".join(f"{k}: {r.title}" for k, r in RANKINGS.items()))
+                   help="; ".join(f"{k}: {title}" for k, title in RANKINGS.items()))
     p.add_argument("--label", help="the label or factor a label split uses (default: the dataset's labels)")
     p.add_argument("--top", type=int, default=20, help="features to print")
     p.add_argument("--out", help="write the whole ranked table to this CSV file")

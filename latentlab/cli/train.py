@@ -23,6 +23,19 @@ def model_flag_fields() -> dict[str, dataclasses.Field]:
     return fields
 
 
+def model_flags() -> dict[str, tuple[type, str | None]]:
+    """Each model setting's flag: its type and help. From the models' config classes once they are imported (a
+    plug-in or a test may have registered another model), else from the catalog, without importing torch."""
+    import sys
+
+    from latentlab.core.catalog import MODEL_FLAGS
+
+    if "latentlab.models" not in sys.modules:
+        return dict(MODEL_FLAGS)
+    return {name: (type(f.default) if f.default is not None else str, f.metadata.get("help"))
+            for name, f in model_flag_fields().items()}
+
+
 def train_config(args):
     from latentlab.training.trainer import TrainConfig
 
@@ -46,7 +59,9 @@ def model_params(args) -> dict:
 
 
 def add_train_flags(p: argparse.ArgumentParser) -> None:
-    from latentlab.models import MODELS
+    from latentlab.core.catalog import entries  # the models' names, without torch
+
+    MODELS = entries("MODELS")
 
     p.add_argument("--dataset", required=True, help="dataset name (see 'latentlab datasets')")
     p.add_argument("--model", required=True, metavar="MODEL",
@@ -54,9 +69,8 @@ def add_train_flags(p: argparse.ArgumentParser) -> None:
                         "package registers under latentlab.models that provides loss(x)")
     p.add_argument("--config", metavar="C.json", help="the model's settings as a JSON object (for an installed class, "
                                                       "its constructor's keyword arguments); flags override it")
-    for name, f in model_flag_fields().items():
-        typ = type(f.default) if f.default is not None else str
-        p.add_argument("--" + name.replace("_", "-"), dest=name, type=typ, default=None, help=f.metadata.get("help"))
+    for name, (typ, help_text) in model_flags().items():
+        p.add_argument("--" + name.replace("_", "-"), dest=name, type=typ, default=None, help=help_text)
     g = p.add_mutually_exclusive_group()
     g.add_argument("--epochs", type=int, default=None)
     g.add_argument("--steps", type=int, default=None)

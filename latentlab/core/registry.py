@@ -33,6 +33,12 @@ class Entry(Generic[T]):
     max_points: int | None = None  # beyond this many points it is refused (time or memory out of bounds)
     factor_free: bool = False  # a metric that needs no ground-truth factors (spread, intrinsic dimension)
 
+    @property
+    def home(self) -> str:
+        """Where the value lives, "package.module:name" (as ``latentlab.core.catalog`` lists it)."""
+        qualname = getattr(self.value, "__qualname__", type(self.value).__qualname__)
+        return f"{getattr(self.value, '__module__', None)}:{qualname}"
+
 
 class Registry(MutableMapping[str, T], Generic[T]):
     """Entries of one family (``family`` names it in messages: "model", "projection method", ...), in the order

@@ -23,13 +23,13 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from latentlab.core.errors import LatentLabError
-from latentlab.core.workspace import (atomic_path, file_sha256, remove_stale_temporaries, shipped_checkpoints_dir,
-                                      subdir, write_json_atomic)
+from latentlab.core.workspace import atomic_path, file_sha256, shipped_checkpoints_dir, write_json_atomic
 from latentlab.models import LatentModel, build_model, model_class
 from latentlab.models.foreign import KIND as FOREIGN
 from latentlab.models.foreign import ForeignModel
+from latentlab.training.manifests import (FORMAT, MAX_MANIFEST_BYTES, _staged, finish_interrupted_save,  # noqa: F401
+                                         list_checkpoints, read_manifest, user_checkpoints_dir)
 
-FORMAT = "latentlab-checkpoint"
 FORMAT_VERSION = 1
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,95}$")
 
@@ -56,10 +56,6 @@ class Checkpoint:
     def latent_dim(self) -> int:
         return int(self.model.config.latent_dim)
 
-
-
-def user_checkpoints_dir() -> Path:
-    return subdir("checkpoints")
 
 
 def checkpoint_path(name: str) -> Path:
@@ -123,25 +119,6 @@ def save_checkpoint(
     return manifest_path
 
 
-def _staged(manifest_path: Path) -> tuple[Path, Path]:
-    """Where a save stages its new manifest and weights before moving them into place."""
-    return (manifest_path.with_name(f".staged-{manifest_path.name}"),
-            manifest_path.with_name(f".staged-{manifest_path.stem}.safetensors"))
-
-
-def finish_interrupted_save(manifest_path: Path) -> None:
-    """A save stopped between moving its weights and its manifest into place left the new manifest staged:
-    move it in too, so the pair on disk belongs together. The weights' digest tells whose they are; while
-    the staged weights still exist the old pair is whole and is left alone."""
-    staged, staged_weights = _staged(manifest_path)
-    if not staged.exists() or staged_weights.exists():
-        return
-    weights = manifest_path.with_suffix(".safetensors")
-    with contextlib.suppress(OSError, ValueError):
-        if weights.exists() and json.loads(staged.read_text()).get("weights_sha256") == file_sha256(weights):
-            os.replace(staged, manifest_path)
-
-
 class WeightsMismatch(LatentLabError):
     """The weights file is not the one the manifest records."""
 
@@ -196,26 +173,6 @@ def resolve_checkpoint(ref: str | Path) -> Path:
             "save the weights with safetensors and a LatentLab manifest."
         )
     raise LatentLabError(f"Checkpoint '{ref_str}' not found; run 'latentlab checkpoints' to list the available ones.")
-
-
-MAX_MANIFEST_BYTES = 8 * 1024**2
-
-
-def read_manifest(path: Path) -> dict:
-    try:
-        if path.stat().st_size > MAX_MANIFEST_BYTES:
-            raise LatentLabError(f"{path.name}: the manifest is larger than {MAX_MANIFEST_BYTES // 1024**2} MB; it is not a LatentLab manifest.")
-        manifest = json.loads(path.read_text())
-    except (OSError, UnicodeDecodeError, ValueError):
-        raise LatentLabError(f"{path.name}: the checkpoint manifest is not valid JSON; re-save the checkpoint.") from None
-    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-        raise LatentLabError(f"{path.name}: not a LatentLab checkpoint manifest (no 'format': '{FORMAT}').")
-    for key in ("model", "model_config", "weights", "dataset"):
-        if key not in manifest:
-            raise LatentLabError(f"{path.name}: the checkpoint manifest lacks '{key}'; re-save the checkpoint.")
-    if not isinstance(manifest["model"], str) or not isinstance(manifest["weights"], str) or not isinstance(manifest["dataset"], dict):
-        raise LatentLabError(f"{path.name}: 'model' and 'weights' must be names and 'dataset' an object.")
-    return manifest
 
 
 def read_checkpoint(ref: str | Path) -> Checkpoint:
@@ -289,41 +246,6 @@ def _validate_state(source: str, model: LatentModel, state: dict[str, torch.Tens
             raise LatentLabError(f"{source}: tensor '{key}' has dtype {t.dtype}; weights must be floating point.")
         if not torch.isfinite(t).all():
             raise LatentLabError(f"{source}: tensor '{key}' holds NaN or infinite values; the checkpoint is unusable.")
-
-
-def list_checkpoints() -> list[dict]:
-    """Shipped and user checkpoints, one summary dict each."""
-    rows = []
-    for source, folder in (("shipped", shipped_checkpoints_dir()), ("user", user_checkpoints_dir())):
-        if not folder.is_dir():
-            continue
-        if source == "user":
-            remove_stale_temporaries(folder)
-        for manifest_path in sorted(folder.glob("*.json")):
-            if manifest_path.name.startswith("."):  # a save's staged manifest, not a checkpoint
-                continue
-            if source == "user":
-                finish_interrupted_save(manifest_path)
-            try:
-                m = read_manifest(manifest_path)
-            except LatentLabError:
-                continue
-            if not manifest_path.with_name(m["weights"]).exists():
-                continue
-            rows.append({
-                "name": manifest_path.stem,
-                "source": source,
-                "model": m["model"],
-                "dataset": m["dataset"].get("name"),
-                "latent_dim": m["model_config"].get("latent_dim"),
-                "item_shape": list(m["model_config"].get("input_shape", [])),
-                "beta": m["model_config"].get("beta"),
-                "step": m.get("step"),
-                "loss": m.get("final_terms", {}).get("loss"),
-                "created": m.get("created"),
-                "path": str(manifest_path),
-            })
-    return rows
 
 
 def import_checkpoint(manifest_file: str | Path, weights_file: str | Path | None = None, name: str | None = None) -> Checkpoint:
