@@ -151,7 +151,8 @@ def embed(checkpoint=None, dataset=None, device: str = "auto", progress: Progres
     """
     if checkpoint is None:
         if dataset is None:
-            raise LatentLabError("Give a checkpoint, or a dataset of precomputed embeddings (--dataset).")
+            raise LatentLabError("Give a checkpoint, or a dataset of precomputed embeddings as `dataset`.",
+                                 param="dataset")
         return vectors_embedding(as_dataset(dataset))
     ck = load_checkpoint(checkpoint)
     return embed_dataset(ck.model, ck.fingerprint, dataset_for(ck, dataset), device=device, progress=progress)
@@ -217,8 +218,8 @@ def explain_clusters(checkpoint=None, dataset=None, labels: np.ndarray | None = 
     ``on`` and ``params``. The rules name the latents (``space="latent"``), the dataset's own columns
     (``"features"``, a table or vectors) or the 2-D map's axes (``"map"``, the ``projection``, default UMAP)."""
     if int(max_halfspaces) < 1:
-        raise LatentLabError(f"--max-halfspaces must be at least 1 (a description is an intersection of half-spaces), "
-                             f"got {max_halfspaces}.")
+        raise LatentLabError(f"`max_halfspaces` must be at least 1 (a description is an intersection of half-spaces), "
+                             f"got {max_halfspaces}.", param="max_halfspaces", value=max_halfspaces)
     clusterer = None if labels is not None else make_clusterer(method, random_state=seed, **params)
     ds, emb = _space_to_cluster(checkpoint, dataset, clusterer, progress)
     if labels is None:
@@ -261,7 +262,8 @@ def compare(a, b, dataset=None, n: int = DEFAULT_ITEMS, seed: int = 0, k: int = 
     from latentlab.analysis.comparison_sides import compare_sides, paired_sides
 
     if n < 3 or k < 1 or anchors < 1:
-        raise LatentLabError("--n must be at least 3, and --k and --anchors at least 1.")
+        raise LatentLabError(f"`n` must be at least 3, and `k` and `anchors` at least 1 (got {n}, {k} and {anchors}).",
+                             param="n" if n < 3 else "k" if k < 1 else "anchors", also=("n", "k", "anchors"))
     side_a, side_b = paired_sides(a, b, dataset)
     rows = None if len(side_a.dataset) <= n else metric_sample(len(side_a.dataset), n, seed)
     return compare_sides(side_a, side_b, rows, k, anchors, seed)

@@ -129,7 +129,7 @@ def test_too_few_clusters_are_refused_in_one_sentence(labels, message):
 
 def test_zero_half_spaces_are_refused():
     X, y = axis_blobs()
-    with pytest.raises(LatentLabError, match="--max-halfspaces must be at least 1"):
+    with pytest.raises(LatentLabError, match="`max_halfspaces` must be at least 1"):
         explain_clustering(X, y, max_halfspaces=0)
 
 

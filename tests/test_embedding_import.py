@@ -137,7 +137,7 @@ def test_training_on_large_embeddings_kept_as_given_says_to_import_them_standard
     x = raw_vectors() * 100  # values in the thousands
     np.save(tmp_path / "big.npy", x)
     import_dataset(tmp_path / "big.npy", "big", kind="embedding")
-    with pytest.raises(LatentLabError, match="re-import the file standardised \\(--standardise") as info:
+    with pytest.raises(LatentLabError, match="re-import the file with its columns standardised \\(the import's `standardise`") as info:
         ll.train("big", "vae", {"latent_dim": 2}, TrainConfig(steps=2))
     assert "\n" not in str(info.value)
     import_dataset(tmp_path / "big.npy", "big-scaled", kind="embedding", standardise=True)

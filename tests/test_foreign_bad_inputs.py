@@ -45,7 +45,7 @@ def cases(t):
          "does not fit the built PlainVAE: missing 'dec.2.bias'; unexpected 'extra.weight'; 'enc.3.weight' is [5, 16], "
          "the module needs [6, 16]"),
         (["--class", cls("PlainVAE"), "--weights", str(t / "broken.safetensors")], "not a readable safetensors file"),
-        (["--class", cls("PlainVAE")], "needs --weights W.safetensors"),
+        (["--class", cls("PlainVAE")], f"--class {cls('PlainVAE')} needs --weights (a .safetensors file"),
         ([*vae, "--config", str(t / "bad.json")], "must be a JSON object of keyword arguments"),
         ([*vae, "--config", str(t / "typo.json")], "PlainVAE(**config) failed: "),
         (["--class", cls("GrowingEncoder"), "--weights", str(t / "one.safetensors")],
@@ -56,7 +56,7 @@ def cases(t):
         ([*vae, "--input-shape", "3,3"], "input_shape [3, 3] must be positive integers holding the 64 values"),
         ([*vae, "--std", "0"], "every std must be positive"),
         ([*vae, "--mean", "1,2"], "mean must be one number or 1 (one per channel)"),
-        (["--saelens", str(t)], "a SAELens folder holds cfg.json and sae_weights.safetensors"),
+        (["--saelens", str(t)], f"--saelens folder {t} lacks cfg.json or sae_weights.safetensors"),
     ]
 
 
@@ -84,7 +84,7 @@ def test_a_name_in_use_and_two_sources_are_refused(files, capsys):
     assert "A checkpoint named 'taken' already exists" in capsys.readouterr().err
     import latentlab as ll
 
-    with pytest.raises(ll.LatentLabError, match="exactly one of --class .* --onnx-encoder or --saelens"):
+    with pytest.raises(ll.LatentLabError, match="exactly one of `class_path` .* `onnx_encoder` or `saelens`"):
         ll.add_checkpoint("two", "digits", class_path=f"{fm.MODULE}:PlainVAE", saelens=str(files))
     with pytest.raises(ll.LatentLabError, match="a model trained elsewhere is added with 'latentlab checkpoints add'"):
         ll.load_checkpoint("taken") and __import__("latentlab.training.checkpoints", fromlist=["x"]).import_checkpoint(

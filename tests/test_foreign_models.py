@@ -131,5 +131,5 @@ def test_the_manifest_hashes_are_checked_and_the_class_imported_again_on_load(us
     assert ll.load_checkpoint("hashed").latent_dim == 3
     monkeypatch.setattr("sys.path", [p for p in __import__("sys").path if p != str(tmp / "src")])
     __import__("sys").modules.pop(fm.MODULE, None)
-    with pytest.raises(LatentLabError, match=f"hashed.json: --class {fm.MODULE}:PlainVAE: module '{fm.MODULE}' does not import"):
+    with pytest.raises(LatentLabError, match=f"hashed.json: `class_path` {fm.MODULE}:PlainVAE: module '{fm.MODULE}' does not import"):
         ll.load_checkpoint("hashed")

@@ -85,7 +85,7 @@ def test_a_sweep_trains_the_class_in_worker_processes(installed):
         assert job.state == "succeeded", job.error
     widths = sorted(ll.load_checkpoint(jobs.get(i).params["name"]).model.inner.enc[1].out_features for i in ids)
     assert widths == [8, 20]
-    with pytest.raises(LatentLabError, match=r"--grid beta: not a setting of 'plain-vae' or of training; use one of "
+    with pytest.raises(LatentLabError, match=r"`grid` axis 'beta' is not a setting of 'plain-vae' or of training; use one of "
                                              r"batch_size, .*hidden, .*latent, .*n_in"):
         jobs.submit_sweep("digits", fm.ENTRY_POINT, {"beta": [1.0, 2.0]}, {}, TrainConfig(steps=5))
 

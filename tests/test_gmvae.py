@@ -141,7 +141,7 @@ def test_sampling_needs_a_prior_and_components_only_a_mixture(workspace, tiny_ta
     assert ll.sample("plain-vae", n=4).shape == (4, 5)
     with pytest.raises(LatentLabError, match="no components"):
         ll.sample("plain-vae", component=0)
-    with pytest.raises(LatentLabError, match="--n 0"):
+    with pytest.raises(LatentLabError, match="`n` 0"):
         ll.sample("plain-vae", n=0)
 
 

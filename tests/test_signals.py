@@ -127,7 +127,7 @@ def test_hostile_arrays_and_absurd_sizes_are_refused(workspace, tmp_path, monkey
     refused(np.array(["a", "b"]), r"not numeric")
     refused(np.zeros((4, 2, 3, 16)), r"\(items, samples\) or \(items, channels, samples\)")
     refused(np.zeros((1, 16)), r"at least two items of at least two samples")
-    refused(x, r"--id, --time.*long table", id="subject")
+    refused(x, r"`id`, `time`.*long table", id="subject")
     monkeypatch.setenv("LATENTLAB_LIMIT_MAX_SIGNAL_VALUES", "100")
     refused(x, r"4 items x 2 channels x 16 samples = 128 values is over the limit of 100")
     monkeypatch.setenv("LATENTLAB_LIMIT_MAX_SIGNAL_CHANNELS", "1")

@@ -98,12 +98,13 @@ def resolve_side(ref, dataset=None) -> Side:
 
 def check_same_items(a: Side, b: Side) -> None:
     """Raise unless the two sides' rows stand for the same items."""
-    hint = ("give --dataset to encode the same items with both checkpoints" if a.checkpoint and b.checkpoint
+    hint = ("give `dataset` to encode the same items with both checkpoints" if a.checkpoint and b.checkpoint
             else "compare spaces of the same items, in the same order")
     if len(a.dataset) != len(b.dataset):
-        raise LatentLabError(f"{a.describe()} and {b.describe()} cover different items; {hint}.")
+        raise LatentLabError(f"{a.describe()} and {b.describe()} cover different items; {hint}.", also=("dataset",))
     if a.items is not None and b.items is not None and a.items != b.items:
-        raise LatentLabError(f"{a.describe()} and {b.describe()} hold different items (the data differ); {hint}.")
+        raise LatentLabError(f"{a.describe()} and {b.describe()} hold different items (the data differ); {hint}.",
+                             also=("dataset",))
 
 
 def same_items(a: Dataset, b: Dataset) -> bool:

@@ -86,9 +86,11 @@ def traverse(checkpoint, dataset=None, index: int | None = None, dims: list[int]
     ck = _able(checkpoint, "traversals")
     ds = dataset_for(ck, dataset)
     if index is not None and component is not None:
-        raise LatentLabError("Give --index or --component as the base point, not both.")
+        raise LatentLabError("Give `index` or `component` as the base point, not both.", param="component",
+                             also=("index",))
     if steps < 2 or span <= 0:
-        raise LatentLabError("--steps must be at least 2 and --range positive.")
+        raise LatentLabError(f"`steps` must be at least 2 and `span` positive (got {steps} and {span}).",
+                             param="steps" if steps < 2 else "span", also=("steps", "span"))
     emb = _frame_embedding(ck, ds, [index])
     if direction is not None:
         along = direction if isinstance(direction, Direction) else _fit_direction(ck, direction, ds, emb=emb)
@@ -99,7 +101,8 @@ def traverse(checkpoint, dataset=None, index: int | None = None, dims: list[int]
     dims = list(range(D)) if dims is None else list(dims)
     bad = [d for d in dims if not 0 <= d < D]
     if bad or not dims:
-        raise LatentLabError(f"--dims {bad or dims} out of range; this checkpoint has latent dimensions 0..{D - 1}.")
+        raise LatentLabError(f"`dims` {bad or dims} out of range; this checkpoint has latent dimensions 0..{D - 1}.",
+                             param="dims", value=bad or dims)
     base = base_latent(ck, emb, index, len(ds), component)
     values = grid_values(ck, emb, dims, steps, span)
     return Traversal(traversal_grid(ck.model, base, dims, values), dims, values, base)
@@ -113,7 +116,8 @@ def intervene(checkpoint, dataset=None, dims: list[int] | None = None, direction
     ck = _able(checkpoint, "interventions")
     ds = dataset_for(ck, dataset)
     if n < 1 or span <= 0:
-        raise LatentLabError("--n must be at least 1 and --range positive.")
+        raise LatentLabError(f"`n` must be at least 1 and `span` positive (got {n} and {span}).",
+                             param="n" if n < 1 else "span", also=("n", "span"))
     emb = _frame_embedding(ck, ds, [])
     rows = np.arange(len(ds)) if emb.index is None else emb.index
     rng = np.random.default_rng(seed)
@@ -135,7 +139,7 @@ def interpolate(checkpoint, dataset=None, start: int = 0, end: int = 1, steps: i
     ck = _able(checkpoint, "interpolation")
     ds = dataset_for(ck, dataset)
     if steps < 2:
-        raise LatentLabError("--steps must be at least 2.")
+        raise LatentLabError(f"`steps` must be at least 2, got {steps}.", param="steps", value=steps)
     emb = _frame_embedding(ck, ds, [start, end])
     z0, z1 = base_latent(ck, emb, start, len(ds)), base_latent(ck, emb, end, len(ds))
     return interpolation(ck.model, z0, z1, steps, spherical)

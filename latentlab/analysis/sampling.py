@@ -24,13 +24,13 @@ def sample_codes(model: LatentModel, model_name: str, n: int = 16, component: in
                  seed: int = 0) -> np.ndarray:
     """``n`` codes (n, D) from the prior of ``model`` (registry name ``model_name``, for messages)."""
     if not 1 <= int(n) <= MAX_SAMPLES:
-        raise LatentLabError(f"--n {n} is out of range; draw 1 to {MAX_SAMPLES} samples.")
+        raise LatentLabError(f"`n` {n} is out of range; draw 1 to {MAX_SAMPLES} samples.", param="n", value=n)
     if model.prior_frame() is None:
         with_prior = ", ".join(name for name, cls in MODELS.items() if cls.stochastic)
         raise LatentLabError(f"A {model_name} model has no prior to sample from; sample from a checkpoint of a model "
                              f"with one ({with_prior}), or traverse this one's codes instead.")
     if component is not None:
-        component = checked_component(model, model_name, component, "leave out --component to sample from the whole prior")
+        component = checked_component(model, model_name, component, "leave out `component` to sample from the whole prior")
     generator = torch.Generator().manual_seed(int(seed))
     z = model.sample_prior(int(n), component, generator)  # (n, D)
     return z.numpy().astype(np.float32)

@@ -57,12 +57,12 @@ def cosine_top_k_many(x: np.ndarray, queries: np.ndarray, k: int) -> tuple[np.nd
 def search_texts(ds: Dataset, query: str, k: int = 10) -> list[SearchHit]:
     """The ``k`` items of text dataset ``ds`` nearest in meaning to ``query``, best first."""
     if ds.texts is None or ds.text_encoder is None:
-        raise LatentLabError(f"Dataset '{ds.name}' has no texts to search; import a text column with "
-                             "'latentlab import FILE --text COLUMN'.")
+        raise LatentLabError(f"Dataset '{ds.name}' has no texts to search; import a table with its text column "
+                             "named (the import's `text`).", also=("text",))
     if not query or not query.strip():
         raise LatentLabError("The search query is empty; give some words to search for.")
     if k < 1:
-        raise LatentLabError(f"--k {k}: give at least 1 hit to return.")
+        raise LatentLabError(f"`k` {k} asks for no hits; give at least 1 hit to return.", param="k", value=k)
     q = ds.text_encoder.encode([query])[0]  # (D,)
     if q.shape[0] != ds.x.shape[1]:
         raise LatentLabError(f"Dataset '{ds.name}': its encoder makes {q.shape[0]}-dimensional vectors but the dataset "
@@ -85,8 +85,8 @@ def nearest_texts(ds: Dataset, vectors: np.ndarray, k: int = 3) -> list[list[Sea
 
     items = items_of(ds)
     if items.texts is None:
-        raise LatentLabError(f"Dataset '{ds.name}' has no texts; nearest texts need a text dataset "
-                             "('latentlab import FILE --text COLUMN').")
+        raise LatentLabError(f"Dataset '{ds.name}' has no texts; nearest texts need a text dataset (a table imported "
+                             "with its text column named as `text`).", also=("text",))
     vectors = np.asarray(vectors, np.float32).reshape(len(vectors), -1)  # (M, D)
     if vectors.shape[1] != int(np.prod(ds.x.shape[1:])):
         raise LatentLabError(f"Vectors of {vectors.shape[1]} values cannot be compared with the "

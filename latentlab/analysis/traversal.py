@@ -144,7 +144,8 @@ def base_latent(ck: Checkpoint, emb: Embedding, index: int | None, n_items: int 
         return latent_frame(ck, emb)[0]
     n_items = len(emb.mean) if n_items is None else n_items
     if not 0 <= index < n_items:
-        raise LatentLabError(f"--index {index} is out of range; the dataset has {n_items} items (0..{n_items - 1}).")
+        raise LatentLabError(f"`index` {index} is out of range; the dataset has {n_items} items (0..{n_items - 1}).",
+                             param="index", value=index)
     return emb.mean[emb.positions([index])[0]]
 
 
@@ -159,13 +160,15 @@ def checked_component(model: LatentModel, model_name: str, component: int, inste
     when the prior is not a mixture)."""
     K = component_count(model)
     if K == 0:
-        raise LatentLabError(f"A {model_name} model's prior has no components; {instead}.")
+        raise LatentLabError(f"A {model_name} model's prior has no components; {instead}.", param="component",
+                             value=component, also=("index",))
     if not 0 <= int(component) < K:
-        raise LatentLabError(f"--component {component} is out of range; this prior has components 0..{K - 1}.")
+        raise LatentLabError(f"`component` {component} is out of range; this prior has components 0..{K - 1}.",
+                             param="component", value=component)
     return int(component)
 
 
 def component_mean(ck: Checkpoint, component: int) -> np.ndarray:
     """The mean (D,) of component ``component`` of a checkpoint's mixture prior."""
-    component = checked_component(ck.model, ck.model_name, component, "start from --index or the prior mean")
+    component = checked_component(ck.model, ck.model_name, component, "start from `index` or the prior mean")
     return ck.model.prior_components()[0][component]

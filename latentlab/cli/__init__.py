@@ -43,7 +43,9 @@ def main(argv: list[str] | None = None) -> int:
     except LatentLabError as exc:
         if args.debug:
             raise
-        print(f"latentlab: error: {exc}", file=sys.stderr)
+        from latentlab.cli.wording import worded
+
+        print(f"latentlab: error: {worded(exc, parser, args)}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # output piped into head and the like
         return 0

@@ -19,9 +19,11 @@ def resolve_device(name: str = "auto") -> torch.device:
             return torch.device("mps")
         return torch.device("cpu")
     if name == "cuda" and not torch.cuda.is_available():
-        raise LatentLabError("--device cuda was asked for but no CUDA GPU is available; use --device auto or cpu.")
+        raise LatentLabError("`device` cuda was asked for but no CUDA GPU is available; use auto or cpu.",
+                             param="device", value=name)
     if name == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
-        raise LatentLabError("--device mps was asked for but Apple MPS is not available; use --device auto or cpu.")
+        raise LatentLabError("`device` mps was asked for but Apple MPS is not available; use auto or cpu.",
+                             param="device", value=name)
     if name not in {"cpu", "cuda", "mps"}:
         raise LatentLabError(f"Unknown device '{name}'; use auto, cpu, cuda or mps.")
     return torch.device(name)

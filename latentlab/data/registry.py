@@ -233,9 +233,11 @@ def _check_new_name(name: str, overwrite: bool) -> None:
     if not NAME_RE.match(name or ""):
         raise LatentLabError(f"Dataset name '{name}' is not allowed; use letters, digits, '.', '_' or '-' (up to 64).")
     if name in BUILTINS or _SHAPES_N.match(name):
-        raise LatentLabError(f"Dataset name '{name}' is taken by a built-in dataset; choose another --name.")
+        raise LatentLabError(f"Dataset name '{name}' is taken by a built-in dataset; choose another `name`.",
+                             param="name", value=name)
     if (_datasets_dir() / f"{name}.json").exists() and not overwrite:
-        raise LatentLabError(f"A dataset named '{name}' already exists; choose another --name or remove it first.")
+        raise LatentLabError(f"A dataset named '{name}' already exists; choose another `name` or remove it first.",
+                             param="name", value=name)
 
 
 def save_dataset(ds: Dataset, overwrite: bool = False, source_file: str | None = None,

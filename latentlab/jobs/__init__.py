@@ -60,7 +60,8 @@ def submit_train(dataset: str, model: str, model_params: dict | None, train_conf
     _check_train_request(dataset, model, model_params)
     if name is not None and (checkpoints.checkpoint_path(name).exists()
                              or any(j.params.get("name") == name for j in list_jobs(ACTIVE) if j.kind == "train")):
-        raise LatentLabError(f"A checkpoint or job named '{name}' already exists; choose another --name.")
+        raise LatentLabError(f"A checkpoint or job named '{name}' already exists; choose another `name`.", param="name",
+                             value=name)
     params = {"dataset": dataset, "model": model, "model_params": dict(model_params or {}),
               "train_config": train_config.to_dict(), "name": name}
     job_id = store.create("train", params, name=name, sweep=sweep, executor=executor)
@@ -82,7 +83,8 @@ def submit_text_import(path, name: str, text: str, labels: str | None = None, en
     from latentlab.data.registry import check_text_import
 
     if any(j.kind == "import-text" and j.params.get("name") == name for j in list_jobs(ACTIVE)):
-        raise LatentLabError(f"A job is already importing a dataset named '{name}'; choose another --name.")
+        raise LatentLabError(f"A job is already importing a dataset named '{name}'; choose another `name`.",
+                             param="name", value=name)
     n = check_text_import(path, name, text, labels, encoder)
     params = {"path": str(Path(path).resolve()), "name": name, "text": text, "labels": labels, "encoder": encoder,
               "staged": staged, "documents": n}
@@ -99,12 +101,14 @@ def submit_sweep(dataset: str, model: str, grid: dict[str, list], model_params: 
     from latentlab.models import check_settings
 
     if not 1 <= len(grid) <= 2:
-        raise LatentLabError("A sweep takes one or two --grid axes, e.g. --grid beta=1,4,8 --grid seed=0,1.")
+        raise LatentLabError(f"A sweep takes one or two `grid` axes (e.g. beta=1,4,8 and seed=0,1), not {len(grid)}.",
+                             param="grid", value=grid)
     model_keys = {f.name for f in check_settings(model, {}).user_fields()}
     train_keys = {f.name for f in fields(type(train_config))}
     for key in grid:
         if key not in model_keys | train_keys:
-            raise LatentLabError(f"--grid {key}: not a setting of '{model}' or of training; use one of {', '.join(sorted(model_keys | train_keys))}.")
+            raise LatentLabError(f"`grid` axis '{key}' is not a setting of '{model}' or of training; use one of "
+                                 f"{', '.join(sorted(model_keys | train_keys))}.", param="grid", value=key)
     sweep = name or f"sweep-{time.strftime('%Y%m%d-%H%M%S')}"
     ids = []
     for values in itertools.product(*grid.values()):
@@ -164,7 +168,7 @@ def parse_grid(items: list[str]) -> dict[str, list]:
     grid = {}
     for item in items:
         if "=" not in item:
-            raise LatentLabError(f"--grid {item}: expected NAME=V1,V2,...")
+            raise LatentLabError(f"`grid` axis '{item}' is not NAME=V1,V2,... (e.g. beta=1,4,8).", param="grid", value=item)
         key, values = item.split("=", 1)
         grid[key.strip().replace("-", "_")] = [parse_value(v) for v in values.split(",") if v.strip()]
     return grid

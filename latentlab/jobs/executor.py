@@ -44,7 +44,8 @@ def _host_port(address: str) -> tuple[str, int]:
     host, sep, port = bare.rpartition(":")
     if not sep or not host or not port.isdigit():
         raise LatentLabError(f"Ray address '{address}' is not HOST:PORT (e.g. 10.0.0.5:6379, which 'ray start "
-                             "--head' prints); fix --ray-address or LATENTLAB_RAY_ADDRESS.")
+                             "--head' prints); fix `ray_address` or LATENTLAB_RAY_ADDRESS.", param="ray_address",
+                             value=address)
     return host.strip("[]"), int(port)
 
 
@@ -61,8 +62,8 @@ def canonical_address(address: str | None) -> str:
         return canonicalize_bootstrap_address_or_die("auto")
     except (ConnectionError, ValueError):
         raise LatentLabError("No Ray cluster is running on this machine; start one with 'ray start --head', or give "
-                             "the address of an existing cluster with --ray-address HOST:PORT (or LATENTLAB_RAY_ADDRESS)."
-                             ) from None
+                             "the address of an existing cluster as `ray_address` HOST:PORT (or LATENTLAB_RAY_ADDRESS).",
+                             param="ray_address") from None
 
 
 def reachable(address: str, timeout: float = CONNECT_TIMEOUT_S) -> bool:
@@ -78,7 +79,8 @@ def reachable(address: str, timeout: float = CONNECT_TIMEOUT_S) -> bool:
 def check_reachable(address: str) -> None:
     if not reachable(address):
         raise LatentLabError(f"No Ray cluster answers at {address}; start one there with 'ray start --head' (or check "
-                             "the address, which 'ray start' prints) and try again.")
+                             "`ray_address`, which 'ray start' prints) and try again.", param="ray_address",
+                             value=address)
 
 
 def resolve_executor(executor: str | None = None, address: str | None = None, cpus_per_run: float | None = None,
@@ -89,23 +91,27 @@ def resolve_executor(executor: str | None = None, address: str | None = None, cp
     Ray must be installed and the cluster must answer; each failure is one sentence.
     """
     if executor not in (None, *EXECUTORS):
-        raise LatentLabError(f"--executor {executor}: use one of {', '.join(EXECUTORS)}.")
+        raise LatentLabError(f"`executor` '{executor}' is not one of {', '.join(EXECUTORS)}.", param="executor",
+                             value=executor)
     address = (address or "").strip() or None
     kind = executor or ("ray" if address or configured_address() else "local")
     if kind == "local":
         if address:
-            raise LatentLabError("--ray-address goes with --executor ray; leave it out to run on this machine.")
+            raise LatentLabError("`ray_address` goes with `executor` ray; leave it out to run on this machine.",
+                                 param="ray_address", value=address, also=("executor",))
         if cpus_per_run is not None or gpus_per_run is not None:
-            raise LatentLabError("--cpus-per-run and --gpus-per-run apply to Ray jobs; add --executor ray.")
+            raise LatentLabError("`cpus_per_run` and `gpus_per_run` apply to Ray jobs; set `executor` to ray.",
+                                 param="executor", also=("cpus_per_run", "gpus_per_run"))
         return None
     cpus = 1.0 if cpus_per_run is None else float(cpus_per_run)
     gpus = 0.0 if gpus_per_run is None else float(gpus_per_run)
     if cpus <= 0 or gpus < 0:
-        raise LatentLabError("--cpus-per-run must be positive and --gpus-per-run at least 0 (e.g. 0.25 to share a "
-                             "GPU between four runs).")
+        raise LatentLabError("`cpus_per_run` must be positive and `gpus_per_run` at least 0 (e.g. 0.25 to share a "
+                             "GPU between four runs).", param="cpus_per_run" if cpus <= 0 else "gpus_per_run",
+                             value=cpus if cpus <= 0 else gpus, also=("cpus_per_run", "gpus_per_run"))
     if gpus > 1 and not gpus.is_integer():
-        raise LatentLabError(f"--gpus-per-run {gpus:g}: Ray gives a run a fraction of one GPU or whole GPUs; use a "
-                             "value up to 1, or a whole number.")
+        raise LatentLabError(f"`gpus_per_run` {gpus:g} is neither a fraction of one GPU nor whole GPUs, which is what "
+                             "Ray gives a run; use a value up to 1, or a whole number.", param="gpus_per_run", value=gpus)
     import_ray()
     resolved = canonical_address(address or configured_address())
     check_reachable(resolved)

@@ -148,7 +148,7 @@ class Driver:
             thread.start()
         else:
             store.transition(job.id, ("running",), state="failed", finished=time.time(),
-                             error=f"{job.kind} jobs run on this machine, not on Ray; submit it without --executor ray.")
+                             error=f"{job.kind} jobs run on this machine, not on Ray; submit it with the local executor.")
 
     def embed(self, job: store.Job) -> None:
         from latentlab.jobs.ray_embed import SHARD_ITEMS, encode_on_ray

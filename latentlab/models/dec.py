@@ -196,7 +196,8 @@ class DEC(LatentModel):
 
         if len(self._rows) < self.n_clusters:
             raise LatentLabError(f"DEC needs at least n_clusters = {self.n_clusters} items, but dataset "
-                                 f"'{trainer.dataset.name}' has {len(self._rows)}; lower --n-clusters.")
+                                 f"'{trainer.dataset.name}' has {len(self._rows)}; lower `n_clusters`.", param="n_clusters",
+                                 value=self.n_clusters)
         codes = self._codes(trainer).double().cpu().numpy()
         km = KMeans(n_clusters=self.n_clusters, n_init=KMEANS_RESTARTS, random_state=int(trainer.config.seed)).fit(codes)
         self.centroids.copy_(torch.from_numpy(km.cluster_centers_).to(self.centroids))

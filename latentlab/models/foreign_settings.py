@@ -48,8 +48,8 @@ def trainable_class(name: str, registry) -> tuple[type, dict]:
     if not callable(getattr(cls, "loss", None)):
         raise LatentLabError(f"Model class '{name}' ({source['class']}) has no loss(x); training needs loss(x) to return "
                              "the batch's loss (a scalar tensor, a (loss, terms) pair or a mapping with a 'loss' entry), "
-                             f"but it can still be explored: latentlab checkpoints add NAME --class {name} --weights "
-                             "W.safetensors.")
+                             f"but it can still be explored: add it as a checkpoint with `class_path` {name} and its `weights`.",
+                             param="model", value=name, also=("class_path", "weights"))
     return cls, source
 
 

@@ -85,25 +85,27 @@ def import_class(path: str):
     try:
         obj = importlib.import_module(module_name)
     except ImportError as exc:
-        raise LatentLabError(f"--class {path}: module '{module_name}' does not import ({_first_line(exc)}); install the "
-                             "package that holds it in this environment, or put its folder on PYTHONPATH.") from None
+        raise LatentLabError(f"`class_path` {path}: module '{module_name}' does not import ({_first_line(exc)}); install the "
+                             "package that holds it in this environment, or put its folder on PYTHONPATH.",
+                             param="class_path", value=str(path)) from None
     except Exception as exc:
-        raise LatentLabError(f"--class {path}: importing module '{module_name}' failed with {type(exc).__name__}: "
-                             f"{_first_line(exc)}.") from None
+        raise LatentLabError(f"`class_path` {path}: importing module '{module_name}' failed with {type(exc).__name__}: "
+                             f"{_first_line(exc)}.", param="class_path", value=str(path)) from None
     for part in attr.split("."):
         if not hasattr(obj, part):
-            raise LatentLabError(f"--class {path}: module '{module_name}' has no '{attr}'; check the class name.")
+            raise LatentLabError(f"`class_path` {path}: module '{module_name}' has no '{attr}'; check the class name.",
+                                 param="class_path", value=str(path))
         obj = getattr(obj, part)
     return obj
 
 
 def check_model_class(cls, ref: str) -> None:
     if not isinstance(cls, type) or not issubclass(cls, nn.Module):
-        raise LatentLabError(f"--class {ref}: {getattr(cls, '__name__', cls)!s} is not a torch.nn.Module class; "
-                             "name the model's class.")
+        raise LatentLabError(f"`class_path` {ref}: {getattr(cls, '__name__', cls)!s} is not a torch.nn.Module class; "
+                             "name the model's class.", param="class_path", value=ref)
     if not callable(getattr(cls, "encode", None)):
-        raise LatentLabError(f"--class {ref}: {cls.__name__} has no encode(x) method; LatentLab needs encode(x) to "
-                             "return the code or a (mean, logvar) pair.")
+        raise LatentLabError(f"`class_path` {ref}: {cls.__name__} has no encode(x) method; LatentLab needs encode(x) to "
+                             "return the code or a (mean, logvar) pair.", param="class_path", value=ref)
 
 
 def read_config(path: str | Path | None) -> dict:
@@ -112,13 +114,16 @@ def read_config(path: str | Path | None) -> dict:
         return {}
     path = Path(path)
     if not path.is_file():
-        raise LatentLabError(f"--config {path}: no such file; give the JSON file of the class's constructor arguments.")
+        raise LatentLabError(f"`config` {path}: no such file; give the JSON file of the class's constructor arguments.",
+                             param="config", value=str(path))
     if path.stat().st_size > MAX_CONFIG_BYTES:
-        raise LatentLabError(f"--config {path.name}: larger than 1 MB; a model config is a small JSON object.")
+        raise LatentLabError(f"`config` {path.name}: larger than 1 MB; a model config is a small JSON object.",
+                             param="config", value=str(path))
     try:
         config = json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:
-        raise LatentLabError(f"--config {path.name}: not valid JSON ({_first_line(exc)}).") from None
+        raise LatentLabError(f"`config` {path.name}: not valid JSON ({_first_line(exc)}).",
+                             param="config", value=str(path)) from None
     return check_config_object(config, path.name)
 
 
@@ -133,27 +138,29 @@ def build_module(cls: type[nn.Module], config: dict, ref: str) -> nn.Module:
     try:
         return cls(**config)
     except TypeError as exc:
-        raise LatentLabError(f"--class {ref}: {cls.__name__}(**config) failed: {_first_line(exc)}; the config's keys "
-                             "must be the constructor's keyword arguments.") from None
+        raise LatentLabError(f"`class_path` {ref}: {cls.__name__}(**config) failed: {_first_line(exc)}; the config's keys "
+                             "must be the constructor's keyword arguments.", param="class_path", value=ref) from None
     except Exception as exc:
-        raise LatentLabError(f"--class {ref}: building {cls.__name__} from the config failed with "
-                             f"{type(exc).__name__}: {_first_line(exc)}.") from None
+        raise LatentLabError(f"`class_path` {ref}: building {cls.__name__} from the config failed with "
+                             f"{type(exc).__name__}: {_first_line(exc)}.", param="class_path", value=ref) from None
 
 
 def check_weights_file(path: str | Path) -> Path:
     """``path`` once it is a .safetensors file within the checkpoint size limit; a pickle is refused."""
     path = Path(path)
     if path.suffix.lower() in PICKLE_SUFFIXES:
-        raise LatentLabError(f"--weights {path.name}: a pickle file is refused because loading it can run code; "
-                             f"{CONVERT_HINT}.")
+        raise LatentLabError(f"`weights` {path.name}: a pickle file is refused because loading it can run code; "
+                             f"{CONVERT_HINT}.", param="weights", value=str(path))
     if path.suffix.lower() != ".safetensors":
-        raise LatentLabError(f"--weights {path.name}: weights must be a .safetensors file; {CONVERT_HINT}.")
+        raise LatentLabError(f"`weights` {path.name}: weights must be a .safetensors file; {CONVERT_HINT}.",
+                             param="weights", value=str(path))
     if not path.is_file():
-        raise LatentLabError(f"--weights {path}: no such file; check the path.")
+        raise LatentLabError(f"`weights` {path}: no such file; check the path.", param="weights", value=str(path))
     size = path.stat().st_size
     if size > limit("max_checkpoint_bytes"):
-        raise LatentLabError(f"--weights {path.name}: {human_bytes(size)} is over the checkpoint limit of "
-                             f"{human_bytes(limit('max_checkpoint_bytes'))} (LATENTLAB_LIMIT_MAX_CHECKPOINT_BYTES).")
+        raise LatentLabError(f"`weights` {path.name}: {human_bytes(size)} is over the checkpoint limit of "
+                             f"{human_bytes(limit('max_checkpoint_bytes'))} (LATENTLAB_LIMIT_MAX_CHECKPOINT_BYTES).",
+                             param="weights", value=str(path))
     return path
 
 
@@ -163,15 +170,17 @@ def load_weights(module: nn.Module, path: str | Path) -> None:
     try:
         state = load_file(str(path))
     except (SafetensorError, OSError, ValueError) as exc:
-        raise LatentLabError(f"--weights {path.name}: not a readable safetensors file ({_first_line(exc)[:200]}).") from None
+        raise LatentLabError(f"`weights` {path.name}: not a readable safetensors file ({_first_line(exc)[:200]}).",
+                             param="weights", value=str(path)) from None
     differences = weight_differences(module.state_dict(), state)
     if differences:
         shown = "; ".join(differences[:4]) + (f"; and {len(differences) - 4} more" if len(differences) > 4 else "")
-        raise LatentLabError(f"--weights {path.name} does not fit the built {type(module).__name__}: {shown}; check "
-                             "the class and its config.")
+        raise LatentLabError(f"`weights` {path.name} does not fit the built {type(module).__name__}: {shown}; check "
+                             "the class and its config.", param="weights", value=str(path))
     for key, t in state.items():
         if t.dtype.is_floating_point and not torch.isfinite(t).all():
-            raise LatentLabError(f"--weights {path.name}: tensor '{key}' holds NaN or infinite values.")
+            raise LatentLabError(f"`weights` {path.name}: tensor '{key}' holds NaN or infinite values.",
+                                 param="weights", value=str(path))
     module.load_state_dict(state)
     module.eval()
 

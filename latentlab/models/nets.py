@@ -32,10 +32,12 @@ def resolve_arch(config) -> str:
     if config.arch == "auto":
         return "conv" if is_64 else "conv1d" if is_signal else "mlp"
     if config.arch == "conv" and not is_64:
-        raise LatentLabError(f"The conv network needs 64x64 images, but the data has items of shape {shape}; use --arch mlp.")
+        raise LatentLabError(f"The conv network needs 64x64 images, but the data has items of shape {shape}; use "
+                             "`arch` mlp.", param="arch", value=config.arch)
     if config.arch == "conv1d" and not is_signal:
         raise LatentLabError(f"The conv1d network needs signals of shape (channels, samples) with at least "
-                             f"{CONV1D_MIN_LENGTH} samples, but the data has items of shape {shape}; use --arch mlp.")
+                             f"{CONV1D_MIN_LENGTH} samples, but the data has items of shape {shape}; use `arch` mlp.",
+                             param="arch", value=config.arch)
     if config.arch not in ARCHS[1:]:
         raise LatentLabError(f"Unknown network '{config.arch}'; use {', '.join(ARCHS)}.")
     return config.arch

@@ -40,17 +40,19 @@ def read_saelens_config(folder: str | Path) -> dict:
     folder = Path(folder)
     cfg_path = folder / CONFIG_FILE
     if not folder.is_dir() or not cfg_path.is_file() or not (folder / WEIGHTS_FILE).is_file():
-        raise LatentLabError(f"--saelens {folder}: a SAELens folder holds {CONFIG_FILE} and {WEIGHTS_FILE}; "
-                             "one of them is missing.")
+        raise LatentLabError(f"`saelens` folder {folder} lacks {CONFIG_FILE} or {WEIGHTS_FILE}, which a SAELens "
+                             "folder holds.", param="saelens", value=str(folder))
     if cfg_path.stat().st_size > 1024**2:
-        raise LatentLabError(f"--saelens {folder.name}/{CONFIG_FILE}: larger than 1 MB; it is not a SAELens config.")
+        raise LatentLabError(f"{folder.name}/{CONFIG_FILE} is larger than 1 MB; it is not a SAELens config.",
+                             param="saelens", value=str(folder))
     try:
         raw = json.loads(cfg_path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, ValueError):
-        raise LatentLabError(f"--saelens {folder.name}/{CONFIG_FILE}: not valid JSON.") from None
+        raise LatentLabError(f"{folder.name}/{CONFIG_FILE} is not valid JSON.", param="saelens",
+                             value=str(folder)) from None
     if not isinstance(raw, dict):
-        raise LatentLabError(f"--saelens {folder.name}/{CONFIG_FILE}: not a JSON object.")
-    where = f"--saelens {folder.name}/{CONFIG_FILE}"
+        raise LatentLabError(f"{folder.name}/{CONFIG_FILE} is not a JSON object.", param="saelens", value=str(folder))
+    where = f"{folder.name}/{CONFIG_FILE}"
     dims = {}
     for key in ("d_in", "d_sae"):
         value = raw.get(key)

@@ -53,13 +53,15 @@ def add_checkpoint(name: str, dataset: str | Dataset, class_path: str | None = N
     dataset's items before anything is written; the manifest records the source, the preprocessing and every
     file's sha256 (checked on load). Returns the loaded ``Checkpoint``.
     """
-    given = [flag for flag, value in (("--class", class_path), ("--onnx-encoder", onnx_encoder), ("--saelens", saelens))
-             if value]
+    given = [f"`{param}`" for param, value in (("class_path", class_path), ("onnx_encoder", onnx_encoder),
+                                                ("saelens", saelens)) if value]
     if len(given) != 1:
-        raise LatentLabError("Give exactly one of --class (with --weights), --onnx-encoder or --saelens "
-                             f"({'none' if not given else ' and '.join(given)} given).")
+        raise LatentLabError("Give exactly one of `class_path` (with `weights`), `onnx_encoder` or `saelens` "
+                             f"({'none' if not given else ' and '.join(given)} given).", param="class_path",
+                             also=("weights", "onnx_encoder", "saelens"))
     if onnx_decoder and not onnx_encoder:
-        raise LatentLabError("--onnx-decoder goes with --onnx-encoder.")
+        raise LatentLabError("`onnx_decoder` goes with `onnx_encoder`; give both or leave the decoder out.",
+                             param="onnx_decoder", value=onnx_decoder, also=("onnx_encoder",))
     target = ckpts.checkpoint_path(name)
     if target.exists() or target.with_suffix(".safetensors").exists():
         raise LatentLabError(f"A checkpoint named '{name}' already exists; choose another name.")
@@ -68,7 +70,8 @@ def add_checkpoint(name: str, dataset: str | Dataset, class_path: str | None = N
     model_shape = tuple(prep.input_shape or ds.item_shape)
     if class_path:
         if not weights:
-            raise LatentLabError(f"--class {class_path} needs --weights W.safetensors (the module's state_dict).")
+            raise LatentLabError(f"`class_path` {class_path} needs `weights` (a .safetensors file of the module's "
+                                 "state_dict).", param="weights", also=("class_path",))
         cls, source = resolve_class(class_path)
         kwargs = check_config_object(config, "config") if isinstance(config, dict) else read_config(config)
         module = build_module(cls, kwargs, class_path)
@@ -78,9 +81,9 @@ def add_checkpoint(name: str, dataset: str | Dataset, class_path: str | None = N
     elif saelens:
         cfg = read_saelens_config(saelens)
         if ds.item_shape != (cfg["d_in"],):
-            raise LatentLabError(f"--saelens {Path(saelens).name}: the SAE reads vectors of width {cfg['d_in']}, but "
+            raise LatentLabError(f"The SAE in `saelens` {Path(saelens).name} reads vectors of width {cfg['d_in']}, but "
                                  f"dataset '{ds.name}' holds items of shape {list(ds.item_shape)}; import the activations "
-                                 "it was trained on as an embedding dataset.")
+                                 "it was trained on as an embedding dataset.", param="saelens", value=str(saelens))
         module = SAELensSAE(**cfg)
         load_weights(module, Path(saelens) / WEIGHTS_FILE)
         source = {"kind": "saelens", "folder": Path(saelens).name, "config": cfg}

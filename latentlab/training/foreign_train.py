@@ -32,8 +32,9 @@ def build_trainable(name: str, ds: Dataset, model_params: dict | None) -> Foreig
         module = build_module(cls, kwargs, name)
         source["config"] = kwargs
         model = probe(module, ds, Preprocessing(), source)
-    except LatentLabError as exc:  # build_module and probe speak of --class, the flag that adds a model
-        raise LatentLabError(str(exc).replace(f"--class {name}:", f"--model {name}:", 1)) from None
+    except LatentLabError as exc:  # build_module and probe speak of class_path, the parameter that adds a model
+        raise LatentLabError(exc.template.replace(f"`class_path` {name}:", f"`model` {name}:", 1), param="model",
+                             value=name, also=tuple(p for p in exc.params if p != "class_path")) from None
     return model
 
 

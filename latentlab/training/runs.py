@@ -107,7 +107,8 @@ def train(dataset: str | Dataset, model: str = "vae", model_params: dict | None 
         name = name or ckpts.unique_name(f"{ds.name}-{model}")
         manifest_path = ckpts.checkpoint_path(name)
         if manifest_path.exists():
-            raise LatentLabError(f"A checkpoint named '{name}' already exists; choose another --name.")
+            raise LatentLabError(f"A checkpoint named '{name}' already exists; choose another `name`.", param="name",
+                                 value=name)
         start_from_source(net)
         if isinstance(net, ForeignModel):
             model = FOREIGN  # the manifest's model: it loads back through its source, the entry point

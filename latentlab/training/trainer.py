@@ -211,12 +211,12 @@ def check_training_data(dataset: Dataset, likelihood: str) -> None:
         largest = max(abs(lo), abs(hi))
         if dataset.kind == "embedding" and not dataset.codes_of:  # imported vectors, not a checkpoint's codes
             raise LatentLabError(f"Dataset '{dataset.name}' holds embeddings kept as given, with values as large as "
-                                 f"{largest:.3g}, too large to train on; re-import the file standardised (--standardise, "
-                                 "or the Data page's box to standardise the embeddings' columns).")
+                                 f"{largest:.3g}, too large to train on; re-import the file with its columns standardised (the "
+                                 "import's `standardise`, the Data page's box).", also=("standardise",))
         if dataset.kind == "signal":
             raise LatentLabError(f"Dataset '{dataset.name}' holds signals kept as given, with values as large as "
                                  f"{largest:.3g}, too large to train on; re-import them with each channel standardised "
-                                 "(--signal --standardise, or the Data page's box to standardise the signals).")
+                                 "(the signal import's `standardise`, the Data page's box).", also=("standardise",))
         raise LatentLabError(f"Dataset '{dataset.name}' has values as large as {largest:.3g}; standardise the "
                              "features (imports do this per column) before training.")
 

@@ -58,12 +58,15 @@ class Context:
 
 
 @contextlib.contextmanager
-def user_errors():
-    """Show a ``LatentLabError`` as ``st.error`` and stop this run of the page."""
+def user_errors(labels: dict[str, str] | None = None):
+    """Show a ``LatentLabError`` as ``st.error`` and stop this run of the page; ``labels`` (parameter -> the
+    label of the control that sets it, see ``latentlab.ui.param_labels``) words the parameters it names."""
     try:
         yield
     except LatentLabError as exc:
-        st.error(str(exc))
+        from latentlab.ui.param_labels import worded
+
+        st.error(worded(exc, labels))
         st.stop()
 
 

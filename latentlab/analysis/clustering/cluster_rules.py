@@ -100,8 +100,8 @@ def explain_clustering(X: np.ndarray, labels: np.ndarray, feature_names: list[st
         raise LatentLabError("There is no clustering to explain: every point is noise (-1); cluster with another "
                              "method or smaller min_cluster_size first.")
     if int(max_halfspaces) < 1:
-        raise LatentLabError(f"--max-halfspaces must be at least 1 (a description is an intersection of half-spaces), "
-                             f"got {max_halfspaces}.")
+        raise LatentLabError(f"`max_halfspaces` must be at least 1 (a description is an intersection of half-spaces), "
+                             f"got {max_halfspaces}.", param="max_halfspaces", value=max_halfspaces)
     names = list(feature_names) if feature_names is not None else [f"x{j}" for j in range(X.shape[1])]
     tree = imm_tree(X, labels, feature_names=names)
     kept = labels >= 0

@@ -41,7 +41,7 @@ def cluster_embedding(emb: Embedding, ds: Dataset, method: str = "kmeans", on: s
         X = project_embedding(emb, proj.pop("method"), proj.pop("dims"), seed, progress=progress, **proj)
         space_key = digest(emb.key, projection)
     else:
-        raise LatentLabError(f"--on must be 'latent' or 'projection', not '{on}'.")
+        raise LatentLabError(f"`on` must be 'latent' or 'projection', not '{on}'.", param="on", value=on)
     if clusterer.READS_MODEL:  # read from the embedding, not fitted: nothing to cache
         labels = clusterer.read(emb)
     else:

@@ -42,7 +42,8 @@ class Clusterer:
         X = np.asarray(X, dtype=np.float64)
         k = self.get_params().get("k")
         if k is not None and not 2 <= int(k) <= X.shape[0] - 1:
-            raise LatentLabError(f"--k must be between 2 and {X.shape[0] - 1} for {X.shape[0]} points, got {k}.")
+            raise LatentLabError(f"`k` must be between 2 and {X.shape[0] - 1} for {X.shape[0]} points, got {k}.",
+                                 param="k", value=k)
         if self.MAX_POINTS is not None and len(X) > self.MAX_POINTS:
             raise LatentLabError(f"{type(self).__name__[:-9]} clustering is limited to {self.MAX_POINTS:,} points (its cost grows "
                                  f"with the square of the count) and this space has {len(X):,}; use kmeans or gmm instead.")

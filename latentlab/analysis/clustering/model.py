@@ -41,15 +41,16 @@ class ModelClusterer(Clusterer):
 
     def __init__(self, random_state: int = 0, **params):
         if params:
-            raise LatentLabError(f"--method {MODEL_METHOD} takes no parameters (got {', '.join(sorted(params))}): the "
-                                 "model's clusters are its own; leave out --k and --param.")
+            raise LatentLabError(f"Method '{MODEL_METHOD}' takes no parameters (got {', '.join(sorted(params))}): the "
+                                 "model's clusters are its own; leave out `k` and `param`.", param="param",
+                                 value=params, also=("k",))
         super().__init__(random_state)
 
     def check_checkpoint(self, ck) -> None:
         if ck.model.n_clusters == 0:
             raise LatentLabError(f"Checkpoint '{ck.name}' is a {ck.model_name}, which does not cluster its codes; "
-                                 f"--method {MODEL_METHOD} needs a model with clusters of its own (such as dec), so use "
-                                 "--method kmeans, gmm, hdbscan or agglomerative instead.")
+                                 f"`method` {MODEL_METHOD} needs a model with clusters of its own (such as dec), so use "
+                                 "kmeans, gmm, hdbscan or agglomerative instead.", param="method", value=MODEL_METHOD)
 
     def read(self, emb) -> np.ndarray:
         """The labels (N,) of embedding ``emb``'s model."""

@@ -219,8 +219,8 @@ def describe_clusters(X: np.ndarray, labels: np.ndarray, max_halfspaces: int = D
     X = np.asarray(X, dtype=np.float64)
     labels = np.asarray(labels)
     if int(max_halfspaces) < 1:
-        raise LatentLabError(f"--max-halfspaces must be at least 1 (a description is an intersection of half-spaces), "
-                             f"got {max_halfspaces}.")
+        raise LatentLabError(f"`max_halfspaces` must be at least 1 (a description is an intersection of half-spaces), "
+                             f"got {max_halfspaces}.", param="max_halfspaces", value=max_halfspaces)
     if not 0.0 <= recall_floor <= 1.0:
         raise LatentLabError(f"The recall floor must be between 0 and 1, got {recall_floor}.")
     clusters = sorted(set(labels[labels >= 0].tolist()))

@@ -1,0 +1,28 @@
+"""The dashboard's words for an engine error: each parameter the message names, as the label of the control
+that sets it on the page that shows it.
+
+A page passes its own small mapping to ``sidebar.user_errors(labels)``; the mappings of the pages' shared
+controls live here. A parameter a mapping lacks keeps the engine's plain name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from latentlab.core.errors import LatentLabError
+
+TRAIN = {"executor": "Run on", "cpus_per_run": "CPUs per run",
+         "gpus_per_run": "GPUs per run", "name": "Checkpoint name (optional)", "grid": "values"}
+DATA_IMPORT = {"name": "Dataset name", "labels": "Label column", "text": "Text column", "encoder": "Encoder",
+               "id": "Item column", "time": "Time column"}
+TRAVERSE = {"index": "Item index"}
+
+__all__ = ["DATA_IMPORT", "TRAIN", "TRAVERSE", "worded"]
+
+
+def worded(exc: LatentLabError, labels: Mapping[str, str] | None = None) -> str:
+    """``exc``'s sentence with each parameter it names written as its control's label, in bold; without
+    ``labels``, the plain sentence."""
+    if not labels:
+        return str(exc)
+    return exc.worded(lambda param: f"**{labels[param]}**" if param in labels else None)
