@@ -5,6 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from latentlab.ui import foreign_upload, loaders, panels, signal_upload, text_import, uploads
+from latentlab.ui import param_labels
 from latentlab.ui.sidebar import start_page, user_errors
 
 ENCODER_NAMES = {"minilm": "MiniLM (all-MiniLM-L6-v2)", "tfidf": "TF-IDF + SVD (the weaker choice)"}
@@ -28,7 +29,7 @@ name = st.selectbox("Dataset", names, index=names.index(ctx.dataset_name), key="
 if name == "shapes":
     st.caption("The full shapes set (737,280 images) is built once into the workspace cache (about 3 GB); "
                "shapes-20k is a quick subset.")
-with user_errors():
+with user_errors(param_labels.DATA_IMPORT):
     ds = loaders.dataset(name)
     st.caption(ds.description)
     if ds.is_image:
@@ -57,7 +58,7 @@ st.caption("CSV, TSV, Parquet (tables, precomputed embeddings or a column of tex
 upload = st.file_uploader("Data file", type=sorted(s.lstrip(".") for s in uploads.SUFFIXES), key="data-upload")
 if upload is not None:
     data = upload.getvalue()
-    with user_errors():
+    with user_errors(param_labels.DATA_IMPORT):
         text_columns = uploads.peek_uploaded_text_columns(upload.name, data)
         columns = uploads.peek_uploaded_columns(upload.name, data) or text_columns
     fid = upload.file_id  # widgets keyed per upload, so each new file gets fresh defaults
@@ -86,7 +87,7 @@ if upload is not None:
             st.caption(IMPORT_NOTES[kind])
         go = st.form_submit_button("Import", type="primary")
     if go:
-        with user_errors():
+        with user_errors(param_labels.DATA_IMPORT):
             labels = None if label == "(none)" else label
             if kind == "texts":  # embedded by a background job; its progress is shown below
                 text_import.start(upload.name, data, new_name, settings["text"], labels, settings["encoder"])
@@ -108,7 +109,7 @@ c1, c2 = st.columns(2)
 manifest_up = c1.file_uploader("Manifest (.json)", type=["json"], key="ckpt-manifest")
 weights_up = c2.file_uploader("Weights (.safetensors)", type=["safetensors"], key="ckpt-weights")
 if manifest_up is not None and weights_up is not None and st.button("Add checkpoint", key="ckpt-import"):
-    with user_errors():
+    with user_errors(param_labels.DATA_IMPORT):
         ck = uploads.import_uploaded_checkpoint(manifest_up.name, manifest_up.getvalue(), weights_up.name, weights_up.getvalue())
         loaders.clear_listings()
         st.success(f"Added checkpoint '{ck.name}' ({ck.model_name}); pick it in the sidebar's Checkpoint box, which "

@@ -4,11 +4,12 @@ import streamlit as st
 
 from latentlab import lab
 from latentlab.ui import forms, loaders, train_view
+from latentlab.ui import param_labels
 from latentlab.ui.sidebar import start_page, user_errors
 
 ctx = start_page("Train", needs_checkpoint=False)
 
-with user_errors():
+with user_errors(param_labels.TRAIN):
     names = [r["name"] for r in loaders.dataset_rows()]
     c1, c2 = st.columns(2)
     dataset = c1.selectbox("Dataset", names, index=names.index(ctx.dataset_name), key="tr-dataset")
@@ -43,5 +44,5 @@ with user_errors():
         train_view.submit_training(dataset, model, model_params, cfg, name, ((axis1, values1), (axis2, values2)), where)
 
 
-with user_errors():
+with user_errors(param_labels.TRAIN):
     train_view.job_monitor()

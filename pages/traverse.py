@@ -8,6 +8,7 @@ from latentlab import lab
 from latentlab.ui import capabilities, figures, panels, signal_view, traversal_downloads
 from latentlab.ui.directions import direction_picker
 from latentlab.ui.samples_view import component_picker, samples_section
+from latentlab.ui import param_labels
 from latentlab.ui.sidebar import start_page, user_errors
 from latentlab.ui.text_view import has_texts, show_nearest
 
@@ -25,7 +26,7 @@ def show_decoded(items: np.ndarray, ds, caption: str, reference: np.ndarray | No
         st.plotly_chart(figures.feature_bars(items[0].reshape(-1), ds.feature_names, caption), width="stretch")
 
 
-with user_errors():
+with user_errors(param_labels.TRAVERSE):
     ds, ck, emb = ctx.dataset(), ctx.checkpoint(), ctx.embedding()
     if capabilities.unavailable(ck, "traversals"):  # an encoder brought without a decoder
         st.stop()
@@ -121,7 +122,7 @@ def direction_slider() -> None:
         show_decoded(lab.decode_latents(ck.model, z.astype(np.float32)), ds, "decoded along the direction")
 
 
-with user_errors():
+with user_errors(param_labels.TRAVERSE):
     st.subheader("Latent sliders")
     if emb.kl is not None:
         st.caption(f"Ordered by activity (mean KL to the prior); passive dimensions (KL < {lab.PASSIVE_KL} nats) "

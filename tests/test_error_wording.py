@@ -120,8 +120,10 @@ def test_the_dashboard_words_the_parameter_as_its_controls_label(monkeypatch):
     assert not FLAG.search(shown[0]) and "ray_address" not in shown[0]
 
 
-def test_the_dashboard_without_labels_shows_the_plain_sentence(monkeypatch):
-    assert _shown_in_dashboard(monkeypatch, None) == [str(_ray_error())]
+def test_the_dashboard_without_labels_words_the_parameters_not_as_code(monkeypatch):
+    shown = _shown_in_dashboard(monkeypatch, None)
+    assert shown == [str(_ray_error()).replace("`ray_address`", "ray address").replace("`executor`", "executor")]
+    assert "`" not in shown[0] and "--" not in shown[0]
 
 
 def test_the_dashboard_page_shows_the_label(workspace):

@@ -21,8 +21,8 @@ __all__ = ["DATA_IMPORT", "TRAIN", "TRAVERSE", "worded"]
 
 
 def worded(exc: LatentLabError, labels: Mapping[str, str] | None = None) -> str:
-    """``exc``'s sentence with each parameter it names written as its control's label, in bold; without
-    ``labels``, the plain sentence."""
-    if not labels:
-        return str(exc)
-    return exc.worded(lambda param: f"**{labels[param]}**" if param in labels else None)
+    """``exc``'s sentence with each parameter it names written as its control's label, in bold; a parameter
+    ``labels`` lacks is written in words (``ray_address`` as "ray address"), never as code a page has no control
+    for."""
+    labels = labels or {}
+    return exc.worded(lambda param: f"**{labels[param]}**" if param in labels else param.replace("_", " "))
