@@ -4,6 +4,7 @@ a background job whose progress the page polls (``st.fragment(run_every=...)``).
 from __future__ import annotations
 
 import json
+import time
 
 import numpy as np
 import streamlit as st
@@ -132,17 +133,22 @@ def _rerun_when_warmed() -> None:
         warm.preview_shown()
 
 
+def _progress(job) -> tuple[float, str]:
+    return job.progress, f"job {job.id}: " + ("waiting to start" if job.state == "queued" else job.progress_text())
+
+
 @st.fragment(run_every=1.0)
-def _poll_until_done(job_id: int) -> None:
-    """A progress bar with the job's stage, rate and ETA, refreshed every second; the page reruns when it ends."""
+def _poll_until_done(job_id: int, status=_progress) -> None:
+    """A progress bar with the job's stage, rate and ETA (``status(job)`` -> (fraction, line)), refreshed every
+    second; the page reruns when the job ends."""
     job = jobs.get(job_id)
     if job.state == "succeeded":
         st.rerun()
     elif job.state in jobs.FINISHED:
         st.error(job.error or f"Job {job_id} ended as {job.state}.")
     else:
-        text = f"job {job_id}: " + ("waiting to start" if job.state == "queued" else job.progress_text())
-        st.progress(job.progress, text=text)
+        fraction, text = status(job)
+        st.progress(fraction, text=text)
         if st.button("Cancel", key=f"cancel-{job_id}"):
             jobs.cancel(job_id)
 
@@ -188,7 +194,7 @@ def scores_or_wait(ctx, emb, names: list[str], n: int, seed: int) -> None:
     items = min(n, len(ctx.dataset()))
     st.info(f"Computing {len(names)} metric{'s' if len(names) > 1 else ''} on {items:,} items as background job "
             f"{job.id}; it keeps running if you leave this page.")
-    _poll_metrics(job.id)
+    _poll_until_done(job.id, lambda job: metrics_status(job, time.time()))
     st.stop()
 
 
@@ -214,20 +220,3 @@ def metrics_status(job, now: float) -> tuple[float, str]:
     fraction = min(0.99, (job.step + since) / (job.step + since + eta))
     running = metric_label(job.stage[len(STAGE) + 1:])
     return fraction, head + f"computing {running} · about {format_seconds(eta)} left"
-
-
-@st.fragment(run_every=1.0)
-def _poll_metrics(job_id: int) -> None:
-    """The metrics job's bar, refreshed every second; the page reruns when the job ends."""
-    import time
-
-    job = jobs.get(job_id)
-    if job.state == "succeeded":
-        st.rerun()
-    elif job.state in jobs.FINISHED:
-        st.error(job.error or f"Job {job_id} ended as {job.state}.")
-    else:
-        fraction, text = metrics_status(job, time.time())
-        st.progress(fraction, text=text)
-        if st.button("Cancel", key=f"cancel-{job_id}"):
-            jobs.cancel(job_id)
