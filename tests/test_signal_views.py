@@ -116,3 +116,30 @@ def test_traversals_are_small_multiples_and_the_slider_redraws_the_curve(trained
     moved = [_values(t["y"]) for t in after["data"] if t["name"] == "Cz decoded"][0]
     assert not np.allclose(before, moved)
     assert {"Download curves (PNG)", "Download values (CSV)"} <= {b.label for b in at.get("download_button")}
+
+
+def test_the_traverse_pages_curve_download_is_a_labelled_figure(monkeypatch):
+    """The PNG a signal traversal downloads names its rows and carries the caption as its title: it is the bare
+    grid of curves with a label band on its left and a title and value header above."""
+    from latentlab.ui import signal_view
+
+    ds = load_dataset("signals")
+    rng = np.random.default_rng(0)
+    grid = rng.normal(size=(2, 5, *ds.item_shape)).astype(np.float32)  # (R, K, C, T)
+    values = np.tile(np.linspace(-3, 3, 5), (2, 1))
+    drawn = {}
+    monkeypatch.setattr(signal_view, "downloads", lambda picture, frame, stem, key: drawn.update(picture=picture))
+    monkeypatch.setattr(signal_view.st, "plotly_chart", lambda *a, **k: None)
+    monkeypatch.setattr(signal_view.st, "caption", lambda *a, **k: None)
+    signal_view.show_traversal(ds, grid, [3, 7], values, ["z3", "z7"], [str(k) for k in range(5)], "rows: z3, z7",
+                               "traversal", "k")
+    figure = drawn["picture"]()  # drawn when the button is clicked
+    bare = curve_grid(grid, (120, 72), 3)
+    assert figure.width > bare.width + 20 and figure.height > bare.height + 20
+    pixels = np.asarray(figure.convert("RGB")).astype(int)
+    inset = np.asarray(bare.convert("RGB")).astype(int)
+    # the grid sits inside the figure unchanged, below the title and to the right of the row labels
+    found = any((pixels[y:y + inset.shape[0], x:x + inset.shape[1]] == inset).all()
+                for y in range(0, figure.height - inset.shape[0] + 1) for x in range(0, figure.width - inset.shape[1] + 1)
+                if (pixels[y, x] == inset[0, 0]).all() and (pixels[y + 5, x + 5] == inset[5, 5]).all())
+    assert found

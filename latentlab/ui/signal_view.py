@@ -16,7 +16,7 @@ from plotly.subplots import make_subplots
 
 from latentlab.analysis.curves import channel_names, curves_frame, signal_times, traversal_curves
 from latentlab.core.curve_render import CHANNEL_COLOURS, curve_grid, value_range
-from latentlab.core.render import png_bytes
+from latentlab.core.render import labelled_grid, png_bytes
 
 MAX_CELLS = 60  # a figure of more cells than this gets unreadable (and slow); the exports hold them all
 GRID_COLUMNS = 4
@@ -107,10 +107,11 @@ def curve_figure(ds, item: np.ndarray, title: str, reference: np.ndarray | None 
 
 
 def downloads(picture, frame, stem: str, key: str) -> None:
-    """A PNG of the curves and a CSV of their values, side by side."""
+    """A PNG of the curves and a CSV of their values, side by side; ``picture`` may be a function that draws it
+    when the button is clicked (a figure not drawn on every rerun)."""
     a, b = st.columns(2)
-    a.download_button("Download curves (PNG)", png_bytes(picture), file_name=f"{stem}.png", mime="image/png",
-                      key=f"{key}-png")
+    png = (lambda: png_bytes(picture())) if callable(picture) else png_bytes(picture)
+    a.download_button("Download curves (PNG)", png, file_name=f"{stem}.png", mime="image/png", key=f"{key}-png")
     b.download_button("Download values (CSV)", frame.to_csv(index=False).encode(), file_name=f"{stem}.csv",
                       mime="text/csv", key=f"{key}-csv")
 
@@ -148,7 +149,10 @@ def show_traversal(ds, grid: np.ndarray, dims: list, values: np.ndarray, row_tit
         st.caption(f"The first {len(shown)} of {len(grid)} rows are drawn; the exports hold them all.")
     st.plotly_chart(traversal_figure(ds, shown, row_titles[: len(shown)], column_titles), width="stretch", key=f"{key}-fig")
     st.caption(caption)
-    downloads(curve_grid(grid), traversal_curves(grid, ds, dims, values, row_name), stem, key)
+    # the PNG reads on its own: each row named, the values on the columns, the caption as its title
+    cell, pad = (120, 72), 3
+    picture = lambda: labelled_grid(curve_grid(grid, cell, pad), cell, pad, list(row_titles), values, caption)  # noqa: E731
+    downloads(picture, traversal_curves(grid, ds, dims, values, row_name), stem, key)
 
 
 def show_samples(ds, items: np.ndarray, caption: str, key: str) -> None:
