@@ -153,12 +153,12 @@ def test_traversal_from_the_prior_mean_and_interpolation(app):
 
 def test_recluster_with_other_settings(app):
     on_page(app, "pages/clusters.py")
-    assert any(m.label == "silhouette" for m in app.metric)
+    assert any(m.label == "Silhouette" for m in app.metric)
     app.selectbox(key="cl-method").set_value("gmm").run()
     app.number_input(key="cl-gmm-k").set_value(4)
     app.button[0].click().run()  # the form's Recluster button
     assert not app.exception
-    n_clusters = next(m for m in app.metric if m.label == "n clusters")
+    n_clusters = next(m for m in app.metric if m.label == "Clusters")
     assert n_clusters.value == "4"
     assert app.session_state["ll_clusters"][("digits-vae", "digits")].max() == 3
 

@@ -50,23 +50,23 @@ def _recluster(at):
 def test_k_starts_at_the_number_of_labels_and_the_caption_says_what_ran(vectors, monkeypatch):
     at = _page(monkeypatch, "three")
     assert at.number_input(key="cl-kmeans-k").value == 3
-    assert metric(at, "n clusters") == "3"
+    assert metric(at, "Clusters") == "3"
     assert "kmeans**, k = 3, seed 0" in _shown(at) and "k = 3 is the suggestion: the number of labels" in _shown(at)
 
     at.number_input(key="cl-kmeans-k").set_value(4)
     _recluster(at)
-    assert metric(at, "n clusters") == "4"
+    assert metric(at, "Clusters") == "4"
     assert "k = 4, seed 0" in _shown(at) and "Suggested k: 3 (the number of labels)" in _shown(at)
 
     next(s for s in at.sidebar.selectbox if s.label == "Dataset").set_value("five").run()  # another dataset
     no_exception(at)
-    assert at.number_input(key="cl-kmeans-k").value == 5 and metric(at, "n clusters") == "5"
+    assert at.number_input(key="cl-kmeans-k").value == 5 and metric(at, "Clusters") == "5"
     assert "k = 5 is the suggestion" in _shown(at)
 
 
 def test_without_labels_k_starts_at_the_methods_default(vectors, monkeypatch):
     at = _page(monkeypatch, "bare")
-    assert at.number_input(key="cl-kmeans-k").value == 10 and metric(at, "n clusters") == "10"
+    assert at.number_input(key="cl-kmeans-k").value == 10 and metric(at, "Clusters") == "10"
     assert "k = 10 is the suggestion: the method's default (the dataset has no labels)" in _shown(at)
 
 
@@ -78,15 +78,15 @@ def test_choosing_an_algorithm_runs_nothing_until_recluster_is_pressed(vectors, 
     assert at.number_input(key="cl-gmm-k").value == 3  # the new method's k starts at the suggestion too
     at.number_input(key="cl-gmm-k").set_value(5).run()
     assert np.array_equal(at.session_state["ll_clusters"][(None, "three")], before)  # the last clustering stays
-    assert metric(at, "n clusters") == "3" and "kmeans**, k = 3" in _shown(at)
+    assert metric(at, "Clusters") == "3" and "kmeans**, k = 3" in _shown(at)
     assert any("Not run yet: **gmm**, k = 5" in c.value and "Recluster" in c.value for c in at.caption)
 
     _recluster(at)
-    assert metric(at, "n clusters") == "5" and "gmm**, k = 5, covariance = full" in _shown(at)
+    assert metric(at, "Clusters") == "5" and "gmm**, k = 5, covariance = full" in _shown(at)
     assert not any("Not run yet" in c.value for c in at.caption)
 
     at.selectbox(key="cl-method").set_value("hdbscan").run()  # a method without k: still nothing runs
-    assert metric(at, "n clusters") == "5"
+    assert metric(at, "Clusters") == "5"
     _recluster(at)
     assert "The method finds the number of clusters itself." in _shown(at)
 

@@ -210,7 +210,7 @@ def test_clusters_page_shows_the_models_clusters_beside_kmeans(digits_dec, monke
     ari = next(m for m in at.metric if m.label == "agreement (ARI)")
     assert -1 <= float(ari.value) <= 1
     ours = ll.cluster(digits_dec, method="model")
-    assert next(m for m in at.metric if m.label == "nmi").value == f"{ours.scores['nmi']:.3g}"
+    assert next(m for m in at.metric if m.label == "NMI").value == f"{ours.scores['nmi']:.3g}"
     assert map_data(at)["legend"]["title"] == "cluster"
     next(r for r in at.radio if r.label == "Colour the map by").set_value("assignment confidence").run()
     assert not at.exception, [e.value for e in at.exception]

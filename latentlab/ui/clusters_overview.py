@@ -13,15 +13,15 @@ from latentlab.ui import capabilities, cluster_rules_view, figures, item_route, 
 from latentlab.ui import text_view
 
 SCORES = {  # key: (label, help)
-    "n_clusters": ("n clusters", "clusters found, noise left out"),
-    "silhouette": ("silhouette", "how much closer items are to their own cluster than to the next (-1 to 1, "
+    "n_clusters": ("Clusters", "clusters found, noise left out"),
+    "silhouette": ("Silhouette", "how much closer items are to their own cluster than to the next (-1 to 1, "
                                  "higher is better)"),
-    "davies_bouldin": ("davies bouldin", "Davies–Bouldin index: each cluster's spread against its distance to "
+    "davies_bouldin": ("Davies–Bouldin", "Davies–Bouldin index: each cluster's spread against its distance to "
                                          "the most similar one (0 and up, lower is better)"),
-    "calinski_harabasz": ("calinski harabasz", "Calinski–Harabasz index: spread between clusters over spread "
+    "calinski_harabasz": ("Calinski–Harabasz", "Calinski–Harabasz index: spread between clusters over spread "
                                                "within them (higher is better)"),
-    "ari": ("ari", "adjusted Rand index against the dataset's labels (1: the same partition, 0: chance)"),
-    "nmi": ("nmi", "normalised mutual information with the dataset's labels (1: the same partition, 0: none)"),
+    "ari": ("ARI", "adjusted Rand index against the dataset's labels (1: the same partition, 0: chance)"),
+    "nmi": ("NMI", "normalised mutual information with the dataset's labels (1: the same partition, 0: none)"),
 }
 MAP_HEIGHT = 480
 
