@@ -159,3 +159,11 @@ def test_the_labels_kept_in_ui_are_the_pages_controls():
     for mapping in (param_labels.TRAIN, param_labels.DATA_IMPORT, param_labels.TRAVERSE):
         for label in mapping.values():
             assert f'("{label}"' in sources or f'"{label}",' in sources, label
+
+
+def test_a_failed_jobs_stored_message_is_shown_in_words():
+    from latentlab.ui.param_labels import job_error
+
+    stored = str(LatentLabError("`ray_address` is not host:port; fix `ray_address`.", param="ray_address"))
+    assert job_error(stored) == "ray address is not host:port; fix ray address."
+    assert job_error("no parameter here") == "no parameter here"

@@ -45,6 +45,12 @@ class LatentLabError(Exception):
         return _NAME.sub(one, self.template)
 
 
+def parameters_in_words(text: str) -> str:
+    """A message kept as text (a failed job's) with each parameter it names between backticks written in words
+    (`` `ray_address` `` as "ray address"), for a face that has no flag or control to name."""
+    return _NAME.sub(lambda m: m.group(1).replace("_", " "), text)
+
+
 class TrainingDiverged(LatentLabError):
     """The loss became NaN or infinite during training."""
 

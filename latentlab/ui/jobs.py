@@ -14,6 +14,7 @@ from latentlab.analysis.clustering import CLUSTERERS
 from latentlab.analysis.projection import PROJECTORS
 from latentlab.jobs import executor
 from latentlab.ui import loaders, warm
+from latentlab.ui.param_labels import job_error
 
 INLINE_EMBED_VALUES = 50_000_000  # items x values per item encoded while the page waits; more go to a job
 
@@ -31,7 +32,7 @@ def _job_for(kind: str, request: dict, name: str):
     A failed job shows its error and a button to try again; returns None then."""
     job = matching_job(kind, request, jobs.ACTIVE + ("failed",))
     if job is not None and job.state == "failed":
-        st.error(job.error or f"Job {job.id} failed.")
+        st.error(job_error(job.error or f"Job {job.id} failed."))
         if not st.button("Try again", key=f"retry-{kind}-{job.id}"):
             return None
         job = None
@@ -145,7 +146,7 @@ def _poll_until_done(job_id: int, status=_progress) -> None:
     if job.state == "succeeded":
         st.rerun()
     elif job.state in jobs.FINISHED:
-        st.error(job.error or f"Job {job_id} ended as {job.state}.")
+        st.error(job_error(job.error or f"Job {job_id} ended as {job.state}."))
     else:
         fraction, text = status(job)
         st.progress(fraction, text=text)
@@ -186,7 +187,7 @@ def scores_or_wait(ctx, emb, names: list[str], n: int, seed: int) -> None:
     job = matching_job("metrics", request, jobs.ACTIVE + ("failed",))
     if job is None or job.state == "failed":
         if job is not None:
-            st.error(job.error)
+            st.error(job_error(job.error))
         if st.button("Compute metrics (runs as a background job)", type="primary", key="m-run"):
             jobs.submit("metrics", request, name=f"metrics {ctx.checkpoint_name}")
             st.rerun()

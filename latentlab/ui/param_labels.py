@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from latentlab.core.errors import LatentLabError
+from latentlab.core.errors import LatentLabError, parameters_in_words
 
 TRAIN = {"executor": "Run on", "cpus_per_run": "CPUs per run",
          "gpus_per_run": "GPUs per run", "name": "Checkpoint name (optional)", "grid": "values"}
@@ -17,7 +17,7 @@ DATA_IMPORT = {"name": "Dataset name", "labels": "Label column", "text": "Text c
                "id": "Item column", "time": "Time column"}
 TRAVERSE = {"index": "Item index"}
 
-__all__ = ["DATA_IMPORT", "TRAIN", "TRAVERSE", "worded"]
+__all__ = ["DATA_IMPORT", "TRAIN", "TRAVERSE", "job_error", "worded"]
 
 
 def worded(exc: LatentLabError, labels: Mapping[str, str] | None = None) -> str:
@@ -26,3 +26,9 @@ def worded(exc: LatentLabError, labels: Mapping[str, str] | None = None) -> str:
     for."""
     labels = labels or {}
     return exc.worded(lambda param: f"**{labels[param]}**" if param in labels else param.replace("_", " "))
+
+
+def job_error(text: str) -> str:
+    """A failed job's stored message (the engine's sentence, kept as text) with each parameter it names between
+    backticks written in words, as ``worded`` writes a parameter a page has no label for."""
+    return parameters_in_words(text)

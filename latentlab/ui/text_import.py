@@ -16,6 +16,7 @@ import streamlit as st
 from latentlab import jobs
 from latentlab.ui import loaders, uploads
 from latentlab.ui.sidebar import VECTORS
+from latentlab.ui.param_labels import job_error
 
 JOB_KEY = "ll_text_import_job"  # session key: the id of the text import this session started last
 OUTCOME_KEY = "ll_import_outcome"  # session key: the last import's dataset and whether it is vectors
@@ -51,7 +52,7 @@ def _watch(job_id: int) -> None:
         st.rerun()  # the whole page: the dataset list and the sidebar show the new dataset
     elif job.state in jobs.FINISHED:
         st.session_state.pop(JOB_KEY, None)
-        st.error(job.error or f"The import (job {job_id}) ended as {job.state}.")
+        st.error(job_error(job.error or f"The import (job {job_id}) ended as {job.state}."))
     else:
         text = f"job {job_id}: " + ("waiting to start" if job.state == "queued" else job.progress_text())
         st.progress(job.progress, text=f"Embedding the texts for '{job.params['name']}' · {text}")

@@ -14,6 +14,7 @@ from plotly.subplots import make_subplots
 from latentlab import jobs
 from latentlab.jobs import executor
 from latentlab.ui import compare_view, loaders
+from latentlab.ui.param_labels import job_error
 
 WATCH = "tr-watch"  # session key: the job the view follows (set when a run starts, or picked in the Job box)
 _JOB_BOX = "tr-job"
@@ -142,7 +143,7 @@ def job_monitor() -> None:
                  f"resumed from step {job.resumed_from}" if job.resumed_from else ""]
         st.caption(", ".join(w for w in where if w))
     if job.error:
-        (st.warning if job.state == "cancelled" else st.error)(job.error)
+        (st.warning if job.state == "cancelled" else st.error)(job_error(job.error))
     b1, b2, _ = st.columns([1, 1, 4])
     if job.state in jobs.ACTIVE and b1.button("Cancel", key=f"cancel-{job.id}"):
         jobs.cancel(job.id)
