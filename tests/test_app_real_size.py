@@ -69,7 +69,7 @@ def test_precomputed_vectors_open_on_map_and_clusters_without_a_checkpoint(fresh
     at.switch_page("pages/clusters.py")
     at.run()
     assert not at.exception, [e.value for e in at.exception]
-    assert any(m.label == "ari" for m in at.metric)
+    assert any(m.label == "ARI" for m in at.metric)
     at.switch_page("pages/traverse.py")
     at.run()
     assert any("needs a model" in i.value for i in at.info)

@@ -154,6 +154,14 @@ def open_pca_map(page, url: str, dataset: str, points: int) -> None:
     wait_idle(page)
     choose(page, "Projection", "pca", sidebar=False)
     wait_idle(page)
-    choose(page, "Dataset", dataset, sidebar=True)
-    map_driver.wait_drawn(page, points=points)
+    # A rerun already under way (the first map's report of what it holds) can still drop the choice after the box
+    # showed it: the map then stays on the old dataset, and the choice is made again.
+    for attempt in range(3):
+        choose(page, "Dataset", dataset, sidebar=True)
+        try:
+            map_driver.wait_drawn(page, points=points, timeout_ms=60_000)
+            break
+        except Exception:
+            if attempt == 2:
+                raise
     wait_idle(page)
