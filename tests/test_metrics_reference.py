@@ -192,11 +192,11 @@ def test_a_metrics_notes_survive_the_cache(workspace):
     assert again.scores == collapsed.scores
 
 
-def test_the_readme_names_every_departure_from_the_reference():
+def test_the_docs_name_every_departure_from_the_reference():
     from pathlib import Path
 
     from latentlab.analysis.metrics import METRICS
 
-    readme = " ".join(Path(__file__).resolve().parent.parent.joinpath("README.md").read_text().split())
+    readme = " ".join(Path(__file__).resolve().parent.parent.joinpath("docs", "metrics.md").read_text().split())
     for name, text in METRICS.deviations().items():
         assert " ".join(text.split()) in readme, name

@@ -1,17 +1,17 @@
-"""README's tables of what is registered (models, metrics, projectors, clusterers) are made from the registries,
+"""The tables in docs/architecture.md of what is registered (models, metrics, projectors, clusterers) are made from the registries,
 so the docs never drift: every entry is named with its description, and the tables are exactly what the
 registries give. After adding or changing an entry, rewrite them with ``python3 tests/test_readme_registries.py``."""
 
 import sys
 from pathlib import Path
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+README = Path(__file__).resolve().parent.parent / "docs" / "architecture.md"
 BEGIN = "<!-- registries: made by tests/test_readme_registries.py from the registries; run it to rewrite -->"
 END = "<!-- registries: end -->"
 
 
 def families():
-    """(heading, what the CLI flag is, registry) per family, in README's order."""
+    """(heading, what the CLI flag is, registry) per family, in the page's order."""
     from latentlab import lab
 
     return [("Models", "`--model`", lab.MODELS), ("Metrics", "`--metrics`", lab.METRICS),
@@ -36,7 +36,7 @@ def registry_tables() -> str:
 
 
 def section(text: str) -> str:
-    assert BEGIN in text and END in text, "README.md has lost its registry tables' markers"
+    assert BEGIN in text and END in text, "docs/architecture.md has lost its registry tables' markers"
     return text.split(BEGIN, 1)[1].split(END, 1)[0].strip()
 
 
@@ -44,7 +44,7 @@ def test_every_registry_entry_is_named_in_the_readme_with_its_description():
     readme = README.read_text()
     missing = [f"{registry.family} {e.name}" for _, _, registry in families() for e in registry.entries()
                if f"| `{e.name}` | {e.description} |" not in readme]
-    assert missing == [], f"not in README.md with their descriptions: {missing}; run python3 tests/test_readme_registries.py"
+    assert missing == [], f"not in docs/architecture.md with their descriptions: {missing}; run python3 tests/test_readme_registries.py"
 
 
 def test_the_readme_tables_are_the_registries():
@@ -52,7 +52,7 @@ def test_the_readme_tables_are_the_registries():
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, str(README.parent))
+    sys.path.insert(0, str(README.parent.parent))
     text = README.read_text()
     section(text)
     before, rest = text.split(BEGIN, 1)

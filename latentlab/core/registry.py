@@ -4,7 +4,7 @@ A ``Registry`` maps a short name (what ``--model``/``--method``/``--metrics`` ta
 to the thing itself, and keeps each entry's metadata with it, as disent's ``@make_metric`` does: a one-line
 description, the parameters it declares, where it knowingly departs from the reference implementation, and how
 many points it handles inline (while a page waits) before it runs as a background job. The command line, the
-forms and the README's tables read them from here; nothing lists the names or the descriptions again.
+forms and the documentation's tables (docs/architecture.md) read them from here; nothing lists the names or the descriptions again.
 
 A registry is a mapping from name to value, so ``MODELS["vae"]`` and ``list(MODELS)`` work as they did with plain
 dicts (``REGISTRY[name] = value`` adds an entry with no metadata but what the value declares, as a plug-in or a

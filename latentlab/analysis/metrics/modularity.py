@@ -9,7 +9,7 @@ paper's formula would score as perfectly modular; with no informative latent
 the modularity is 0. Explicitness: per factor, a one-vs-rest logistic
 regression on all standardised codes; the mean one-vs-rest ROC AUC on held-out
 items (up to 8,000 / 2,000), averaged over factors. ``DEVIATION`` names where
-this departs from disentanglement_lib; the README and the Metrics page show it too.
+this departs from disentanglement_lib; docs/metrics.md and the Metrics page show it too.
 """
 
 from __future__ import annotations

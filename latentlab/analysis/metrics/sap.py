@@ -9,7 +9,7 @@ latents. The one-latent classifier is a depth-limited decision tree (up to
 categorical factor occupies; a linear SVM on one feature (disentanglement_lib)
 can only split it once, so a perfect code would score well under 1.
 Train/test: up to 8,000 / 2,000 items. ``DEVIATION`` names where this departs
-from disentanglement_lib; the README and the Metrics page show it too.
+from disentanglement_lib; docs/metrics.md and the Metrics page show it too.
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ class UMAPProjector(Projector):
     the engine used is recorded in ``backend_`` and the device in ``device_``.
 
     On a CPU the torch path is the default because it measures as faithful as umap-learn and faster on real
-    data (``benchmarks/umap_bench.py``; figures in README's map section).
+    data (``benchmarks/umap_bench.py``; figures in docs/scale.md).
     """
 
     INLINE_POINTS = 50_000  # about 3 s at 50,000 on 2 CPU cores
