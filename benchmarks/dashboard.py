@@ -11,7 +11,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.e2e.server import browser_page, dashboard, wait_for_final_map, wait_for_map, wait_idle  # noqa: E402
+from tests.e2e.server import (browser_page, dashboard, timed_slider_move, wait_for_decoded,  # noqa: E402
+                              wait_for_final_map, wait_for_map, wait_idle)
 
 
 def first_map(home: Path, label: str) -> tuple[float, float, int]:
@@ -42,18 +43,11 @@ def slider_latency(home: Path, moves: int = 8) -> list[float]:
         page.goto(url)
         wait_for_map(page)
         page.get_by_role("link", name="Traverse").first.click()
-        img = "[...document.querySelectorAll('[data-testid=stImage]')].find(e => e.innerText.includes('decoded from the sliders'))"
-        page.wait_for_function(f"() => {{ const e = {img}; return e && e.querySelector('img'); }}", timeout=120_000)
+        wait_for_decoded(page)
         wait_idle(page)
-        slider = page.get_by_role("slider").nth(1)
         times = []
         for i in range(moves):
-            before = page.evaluate(f"() => {img}.querySelector('img').src")
-            slider.focus()
-            t = time.perf_counter()
-            page.keyboard.press("ArrowRight" if i % 2 == 0 else "ArrowLeft")
-            page.wait_for_function(f"(b) => {img}.querySelector('img').src !== b", arg=before, timeout=60_000)
-            times.append(time.perf_counter() - t)
+            times.append(timed_slider_move(page, right=i % 2 == 0))
             wait_idle(page)
     return times
 

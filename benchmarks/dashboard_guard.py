@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.e2e import map_driver  # noqa: E402
 from tests.e2e.server import (CHROMIUM, CHROMIUM_FLAGS, browser_page, choose, dashboard,  # noqa: E402
-                              wait_for_final_map, wait_idle)
+                              timed_slider_move, wait_for_decoded, wait_for_final_map, wait_idle)
 
 GOALS = {"first": 2.0, "million": 3.0, "million_bytes": 9.0, "metrics": 60.0, "sliders": 0.5}
 N_MILLION = 1_000_000
@@ -137,24 +137,16 @@ def million(runs: int = 2) -> list[tuple[float, float]]:
 def _slider_session(url: str, moves: int, start: threading.Barrier, times: list, errors: list) -> None:
     from playwright.sync_api import sync_playwright
 
-    img = ("[...document.querySelectorAll('[data-testid=stImage]')]"
-           ".find(e => e.innerText.includes('decoded from the sliders'))")
     try:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
             page = browser.new_page(viewport={"width": 1600, "height": 1000})
             page.goto(url + "/traverse")
-            page.wait_for_function(f"() => {{ const e = {img}; return e && e.querySelector('img'); }}", timeout=300_000)
+            wait_for_decoded(page, 300_000)
             wait_idle(page, 300_000)
-            slider = page.get_by_role("slider").nth(1)
             start.wait(timeout=600)
             for i in range(moves):
-                before = page.evaluate(f"() => {img}.querySelector('img').src")
-                slider.focus()
-                t = time.perf_counter()
-                page.keyboard.press("ArrowRight" if i % 2 == 0 else "ArrowLeft")
-                page.wait_for_function(f"(b) => {img}.querySelector('img').src !== b", arg=before, timeout=120_000)
-                times.append(time.perf_counter() - t)
+                times.append(timed_slider_move(page, right=i % 2 == 0, timeout_ms=120_000))
                 page.wait_for_timeout(150)  # a person's pace between moves
             browser.close()
     except Exception as exc:  # noqa: BLE001 - reported with the figures

@@ -40,3 +40,24 @@ def metric(at: AppTest, label: str) -> str:
 def image_captions(at: AppTest) -> list[str]:
     """The captions of the page's images, in page order."""
     return [im.proto.imgs[0].caption for im in at.get("image") if im.proto.imgs]
+
+
+def map_json(at: AppTest, key: str = "map-scatter") -> dict:
+    """The JSON part of what the page last sent its WebGL map ``key`` (legend, highlight, focus, labels, ...)."""
+    import json
+
+    node = next(n for n in at.main if getattr(n, "type", None) == "bidi_component" and n.proto.id.endswith(key))
+    return json.loads(node.proto.mixed.json)
+
+
+def select_on_map(at: AppTest, rows, dataset: str, checkpoint: str | None) -> AppTest:
+    """Rows selected on the Map page's map, as the browser's selection would leave them, and the page run again."""
+    import json
+
+    import numpy as np
+
+    cfg = at.session_state["ll_map"]
+    this_map = json.dumps([checkpoint, dataset, cfg["method"], cfg["params"], cfg["seed"]], default=str)
+    at.session_state["ll_map_selection"] = {"map": this_map, "rows": np.asarray(rows, np.int64)}
+    at.run()
+    return no_exception(at)

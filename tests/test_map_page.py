@@ -9,20 +9,7 @@ import pytest
 
 from latentlab.ui import figures
 from latentlab.ui.panels import gallery_image, grid_shape, mean_latent_dims
-from tests.apptest import start_dashboard
-
-
-def _map_data(at, key="map-scatter") -> dict:
-    node = next(n for n in at.main if getattr(n, "type", None) == "bidi_component" and n.proto.id.endswith(key))
-    return json.loads(node.proto.mixed.json)
-
-
-def _select(at, dataset: str, checkpoint, rows) -> None:
-    cfg = at.session_state["ll_map"]
-    this_map = json.dumps([checkpoint, dataset, cfg["method"], cfg["params"], cfg["seed"]], default=str)
-    at.session_state["ll_map_selection"] = {"map": this_map, "rows": np.asarray(rows, np.int64)}
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
+from tests.apptest import map_json, select_on_map, start_dashboard
 
 
 @pytest.fixture
@@ -36,7 +23,7 @@ def test_cluster_is_a_colouring_before_the_clusters_page_has_run(digits_map):
     assert "cluster" in colour.options
     colour.set_value("cluster").run()
     assert not at.exception
-    legend = _map_data(at)["legend"]
+    legend = map_json(at)["legend"]
     assert legend["title"] == "cluster" and len(legend["names"]) == 10  # k-means with one cluster per digit
     assert any("k-means with k = 10" in c.value for c in at.caption)
 
@@ -46,23 +33,24 @@ def test_the_clusters_pages_clustering_colours_the_map_when_there_is_one(digits_
     at.session_state["ll_clusters"] = {("digits-vae", "digits"): np.arange(1797) % 3}
     next(s for s in at.selectbox if s.label == "Colour by").set_value("cluster").run()
     assert not at.exception
-    assert _map_data(at)["legend"]["names"] == ["0", "1", "2"]
+    assert map_json(at)["legend"]["names"] == ["0", "1", "2"]
     assert any("Clusters page" in c.value for c in at.caption)
 
 
 def test_a_clicked_point_is_the_focus_and_its_neighbours_are_ringed(digits_map):
     at = digits_map
-    _select(at, "digits", "digits-vae", [7])
-    data = _map_data(at)
+    select_on_map(at, dataset="digits", checkpoint="digits-vae", rows=[7])
+    data = map_json(at)
     assert data["focus"] == 7 and len(data["highlight"]) == 8 and 7 not in data["highlight"]
-    _select(at, "digits", "digits-vae", [7, 9])
-    assert _map_data(at)["focus"] is None
+    select_on_map(at, dataset="digits", checkpoint="digits-vae", rows=[7, 9])
+    assert map_json(at)["focus"] is None
 
 
 def test_a_selections_label_bars_wear_the_legends_colours(digits_map):
     at = digits_map
-    _select(at, "digits", "digits-vae", np.flatnonzero(np.isin(np.arange(1797) % 10, [2, 5])))
-    legend = _map_data(at)
+    rows = np.flatnonzero(np.isin(np.arange(1797) % 10, [2, 5]))
+    select_on_map(at, dataset="digits", checkpoint="digits-vae", rows=rows)
+    legend = map_json(at)
     palette = dict(zip(legend["legend"]["names"], legend["palette"]))
     chart = next(c for c in at.get("plotly_chart") if "mix" in c.proto.spec)
     bar = json.loads(chart.proto.spec)["data"][0]
@@ -79,7 +67,7 @@ def test_a_datasets_own_vectors_get_no_latent_chart_and_no_model_words(workspace
     clear_listings()
     at = start_dashboard(monkeypatch, "pages/map.py", ll_dataset="vectors", **{"map-method": "pca"})
     assert not any("reconstruction" in c.value for c in at.caption)
-    _select(at, "vectors", None, [1, 2, 3])
+    select_on_map(at, dataset="vectors", checkpoint=None, rows=[1, 2, 3])
     assert not any("mean latent" in c.proto.spec for c in at.get("plotly_chart"))
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from latentlab.data.registry import import_text_dataset
 from latentlab.ui.text_view import snippet
-from tests.apptest import start_dashboard
+from tests.apptest import map_json, select_on_map, start_dashboard
 from tests.real_text import docstring_corpus
 
 HOSTILE = "<img src=x onerror=alert(1)>"
@@ -37,12 +37,6 @@ def _frames(at):
     return [df.value for df in at.dataframe]
 
 
-def _map_data(at, key="map-scatter") -> dict:
-    """The data the page sent the map component (its JSON part)."""
-    node = next(n for n in at.main if getattr(n, "type", None) == "bidi_component" and n.proto.id.endswith(key))
-    return json.loads(node.proto.mixed.json)
-
-
 def test_the_map_page_searches_by_meaning_and_lists_hits_as_text(docs, monkeypatch):
     at = start_dashboard(monkeypatch, "pages/map.py", ll_dataset="docs", **{"map-method": "pca"})
     box = next(t for t in at.text_input if t.label == "Search by meaning")
@@ -54,7 +48,7 @@ def test_the_map_page_searches_by_meaning_and_lists_hits_as_text(docs, monkeypat
     assert list(hits["similarity"]) == sorted(hits["similarity"], reverse=True)
     assert hits["text"].iloc[0] == snippet(docs.texts[5])
     assert len(hits) == 20
-    assert _map_data(at)["highlight"] == hits["index"].tolist()  # the hits are ringed on the map
+    assert map_json(at)["highlight"] == hits["index"].tolist()  # the hits are ringed on the map
 
 
 def test_a_blank_search_lists_nothing_and_rings_nothing(docs, monkeypatch):
@@ -62,7 +56,7 @@ def test_a_blank_search_lists_nothing_and_rings_nothing(docs, monkeypatch):
     next(t for t in at.text_input if t.label == "Search by meaning").set_value("   ").run()
     assert not at.exception and not at.error
     assert not any("similarity" in f.columns for f in _frames(at))
-    assert _map_data(at)["highlight"] == []
+    assert map_json(at)["highlight"] == []
 
 
 def test_a_dataset_without_texts_has_no_search_box(workspace, monkeypatch):
@@ -75,21 +69,12 @@ def test_a_dataset_without_texts_has_no_search_box(workspace, monkeypatch):
     clear_listings()
     at = start_dashboard(monkeypatch, "pages/map.py", ll_dataset="vectors", **{"map-method": "pca"})
     assert not any(t.label == "Search by meaning" for t in at.text_input)
-    assert _map_data(at)["highlight"] == []  # the map is drawn, without a search
-
-
-def _select(at, rows) -> None:
-    """Rows selected on the Map page's map, as the browser's selection would leave them."""
-    cfg = at.session_state["ll_map"]
-    this_map = json.dumps([None, "docs", cfg["method"], cfg["params"], cfg["seed"]], default=str)
-    at.session_state["ll_map_selection"] = {"map": this_map, "rows": np.asarray(rows, np.int64)}
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
+    assert map_json(at)["highlight"] == []  # the map is drawn, without a search
 
 
 def test_the_selection_panel_lists_the_selected_texts_verbatim(docs, monkeypatch):
     at = start_dashboard(monkeypatch, "pages/map.py", ll_dataset="docs", **{"map-method": "pca"})
-    _select(at, [0, 3, 7])
+    select_on_map(at, dataset="docs", checkpoint=None, rows=[0, 3, 7])
     listed = next(f for f in _frames(at) if "text" in f.columns and "similarity" not in f.columns)
     assert listed["index"].tolist() == [0, 3, 7]
     assert listed["text"].iloc[0] == HOSTILE  # as data, not rendered
@@ -100,12 +85,12 @@ def test_the_selection_panel_lists_the_selected_texts_verbatim(docs, monkeypatch
 
 def test_the_neighbour_panel_shows_the_neighbours_texts(docs, monkeypatch):
     at = start_dashboard(monkeypatch, "pages/map.py", ll_dataset="docs", **{"map-method": "pca"})
-    _select(at, [4])
+    select_on_map(at, dataset="docs", checkpoint=None, rows=[4])
     listed = next(f for f in _frames(at) if "distance" in f.columns)
     assert listed["index"].iloc[0] == 4 and len(listed) == 9
     assert listed["distance"].iloc[0] == 0 and listed["distance"].is_monotonic_increasing
     assert listed["text"].tolist() == [snippet(docs.texts[i]) for i in listed["index"]]
-    assert _map_data(at)["highlight"] == listed["index"].tolist()[1:]
+    assert map_json(at)["highlight"] == listed["index"].tolist()[1:]
 
 
 def test_the_item_route_returns_a_hostile_text_verbatim(docs):
@@ -148,7 +133,7 @@ def test_the_clusters_table_names_each_cluster_by_its_keywords(docs, monkeypatch
 
     # the clusters are named on the map: each label is its cluster's first keywords, at one of its members
     clusters = at.session_state["ll_clusters"][(None, "docs")]
-    placed = _map_data(at, "cl-map")["labels"]
+    placed = map_json(at, "cl-map")["labels"]
     assert len(placed) == len(table)
     by_cluster = {int(c): k.split(", ") for c, k in zip(table["cluster"], table["keywords"])}
     for label in placed:
@@ -158,7 +143,7 @@ def test_the_clusters_table_names_each_cluster_by_its_keywords(docs, monkeypatch
     # and the Map page names them too, once they exist
     at.switch_page("pages/map.py").run()
     assert not at.exception, [e.value for e in at.exception]
-    on_map = _map_data(at)["labels"]  # its own projection: other anchors, the same names on the same clusters
+    on_map = map_json(at)["labels"]  # its own projection: other anchors, the same names on the same clusters
     assert sorted((int(clusters[d["i"]]), d["text"]) for d in on_map) == \
         sorted((int(clusters[d["i"]]), d["text"]) for d in placed)
 

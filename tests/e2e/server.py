@@ -165,3 +165,25 @@ def open_pca_map(page, url: str, dataset: str, points: int) -> None:
             if attempt == 2:
                 raise
     wait_idle(page)
+
+
+DECODED_JS = ("[...document.querySelectorAll('[data-testid=stImage]')]"
+              ".find(e => e.innerText.includes('decoded from the sliders'))")
+
+
+def wait_for_decoded(page, timeout_ms: int = 120_000) -> None:
+    """Until the Traverse page shows its picture decoded from the sliders."""
+    page.wait_for_function(f"() => {{ const e = {DECODED_JS}; return e && e.querySelector('img'); }}",
+                           timeout=timeout_ms)
+
+
+def timed_slider_move(page, right: bool, timeout_ms: int = 60_000) -> float:
+    """Seconds from one key press on the Traverse page's first latent slider to its new decoded picture."""
+    import time
+
+    before = page.evaluate(f"() => {DECODED_JS}.querySelector('img').src")
+    page.get_by_role("slider").nth(1).focus()
+    t = time.perf_counter()
+    page.keyboard.press("ArrowRight" if right else "ArrowLeft")
+    page.wait_for_function(f"(b) => {DECODED_JS}.querySelector('img').src !== b", arg=before, timeout=timeout_ms)
+    return time.perf_counter() - t
