@@ -11,7 +11,7 @@ install:
 
 install-dev:
 	@$(PYTHON) -c "import torch" 2>/dev/null || $(PYTHON) -m pip install "torch==2.13.0"
-	$(PYTHON) -m pip install -q -e ".[dev,text,ray,onnx]"
+	$(PYTHON) -m pip install -q -e ".[dev,text,ray,onnx,notebook,figures,auth,tracking,docs]"
 
 run: install
 	$(PYTHON) -m streamlit run app.py --server.port $(PORT)
