@@ -91,6 +91,12 @@ MODEL_FLAGS = {
     "latent_dim": (int, "number of latent dimensions (at most LATENTLAB_LIMIT_MAX_LATENT_DIM, default 1,024)"),
     "hidden": (str, "MLP hidden sizes, comma separated"),
     "arch": (str, "network: auto (conv for 64x64 images, conv1d for signals), mlp, conv or conv1d"),
+    "likelihood": (str, "the decoder's distribution: auto (bernoulli for images in [0, 1], gaussian-learned for signals, "
+                        "else gaussian), bernoulli, gaussian (sd noise_std), gaussian-learned (a learned variance) or "
+                        "laplace (scale noise_std)"),
+    "noise_std": (float, "the gaussian likelihood's standard deviation, the laplace's scale, the learned variance's "
+                         "start (in the data's units, positive)"),
+    "learned_variance": (str, "gaussian-learned: one variance per feature, or one for all"),
     "beta": (float, "weight of the KL term"),
     "alpha": (float, "weight of the index-code mutual information"),
     "gamma": (float, "weight of the dimension-wise KL"),

@@ -52,13 +52,16 @@ def check_settings(name: str, settings: dict, internal: bool = False) -> type[Mo
     return cls
 
 
-def make_config(name: str, input_shape, likelihood: str, **overrides) -> ModelConfig:
-    """A config for model ``name``; ``None`` overrides keep the defaults."""
+def make_config(name: str, input_shape, default_likelihood: str, **overrides) -> ModelConfig:
+    """A config for model ``name``; ``None`` overrides keep the defaults, and a ``likelihood`` of ``auto`` (or none)
+    becomes ``default_likelihood``, the one the data calls for (``likelihoods.default_likelihood``)."""
     cls = check_settings(name, overrides, internal=True)
     from latentlab.models.validation import check_config
 
     values = {k: v for k, v in overrides.items() if v is not None}
-    values.update(input_shape=[int(v) for v in input_shape], likelihood=likelihood)
+    if values.get("likelihood", "auto") == "auto":
+        values["likelihood"] = default_likelihood
+    values.update(input_shape=[int(v) for v in input_shape])
     return check_config(cls, values, f"Model '{name}'")  # the same checks a checkpoint's manifest gets
 
 

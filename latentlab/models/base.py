@@ -15,7 +15,9 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 import torch
 from torch import nn
-from torch.nn import functional as F
+
+from latentlab.models.likelihoods import CHOICES, LEARNED_VARIANCE, distribution_mean, make_log_scale
+from latentlab.models.likelihoods import negative_log_likelihood
 
 if TYPE_CHECKING:
     from latentlab.models.context import TrainingContext
@@ -41,8 +43,16 @@ class ModelConfig:
                                                           "mlp, conv or conv1d",
                                                   "choices": ["auto", "mlp", "conv", "conv1d"]})
     # Filled from the data when the model is built; stored in the checkpoint.
+    likelihood: str = field(default="auto", metadata={
+        "help": "the decoder's distribution: auto (bernoulli for images in [0, 1], gaussian-learned for signals, else "
+                "gaussian), bernoulli, gaussian (sd noise_std), gaussian-learned (a learned variance) or laplace "
+                "(scale noise_std)", "choices": list(CHOICES)})
+    noise_std: float = field(default=1.0, metadata={
+        "help": "the gaussian likelihood's standard deviation, the laplace's scale, the learned variance's start "
+                "(in the data's units, positive)", "min": 0.0, "max": 1e6})
+    learned_variance: str = field(default="feature", metadata={
+        "help": "gaussian-learned: one variance per feature, or one for all", "choices": list(LEARNED_VARIANCE)})
     input_shape: tuple = field(default=(), metadata={"internal": True})
-    likelihood: str = field(default="auto", metadata={"internal": True})
 
     def to_dict(self) -> dict:
         d = dataclasses.asdict(self)
@@ -73,6 +83,9 @@ class LatentModel(nn.Module):
         self.config = config
         out_features = 2 * config.latent_dim if self.stochastic else config.latent_dim
         self.encoder, self.decoder = build_networks(config, out_features)
+        log_scale = make_log_scale(config)  # only a gaussian-learned likelihood has one (old checkpoints have none)
+        if log_scale is not None:
+            self.log_scale = log_scale
 
     # -- interface ---------------------------------------------------------
     def encode(self, x: torch.Tensor) -> Posterior:
@@ -86,9 +99,8 @@ class LatentModel(nn.Module):
         return self.decoder(z).view(z.shape[0], *self.config.input_shape)
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
-        """Latents (B, D) -> items in data space (B, *input_shape)."""
-        out = self.decode_logits(z)
-        return torch.sigmoid(out) if self.config.likelihood == "bernoulli" else out
+        """Latents (B, D) -> items in data space (B, *input_shape): the mean of the decoder's distribution."""
+        return distribution_mean(self.config.likelihood, self.decode_logits(z))
 
     def loss(self, x: torch.Tensor) -> LossOutput:
         post = self.encode(x)
@@ -165,12 +177,10 @@ class LatentModel(nn.Module):
         return torch.zeros((), device=post.mean.device)
 
     def reconstruction_loss(self, logits: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
-        """Per-sample negative log-likelihood, summed over features: (B,)."""
-        if self.config.likelihood == "bernoulli":
-            nll = F.binary_cross_entropy_with_logits(logits, x, reduction="none")
-        else:  # unit-variance Gaussian, constants dropped
-            nll = 0.5 * (logits - x) ** 2
-        return nll.flatten(1).sum(1)
+        """Per-sample negative log-likelihood under the config's ``likelihood``, summed over features: (B,)."""
+        c = self.config
+        return negative_log_likelihood(c.likelihood, logits, x, float(getattr(c, "noise_std", 1.0)),
+                                       getattr(self, "log_scale", None))
 
 
 def kl_per_dim(post: Posterior) -> torch.Tensor:

@@ -79,6 +79,10 @@ class TopKSAEConfig(ModelConfig):
     # A linear model: the network settings of the other models do not apply.
     hidden: str = field(default="", metadata={"internal": True})
     arch: str = field(default="mlp", metadata={"internal": True, "choices": ["auto", "mlp", "conv"]})
+    # Fit with the normalised MSE whatever the data: the likelihood settings do not apply.
+    likelihood: str = field(default="auto", metadata={"internal": True})
+    noise_std: float = field(default=1.0, metadata={"internal": True})
+    learned_variance: str = field(default="feature", metadata={"internal": True})
 
     def __post_init__(self):
         if self.latent_dim == 0 and self.input_shape:

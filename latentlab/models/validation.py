@@ -16,7 +16,7 @@ import math
 from latentlab.core.limits import limit
 from latentlab.core.errors import LatentLabError
 
-LIKELIHOODS = ("bernoulli", "gaussian")
+from latentlab.models.likelihoods import LIKELIHOODS, check_setting  # noqa: F401 (LIKELIHOODS: the names it checks)
 
 
 def check_config(cls, raw: dict, source: str):
@@ -33,9 +33,8 @@ def check_config(cls, raw: dict, source: str):
             _check_shape(value, source)
         elif name == "hidden":
             _check_hidden(value, source)
-        elif name == "likelihood":
-            if value not in LIKELIHOODS:
-                raise LatentLabError(f"{source}: likelihood must be one of {LIKELIHOODS}, not {value!r}.")
+        elif name in ("likelihood", "noise_std", "learned_variance"):
+            check_setting(name, value, source)
         elif "choices" in f.metadata and value not in f.metadata["choices"]:
             raise LatentLabError(f"{source}: {name} must be one of {f.metadata['choices']}, not {value!r}.")
         elif isinstance(f.default, (int, float)) and not isinstance(f.default, bool):
