@@ -86,7 +86,7 @@ def run(checkpoint: str, dataset: str, n: int, seed: int) -> dict:
     from latentlab.ui.metrics_view import score_table
 
     score_table(results)
-    from latentlab.training.checkpoints import list_checkpoints
+    from latentlab.checkpoints.format import list_checkpoints
 
     for row in [r for r in list_checkpoints() if r["dataset"] == dataset]:
         read_scores(embedding_key(lab.load_checkpoint(row["name"]).fingerprint, ds), names + factor_free_names(), n, seed)

@@ -47,7 +47,7 @@ def pca_nmse(x: np.ndarray, k: int) -> float:
 
 def train_digits(params: dict, steps: int):
     import latentlab as ll
-    from latentlab.training.checkpoints import read_checkpoint
+    from latentlab.checkpoints.format import read_checkpoint
     from latentlab.training.trainer import TrainConfig
 
     t = time.perf_counter()

@@ -43,10 +43,10 @@ from latentlab.core.progress import ProgressFn
 from latentlab.core.render import gif_bytes, image_grid, single_image
 from latentlab.data import Dataset, list_datasets, load_dataset
 from latentlab.models import MODELS
-from latentlab.training import checkpoints as ckpts
-from latentlab.training.checkpoints import Checkpoint
-from latentlab.training.foreign_add import add_checkpoint
-from latentlab.training.resolve import as_dataset, dataset_for, load_checkpoint
+from latentlab.checkpoints import format as ckpts
+from latentlab.checkpoints.format import Checkpoint
+from latentlab.checkpoints.add import add_checkpoint
+from latentlab.checkpoints.resolve import as_dataset, dataset_for, load_checkpoint
 from latentlab.training.runs import train  # noqa: F401 (the facade's ll.train)
 from latentlab.training.trainer import TrainConfig
 
@@ -276,8 +276,8 @@ def export_onnx(checkpoint, out_dir) -> dict:
     """Write a checkpoint's model as ONNX into the new folder ``out_dir``: ``encoder.onnx`` (items (B, *item_shape)
     -> the code, or mean and logvar, (B, D)), ``decoder.onnx`` (codes (B, D) -> items as ``decode`` gives them; none
     for a model without a decoder) and ``export.json`` (inputs, outputs, preprocessing, hashes, and a model from
-    outside its source); see ``latentlab.training.onnx_export``. Returns the description, with the written files
+    outside its source); see ``latentlab.checkpoints.onnx_export``. Returns the description, with the written files
     under ``files``. Needs the onnx extra (``pip install 'latentlab[onnx]'``)."""
-    from latentlab.training.onnx_export import export_checkpoint
+    from latentlab.checkpoints.onnx_export import export_checkpoint
 
     return export_checkpoint(checkpoint, out_dir)

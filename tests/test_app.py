@@ -196,7 +196,7 @@ def test_bad_checkpoint_shows_an_error_not_a_traceback(workspace):
     import json
     import shutil
 
-    from latentlab.training.checkpoints import user_checkpoints_dir
+    from latentlab.checkpoints.format import user_checkpoints_dir
     from latentlab.core.workspace import shipped_checkpoints_dir
 
     folder = user_checkpoints_dir()

@@ -67,12 +67,12 @@ def test_reading_commands_import_no_torch(tmp_path, argv):
 
 
 def test_checkpoints_lists_the_shipped_ones_without_torch(tmp_path):
-    code = ("import json, sys; from latentlab.training.manifests import list_checkpoints; "
+    code = ("import json, sys; from latentlab.checkpoints.manifests import list_checkpoints; "
             "print(json.dumps([[r['name'] for r in list_checkpoints()], 'torch' in sys.modules]))")
     env = {**os.environ, "LATENTLAB_HOME": str(tmp_path)}
     names, torch_loaded = json.loads(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                                                     env=env, check=True).stdout)
-    from latentlab.training.checkpoints import list_checkpoints
+    from latentlab.checkpoints.format import list_checkpoints
 
     assert names == [r["name"] for r in list_checkpoints()] and names  # the shipped checkpoints, the same listing
     assert not torch_loaded

@@ -10,7 +10,7 @@ import torch
 from sklearn.metrics import adjusted_rand_score
 
 import latentlab as ll
-from latentlab.training.checkpoints import read_checkpoint
+from latentlab.checkpoints.format import read_checkpoint
 from latentlab.cli import main
 from latentlab.core.errors import LatentLabError
 from latentlab.models import build_model, make_config

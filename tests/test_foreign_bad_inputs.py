@@ -87,5 +87,5 @@ def test_a_name_in_use_and_two_sources_are_refused(files, capsys):
     with pytest.raises(ll.LatentLabError, match="exactly one of `class_path` .* `onnx_encoder` or `saelens`"):
         ll.add_checkpoint("two", "digits", class_path=f"{fm.MODULE}:PlainVAE", saelens=str(files))
     with pytest.raises(ll.LatentLabError, match="a model trained elsewhere is added with 'latentlab checkpoints add'"):
-        ll.load_checkpoint("taken") and __import__("latentlab.training.checkpoints", fromlist=["x"]).import_checkpoint(
+        ll.load_checkpoint("taken") and __import__("latentlab.checkpoints.format", fromlist=["x"]).import_checkpoint(
             files / "home" / "checkpoints" / "taken.json", name="copy")

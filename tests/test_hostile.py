@@ -130,7 +130,7 @@ CHECKPOINT_CASES["swapped-weights"] = (_nan_weights, "do not match the weights_s
 
 @pytest.mark.parametrize("case", list(CHECKPOINT_CASES))
 def test_hostile_checkpoints_are_refused(workspace, tmp_path, case, capsys):
-    from latentlab.training.checkpoints import list_checkpoints
+    from latentlab.checkpoints.format import list_checkpoints
 
     make, phrase = CHECKPOINT_CASES[case]
     canary = tmp_path / "canary"

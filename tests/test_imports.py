@@ -111,11 +111,12 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 LAYERS = [
     ("core", ["latentlab.core"]),
     ("data and models", ["latentlab.data", "latentlab.models"]),
+    ("checkpoints", ["latentlab.checkpoints"]),
+    ("analysis", ["latentlab.analysis"]),  # encoding, maps, decoding: below the training loop, never through it
     ("training", ["latentlab.training"]),
-    ("analysis", ["latentlab.analysis"]),
     ("facade", ["latentlab.lab", "latentlab"]),  # the package root reads lab.__all__
     ("jobs", ["latentlab.jobs"]),
-    ("command line and dashboard", ["latentlab.cli", "latentlab.ui", "latentlab.__main__"]),
+    ("command line, dashboard and notebook", ["latentlab.cli", "latentlab.ui", "latentlab.__main__", "latentlab.widgets"]),
 ]
 
 
@@ -141,8 +142,20 @@ def test_every_module_is_in_a_layer_and_imports_only_its_own_and_lower_ones():
 
 
 def test_the_layer_check_finds_an_upward_import():
-    graph = {"latentlab.models.dec": {"latentlab.training.checkpoints"}, "latentlab.training.checkpoints": set()}
-    assert upward_imports(graph) == ["latentlab.models.dec (data and models) -> latentlab.training.checkpoints (training)"]
+    graph = {"latentlab.models.dec": {"latentlab.checkpoints.format"}, "latentlab.checkpoints.format": set()}
+    assert upward_imports(graph) == ["latentlab.models.dec (data and models) -> latentlab.checkpoints.format (checkpoints)"]
+
+
+def test_nothing_that_encodes_maps_or_decodes_reaches_the_training_loop():
+    graph = import_graph()
+    reached, todo = set(), [m for m in graph if m.startswith(("latentlab.analysis", "latentlab.checkpoints"))]
+    while todo:
+        module = todo.pop()
+        if module not in reached:
+            reached.add(module)
+            todo += graph.get(module, ())
+    assert "latentlab.analysis.decoding" in reached
+    assert sorted(m for m in reached if m.startswith("latentlab.training")) == []
 
 
 def page_imports() -> dict[str, set[str]]:
@@ -196,7 +209,8 @@ def test_an_import_through_a_package_is_an_edge_to_the_module_that_defines_the_n
     ("latentlab.analysis.metrics", ["torch", "latentlab.data", "streamlit", "sklearn", "numba"]),
     ("latentlab.core.limits", ["latentlab.data", "numpy"]),
     ("latentlab.models", ["latentlab.data", "streamlit"]),
-    ("latentlab.lab", ["streamlit", "sklearn", "numba"]),  # the dashboard's first map needs neither
+    ("latentlab.lab", ["streamlit", "sklearn", "numba"]),
+    ("latentlab.analysis.decoding", ["latentlab.training"]),  # the dashboard's first map needs neither
 ])
 def test_light_modules_stay_light(module, absent):
     code = f"import sys, {module}; print([m for m in {absent!r} if m in sys.modules])"

@@ -11,7 +11,7 @@ import time
 import pytest
 
 from latentlab import jobs
-from latentlab.training.checkpoints import read_checkpoint, user_checkpoints_dir
+from latentlab.checkpoints.format import read_checkpoint, user_checkpoints_dir
 from latentlab.jobs import store
 from latentlab.training.trainer import TrainConfig
 
@@ -130,7 +130,7 @@ def test_bad_requests_are_refused_before_queueing(job_env):
 
 SAVER = """
 import sys, torch
-from latentlab.training.checkpoints import save_checkpoint
+from latentlab.checkpoints.format import save_checkpoint
 from latentlab.models import build_model, make_config
 model = build_model("vae", make_config("vae", (1, 64, 64), "bernoulli", latent_dim=10))
 opt = torch.optim.Adam(model.parameters())
@@ -148,7 +148,7 @@ while True:
 def test_checkpoint_writes_survive_random_kills(workspace, tmp_path):
     import random
 
-    from latentlab.training.checkpoints import list_checkpoints
+    from latentlab.checkpoints.format import list_checkpoints
 
     target = user_checkpoints_dir() / "hammer.json"
     rng = random.Random(0)
@@ -173,7 +173,7 @@ def test_a_save_stopped_between_its_two_moves_is_finished_by_the_next_reader(wor
 
     import torch
 
-    from latentlab.training import checkpoints
+    from latentlab.checkpoints import format as checkpoints
     from latentlab.models import build_model, make_config
 
     model = build_model("ae", make_config("ae", (4,), "gaussian", latent_dim=2))

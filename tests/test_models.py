@@ -5,7 +5,7 @@ import pytest
 import torch
 
 import latentlab as ll
-from latentlab.training.checkpoints import read_checkpoint
+from latentlab.checkpoints.format import read_checkpoint
 from latentlab.core.errors import LatentLabError, TrainingDiverged
 from latentlab.models import MODELS, build_model, make_config
 from latentlab.training.trainer import TrainConfig, Trainer
@@ -98,7 +98,7 @@ def test_checkpoint_validation_refuses_mismatched_weights(workspace, tiny_table)
     save_file({"encoder.1.weight": torch.zeros(3, 3)}, str(weights))
     with pytest.raises(LatentLabError, match="do not match the weights_sha256"):
         read_checkpoint("victim")  # the manifest's digest catches the swap before anything is read
-    from latentlab.training.checkpoints import file_sha256
+    from latentlab.checkpoints.format import file_sha256
 
     manifest = json.loads(r.checkpoint.read_text())
     r.checkpoint.write_text(json.dumps({**manifest, "weights_sha256": file_sha256(weights)}))

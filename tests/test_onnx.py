@@ -102,7 +102,7 @@ def test_a_shipped_conv_model_round_trips_and_the_cli_writes_the_folder(onnx, wo
 
 
 def test_a_failed_export_leaves_nothing_behind(onnx, workspace, tmp_path, tiny_table, monkeypatch):
-    from latentlab.training import onnx_export
+    from latentlab.checkpoints import onnx_export
 
     result = ll.train(tiny_table, "vae", {"latent_dim": 2, "hidden": "8"}, TrainConfig(steps=2, batch_size=16))
     real = onnx_export._export_graph

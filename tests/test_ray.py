@@ -20,7 +20,7 @@ from ray.cluster_utils import Cluster  # noqa: E402
 
 from latentlab import jobs  # noqa: E402
 from latentlab.core.errors import LatentLabError  # noqa: E402
-from latentlab.training.checkpoints import read_checkpoint  # noqa: E402
+from latentlab.checkpoints.format import read_checkpoint  # noqa: E402
 from latentlab.training.trainer import TrainConfig  # noqa: E402
 
 pytestmark = pytest.mark.slow

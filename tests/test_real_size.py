@@ -172,7 +172,7 @@ def test_encoding_leaves_a_shared_model_as_it_was():
 
     import torch
 
-    from latentlab.training.checkpoints import read_checkpoint
+    from latentlab.checkpoints.format import read_checkpoint
     from latentlab.data import load_dataset
     from latentlab.analysis.embedding import encode_dataset
 

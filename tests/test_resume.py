@@ -5,7 +5,7 @@ import pytest
 import torch
 
 import latentlab as ll
-from latentlab.training.checkpoints import read_checkpoint
+from latentlab.checkpoints.format import read_checkpoint
 from latentlab.training.trainer import BaseCallback, TrainConfig
 
 

@@ -6,7 +6,7 @@ import torch
 
 import latentlab as ll
 from latentlab.analysis import sae_features
-from latentlab.training.checkpoints import read_checkpoint
+from latentlab.checkpoints.format import read_checkpoint
 from latentlab.data import Dataset
 from latentlab.core.errors import LatentLabError
 from latentlab.models import build_model, make_config

@@ -107,7 +107,7 @@ def foreign_checkpoints(workspace):
     """Two copies of the demo VAE trained on datasets this workspace lacks: one whose items fit digits, one
     that takes 28 x 28 images."""
     from latentlab.core.workspace import shipped_checkpoints_dir
-    from latentlab.training.checkpoints import user_checkpoints_dir
+    from latentlab.checkpoints.format import user_checkpoints_dir
 
     folder = user_checkpoints_dir()
     for name, shape in (("stray-vae", [1, 8, 8]), ("mnist-vae", [1, 28, 28])):

@@ -10,7 +10,7 @@ from latentlab.core.errors import LatentLabError
 from latentlab.data import Dataset
 from latentlab.models import MODELS, build_model, make_config
 from latentlab.models.nets import resolve_arch
-from latentlab.training.checkpoints import read_checkpoint
+from latentlab.checkpoints.format import read_checkpoint
 from latentlab.training.trainer import TrainConfig
 
 

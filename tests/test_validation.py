@@ -56,7 +56,7 @@ def test_random_settings_are_refused_in_a_sentence_or_survive_a_manifest_round_t
     (["--model", "beta-tcvae", "--gamma", "nan"], "gamma must be a finite number"),
 ])
 def test_bad_settings_fail_before_training_and_save_nothing(workspace, capsys, args, phrase):
-    from latentlab.training.checkpoints import list_checkpoints
+    from latentlab.checkpoints.format import list_checkpoints
 
     before = list_checkpoints()
     code = main(["train", "--dataset", "digits", "--steps", "1", "--name", "refused", *args])
@@ -66,7 +66,7 @@ def test_bad_settings_fail_before_training_and_save_nothing(workspace, capsys, a
 
 
 def test_the_latent_limit_is_the_bound_and_what_trains_loads(workspace, monkeypatch, capsys):
-    from latentlab.training.checkpoints import read_checkpoint
+    from latentlab.checkpoints.format import read_checkpoint
 
     assert main(["train", "--dataset", "digits", "--model", "ae", "--latent-dim", "600", "--steps", "1", "--name", "wide"]) == 0
     assert read_checkpoint("wide").latent_dim == 600

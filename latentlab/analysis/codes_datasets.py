@@ -30,7 +30,7 @@ def codes_dataset(checkpoint, dataset=None, name: str | None = None, progress: P
     """The latent means (N, D) that ``checkpoint`` gives ``dataset`` (default: its training set) as an
     ``embedding`` dataset, with the items' labels and factors, linked back to the checkpoint and the items."""
     from latentlab.analysis.embedding import embed_dataset
-    from latentlab.training.resolve import dataset_for, load_checkpoint
+    from latentlab.checkpoints.resolve import dataset_for, load_checkpoint
 
     ck = load_checkpoint(checkpoint)
     ds = dataset_for(ck, dataset)

@@ -16,8 +16,8 @@ import numpy as np
 from latentlab.analysis.comparison import DEFAULT_ANCHORS, DEFAULT_K, Comparison, compare_codes
 from latentlab.core.errors import LatentLabError
 from latentlab.data import Dataset
-from latentlab.training.checkpoints import Checkpoint
-from latentlab.training.resolve import dataset_for
+from latentlab.checkpoints.format import Checkpoint
+from latentlab.checkpoints.resolve import dataset_for
 
 
 @dataclass
@@ -69,7 +69,7 @@ def _items_of(ds: Dataset) -> tuple[str | None, str]:
 def resolve_side(ref, dataset=None) -> Side:
     """A checkpoint (a name, a path or a loaded one) or a dataset of vectors (a name or a ``Dataset``)."""
     from latentlab.data import load_dataset
-    from latentlab.training.checkpoints import read_checkpoint, resolve_checkpoint
+    from latentlab.checkpoints.format import read_checkpoint, resolve_checkpoint
 
     if isinstance(ref, Dataset):
         ck, ds = None, ref

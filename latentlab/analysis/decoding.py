@@ -18,8 +18,8 @@ from latentlab.analysis.traversal import (Traversal, base_latent, decode_latents
 from latentlab.core.errors import LatentLabError
 from latentlab.data import Dataset
 from latentlab.models.foreign import capabilities
-from latentlab.training.checkpoints import Checkpoint
-from latentlab.training.resolve import dataset_for, load_checkpoint
+from latentlab.checkpoints.format import Checkpoint
+from latentlab.checkpoints.resolve import dataset_for, load_checkpoint
 
 
 def _able(checkpoint, view: str) -> Checkpoint:

@@ -24,7 +24,7 @@ from latentlab.core.workspace import digest
 from latentlab.data import Dataset
 from latentlab.data.dataset import array_digest
 from latentlab.models import LatentModel
-from latentlab.training.batches import to_float
+from latentlab.core.device import to_float
 
 CHUNK_ITEMS = 1024
 STAGE = "encoding"

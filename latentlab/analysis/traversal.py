@@ -17,7 +17,7 @@ from latentlab.models import LatentModel
 if TYPE_CHECKING:
     from latentlab.analysis.directions import Direction
     from latentlab.analysis.embedding import Embedding
-    from latentlab.training.checkpoints import Checkpoint
+    from latentlab.checkpoints.format import Checkpoint
 
 
 @torch.no_grad()

@@ -9,7 +9,7 @@ from latentlab.cli.output import emit, ints, table
 
 
 def cmd_import_checkpoint(args) -> None:
-    from latentlab.training.checkpoints import import_checkpoint
+    from latentlab.checkpoints.format import import_checkpoint
 
     ck = import_checkpoint(args.manifest, args.weights, name=args.name)
     emit(args, {"name": ck.name, "model": ck.model_name, "path": str(ck.path)},
@@ -19,7 +19,7 @@ def cmd_import_checkpoint(args) -> None:
 def cmd_checkpoints(args) -> None:
     if getattr(args, "action", None) == "add":
         return cmd_add(args)
-    from latentlab.training.manifests import list_checkpoints  # manifests only: no torch
+    from latentlab.checkpoints.manifests import list_checkpoints  # manifests only: no torch
 
     rows = list_checkpoints()
     emit(args, rows, table(rows, ["name", "source", "model", "dataset", "latent_dim", "beta", "step", "loss"]))

@@ -46,3 +46,15 @@ def torch_threads(n: int, device: torch.device | str = "cpu"):
         yield
     finally:
         torch.set_num_threads(before)
+
+
+def to_float(batch: torch.Tensor) -> torch.Tensor:
+    """A batch in its stored dtype as float32, equal to ``Dataset.as_float`` of the same rows.
+
+    uint8 is scaled by 1/255, bool becomes 0/1, floats are cast. The division
+    is by a tensor, not a Python number: CUDA turns division by a scalar into
+    a multiplication by its reciprocal, which can differ in the last bit.
+    """
+    if batch.dtype == torch.uint8:
+        return batch.float().div_(torch.full((), 255.0, device=batch.device))
+    return batch.float()

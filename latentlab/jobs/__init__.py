@@ -55,7 +55,7 @@ def _check_train_request(dataset: str, model: str, model_params: dict | None) ->
 def submit_train(dataset: str, model: str, model_params: dict | None, train_config, name: str | None = None,
                  sweep: str | None = None, start: bool = True, executor: dict | None = None) -> int:
     """Queue a training run; its checkpoint is called ``name`` (default DATASET-MODEL-jobID)."""
-    from latentlab.training import checkpoints
+    from latentlab.checkpoints import format as checkpoints
 
     _check_train_request(dataset, model, model_params)
     if name is not None and (checkpoints.checkpoint_path(name).exists()

@@ -49,7 +49,7 @@ def train_run(job_id: int, params: dict, home: str, board) -> str:
     from latentlab import lab
     from latentlab.jobs.ray_progress import BoardReporter
     from latentlab.jobs.worker import default_checkpoint_every
-    from latentlab.training import checkpoints
+    from latentlab.checkpoints import format as checkpoints
     from latentlab.training.trainer import TrainConfig
 
     cfg = TrainConfig(**params["train_config"])

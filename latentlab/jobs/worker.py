@@ -53,7 +53,7 @@ def default_checkpoint_every(total: int) -> int:
 
 
 def run_train(job: store.Job) -> str:
-    from latentlab.training import checkpoints
+    from latentlab.checkpoints import format as checkpoints
     from latentlab import lab
     from latentlab.training.trainer import TrainConfig
 

@@ -1,7 +1,7 @@
 """Items on the device: a dataset's rows as float32 batches, held there in their stored dtype or read from the host.
 
 Both training (``trainer.BatchStream``'s random mini-batches) and encoding (``embedding``'s chunks, through
-``to_float``) use these, so a batch is the same float32 values whichever path made it.
+``core.device.to_float``) use these, so a batch is the same float32 values whichever path made it.
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from latentlab.core.device import to_float  # noqa: F401 (encoding uses it too)
 from latentlab.data import Dataset
 
 IN_MEMORY_BYTES = 512 * 1024**2  # off CUDA, data smaller than this (in its stored dtype) is held in memory
@@ -28,18 +29,6 @@ def stored_bytes(dataset: Dataset) -> int:
     """Bytes the items take on the device in their stored dtype (see ``stored_dtype``)."""
     itemsize = torch.empty(0, dtype=stored_dtype(dataset.x.dtype)).element_size()
     return len(dataset) * int(np.prod(dataset.item_shape)) * itemsize
-
-
-def to_float(batch: torch.Tensor) -> torch.Tensor:
-    """A batch in its stored dtype as float32, equal to ``Dataset.as_float`` of the same rows.
-
-    uint8 is scaled by 1/255, bool becomes 0/1, floats are cast. The division
-    is by a tensor, not a Python number: CUDA turns division by a scalar into
-    a multiplication by its reciprocal, which can differ in the last bit.
-    """
-    if batch.dtype == torch.uint8:
-        return batch.float().div_(torch.full((), 255.0, device=batch.device))
-    return batch.float()
 
 
 def holds_resident(dataset: Dataset, device: torch.device) -> bool:

@@ -2,9 +2,9 @@
 ``latentlab.models.foreign_settings``) as LatentLab trains its own models.
 
 The module is built from its constructor's keyword arguments (``model_params``) and probed on the dataset's items
-as an added model is (``foreign_add.probe``: the code's width, one code or a mean and log-variance, a decoder that
+as an added model is (``checkpoints.add.probe``: the code's width, one code or a mean and log-variance, a decoder that
 gives items), then trained by the same loop through ``ForeignModel.loss``. Its checkpoint is a foreign one
-(``foreign_files``): the module's own ``state_dict`` in safetensors, and a source that names the entry point and
+(``checkpoints.foreign_files``): the module's own ``state_dict`` in safetensors, and a source that names the entry point and
 the constructor's arguments, so it loads back as that class, by that name, with its weights; a run stopped
 half-way resumes from it like any other.
 """
@@ -21,7 +21,7 @@ from latentlab.models.foreign_sources import build_module
 
 def build_trainable(name: str, ds: Dataset, model_params: dict | None) -> ForeignModel:
     """A new ``ForeignModel`` of the installed class ``name`` for ``ds``, built from ``model_params``."""
-    from latentlab.training.foreign_add import probe
+    from latentlab.checkpoints.add import probe
 
     cls, source = trainable_class(name, MODELS)
     settings = settings_class(name, cls)

@@ -13,9 +13,9 @@ from latentlab.data import Dataset
 from latentlab.models import MODELS, build_model, make_config
 from latentlab.models.foreign import KIND as FOREIGN
 from latentlab.models.foreign import ForeignModel
-from latentlab.training import checkpoints as ckpts
+from latentlab.checkpoints import format as ckpts
 from latentlab.training.foreign_train import build_trainable, check_trainable
-from latentlab.training.resolve import as_dataset, likelihood_for
+from latentlab.checkpoints.resolve import as_dataset, likelihood_for
 from latentlab.training.trainer import BaseCallback, TrainConfig, Trainer
 
 HISTORY_ROWS = 2000  # loss-history rows a checkpoint keeps (a longer history is thinned evenly)

@@ -16,7 +16,7 @@ import streamlit as st
 from latentlab import lab
 from latentlab.core.workspace import home
 from latentlab.data import list_datasets, load_dataset
-from latentlab.training import checkpoints
+from latentlab.checkpoints import format as checkpoints
 from latentlab.ui import warm
 
 

@@ -17,7 +17,7 @@ from latentlab.data import Dataset, import_dataset
 from latentlab.data.readers import SUFFIXES as TABLE_SUFFIXES
 from latentlab.data.signal_import import ARRAY_SUFFIXES, SIGNAL_SUFFIXES
 from latentlab.data.texts import TEXT_TABLE_SUFFIXES
-from latentlab.training.checkpoints import Checkpoint, import_checkpoint
+from latentlab.checkpoints.format import Checkpoint, import_checkpoint
 
 SUFFIXES = TABLE_SUFFIXES | TEXT_TABLE_SUFFIXES  # the suffixes the Data page's uploader accepts
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")

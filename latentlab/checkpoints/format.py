@@ -27,7 +27,7 @@ from latentlab.core.workspace import atomic_path, file_sha256, shipped_checkpoin
 from latentlab.models import LatentModel, build_model, model_class
 from latentlab.models.foreign import KIND as FOREIGN
 from latentlab.models.foreign import ForeignModel
-from latentlab.training.manifests import (FORMAT, MAX_MANIFEST_BYTES, _staged, finish_interrupted_save,  # noqa: F401
+from latentlab.checkpoints.manifests import (FORMAT, MAX_MANIFEST_BYTES, _staged, finish_interrupted_save,  # noqa: F401
                                          list_checkpoints, read_manifest, user_checkpoints_dir)
 
 FORMAT_VERSION = 1
@@ -104,7 +104,7 @@ def save_checkpoint(
         "history": list(history or []),
     }
     if isinstance(model, ForeignModel):  # a class an installed package registers, trained here (foreign_train)
-        from latentlab.training.foreign_files import foreign_manifest
+        from latentlab.checkpoints.foreign_files import foreign_manifest
 
         manifest.update(model=FOREIGN, **foreign_manifest(model, weights.name, manifest["weights_sha256"]))
     if optimizer is not None:
@@ -196,7 +196,7 @@ def _load(path: Path, manifest: dict, weights: Path) -> Checkpoint:
     from latentlab.models.validation import check_config
 
     if manifest["model"] == FOREIGN:  # a model trained elsewhere: its own files and source (foreign_files)
-        from latentlab.training.foreign_files import load_foreign_model
+        from latentlab.checkpoints.foreign_files import load_foreign_model
 
         model, fingerprint = load_foreign_model(path, manifest)
         return Checkpoint(name=path.stem, path=path, model=model, manifest=manifest, fingerprint=fingerprint[:20])

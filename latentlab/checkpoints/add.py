@@ -25,9 +25,9 @@ from latentlab.data import Dataset
 from latentlab.models.foreign import KIND, ForeignConfig, ForeignModel, Preprocessing, check_posterior, posterior_of
 from latentlab.models.foreign_sources import build_module, check_config_object, load_weights, read_config, resolve_class
 from latentlab.models.saelens import WEIGHTS_FILE, SAELensSAE, read_saelens_config
-from latentlab.training import checkpoints as ckpts
-from latentlab.training.foreign_files import load_foreign_model, onnx_module
-from latentlab.training.resolve import as_dataset, likelihood_for
+from latentlab.checkpoints import format as ckpts
+from latentlab.checkpoints.foreign_files import load_foreign_model, onnx_module
+from latentlab.checkpoints.resolve import as_dataset, likelihood_for
 
 PROBE_SIZES = (8, 3)  # two batch sizes: an encoder whose width follows the batch shows it here
 

@@ -226,7 +226,7 @@ def export_checkpoint(checkpoint, out_dir) -> dict:
     """``export_model`` for a checkpoint (a name, path or ``Checkpoint``): one of LatentLab's own models, or a torch
     model brought from outside or trained here by its class (not one that is ONNX already); see
     ``latentlab.lab.export_onnx``."""
-    from latentlab.training.resolve import dataset_for, load_checkpoint
+    from latentlab.checkpoints.resolve import dataset_for, load_checkpoint
 
     ck = load_checkpoint(checkpoint)
     foreign = isinstance(ck.model, ForeignModel)

@@ -1,6 +1,6 @@
 """Checkpoint manifests read without torch: the listing of shipped and user checkpoints, a manifest's checks, and
 the repair of a save interrupted between its two moves. ``latentlab checkpoints`` and the dashboard's checkpoint
-list read only these, so listing starts in a fraction of a second; ``training.checkpoints`` loads and saves the
+list read only these, so listing starts in a fraction of a second; ``checkpoints.format`` loads and saves the
 weights and re-exports these names.
 """
 

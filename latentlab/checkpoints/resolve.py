@@ -7,7 +7,7 @@ from pathlib import Path
 
 from latentlab.core.errors import LatentLabError
 from latentlab.data import Dataset, load_dataset
-from latentlab.training.checkpoints import Checkpoint, read_checkpoint
+from latentlab.checkpoints.format import Checkpoint, read_checkpoint
 
 
 def load_checkpoint(ref: str | Path | Checkpoint) -> Checkpoint:
