@@ -48,7 +48,7 @@ def resolved(name: str) -> str:
 def check_setting(name: str, value, source: str) -> None:
     """Raise one sentence when ``likelihood``, ``noise_std`` or ``learned_variance`` has a value it cannot take."""
     if name == "likelihood" and value not in CHOICES:
-        raise LatentLabError(f"{source}: unknown likelihood {value!r}; use one of {', '.join(CHOICES)}.",
+        raise LatentLabError(f"{source}: `likelihood` {value!r} is unknown; use one of {', '.join(CHOICES)}.",
                              param="likelihood", value=value)
     if name == "noise_std":
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
