@@ -10,7 +10,9 @@
 //               the highlighted points stay bright (the rest of the map dims)
 //   labels      [{i, text}]: a text placed on the map at point i (a cluster's keywords at its centre); shown as
 //               text (textContent), never parsed as HTML
-//   items       {base, image}: hover fetches `${base}/${i}.json` and, for images, `${base}/${i}.png`
+//   items       {base, image}: hover fetches `${base}/${i}.json` and, for images, `${base}/${i}.png`; optional
+//               `fetch` (a function standing in for window.fetch, as the notebook widget's messages do), whose
+//               details may carry `picture`, a URL of the item's picture
 //   height      pixels; pointSize   pixels per point; selectable   false: pan, zoom and hover only
 //   selected    optional {key, n, total, enc, b64} (packed as the `selection` trigger): shown as this map's
 //               selection whenever `key` changes (a selection made on a linked map); absent: the map's own
@@ -541,12 +543,13 @@ function showTip(view, i) {
     if (info.features && info.features.length) {
       parts.push(`<table>${info.features.map(([k, v]) => `<tr><td>${escapeHtml(k)}</td><td>${escapeHtml(v)}</td></tr>`).join('')}</table>`);
     }
+    if (info.picture) parts.push(`<img alt="" src="${escapeHtml(info.picture)}">`);
     slot.innerHTML = parts.join('');
     placeTip(view);
   };
   if (cached) fill(cached);
   else {
-    fetch(`${items.base}/${i}.json`)
+    (items.fetch || fetch)(`${items.base}/${i}.json`)
       .then((r) => (r.ok ? r.json() : null))
       .then((info) => {
         if (info) view.infoCache.set(i, info);
