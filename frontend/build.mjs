@@ -2,5 +2,7 @@
 // shipped inside the Python package: `npm ci && npm run build` here.
 import { build } from 'esbuild';
 import options from './build-options.mjs';
+import shareOptions from './src/share-options.mjs';
 
 await build({ ...options, logLevel: 'info' });
+await build({ ...shareOptions, logLevel: 'info' });

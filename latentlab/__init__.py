@@ -23,6 +23,10 @@ def _facade():
 
 
 def __getattr__(name):
+    if name == "figures":  # figures for papers and maps to share (the figures extra), imported on first use
+        import importlib
+
+        return importlib.import_module("latentlab.figures")
     if name == "__all__":
         return list(_facade().__all__)
     if not name.startswith("_") and name in _facade().__all__:

@@ -115,6 +115,7 @@ LAYERS = [
     ("analysis", ["latentlab.analysis"]),  # encoding, maps, decoding: below the training loop, never through it
     ("training", ["latentlab.training"]),
     ("facade", ["latentlab.lab", "latentlab"]),  # the package root reads lab.__all__
+    ("figures", ["latentlab.figures"]),  # paper figures and shared maps, over the facade
     ("jobs", ["latentlab.jobs"]),
     ("command line, dashboard and notebook", ["latentlab.cli", "latentlab.ui", "latentlab.__main__", "latentlab.widgets"]),
 ]
