@@ -5,18 +5,20 @@ loads the page, a background thread warms the process (torch and the engine
 imported, the demo's embedding and map computed into the workspace cache; see
 ``latentlab.ui.warm``), so the first map appears without waiting for them. The
 server also answers the map's hover requests for single items
-(``latentlab.ui.item_route``).
+(``latentlab.ui.item_route``). With ``[auth]`` in ``.streamlit/secrets.toml`` it serves a lab: sign-in,
+a workspace per person, per-person limits (``latentlab.ui.auth.serve_shared``).
 """
 
 from contextlib import asynccontextmanager
 
 import streamlit as st
 
-from latentlab.ui import item_route, warm
+from latentlab.ui import auth, item_route, warm
 
 
 @asynccontextmanager
 async def lifespan(app):
+    print(f"LatentLab serves: {auth.serve_shared()}", flush=True)
     warm.start()
     yield
 

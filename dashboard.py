@@ -9,10 +9,11 @@ first page (latentlab.ui.scatter.preload).
 
 import streamlit as st
 
-from latentlab.ui import ASSETS, scatter
+from latentlab.ui import ASSETS, auth, scatter
 
 # A local icon: a material-symbol page icon would be fetched from a font CDN.
 st.set_page_config(page_title="LatentLab", page_icon=str(ASSETS / "icon.png"), layout="wide")
+auth.gate()  # with [auth] in the secrets: sign in first, then the person's own workspace; else nothing
 
 PAGES = [
     st.Page("pages/map.py", title="Map", icon=":material/scatter_plot:", default=True),

@@ -10,11 +10,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-from latentlab.cli import analysis, checkpoints, compare, data, export, features, jobs, sample, serve, text, train
+from latentlab.cli import admin, analysis, checkpoints, compare, data, export, features, jobs, sample, serve, text, train
 from latentlab.cli import figure, share
 from latentlab.core.errors import LatentLabError
 
-GROUPS = (data, train, checkpoints, analysis, text, features, sample, compare, export, serve, jobs)  # in the order --help lists them
+GROUPS = (data, train, checkpoints, analysis, text, features, sample, compare, export, serve, admin, jobs)  # in the order --help lists them
 GROUPS = (*GROUPS[:-1], figure, share, GROUPS[-1])  # figures and shared maps before jobs
 
 __all__ = ["GROUPS", "build_parser", "main"]

@@ -8,6 +8,15 @@ Layout::
         cache/KIND/KEY.npz      derived results keyed by their inputs
         jobs.sqlite             the background job table
         runs/JOB/               job logs
+
+A server with sign-in (``latentlab.core.people``) adds, beside that single-person layout::
+
+        people/KEY/             one person's workspace, the same layout (KEY: a hash of issuer and subject)
+        library/datasets/, library/checkpoints/   what an administrator published, read-only for all
+
+``home()`` is then the signed-in person's folder: the dashboard registers a resolver (``set_resolver``) that
+reads the running page's identity, and ``using(root)`` sets it for a block (the item route, the admin's
+listings). A job's worker gets its owner's folder as its ``LATENTLAB_HOME``.
 """
 
 from __future__ import annotations
@@ -17,17 +26,71 @@ import hashlib
 import json
 import os
 import tempfile
+from contextvars import ContextVar
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 TMP_PREFIX = ".tmp-"
+PEOPLE, LIBRARY = "people", "library"
+
+_chosen: ContextVar[Path | None] = ContextVar("latentlab_workspace", default=None)
+_resolver: Callable[[], Path | None] | None = None
 
 
-def home() -> Path:
-    """The workspace root, created on first use."""
+def base() -> Path:
+    """The folder ``LATENTLAB_HOME`` names (default ``~/.latentlab``), created on first use: the whole workspace
+    of a single person, the root of everyone's on a server with sign-in."""
     root = Path(os.environ.get("LATENTLAB_HOME") or Path.home() / ".latentlab").expanduser()
     root.mkdir(parents=True, exist_ok=True)
     return root
+
+
+def home() -> Path:
+    """The workspace root, created on first use: the folder ``using`` chose for this block, else the one the
+    registered resolver names (the signed-in person's), else ``base()``."""
+    root = _chosen.get()
+    if root is None and _resolver is not None:
+        root = _resolver()
+    if root is None:
+        return base()
+    root.mkdir(parents=True, exist_ok=True)
+    return root
+
+
+def set_resolver(resolver: Callable[[], Path | None] | None) -> None:
+    """Register the function that names the workspace of whoever the running code serves (None: ``base()``);
+    the dashboard registers one when sign-in is configured. It may raise ``LatentLabError`` to refuse."""
+    global _resolver
+    _resolver = resolver
+
+
+@contextlib.contextmanager
+def using(root: str | os.PathLike) -> Iterator[Path]:
+    """Make ``root`` the workspace of this thread (and the tasks it starts) for the block."""
+    token = _chosen.set(Path(root))
+    try:
+        yield Path(root)
+    finally:
+        _chosen.reset(token)
+
+
+def person_key(issuer: str, subject: str) -> str:
+    """The folder name of a person: a hash of their identity provider and their subject there, the two claims
+    that never change hands (an e-mail address can)."""
+    return hashlib.sha256(f"{issuer}\0{subject}".encode()).hexdigest()[:24]
+
+
+def person_root(key: str) -> Path:
+    return base() / PEOPLE / key
+
+
+def library_root() -> Path:
+    return base() / LIBRARY
+
+
+def in_person_workspace(root: Path | None = None) -> bool:
+    """Whether ``root`` (default ``home()``) is one person's folder on a server with sign-in."""
+    return (root or home()).parent.name == PEOPLE
 
 
 def subdir(name: str) -> Path:
@@ -68,6 +131,10 @@ def atomic_path(target: str | os.PathLike) -> Iterator[Path]:
         yield tmp_path
         with open(tmp_path, "rb+") as fh:
             os.fsync(fh.fileno())
+        if os.environ.get("LATENTLAB_LIMITS"):  # a server with sign-in: a person's writes count to their limit
+            from latentlab.core.quotas import check_write
+
+            check_write(tmp_path, target)
         os.chmod(tmp_path, 0o644)  # mkstemp makes 0600; results are meant to be shared
         os.replace(tmp_path, target)
     except BaseException:

@@ -92,6 +92,9 @@ def run_forever() -> None:
         fcntl.flock(lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         return  # another runner is in charge
+    nice = int(os.environ.get("LATENTLAB_JOB_NICE") or 0)  # a shared server's jobs run below its pages
+    if nice:
+        os.nice(nice)  # the workers it starts inherit it
     remove_stale_temporaries(subdir("checkpoints"))
     children: dict[int, subprocess.Popen] = {}
     idle_since = time.time()

@@ -15,6 +15,7 @@ from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from latentlab.core import quotas
 from latentlab.core.errors import LatentLabError
 from latentlab.core.workspace import home
 
@@ -195,6 +196,8 @@ def _row_to_job(row: sqlite3.Row) -> Job:
 def create(kind: str, params: dict, name: str | None = None, sweep: str | None = None, total: int = 0,
            executor: dict | None = None) -> int:
     with connect(immediate=True) as c:
+        active = c.execute("SELECT COUNT(*) FROM jobs WHERE state IN ('queued', 'running')").fetchone()[0]
+        quotas.check_job_slot(active)  # a person's limit on a server with sign-in; none elsewhere
         cur = c.execute(
             "INSERT INTO jobs (kind, name, params, state, total, sweep, created, executor) "
             "VALUES (?, ?, ?, 'queued', ?, ?, ?, ?)",

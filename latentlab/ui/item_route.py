@@ -8,6 +8,11 @@ version is the dataset's fingerprint, so a browser may keep a picture for good
 and a re-imported dataset under the same name never shows stale ones. Only
 datasets the sidebar lists are served, and rows are read one at a time from
 the dataset the pages already hold (memory-mapped for the large ones).
+
+On a server with sign-in (``latentlab.ui.auth``) a request is answered from its sender's workspace only,
+read from Streamlit's identity cookie: 401 without a valid one, 404 for any dataset, version or row that
+person's sidebar does not list (another person's dataset reads exactly as one that does not exist), and
+the pictures may be kept by that browser only (``private``).
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from starlette.routing import Route
 PREFIX = "/latentlab/items"
 FEATURES_SHOWN = 8
 IMMUTABLE = {"Cache-Control": "public, max-age=31536000, immutable"}
+PRIVATE = {"Cache-Control": "private, max-age=31536000, immutable"}
 
 
 def base_url(name: str, ds) -> str:
@@ -53,7 +59,30 @@ def _item(request: Request):
     return ds, row
 
 
-def item_png(request: Request) -> Response:
+def _as_sender(handler):
+    """Run ``handler`` in the workspace of the request's sender when sign-in is configured (401 without one)."""
+    import functools
+
+    @functools.wraps(handler)
+    def checked(request: Request) -> Response:
+        from latentlab.ui import auth
+
+        if not auth.configured():
+            return handler(request, IMMUTABLE)
+        from latentlab.core.workspace import using
+        from latentlab.ui.auth_cookie import request_workspace
+
+        root = request_workspace(request.cookies)
+        if root is None:
+            return JSONResponse({"error": "sign in first"}, status_code=401)
+        with using(root):
+            return handler(request, PRIVATE)
+
+    return checked
+
+
+@_as_sender
+def item_png(request: Request, cache: dict = IMMUTABLE) -> Response:
     found = _item(request)
     if found is None or not has_picture(found[0]):
         return Response(status_code=404)
@@ -66,10 +95,11 @@ def item_png(request: Request) -> Response:
         picture = curve_picture(np.asarray(ds.x[row]))  # (C, T) as a 96x96 plot, the size the hover shows
     else:
         picture = single_image(np.asarray(ds.x[row]))
-    return Response(png_bytes(picture), media_type="image/png", headers=IMMUTABLE)
+    return Response(png_bytes(picture), media_type="image/png", headers=cache)
 
 
-def item_json(request: Request) -> Response:
+@_as_sender
+def item_json(request: Request, cache: dict = IMMUTABLE) -> Response:
     found = _item(request)
     if found is None:
         return JSONResponse({"error": "no such item"}, status_code=404)
@@ -99,7 +129,7 @@ def item_json(request: Request) -> Response:
         values = np.asarray(ds.x[row]).ravel()[:FEATURES_SHOWN]
         names = ds.feature_names or [f"x{k}" for k in range(len(values))]
         info["features"] = [[str(n), f"{float(v):.3g}"] for n, v in zip(names, values)]
-    return JSONResponse(info, headers=IMMUTABLE)
+    return JSONResponse(info, headers=cache)
 
 
 def routes() -> list[Route]:
