@@ -110,9 +110,9 @@ def model_settings(model: str) -> type:
 
 
 def capabilities(checkpoint):
-    """What a checkpoint's model can do (``latentlab.models.foreign.Capabilities``): whether it is Gaussian, has a
-    decoder, can be trained, and for each view it cannot offer, why."""
-    from latentlab.models.foreign import capabilities as model_capabilities
+    """What a checkpoint's model can do (``latentlab.checkpoints.sources.Capabilities``): whether it is Gaussian, has
+    a decoder, can be trained, and for each view it cannot offer, why."""
+    from latentlab.checkpoints.sources import capabilities as model_capabilities
 
     return model_capabilities(load_checkpoint(checkpoint).model)
 

@@ -159,6 +159,32 @@ def test_nothing_that_encodes_maps_or_decodes_reaches_the_training_loop():
     assert sorted(m for m in reached if m.startswith("latentlab.training")) == []
 
 
+ORIGIN_TYPES = {"ForeignModel", "ModelSource", "ForeignSource", "RegistryClass", "InstalledClass", "OnnxFiles",
+                "SAELensFolder"}
+
+
+def origin_checks(package: Path = PACKAGE) -> list[str]:
+    """``isinstance`` calls that ask where a model came from (``module:line``), outside checkpoints.sources."""
+    found = []
+    for name, path in module_files(package).items():
+        if name == "latentlab.checkpoints.sources":
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "isinstance" and len(node.args) == 2:
+                names = {n.id if isinstance(n, ast.Name) else getattr(n, "attr", None) for n in ast.walk(node.args[1])}
+                if names & ORIGIN_TYPES:
+                    found.append(f"{name}:{node.lineno}")
+    return found
+
+
+def test_only_the_sources_module_asks_where_a_model_came_from(tmp_path):
+    assert origin_checks() == []
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    (tmp_path / "pkg" / "export.py").write_text("def f(m):\n    return isinstance(m, (int, ForeignModel))\n")
+    assert origin_checks(tmp_path / "pkg") == ["pkg.export:2"]
+
+
 def page_imports() -> dict[str, set[str]]:
     """Each dashboard script (pages/*.py, app.py, dashboard.py) -> the project's modules it imports."""
     modules = module_files(PACKAGE)

@@ -17,7 +17,7 @@ from latentlab.analysis.traversal import (Traversal, base_latent, decode_latents
                                           latent_frame, traversal_grid)
 from latentlab.core.errors import LatentLabError
 from latentlab.data import Dataset
-from latentlab.models.foreign import capabilities
+from latentlab.checkpoints.sources import capabilities
 from latentlab.checkpoints.format import Checkpoint
 from latentlab.checkpoints.resolve import dataset_for, load_checkpoint
 

@@ -5,29 +5,26 @@ The module is built and loaded where the files lie, then probed on the dataset's
 batches of different sizes (the code's width must not change, the values must be finite; one code or a mean
 and log-variance), ``decode`` on the codes (items of the dataset's shape). Only then are the files copied into
 the workspace (each atomically, the manifest last, with every file's sha256): a bad input registers nothing.
-See ``foreign_files`` for the manifest's keys.
+See ``sources`` for the manifest's keys.
 """
 
 from __future__ import annotations
 
 import shutil
-from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from latentlab.checkpoints import format as ckpts
+from latentlab.checkpoints.resolve import as_dataset, likelihood_for
+from latentlab.checkpoints.sources import ForeignSource, InstalledClass, OnnxFiles, SAELensFolder
 from latentlab.core.errors import LatentLabError
 from latentlab.core.limits import limit
-from latentlab.core.version import __version__
 from latentlab.core.workspace import atomic_path, file_sha256, write_json_atomic
 from latentlab.data import Dataset
-from latentlab.models.foreign import KIND, ForeignConfig, ForeignModel, Preprocessing, check_posterior, posterior_of
-from latentlab.models.foreign_sources import build_module, check_config_object, load_weights, read_config, resolve_class
-from latentlab.models.saelens import WEIGHTS_FILE, SAELensSAE, read_saelens_config
-from latentlab.checkpoints import format as ckpts
-from latentlab.checkpoints.foreign_files import load_foreign_model, onnx_module
-from latentlab.checkpoints.resolve import as_dataset, likelihood_for
+from latentlab.models.foreign import ForeignConfig, ForeignModel, Preprocessing, check_posterior, posterior_of
+from latentlab.models.foreign_sources import check_config_object, load_weights, read_config
 
 PROBE_SIZES = (8, 3)  # two batch sizes: an encoder whose width follows the batch shows it here
 
@@ -68,38 +65,41 @@ def add_checkpoint(name: str, dataset: str | Dataset, class_path: str | None = N
     ds = as_dataset(dataset)
     prep = Preprocessing.from_dict(preprocessing, ds.item_shape)
     model_shape = tuple(prep.input_shape or ds.item_shape)
+    source, files, module = _arrival(ds, model_shape, class_path, weights, config, onnx_encoder, onnx_decoder, saelens)
+    model = probe(module, ds, prep, source)
+    return _write(target, model, ds, files)
+
+
+def _arrival(ds: Dataset, model_shape: tuple, class_path, weights, config, onnx_encoder, onnx_decoder,
+             saelens) -> tuple[ForeignSource, dict[str, Path], torch.nn.Module]:
+    """The source the arguments name, the files it brings (by role) and its module, built with its weights."""
     if class_path:
         if not weights:
             raise LatentLabError(f"`class_path` {class_path} needs `weights` (a .safetensors file of the module's "
                                  "state_dict).", param="weights", also=("class_path",))
-        cls, source = resolve_class(class_path)
-        kwargs = check_config_object(config, "config") if isinstance(config, dict) else read_config(config)
-        module = build_module(cls, kwargs, class_path)
+        source, klass = InstalledClass.named(class_path)
+        source.config = check_config_object(config, "config") if isinstance(config, dict) else read_config(config)
+        module = source.build(klass)
         load_weights(module, weights)
-        source["config"] = kwargs
-        files = {"weights": Path(weights)}
-    elif saelens:
-        cfg = read_saelens_config(saelens)
-        if ds.item_shape != (cfg["d_in"],):
-            raise LatentLabError(f"The SAE in `saelens` {Path(saelens).name} reads vectors of width {cfg['d_in']}, but "
-                                 f"dataset '{ds.name}' holds items of shape {list(ds.item_shape)}; import the activations "
-                                 "it was trained on as an embedding dataset.", param="saelens", value=str(saelens))
-        module = SAELensSAE(**cfg)
-        load_weights(module, Path(saelens) / WEIGHTS_FILE)
-        source = {"kind": "saelens", "folder": Path(saelens).name, "config": cfg}
-        files = {"weights": Path(saelens) / WEIGHTS_FILE}
-    else:
-        module = onnx_module(Path(onnx_encoder), Path(onnx_decoder) if onnx_decoder else None, model_shape)
-        source = {"kind": "onnx", "encoder_outputs": int(module.n_encoder_outputs)}
-        files = {role: Path(p) for role, p in module.files().items()}
-    model = probe(module, ds, prep, source)
-    return _write(target, model, ds, files, source, prep)
+        return source, {"weights": Path(weights)}, module
+    if saelens:
+        source, files = SAELensFolder.read(saelens)
+        if ds.item_shape != (source.config["d_in"],):
+            raise LatentLabError(f"The SAE in `saelens` {Path(saelens).name} reads vectors of width "
+                                 f"{source.config['d_in']}, but dataset '{ds.name}' holds items of shape "
+                                 f"{list(ds.item_shape)}; import the activations it was trained on as an embedding "
+                                 "dataset.", param="saelens", value=str(saelens))
+        return source, files, source.module(files, model_shape)
+    source = OnnxFiles()
+    module = source.module({"encoder": Path(onnx_encoder), "decoder": Path(onnx_decoder) if onnx_decoder else None},
+                           model_shape)
+    return source, {role: Path(p) for role, p in module.files().items()}, module
 
 
 @torch.no_grad()
-def probe(module, ds: Dataset, prep: Preprocessing, source: dict) -> ForeignModel:
+def probe(module, ds: Dataset, prep: Preprocessing, source: ForeignSource) -> ForeignModel:
     """The module as a ``ForeignModel`` once ``encode`` and ``decode`` behave on the dataset's items."""
-    label = source.get("entry_point") or source.get("class") or source["kind"]
+    label = source.label()
     module.eval()
     if len(ds) == 0:
         raise LatentLabError(f"Dataset '{ds.name}' is empty; a model is probed on its items.")
@@ -136,8 +136,7 @@ def probe(module, ds: Dataset, prep: Preprocessing, source: dict) -> ForeignMode
     return model.eval()
 
 
-def _write(target: Path, model: ForeignModel, ds: Dataset, files: dict[str, Path], source: dict,
-           prep: Preprocessing) -> ckpts.Checkpoint:
+def _write(target: Path, model: ForeignModel, ds: Dataset, files: dict[str, Path]) -> ckpts.Checkpoint:
     """Copy the files beside the manifest (atomically, each named after the checkpoint), then the manifest."""
     name = target.stem
     suffixes = {"weights": ".safetensors", "encoder": ".encoder.onnx", "decoder": ".decoder.onnx"}
@@ -149,22 +148,12 @@ def _write(target: Path, model: ForeignModel, ds: Dataset, files: dict[str, Path
                 shutil.copyfile(src, tmp)
             written.append(dest)
             recorded[role] = {"file": dest.name, "sha256": file_sha256(dest), "original": Path(src).name}
-        main = recorded.get("weights") or recorded["encoder"]
-        manifest = {
-            "format": ckpts.FORMAT, "format_version": ckpts.FORMAT_VERSION, "name": name, "model": KIND,
-            "model_config": model.config.to_dict(), "source": source, "preprocessing": prep.to_dict(),
-            "gaussian": bool(model.stochastic), "has_decoder": bool(model.has_decoder), "can_train": bool(model.can_train),
-            "files": recorded, "weights": main["file"], "weights_sha256": main["sha256"],
-            "dataset": {"name": ds.name, "fingerprint": ds.fingerprint, "kind": ds.kind,
-                        "item_shape": list(ds.item_shape), "n": len(ds)},
-            "training": {}, "step": 0, "final_terms": {}, "history": [],
-            "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "latentlab_version": __version__,
-        }
+        dataset = {"name": ds.name, "fingerprint": ds.fingerprint, "kind": ds.kind, "item_shape": list(ds.item_shape),
+                   "n": len(ds)}
+        manifest = ckpts.checkpoint_manifest(name, model.source, model, dataset, recorded)
         write_json_atomic(target, manifest)
     except BaseException:
         for dest in written:  # nothing half-registered: without its manifest a copied file is only litter
             dest.unlink(missing_ok=True)
         raise
-    loaded, fingerprint = load_foreign_model(target, manifest)
-    return ckpts.Checkpoint(name=name, path=target, model=loaded, manifest=manifest, fingerprint=fingerprint[:20])
+    return ckpts.read_checkpoint(target)

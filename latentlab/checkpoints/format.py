@@ -10,7 +10,6 @@ with the optimizer state.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import re
 import time
@@ -19,14 +18,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import torch
-from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from latentlab.core.errors import LatentLabError
 from latentlab.core.workspace import atomic_path, file_sha256, shipped_checkpoints_dir, write_json_atomic
-from latentlab.models import LatentModel, build_model, model_class
+from latentlab.checkpoints.sources import ModelSource, WeightsMismatch, source_of, source_of_manifest
+from latentlab.models import LatentModel
 from latentlab.models.foreign import KIND as FOREIGN
-from latentlab.models.foreign import ForeignModel
 from latentlab.checkpoints.manifests import (FORMAT, MAX_MANIFEST_BYTES, _staged, finish_interrupted_save,  # noqa: F401
                                          list_checkpoints, read_manifest, user_checkpoints_dir)
 
@@ -82,31 +80,12 @@ def save_checkpoint(
     manifest_path = Path(manifest_path)
     weights = manifest_path.with_suffix(".safetensors")
     staged, staged_weights = _staged(manifest_path)
-    # A foreign model's weights are its module's own state_dict, as they load back into the module (foreign_files).
-    module = model.inner if isinstance(model, ForeignModel) else model
-    state = {k: v.detach().to("cpu").contiguous() for k, v in module.state_dict().items()}
+    source = source_of(model, model_name)
+    state = {k: v.detach().to("cpu").contiguous() for k, v in source.state_dict(model).items()}
     with atomic_path(staged_weights) as tmp:
         save_file(state, str(tmp), metadata={"format": FORMAT, "step": str(step)})
-    manifest = {
-        "format": FORMAT,
-        "format_version": FORMAT_VERSION,
-        "name": manifest_path.stem,
-        "model": model_name,
-        "model_config": model.config.to_dict(),
-        "dataset": dataset,
-        "training": training,
-        "step": int(step),
-        "final_terms": {k: float(v) for k, v in terms.items()},
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "latentlab_version": _version(),
-        "weights": weights.name,
-        "weights_sha256": file_sha256(staged_weights),
-        "history": list(history or []),
-    }
-    if isinstance(model, ForeignModel):  # a class an installed package registers, trained here (foreign_train)
-        from latentlab.checkpoints.foreign_files import foreign_manifest
-
-        manifest.update(model=FOREIGN, **foreign_manifest(model, weights.name, manifest["weights_sha256"]))
+    files = {"weights": {"file": weights.name, "sha256": file_sha256(staged_weights)}}
+    manifest = checkpoint_manifest(manifest_path.stem, source, model, dataset, files, training, step, terms, history)
     if optimizer is not None:
         optim_path = manifest_path.with_suffix(".optim.safetensors")
         with atomic_path(optim_path) as tmp:
@@ -119,8 +98,28 @@ def save_checkpoint(
     return manifest_path
 
 
-class WeightsMismatch(LatentLabError):
-    """The weights file is not the one the manifest records."""
+def checkpoint_manifest(name: str, source: ModelSource, model: LatentModel, dataset: dict, files: dict,
+                        training: dict | None = None, step: int = 0, terms: dict | None = None,
+                        history: list[dict] | None = None) -> dict:
+    """A checkpoint's manifest, whichever way its model arrived: ``files`` maps each role (``weights``, or
+    ``encoder`` and ``decoder``) to its file name and sha256; the source says what the model is."""
+    main = files.get("weights") or files["encoder"]
+    return {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "name": name,
+        **source.manifest_entry(model, files),
+        "model_config": model.config.to_dict(),
+        "dataset": dataset,
+        "training": dict(training or {}),
+        "step": int(step),
+        "final_terms": {k: float(v) for k, v in (terms or {}).items()},
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "latentlab_version": _version(),
+        "weights": main["file"],
+        "weights_sha256": main["sha256"],
+        "history": list(history or []),
+    }
 
 
 def _version() -> str:
@@ -191,61 +190,9 @@ def read_checkpoint(ref: str | Path) -> Checkpoint:
             time.sleep(0.1)  # a save may be moving its new pair into place right now
 
 
-def _load(path: Path, manifest: dict, weights: Path) -> Checkpoint:
-    from latentlab.core.limits import human_bytes, limit
-    from latentlab.models.validation import check_config
-
-    if manifest["model"] == FOREIGN:  # a model trained elsewhere: its own files and source (foreign_files)
-        from latentlab.checkpoints.foreign_files import load_foreign_model
-
-        model, fingerprint = load_foreign_model(path, manifest)
-        return Checkpoint(name=path.stem, path=path, model=model, manifest=manifest, fingerprint=fingerprint[:20])
-    cls = model_class(manifest["model"])
-    config = check_config(cls.config_cls, manifest["model_config"], path.name)
-    try:
-        model = build_model(manifest["model"], config)
-    except (TypeError, ValueError) as exc:
-        raise LatentLabError(f"{path.name}: the model config in the manifest is invalid ({exc}).") from None
-    if weights.suffix != ".safetensors":
-        raise LatentLabError(f"{path.name}: weights must be a .safetensors file, not '{weights.name}'; pickled weights are refused.")
-    if not weights.exists():
-        raise LatentLabError(f"{path.name}: its weights file {weights.name} is missing; copy it next to the manifest.")
-    if weights.stat().st_size > limit("max_checkpoint_bytes"):
-        raise LatentLabError(f"{weights.name}: {human_bytes(weights.stat().st_size)} is over the checkpoint limit of "
-                             f"{human_bytes(limit('max_checkpoint_bytes'))}.")
-    digest = file_sha256(weights)
-    recorded = manifest.get("weights_sha256")
-    if recorded is not None and recorded != digest:
-        raise WeightsMismatch(f"{weights.name}: its contents do not match the weights_sha256 in {path.name} (the file was "
-                             "changed or swapped); restore the original weights or save the checkpoint again.")
-    try:
-        state = load_file(str(weights))
-    except (SafetensorError, OSError, ValueError) as exc:
-        reason = (str(exc).splitlines() or [type(exc).__name__])[0][:200]
-        raise LatentLabError(f"{weights.name}: not a readable safetensors file ({reason}); re-save the checkpoint.") from None
-    _validate_state(weights.name, model, state)
-    model.load_state_dict(state)
-    model.eval()
-    return Checkpoint(name=path.stem, path=path, model=model, manifest=manifest, fingerprint=digest[:20])
-
-
-def _validate_state(source: str, model: LatentModel, state: dict[str, torch.Tensor]) -> None:
-    expected = model.state_dict()
-    missing = sorted(set(expected) - set(state))
-    extra = sorted(set(state) - set(expected))
-    if missing or extra:
-        raise LatentLabError(
-            f"{source}: the weights do not match the manifest's architecture "
-            f"(missing {missing[:3]}, unexpected {extra[:3]}); the files do not belong together."
-        )
-    for key, ref in expected.items():
-        t = state[key]
-        if tuple(t.shape) != tuple(ref.shape):
-            raise LatentLabError(f"{source}: tensor '{key}' has shape {tuple(t.shape)}, the manifest's model needs {tuple(ref.shape)}.")
-        if not t.dtype.is_floating_point:
-            raise LatentLabError(f"{source}: tensor '{key}' has dtype {t.dtype}; weights must be floating point.")
-        if not torch.isfinite(t).all():
-            raise LatentLabError(f"{source}: tensor '{key}' holds NaN or infinite values; the checkpoint is unusable.")
+def _load(path: Path, manifest: dict, weights: Path | None = None) -> Checkpoint:
+    model, fingerprint = source_of_manifest(path, manifest).load(path, manifest, weights)
+    return Checkpoint(name=path.stem, path=path, model=model, manifest=manifest, fingerprint=fingerprint[:20])
 
 
 def import_checkpoint(manifest_file: str | Path, weights_file: str | Path | None = None, name: str | None = None) -> Checkpoint:

@@ -43,7 +43,7 @@ from torch import nn
 from latentlab.core.errors import LatentLabError
 from latentlab.core.workspace import file_sha256
 from latentlab.models import LatentModel
-from latentlab.models.foreign import ForeignModel, capabilities
+from latentlab.checkpoints.sources import capabilities, source_of
 
 FORMAT = "latentlab-onnx-export"
 FORMAT_VERSION = 1
@@ -56,8 +56,7 @@ class _Encoder(nn.Module):
         self.model = model
 
     def forward(self, items: torch.Tensor):
-        # a model brought from outside checks every batch's values, which a trace cannot follow
-        post = (self.model.encode_unchecked if isinstance(self.model, ForeignModel) else self.model.encode)(items)
+        post = source_of(self.model).traced_encode(self.model, items)
         return post.mean.float() if post.logvar is None else (post.mean.float(), post.logvar.float())
 
 
@@ -82,19 +81,7 @@ def require_exporter():
 
 def decoder_output(model: LatentModel) -> str:
     """What ``decoder.onnx`` gives, in words."""
-    own = getattr(model, "decode_output", None)
-    if own:
-        return own
-    if isinstance(model, ForeignModel):
-        return (f"what {model.label}'s decode(z) gives, with the model's own preprocessing undone (items in the "
-                "dataset's units)")
-    if model.config.likelihood == "bernoulli":
-        text = "probabilities in [0, 1]: the sigmoid of the decoder's logits (a Bernoulli likelihood)"
-    else:
-        text = "values in the data's units: the mean of a unit-variance Gaussian likelihood"
-    if model.quantized:
-        text += ", after each latent of the code is snapped to the nearest value of its codebook"
-    return text
+    return source_of(model).decoder_output(model)
 
 
 def _export_graph(module: nn.Module, example: torch.Tensor, path: Path, input_name: str, output_names: list[str],
@@ -179,13 +166,12 @@ def export_model(model: LatentModel, model_name: str, out_dir, about: dict, stor
             "preprocessing": {"input_shape": shape, "stored_dtype": stored_dtype, "scale": scale, "mean": None, "std": None,
                               "how": "items as LatentLab feeds its models: stored values times scale (uint8 pixels "
                                      "divided by 255, bool as 0/1, other numbers as they are), as float32; "
-                                     "no per-channel mean or std" + _own_preprocessing(model)},
+                                     "no per-channel mean or std" + source_of(model).preprocessing_note(model)},
             "not_exported": _not_exported(model),
             "opset": opset, "exporter": f"torch.onnx (dynamo), torch {torch.__version__}",
             "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         }
-        if isinstance(model, ForeignModel):
-            description["source"] = model.source
+        description.update(source_of(model).export_entry())
         (tmp / "export.json").write_text(json.dumps(description, indent=2, sort_keys=True))
         with contextlib.suppress(FileNotFoundError):
             out_dir.rmdir()  # an empty folder the user made for the export: replaced by the finished one
@@ -195,17 +181,6 @@ def export_model(model: LatentModel, model_name: str, out_dir, about: dict, stor
         raise
     written = ("encoder.onnx", "decoder.onnx", "export.json") if decoder else ("encoder.onnx", "export.json")
     return {**description, "files": {name: str(out_dir / name) for name in written}}
-
-
-def _own_preprocessing(model: LatentModel) -> str:
-    """For a model brought from outside: where its own preprocessing went."""
-    if not isinstance(model, ForeignModel):
-        return ""
-    own = model.preprocessing.to_dict()
-    if own["scale"] == 1.0 and not own["mean"] and not own["std"] and not own["input_shape"]:
-        return ""
-    return (f"; the model's own preprocessing ({json.dumps(own)}) is inside encoder.onnx and undone inside "
-            "decoder.onnx")
 
 
 def _not_exported(model: LatentModel) -> list[str]:
@@ -229,8 +204,8 @@ def export_checkpoint(checkpoint, out_dir) -> dict:
     from latentlab.checkpoints.resolve import dataset_for, load_checkpoint
 
     ck = load_checkpoint(checkpoint)
-    foreign = isinstance(ck.model, ForeignModel)
-    if foreign and ck.model.source.get("kind") == "onnx":
+    source = source_of(ck.model, ck.model_name)
+    if not source.exportable:
         raise LatentLabError(f"Checkpoint '{ck.name}' is already an ONNX model; its files are in the checkpoint's "
                              "folder, listed in its manifest under files.")
     try:
@@ -238,5 +213,4 @@ def export_checkpoint(checkpoint, out_dir) -> dict:
     except LatentLabError:  # the training set is gone: the export still says what the model takes
         stored = "unknown"
     about = {"checkpoint": ck.name, "checkpoint_fingerprint": ck.fingerprint, "dataset": ck.manifest["dataset"]}
-    name = ck.model.label if foreign else ck.model_name
-    return export_model(ck.model, name, out_dir, about, stored)
+    return export_model(ck.model, source.label(), out_dir, about, stored)

@@ -163,19 +163,20 @@ class ForeignModel(LatentModel):
     config : ForeignConfig (latent width, the dataset's item shape)
     gaussian : whether ``encode`` gives a mean and a log-variance (then the prior is N(0, I))
     preprocessing : how the module wants its inputs
-    source : the manifest's description of where the module came from (shown in messages)
+    source : where the module came from (a ``latentlab.checkpoints.sources.ModelSource``: its ``label()`` names
+        it in messages)
     """
 
     config_cls = ForeignConfig
 
     def __init__(self, module: nn.Module, config: ForeignConfig, gaussian: bool,
-                 preprocessing: Preprocessing | None = None, source: dict | None = None):
+                 preprocessing: Preprocessing | None = None, source=None):
         nn.Module.__init__(self)  # not LatentModel's: the networks are the user's
         self.inner = module
         self.config = config
         self.stochastic = bool(gaussian)
         self.preprocessing = preprocessing or Preprocessing()
-        self.source = dict(source or {})
+        self.source = source
         # A module may say it has no decoder although it defines decode (an ONNX model added without its decoder file).
         self.has_decoder = callable(getattr(module, "decode", None)) and bool(getattr(module, "has_decoder", True))
         self.can_train = callable(getattr(module, "loss", None))
@@ -183,8 +184,7 @@ class ForeignModel(LatentModel):
     @property
     def label(self) -> str:
         """Where the module came from, for messages: its class path, entry point or files."""
-        s = self.source
-        return s.get("entry_point") or s.get("class") or s.get("kind") or KIND
+        return self.source.label() if self.source is not None else KIND
 
     def __deepcopy__(self, memo):
         # Views encode with a private copy so that a shared model never changes device or mode; a module that
@@ -267,27 +267,3 @@ def loss_output_of(out, label: str) -> LossOutput:
                              f"a 'loss' entry, not {type(out).__name__}.")
     loss = out.reshape(())
     return LossOutput(loss, {**{k: v.reshape(()) for k, v in terms.items()}, "loss": loss})
-
-
-@dataclass
-class Capabilities:
-    """What a foreign model can do, decided by what it provides, with the reason for each thing it cannot."""
-
-    gaussian: bool
-    has_decoder: bool
-    can_train: bool
-    missing: dict = field(default_factory=dict)  # view -> why it is unavailable
-
-
-def capabilities(model: LatentModel) -> Capabilities:
-    """The views a model supports; LatentLab's own models support all of them."""
-    decoder = getattr(model, "has_decoder", True)
-    missing = {}
-    if not decoder:
-        why = f"{getattr(model, 'label', 'this model')} provides no decode(z)"
-        for view in ("reconstructions", "reconstruction error", "traversals", "interpolation", "sampling",
-                     "interventions"):
-            missing[view] = why
-    elif not model.stochastic and isinstance(model, ForeignModel):
-        missing["sampling"] = f"{model.label}'s encoder gives one code, not a Gaussian posterior, so it has no prior"
-    return Capabilities(bool(model.stochastic), decoder, bool(getattr(model, "can_train", True)), missing)

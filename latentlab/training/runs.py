@@ -11,8 +11,6 @@ from pathlib import Path
 from latentlab.core.errors import LatentLabError
 from latentlab.data import Dataset
 from latentlab.models import MODELS, build_model, make_config
-from latentlab.models.foreign import KIND as FOREIGN
-from latentlab.models.foreign import ForeignModel
 from latentlab.checkpoints import format as ckpts
 from latentlab.training.foreign_train import build_trainable, check_trainable
 from latentlab.checkpoints.resolve import as_dataset, likelihood_for
@@ -110,8 +108,6 @@ def train(dataset: str | Dataset, model: str = "vae", model_params: dict | None 
             raise LatentLabError(f"A checkpoint named '{name}' already exists; choose another `name`.", param="name",
                                  value=name)
         start_from_source(net)
-        if isinstance(net, ForeignModel):
-            model = FOREIGN  # the manifest's model: it loads back through its source, the entry point
     trainer = Trainer(net, ds, cfg, start_step=start_step, history=history)
     if ck is not None:
         ckpts.load_optimizer_state(manifest, manifest_path.parent, trainer.optimizer)
