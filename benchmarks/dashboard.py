@@ -59,7 +59,7 @@ def map_bytes() -> tuple[int, int, int]:
     from streamlit.dataframe_util import convert_anything_to_arrow_bytes
 
     import latentlab as ll
-    from latentlab.analysis import map_points
+    from latentlab.analysis.projection import map_points
     from latentlab.ui import figures, scatter
 
     ds, ck = ll.load_dataset("digits"), ll.load_checkpoint("digits-vae")

@@ -40,7 +40,7 @@ def _wait(job_id: int, on_poll=None):
 
 def run(checkpoint: str, dataset: str, n: int, seed: int) -> dict:
     from latentlab import jobs, lab
-    from latentlab.analysis.cached_scores import STAGE, factor_free_names, read_scores
+    from latentlab.analysis.metrics.scoring import STAGE, factor_free_names, read_scores
     from latentlab.analysis.embedding import embedding_key
     from latentlab.analysis.metrics import METRICS
     from latentlab.analysis.metrics.cost import eta_now

@@ -53,7 +53,7 @@ def scores(checkpoint: str, items: int, seed: int, dataset: str = "signals") -> 
     """MIG and DCI of a trained checkpoint on a seeded sample of the signals, its final reconstruction and KL
     terms, and per factor the largest normalised mutual information one latent holds about it."""
     import latentlab as ll
-    from latentlab.analysis.cached_scores import score_embedding
+    from latentlab.analysis.metrics.scoring import score_embedding
     from latentlab.data import load_dataset
     from latentlab.data.signals import FACTOR_NAMES
 

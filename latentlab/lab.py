@@ -10,23 +10,23 @@ from __future__ import annotations
 
 import numpy as np
 
-from latentlab.analysis.cached_scores import (DEFAULT_ITEMS, diagnose_embedding, metric_sample, score_embedding,
+from latentlab.analysis.metrics.scoring import (DEFAULT_ITEMS, diagnose_embedding, score_embedding,
                                               scores_cached)
 from latentlab.analysis.clustering import (CLUSTERERS, MODEL_METHOD, Clusterer, centroids, distinguishing_dims,
                                            make_clusterer)
 from latentlab.analysis.clustering.cluster_rules import ClusterExplanation
 from latentlab.analysis.clustering.embedding_clusters import ClusterResult, beside_kmeans_embedding, cluster_embedding
 from latentlab.analysis.clustering.embedding_rules import explain_embedding_clusters
-from latentlab.analysis.clustering.keywords import cluster_keywords
+from latentlab.analysis.text.keywords import cluster_keywords
 from latentlab.analysis.clustering.model import BesideKMeans
 from latentlab.analysis.clustering.polyhedra import DEFAULT_HALFSPACES
 from latentlab.analysis.codes_datasets import default_name as codes_dataset_name
 from latentlab.analysis.codes_datasets import items_of, save_codes_dataset
-from latentlab.analysis.comparison import procrustes
-from latentlab.analysis.decoding import direction, interpolate, intervene, sample, traverse
-from latentlab.analysis.directions import Direction
+from latentlab.analysis.compare.similarity import procrustes
+from latentlab.analysis.decoding.checkpoint import direction, interpolate, intervene, sample, traverse
+from latentlab.analysis.decoding.directions import Direction
 from latentlab.analysis.embedding import Embedding, embed_dataset, embed_rows, vectors_embedding
-from latentlab.analysis.map_points import (PASSIVE_KL, activity_order, colour_options, colour_values,
+from latentlab.analysis.projection.map_points import (PASSIVE_KL, activity_order, colour_options, colour_values,
                                            nearest_neighbours, passive_dims, suggested_metric)
 from latentlab.analysis.metrics import METRICS, Diagnostics, MetricResult
 from latentlab.analysis.projection import PROJECTORS, make_projector
@@ -35,11 +35,12 @@ from latentlab.analysis.projection.embedding_maps import (preview_projection, pr
 from latentlab.analysis.sae_features import RANKINGS as FEATURE_RANKINGS
 from latentlab.analysis.sae_features import (activation_histogram, feature_table, rank_features, top_activating,
                                              training_dead)
-from latentlab.analysis.text_search import SearchHit, nearest_texts, search_texts
-from latentlab.analysis.traversal import (Traversal, base_latent, decode_latents, grid_values, interpolation,
+from latentlab.analysis.text.search import SearchHit, nearest_texts, search_texts
+from latentlab.analysis.decoding.traversal import (Traversal, base_latent, decode_latents, grid_values, interpolation,
                                           latent_frame, traversal_grid)
 from latentlab.core.errors import LatentLabError
 from latentlab.core.progress import ProgressFn
+from latentlab.core.rows import row_sample
 from latentlab.core.render import gif_bytes, image_grid, single_image
 from latentlab.data import Dataset, list_datasets, load_dataset
 from latentlab.models import MODELS
@@ -122,7 +123,7 @@ def sample_embedding(checkpoint, dataset=None, n: int = DEFAULT_ITEMS, seed: int
     """(checkpoint, dataset, embedding of the ``n`` scored items): only those items are encoded."""
     ck = load_checkpoint(checkpoint)
     ds = dataset_for(ck, dataset)
-    rows = None if len(ds) <= n else metric_sample(len(ds), n, seed)
+    rows = None if len(ds) <= n else row_sample(len(ds), n, seed)
     return ck, ds, embed_sample(ck, ds, rows, progress=progress)
 
 
@@ -255,17 +256,17 @@ def search(dataset, query: str, k: int = 10) -> list[SearchHit]:
 
 
 def compare(a, b, dataset=None, n: int = DEFAULT_ITEMS, seed: int = 0, k: int = 10, anchors: int = 256):
-    """How similar two latent spaces of the same items are (``latentlab.analysis.comparison``): linear CKA, relative
+    """How similar two latent spaces of the same items are (``latentlab.analysis.compare.similarity``): linear CKA, relative
     representations over ``anchors`` anchor items, ``k``-nearest-neighbour agreement and the latent-to-latent
     correlations. ``a`` and ``b`` are checkpoints (encoding ``dataset``, default their training sets) or
     datasets of vectors; both must cover the same items. A larger dataset is compared on a seeded sample of ``n``."""
-    from latentlab.analysis.comparison_sides import compare_sides, paired_sides
+    from latentlab.analysis.compare.sides import compare_sides, paired_sides
 
     if n < 3 or k < 1 or anchors < 1:
         raise LatentLabError(f"`n` must be at least 3, and `k` and `anchors` at least 1 (got {n}, {k} and {anchors}).",
                              param="n" if n < 3 else "k" if k < 1 else "anchors", also=("n", "k", "anchors"))
     side_a, side_b = paired_sides(a, b, dataset)
-    rows = None if len(side_a.dataset) <= n else metric_sample(len(side_a.dataset), n, seed)
+    rows = None if len(side_a.dataset) <= n else row_sample(len(side_a.dataset), n, seed)
     return compare_sides(side_a, side_b, rows, k, anchors, seed)
 
 

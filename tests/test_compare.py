@@ -8,7 +8,7 @@ import pytest
 
 import latentlab as ll
 from latentlab.cli import main
-from latentlab.analysis.comparison import (compare_codes, knn_agreement, linear_cka, procrustes, relative_similarity, anchor_rows)
+from latentlab.analysis.compare.similarity import (compare_codes, knn_agreement, linear_cka, procrustes, relative_similarity, anchor_rows)
 from latentlab.core.errors import LatentLabError
 from latentlab.training.trainer import TrainConfig
 
@@ -126,7 +126,7 @@ def test_a_checkpoint_compares_with_its_codes_saved_as_a_dataset(workspace):
 def test_same_items_accepts_what_compare_accepts_and_refuses_the_rest(workspace):
     from latentlab.analysis.codes_datasets import codes_dataset
     from latentlab.data import Dataset, load_dataset
-    from latentlab.analysis.comparison_sides import same_items
+    from latentlab.analysis.compare.sides import same_items
 
     digits, codes = load_dataset("digits"), codes_dataset("digits-vae")
     unlinked = Dataset("unlinked", np.zeros((len(digits), 3), np.float32), "embedding")  # says nothing of its items
@@ -141,7 +141,7 @@ def test_same_items_accepts_what_compare_accepts_and_refuses_the_rest(workspace)
 def test_the_listing_tells_the_same_items_apart_as_the_loaded_datasets_do(workspace):
     from latentlab.analysis.codes_datasets import save_codes_dataset
     from latentlab.data import Dataset, list_datasets, load_dataset, save_dataset
-    from latentlab.analysis.comparison_sides import same_items, same_items_as_listed
+    from latentlab.analysis.compare.sides import same_items, same_items_as_listed
 
     digits = load_dataset("digits")
     save_codes_dataset("digits-vae")

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import latentlab as ll
-from latentlab.analysis.comparison import better_direction, compare_codes
+from latentlab.analysis.compare.similarity import better_direction, compare_codes
 from latentlab.core.rows import row_sample
 from latentlab.ui import compare_metrics, compare_view, panels
 from tests.apptest import image_captions, start_dashboard

@@ -7,9 +7,9 @@ import pytest
 import latentlab as ll
 from latentlab import lab
 from latentlab.cli import main
-from latentlab.analysis.directions import make_direction, parse
+from latentlab.analysis.decoding.directions import make_direction, parse
 from latentlab.core.errors import LatentLabError
-from latentlab.analysis.traversal import decode_latents
+from latentlab.analysis.decoding.traversal import decode_latents
 
 
 def test_a_centroid_path_decodes_one_centroid_at_each_end():

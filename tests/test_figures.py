@@ -9,7 +9,7 @@ import pytest
 
 pytest.importorskip("matplotlib")
 
-from latentlab.analysis.clustering.keywords import label_anchors  # noqa: E402
+from latentlab.analysis.projection.labels import label_anchors  # noqa: E402
 from latentlab.cli import main  # noqa: E402
 from latentlab.core.errors import LatentLabError  # noqa: E402
 from latentlab.figures.labels import boxes_overlap, cluster_texts, read_cluster_names  # noqa: E402

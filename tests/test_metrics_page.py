@@ -25,7 +25,7 @@ class FakeDataset:
 def replay_scoring(monkeypatch, slowdown: dict[str, float]) -> list[tuple[float, str, int, int]]:
     """Run ``score_embedding`` on a fake clock where each metric takes its cost estimate times ``slowdown[name]``
     seconds; returns the progress reports (clock, stage, done, total)."""
-    from latentlab.analysis import cached_scores
+    from latentlab.analysis.metrics import scoring as cached_scores
     from latentlab.analysis.metrics.cost import costs_of
 
     clock = [0.0]
@@ -111,7 +111,7 @@ def shapes_pair(workspace):
 
 
 def test_results_are_one_row_per_metric_and_the_comparison_names_its_columns(monkeypatch, shapes_pair):
-    from latentlab.analysis.cached_scores import factor_free_names
+    from latentlab.analysis.metrics.scoring import factor_free_names
 
     shapes_pair.score("tiny-beta1", "tiny-shapes", factor_free_names(), n=300, seed=0)
     at = start_dashboard(monkeypatch, ll_dataset="tiny-shapes", ll_checkpoint="tiny-beta1")

@@ -180,7 +180,7 @@ def test_dci_shares_a_factor_copied_into_two_latents_as_the_reference_does():
 
 
 def test_a_metrics_notes_survive_the_cache(workspace):
-    from latentlab.analysis.cached_scores import _pack, _unpack
+    from latentlab.analysis.metrics.scoring import _pack, _unpack
     from latentlab.core.array_cache import cached_arrays
 
     rng = np.random.default_rng(0)

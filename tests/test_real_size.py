@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from latentlab import lab
-from latentlab.analysis import decoding
+from latentlab.analysis.decoding import checkpoint as decoding
 from latentlab.data import Dataset
 from latentlab.analysis.embedding import encode_dataset
 from latentlab.core.errors import LatentLabError

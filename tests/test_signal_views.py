@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from latentlab.analysis.curves import curves_frame, traversal_curves
+from latentlab.analysis.decoding.curves import curves_frame, traversal_curves
 from latentlab.core.curve_render import BACKGROUND, curve_grid, curve_picture
 from latentlab.data import load_dataset
 from latentlab.data.registry import import_signal_dataset

@@ -126,7 +126,7 @@ def test_an_encoder_that_is_no_folder_is_refused(workspace, tmp_path, capsys):
 
 
 def test_class_tfidf_keywords_on_a_toy_corpus_whose_answer_is_known():
-    from latentlab.analysis.clustering.keywords import class_tfidf, cluster_keywords
+    from latentlab.analysis.text.keywords import class_tfidf, cluster_keywords
 
     texts = ["the apple apple banana", "an apple and a cherry", "the engine engine wheel", "a wheel and a banana"]
     # cluster 0 holds apple x3, banana, cherry; cluster 1 engine x2, wheel x2, banana; 5 words each, so A = 5:
@@ -139,7 +139,7 @@ def test_class_tfidf_keywords_on_a_toy_corpus_whose_answer_is_known():
 
 
 def test_keywords_of_the_real_packages_name_them(corpus):
-    from latentlab.analysis.clustering.keywords import cluster_keywords
+    from latentlab.analysis.text.keywords import cluster_keywords
 
     texts, labels = corpus
     ids = {p: i for i, p in enumerate(sorted(set(labels)))}

@@ -113,7 +113,7 @@ def test_a_long_text_is_cut_for_the_hover():
 
 def test_the_selection_export_holds_the_whole_texts(docs):
     from latentlab.analysis.embedding import vectors_embedding
-    from latentlab.analysis.map_points import selection_frame
+    from latentlab.analysis.projection.map_points import selection_frame
 
     frame = selection_frame(docs, vectors_embedding(docs), [0, 2])
     assert frame["text"].tolist() == [docs.texts[0], docs.texts[2]]
@@ -149,7 +149,7 @@ def test_the_clusters_table_names_each_cluster_by_its_keywords(docs, monkeypatch
 
 
 def test_label_anchors_sit_on_a_member_at_each_clusters_centre():
-    from latentlab.analysis.clustering.keywords import label_anchors
+    from latentlab.analysis.projection.labels import label_anchors
     from latentlab.ui.scatter import keyword_labels
 
     rng = np.random.default_rng(0)

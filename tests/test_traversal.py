@@ -5,7 +5,7 @@ import latentlab as ll
 from latentlab.core.errors import LatentLabError
 from latentlab.core.render import gif_bytes, image_grid
 from latentlab.training.trainer import TrainConfig
-from latentlab.analysis.traversal import decode_latents, lerp, slerp, traversal_values
+from latentlab.analysis.decoding.traversal import decode_latents, lerp, slerp, traversal_values
 
 
 @pytest.fixture

@@ -73,7 +73,7 @@ def _suggest_metric(method: str, params: dict, vectors, what: str) -> None:
     """One line on stderr when the vectors to map have unit norm and no metric was given; the map is unchanged."""
     import sys
 
-    from latentlab.analysis.map_points import suggested_metric
+    from latentlab.analysis.projection.map_points import suggested_metric
 
     metric = None if "metric" in params else suggested_metric(method, vectors)
     if metric:
@@ -178,7 +178,7 @@ def _explanation_text(exp) -> str:
 
 def cmd_metrics(args) -> None:
     from latentlab import lab
-    from latentlab.analysis.cached_scores import diagnose_embedding, score_embedding
+    from latentlab.analysis.metrics.scoring import diagnose_embedding, score_embedding
     from latentlab.core.progress import TqdmProgress
 
     with TqdmProgress(disable=args.json) as bar:

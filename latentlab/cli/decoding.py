@@ -60,7 +60,7 @@ def cmd_traverse(args) -> None:
         else:
             image_grid(tr.items).save(out)
     elif ds.is_signal:  # curves: small multiples (a row per latent), or their values as a long table
-        from latentlab.analysis.curves import traversal_curves
+        from latentlab.analysis.decoding.curves import traversal_curves
         from latentlab.core.curve_render import curve_grid
 
         out = check_out(args.out, (".png", ".csv"))
@@ -96,7 +96,7 @@ def cmd_interpolate(args) -> None:
     elif ds.is_signal:
         import numpy as np
 
-        from latentlab.analysis.curves import curves_frame
+        from latentlab.analysis.decoding.curves import curves_frame
         from latentlab.core.curve_render import curve_grid
 
         out = check_out(args.out, (".png", ".csv"))

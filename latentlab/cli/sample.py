@@ -11,7 +11,7 @@ from latentlab.core.workspace import atomic_path
 
 def cmd_sample(args) -> None:
     from latentlab import lab
-    from latentlab.analysis.sampling import sample_picture, sample_rows
+    from latentlab.analysis.decoding.sampling import sample_picture, sample_rows
     from latentlab.core.render import png_bytes
 
     ck = lab.load_checkpoint(args.checkpoint)

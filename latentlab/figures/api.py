@@ -103,7 +103,7 @@ def cluster_names(labels: str, clusters: np.ndarray, ds) -> dict[int, str]:
 
 
 def figure_of_map(data: MapData, style: str = "paper", width_mm: float = DEFAULT_WIDTH_MM, dpi: int = DEFAULT_DPI):
-    from latentlab.analysis.clustering.keywords import label_anchors
+    from latentlab.analysis.projection.labels import label_anchors
     from latentlab.figures.map_figure import map_figure
 
     anchors = label_anchors(data.xy, data.clusters) if data.texts and data.clusters is not None else None
@@ -198,7 +198,7 @@ def clusters(checkpoint=None, dataset=None, method: str = "umap", labels: str = 
              style: str = "paper", width_mm: float = DEFAULT_WIDTH_MM, dpi: int = DEFAULT_DPI, seed: int = 0):
     """The map coloured and named by k-means clusters, with each cluster's rule from the threshold tree beside it."""
     from latentlab import lab
-    from latentlab.analysis.clustering.keywords import label_anchors
+    from latentlab.analysis.projection.labels import label_anchors
     from latentlab.figures.panels import clusters_figure
 
     data = map_data(checkpoint, dataset, method, "cluster", labels, seed=seed, k=k)

@@ -2,7 +2,7 @@
 
 The same rule serves the paper figure, the live map and the shared HTML (numpy only, no matplotlib). Each
 cluster's name starts at its anchor (the member nearest the cluster's median position,
-``latentlab.analysis.clustering.keywords.label_anchors``); candidate centres ring the anchor at growing
+``latentlab.analysis.projection.labels.label_anchors``); candidate centres ring the anchor at growing
 distances, and each is scored by the share of the densest cells of a 2-D histogram of all points its box
 would cover, the mean density under it, and its distance from the anchor. A box that overlaps a placed one
 or leaves the frame is never taken. When no candidate inside the data's box is clear of the densest cells,

@@ -144,7 +144,7 @@ def share_map(source=None, dataset=None, out="map.html", method: str = "umap", c
               labels: str | None = "clusters", clusters: np.ndarray | None = None, seed: int = 0) -> Path:
     """Write a checkpoint's map (or a dataset of vectors') as one HTML file that opens from disk (see the module
     docstring): colourings by label, cluster and ``color``, the clusters named by ``labels`` as in ``map``."""
-    from latentlab.analysis.clustering.keywords import label_anchors
+    from latentlab.analysis.projection.labels import label_anchors
     from latentlab.figures.api import map_data
 
     path, _ = check_out(out, ("html",))

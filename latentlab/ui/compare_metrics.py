@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from latentlab.analysis.cached_scores import DEFAULT_ITEMS, score_embedding, scores_cached
-from latentlab.analysis.comparison import better_direction
+from latentlab.analysis.metrics.scoring import DEFAULT_ITEMS, score_embedding, scores_cached
+from latentlab.analysis.compare.similarity import better_direction
 from latentlab.ui import loaders
 from latentlab.ui.compare_view import without_model
 from latentlab.ui.sidebar import Context

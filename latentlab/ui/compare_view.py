@@ -18,12 +18,12 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from latentlab.analysis import map_points
+from latentlab.analysis.projection import map_points
 from latentlab import lab
 from latentlab.analysis.codes_datasets import items_of
-from latentlab.analysis.comparison import Comparison
+from latentlab.analysis.compare.similarity import Comparison
 from latentlab.core.errors import LatentLabError
-from latentlab.analysis.comparison_sides import same_items, same_items_as_listed
+from latentlab.analysis.compare.sides import same_items, same_items_as_listed
 from latentlab.core.render import image_grid
 from latentlab.core.rows import row_sample
 from latentlab.ui import capabilities, loaders, figures, item_route, panels, scatter

@@ -202,7 +202,7 @@ def scores_or_wait(ctx, emb, names: list[str], n: int, seed: int) -> None:
 def metrics_status(job, now: float) -> tuple[float, str]:
     """A metrics job's bar (0..1) and line: what it does now, and an ETA from per-metric cost estimates
     (``latentlab.analysis.metrics.cost``) counted down between the job's reports."""
-    from latentlab.analysis.cached_scores import STAGE
+    from latentlab.analysis.metrics.scoring import STAGE
     from latentlab.analysis.metrics.cost import eta_now
     from latentlab.jobs.store import format_seconds
     from latentlab.analysis.metrics.labels import metric_label

@@ -82,7 +82,7 @@ def _space_key(emb) -> str:
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def _diagnostics(space_key: str, _emb, seed: int):
-    from latentlab.analysis.cached_scores import diagnose_embedding
+    from latentlab.analysis.metrics.scoring import diagnose_embedding
 
     return diagnose_embedding(_emb, seed)
 

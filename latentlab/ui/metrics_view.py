@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from latentlab import jobs
-from latentlab.analysis.cached_scores import DEFAULT_ITEMS, read_scores, score_embedding
+from latentlab.analysis.metrics.scoring import DEFAULT_ITEMS, read_scores, score_embedding
 from latentlab.analysis.embedding import embedding_key
 from latentlab.analysis.metrics import METRICS, factor_free_names
 from latentlab.analysis.metrics.labels import HEADLINE, OTHER_LABELS, SCORES, SPREAD, metric_label, score_label

@@ -8,7 +8,7 @@ import streamlit as st
 
 from latentlab.analysis.clustering import CLUSTERERS, MODEL_METHOD
 from latentlab.analysis.clustering.model import BesideKMeans
-from latentlab.analysis.map_points import CONFIDENCE
+from latentlab.analysis.projection.map_points import CONFIDENCE
 from latentlab.ui import figures
 from latentlab.ui.jobs import run_or_submit_clustering
 

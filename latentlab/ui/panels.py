@@ -6,7 +6,7 @@ import numpy as np
 import streamlit as st
 from PIL import Image
 
-from latentlab.analysis import map_points
+from latentlab.analysis.projection import map_points
 from latentlab.core.render import image_grid, png_bytes
 from latentlab.ui import capabilities, figures, text_view
 from latentlab.ui.legend_colours import label_colours

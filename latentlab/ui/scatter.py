@@ -148,8 +148,8 @@ def encode_selection(rows: np.ndarray, total: int) -> dict:
 def keyword_labels(xy: np.ndarray, clusters: np.ndarray, keywords: dict[int, list[str]], words: int = 3,
                    top: int = MAX_LABELS) -> list[dict]:
     """The map's labels for a clustering: each of the ``top`` largest clusters' first ``words`` keywords, at the
-    member nearest its centre (``latentlab.analysis.clustering.keywords.label_anchors``)."""
-    from latentlab.analysis.clustering.keywords import label_anchors
+    member nearest its centre (``latentlab.analysis.projection.labels.label_anchors``)."""
+    from latentlab.analysis.projection.labels import label_anchors
 
     return [{"i": row, "text": " · ".join(keywords[c][:words])}
             for c, row in label_anchors(xy, clusters, top).items() if keywords.get(c)]

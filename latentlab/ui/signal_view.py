@@ -1,6 +1,6 @@
 """Signals on the pages: inputs over their reconstructions, traversals as small multiples of curves, the
 curve the sliders decode, and their exports (PNG pictures drawn by ``latentlab.core.curve_render``, CSV
-tables of the values by ``latentlab.analysis.curves``).
+tables of the values by ``latentlab.analysis.decoding.curves``).
 
 Every figure draws a channel in the same colour in every cell; a reconstruction (or any decoded curve with
 an input beside it) is dashed over its input, and the cells of one figure share their y-axis so their
@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 import streamlit as st
 from plotly.subplots import make_subplots
 
-from latentlab.analysis.curves import channel_names, curves_frame, signal_times, traversal_curves
+from latentlab.analysis.decoding.curves import channel_names, curves_frame, signal_times, traversal_curves
 from latentlab.core.curve_render import CHANNEL_COLOURS, curve_grid, value_range
 from latentlab.core.render import labelled_grid, png_bytes
 

@@ -37,7 +37,7 @@ def item_details(source, row: int) -> dict:
     elif ds.factors is not None:
         features = [[str(c), _shown(v)] for c, v in ds.factors.iloc[row].items()]
     elif ds.is_signal:  # each channel's range: the curve itself is the picture
-        from latentlab.analysis.curves import channel_names
+        from latentlab.analysis.decoding.curves import channel_names
 
         item = np.asarray(ds.x[row])  # (C, T)
         features = [[n, f"{float(c.min()):.3g} … {float(c.max()):.3g}"] for n, c in zip(channel_names(ds, len(item)), item)]

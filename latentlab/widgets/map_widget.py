@@ -172,7 +172,7 @@ class Map(anywidget.AnyWidget):
         """The selected rows as a DataFrame: index, label, cluster (when the map shows a clustering), factors,
         text, the latent means z0.. and the reconstruction error where the model gives them, and a table
         source's own columns."""
-        from latentlab.analysis.map_points import selection_frame
+        from latentlab.analysis.projection.map_points import selection_frame
 
         rows = np.asarray(self.selection, dtype=np.int64)
         frame = selection_frame(self._source.dataset, self._source.embedding, rows, self.clusters)

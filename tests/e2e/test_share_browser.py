@@ -13,7 +13,7 @@ N = 20_000
 
 @pytest.fixture(scope="module")
 def shared_file(tmp_path_factory):
-    from latentlab.analysis.clustering.keywords import label_anchors
+    from latentlab.analysis.projection.labels import label_anchors
     from latentlab.figures.labels import cluster_texts
     from latentlab.figures.output import write_bytes
     from latentlab.figures.share import share_html

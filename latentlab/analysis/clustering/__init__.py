@@ -1,6 +1,6 @@
 """Clusterers keyed by short name, scores and explanations."""
 
-from latentlab.analysis.clustering.explain import centroids, cluster_table, distinguishing_dims
+from latentlab.analysis.clustering.profiles import centroids, cluster_table, distinguishing_dims
 from latentlab.analysis.clustering.methods import (AgglomerativeClusterer, Clusterer, GMMClusterer, HDBSCANClusterer,
                                                    KMeansClusterer)
 from latentlab.analysis.clustering.model import MODEL_METHOD, ModelClusterer

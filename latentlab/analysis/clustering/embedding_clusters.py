@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from latentlab.analysis.clustering import cluster_scores, cluster_table, make_clusterer
-from latentlab.analysis.clustering.keywords import cluster_keywords
+from latentlab.analysis.text.keywords import cluster_keywords
 from latentlab.analysis.clustering.model import MODEL_METHOD, BesideKMeans
 from latentlab.analysis.embedding import Embedding, require_whole
 from latentlab.analysis.projection.embedding_maps import project_embedding

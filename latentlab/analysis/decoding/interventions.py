@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from latentlab.analysis.traversal import decode_latents
+from latentlab.analysis.decoding.traversal import decode_latents
 from latentlab.core.errors import LatentLabError
 
 POOL_TO = 16  # images are average-pooled to at most this many pixels a side before a probe reads them

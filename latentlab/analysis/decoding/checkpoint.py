@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from latentlab.analysis.cached_scores import metric_sample
-from latentlab.analysis.directions import Direction, make_direction
+from latentlab.analysis.decoding.directions import Direction, make_direction
 from latentlab.analysis.embedding import Embedding, embed_dataset, embed_rows
-from latentlab.analysis.interventions import Interventions
-from latentlab.analysis.interventions import intervene as intervene_codes
-from latentlab.analysis.traversal import (Traversal, base_latent, decode_latents, grid_values, interpolation,
+from latentlab.analysis.decoding.interventions import Interventions
+from latentlab.analysis.decoding.interventions import intervene as intervene_codes
+from latentlab.analysis.decoding.traversal import (Traversal, base_latent, decode_latents, grid_values, interpolation,
                                           latent_frame, traversal_grid)
 from latentlab.core.errors import LatentLabError
+from latentlab.core.rows import row_sample
 from latentlab.data import Dataset
 from latentlab.checkpoints.sources import capabilities
 from latentlab.checkpoints.format import Checkpoint
@@ -34,7 +34,7 @@ def _able(checkpoint, view: str) -> Checkpoint:
 def sample(checkpoint, n: int = 16, component: int | None = None, seed: int = 0) -> np.ndarray:
     """Decode ``n`` codes drawn from the checkpoint's prior (N(0, I) for a VAE, the mixture for a GMVAE,
     or only its component ``component``), seeded: (n, *item_shape). A model with no prior is an error."""
-    from latentlab.analysis.sampling import sample_items
+    from latentlab.analysis.decoding.sampling import sample_items
 
     ck = _able(checkpoint, "sampling")
     return sample_items(ck.model, ck.model_name, n, component, seed)
@@ -48,13 +48,13 @@ def _frame_embedding(ck: Checkpoint, ds: Dataset, items: list[int | None]) -> Em
     if len(ds) <= FRAME_SAMPLE:
         return embed_dataset(ck.model, ck.fingerprint, ds)
     wanted = [i for i in items if i is not None and 0 <= i < len(ds)]
-    rows = np.union1d(metric_sample(len(ds), FRAME_SAMPLE, 0), np.asarray(wanted, np.int64))
+    rows = np.union1d(row_sample(len(ds), FRAME_SAMPLE, 0), np.asarray(wanted, np.int64))
     return embed_rows(ck.model, ck.fingerprint, ds, rows)
 
 
 def direction(checkpoint, spec: str, dataset=None, groups: np.ndarray | None = None, seed: int = 0) -> Direction:
     """The direction ``spec`` (``centroid:A-B``, ``pca:K``, ``probe:label=V``, ``probe:FACTOR``; see
-    ``latentlab.analysis.directions``) in a checkpoint's latent space, fitted on its codes of ``dataset`` (a seeded
+    ``latentlab.analysis.decoding.directions``) in a checkpoint's latent space, fitted on its codes of ``dataset`` (a seeded
     sample of a large one). ``groups`` (one per dataset row), when given, are the clusters a centroid path
     joins instead of the labels."""
     ck = load_checkpoint(checkpoint)
@@ -112,7 +112,7 @@ def intervene(checkpoint, dataset=None, dims: list[int] | None = None, direction
               span: float = 3.0, probe_items: int = 2000, seed: int = 0) -> Interventions:
     """Push each latent of ``dims`` (default: all) and each direction of ``directions`` to its extremes
     across ``n`` items and measure the change in the decoded outputs, and in linear probes' readings of
-    the dataset's factors and labels (see ``latentlab.analysis.interventions``)."""
+    the dataset's factors and labels (see ``latentlab.analysis.decoding.interventions``)."""
     ck = _able(checkpoint, "interventions")
     ds = dataset_for(ck, dataset)
     if n < 1 or span <= 0:

@@ -21,11 +21,6 @@ from latentlab.core.workspace import digest
 DEFAULT_ITEMS = 10_000
 
 
-def metric_sample(n_items: int, n: int, seed: int) -> np.ndarray:
-    """The items a score uses: all of them, or a seeded random ``n`` of them (sorted)."""
-    return row_sample(n_items, n, seed)
-
-
 def _pack(result: MetricResult) -> dict[str, np.ndarray]:
     out = {f"score:{k}": np.asarray(v, dtype=np.float64) for k, v in result.scores.items()}
     out.update({f"matrix:{k}": np.asarray(v) for k, v in result.matrices.items()})
@@ -70,7 +65,7 @@ def score_embedding(emb, ds, names=None, n: int = DEFAULT_ITEMS, seed: int = 0,
     if not missing:
         return {name: out[name] for name in chosen}
     progress = report(progress)
-    idx = metric_sample(len(ds), n, seed)
+    idx = row_sample(len(ds), n, seed)
     codes = emb.mean[emb.positions(idx)]
     factors = None if ds.factors is None else ds.factors.to_numpy()[idx]
     costs = costs_of(missing, codes, factors)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from latentlab.analysis.comparison import DEFAULT_ANCHORS, DEFAULT_K, Comparison, compare_codes
+from latentlab.analysis.compare.similarity import DEFAULT_ANCHORS, DEFAULT_K, Comparison, compare_codes
 from latentlab.core.errors import LatentLabError
 from latentlab.data import Dataset
 from latentlab.checkpoints.format import Checkpoint

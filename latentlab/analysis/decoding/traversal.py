@@ -15,7 +15,7 @@ from latentlab.core.errors import LatentLabError
 from latentlab.models import LatentModel
 
 if TYPE_CHECKING:
-    from latentlab.analysis.directions import Direction
+    from latentlab.analysis.decoding.directions import Direction
     from latentlab.analysis.embedding import Embedding
     from latentlab.checkpoints.format import Checkpoint
 

@@ -12,7 +12,7 @@ import pandas as pd
 import torch
 from PIL import Image
 
-from latentlab.analysis.traversal import checked_component, decode_latents
+from latentlab.analysis.decoding.traversal import checked_component, decode_latents
 from latentlab.core.errors import LatentLabError
 from latentlab.core.render import cell_scale, image_grid
 from latentlab.models import MODELS, LatentModel

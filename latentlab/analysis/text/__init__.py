@@ -1,0 +1,1 @@
+"""Text datasets: search by meaning (``search``) and clusters named by their words (``keywords``)."""
