@@ -25,6 +25,7 @@ from latentlab.analysis.codes_datasets import items_of, save_codes_dataset
 from latentlab.analysis.compare.similarity import procrustes
 from latentlab.analysis.decoding.checkpoint import direction, interpolate, intervene, sample, traverse
 from latentlab.analysis.decoding.directions import Direction
+from latentlab.analysis.dynamics import dynamics  # noqa: F401 (ll.dynamics, in __all__)
 from latentlab.analysis.embedding import Embedding, embed_dataset, embed_rows, vectors_embedding
 from latentlab.analysis.projection.map_points import (PASSIVE_KL, activity_order, colour_options, colour_values,
                                            nearest_neighbours, passive_dims, suggested_metric)
@@ -54,6 +55,7 @@ from latentlab.training.trainer import TrainConfig
 list_checkpoints = ckpts.list_checkpoints
 
 __all__ = [
+    "dynamics",  # a run's latent space over its training snapshots
     # the Python API (``import latentlab as ll``): checkpoints, datasets, training
     "LatentLabError", "TrainConfig", "list_checkpoints", "list_datasets", "load_checkpoint", "load_dataset", "train",
     # models trained elsewhere: a class the user installed, ONNX files, a SAELens folder

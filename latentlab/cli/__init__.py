@@ -11,11 +11,12 @@ import argparse
 import sys
 
 from latentlab.cli import admin, analysis, checkpoints, compare, data, export, features, jobs, sample, serve, text, train
-from latentlab.cli import figure, share
+from latentlab.cli import dynamics, figure, share
 from latentlab.core.errors import LatentLabError
 
 GROUPS = (data, train, checkpoints, analysis, text, features, sample, compare, export, serve, admin, jobs)  # in the order --help lists them
 GROUPS = (*GROUPS[:-1], figure, share, GROUPS[-1])  # figures and shared maps before jobs
+GROUPS = (*GROUPS[:-1], dynamics, GROUPS[-1])  # a run's formation over its snapshots
 
 __all__ = ["GROUPS", "build_parser", "main"]
 
