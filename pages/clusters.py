@@ -3,6 +3,7 @@
 import streamlit as st
 
 from latentlab.ui import cluster_rules_view, clusters_overview, clusters_settings, clusters_tree, model_clusters
+from latentlab.ui import figure_downloads
 from latentlab.ui.jobs import run_or_submit_clustering, run_or_submit_projection
 from latentlab.ui.map_settings import map_settings, projection_of_map
 from latentlab.ui.sidebar import start_page, user_errors
@@ -46,3 +47,6 @@ with user_errors():
         if len(tabs) > 4:
             with tabs[4]:
                 model_clusters.comparison_panel(ctx, emb, ds, ck, run.seed)
+    with map_column:
+        figure_downloads.clusters_download(xy, labels, explanation, result.keywords,
+                                           f"{ctx.checkpoint_name or ctx.dataset_name}: clusters")

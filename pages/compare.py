@@ -4,7 +4,7 @@ with one selection."""
 import streamlit as st
 
 from latentlab import lab
-from latentlab.ui import compare_metrics, compare_view, scatter
+from latentlab.ui import compare_metrics, compare_view, figure_downloads, scatter
 from latentlab.ui.jobs import embeddings_or_wait, run_or_submit_projection
 from latentlab.ui.map_settings import map_settings
 from latentlab.ui.sidebar import start_page, user_errors
@@ -45,6 +45,7 @@ with user_errors():
     colours = scatter.colouring(values, categorical, colour_by)
     pair = compare_view.pair_key(ctx.dataset_name, pick_a, pick_b, method, seed)
     picked = compare_view.linked_maps(ctx, (a, b), xy_a, alignment.aligned, colours, pair)
+    figure_downloads.compare_download(xy_a, alignment.aligned, values, categorical, colour_by, (a, b), result)
     if len(picked):
         compare_view.selection_panel(ds, [side_a, side_b], picked)
     else:

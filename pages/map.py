@@ -5,6 +5,7 @@ import streamlit as st
 
 from latentlab import lab
 from latentlab.ui import loaders, figures, forms, item_route, panels, scatter, text_view
+from latentlab.ui import figure_downloads
 from latentlab.ui.map_colours import map_clusters, stored_clusters
 from latentlab.ui.jobs import run_or_submit_projection
 from latentlab.ui.map_settings import kept_selection, remember_map_settings, selection_map_key
@@ -62,8 +63,12 @@ with user_errors():
         hover = {"base": item_route.base_url(ctx.dataset_name, ds), "image": item_route.has_picture(ds)}
         ringed = found if found is not None else nearest  # a search's hits, else a clicked point's neighbours
         focus = int(picked[0]) if found is None and len(picked) == 1 else None
+        named = figure_downloads.placed_labels(ds, xy, clusters, text_view.map_labels(ds, xy, clusters))
         scatter.scatter_map(MAP_KEY, xy, scatter.colouring(values, categorical, colour), highlight=ringed, items=hover,
-                            labels=text_view.map_labels(ds, xy, clusters), selected=picked, focus=focus)
+                            labels=named, selected=picked, focus=focus)
+        figure_downloads.map_downloads("map-fig", ds, xy, values, categorical, colour, clusters, named,
+                                       f"{ctx.checkpoint_name or ctx.dataset_name}: {method.upper()}",
+                                       (f"{method.upper()} 1", f"{method.upper()} 2"))
     else:
         # 3-D stays on plotly, which draws a fixed sample above figures.MAP_POINT_CAP points.
         rows = figures.drawn_rows(len(xy))

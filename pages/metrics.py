@@ -4,7 +4,7 @@ import numpy as np
 import streamlit as st
 
 from latentlab import lab
-from latentlab.ui import capabilities, loaders, figures, metrics_view
+from latentlab.ui import capabilities, loaders, figures, figure_downloads, metrics_view
 from latentlab.ui.jobs import scores_or_wait
 from latentlab.ui.sidebar import start_page, user_errors
 
@@ -104,6 +104,7 @@ with user_errors():
             st.caption("z{} carries: ".format(picked) + ", ".join(f"{f} {v:.2f}" for f, v in zip(factor_names, top)))
     else:
         st.caption("Click a cell of a heatmap to see that latent's traversal.")
+    figure_downloads.metrics_download(results, factor_names, f"{ctx.checkpoint_name} on {ds.name}")
     metrics_view.interventions_section(ctx, ds, ck)
 
     st.subheader("Compare checkpoints on this dataset")

@@ -5,7 +5,7 @@ import numpy as np
 import streamlit as st
 
 from latentlab import lab
-from latentlab.ui import capabilities, figures, panels, signal_view, traversal_downloads
+from latentlab.ui import capabilities, figure_downloads, figures, panels, signal_view, traversal_downloads
 from latentlab.ui.directions import direction_picker
 from latentlab.ui.samples_view import component_picker, samples_section
 from latentlab.ui import param_labels
@@ -172,6 +172,8 @@ with user_errors(param_labels.TRAVERSE):
         if dims:
             values = lab.grid_values(ck, emb, dims, steps, span)
             grid = lab.traversal_grid(ck.model, base, dims, values)
+            if not has_texts(ds):  # a paper figure of the grid (PDF, SVG, PNG)
+                figure_downloads.traversal_download(ds, emb, grid, dims, values, f"{ctx.checkpoint_name} · {base_text}")
             if ds.is_image:
                 picture = lab.image_grid(grid)
                 columns = "each latent's codebook values, lowest first" if codebook is not None else f"-{span:g} … +{span:g}"

@@ -24,6 +24,7 @@
 // survive them; the last points and view are also kept at module level for a remount (a page switch).
 
 import createScatterplot from 'regl-scatterplot';
+import { drawPlacedLabels, screenMapping } from './share_labels.js';
 
 const instances = new WeakMap();
 let spare = null; // a scatterplot made while the page waits for its first map (WebGL set-up takes a while)
@@ -472,6 +473,16 @@ function drawRings(view) {
 // as textContent: markup in them is shown, never run.
 function drawLabels(view) {
   const layer = view.labelLayer;
+  if (view.labels.some((l) => Number.isFinite(l.x))) { // placed in Python away from dense points, leaders to anchors
+    if (!view.names.checked || !view.plot.get('isPointsDrawn')) {
+      while (layer.firstChild) layer.removeChild(layer.firstChild);
+      return;
+    }
+    if (!view.mapping || view.mapping.x !== view.x) view.mapping = { x: view.x, at: screenMapping(view.plot, view.x, view.y) };
+    const place = (i) => (Number.isInteger(i) && i >= 0 && i < view.n ? view.plot.getScreenPosition(i) : undefined);
+    drawPlacedLabels(layer, view.labels, place, view.mapping.at && view.mapping.at());
+    return;
+  }
   while (layer.firstChild) layer.removeChild(layer.firstChild);
   if (!view.labels.length || !view.names.checked || !view.plot.get('isPointsDrawn')) return;
   view.labels.forEach(({ i, text }) => {

@@ -155,6 +155,13 @@ def keyword_labels(xy: np.ndarray, clusters: np.ndarray, keywords: dict[int, lis
             for c, row in label_anchors(xy, clusters, top).items() if keywords.get(c)]
 
 
+def _placed(label: dict) -> dict:
+    """A label's place away from its anchor (``latentlab.figures.labels``), in the map's [-1, 1] coordinates."""
+    if "x" not in label:
+        return {}
+    return {"x": float(label["x"]), "y": float(label["y"]), "leader": bool(label.get("leader", False))}
+
+
 def _value(key: str, name: str):
     """A state or trigger value the browser last sent this map (before it is drawn in this run)."""
     state = st.session_state.get(key)
@@ -197,7 +204,7 @@ def scatter_map(key: str, xy: np.ndarray, colours: Colouring, highlight: np.ndar
         "height": int(height),
         "pointSize": point_size(len(pos)),
         "selectable": selectable,
-        "labels": [{"i": int(d["i"]), "text": str(d["text"])} for d in labels or []],
+        "labels": [{"i": int(d["i"]), "text": str(d["text"]), **_placed(d)} for d in labels or []],
     }
     if selected is not None:
         data["selected"] = encode_selection(selected, len(pos))
