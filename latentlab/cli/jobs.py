@@ -41,7 +41,7 @@ def cmd_show(args) -> None:
     if job.resumed_from is not None:
         lines.append(f"resumed from step {job.resumed_from}")
     if job.executor:
-        lines += [f"runs on: {describe(job.executor)}, {job.executor['cpus']:g} CPU and {job.executor['gpus']:g} GPU "
+        lines += [f"runs on: {describe(job.executor)}, {job.executor.cpus:g} CPU and {job.executor.gpus:g} GPU "
                   "per run", f"ray task: {job.ray_task or ''}", f"node: {job.node or ''}", f"tries: {job.attempts}"]
     emit(args, d, "\n".join(lines))
 

@@ -26,29 +26,49 @@ ITEM_KEYS = ("x", "X", "data", "images", "embeddings")
 LABEL_KEYS = ("labels", "y", "targets")
 
 
-def _pickle_error(src: str) -> LatentLabError:
+def pickle_error(src: str) -> LatentLabError:
     return LatentLabError(f"{src}: holds Python objects (pickled data), which LatentLab never loads; save numeric arrays instead.")
 
 
-def read_npy(path: Path, name: str, standardise: bool = True) -> Dataset:
+def _pickled(exc: ValueError) -> bool:
+    return "pickle" in str(exc).lower() or "object" in str(exc).lower()
+
+
+def load_numpy(path: Path, hint: str = "numpy.save"):
+    """An NPY file's array (memory-mapped) or an NPZ file's archive, never unpickling; one sentence for a file NumPy
+    cannot read (``hint``: how to re-save it)."""
     try:
-        x = np.load(path, allow_pickle=False, mmap_mode="r")
+        return np.load(path, allow_pickle=False, mmap_mode="r")
     except ValueError as exc:
-        if "pickle" in str(exc).lower() or "object" in str(exc).lower():
-            raise _pickle_error(path.name) from None
-        raise LatentLabError(f"{path.name}: not a valid NumPy file ({exc}); re-save it with numpy.save.") from None
-    except (OSError, EOFError) as exc:
-        raise LatentLabError(f"{path.name}: not a valid NumPy file ({type(exc).__name__}); re-save it with numpy.save.") from None
-    return arrays_to_dataset(path.name, name, x, None, None, standardise)
+        if _pickled(exc):
+            raise pickle_error(path.name) from None
+        raise LatentLabError(f"{path.name}: not a valid NumPy file ({exc}); re-save it with {hint}.") from None
+    except (OSError, EOFError, zipfile.BadZipFile) as exc:
+        raise LatentLabError(f"{path.name}: not a valid NumPy file ({type(exc).__name__}); re-save it with "
+                             f"{hint}.") from None
+
+
+def archive_arrays(archive, path: Path, keys: dict[str, str]) -> dict[str, np.ndarray]:
+    """``{role: archive[key]}`` from an open NPZ archive, never unpickling; one sentence for a damaged one."""
+    try:
+        return {role: archive[key] for role, key in keys.items()}
+    except ValueError as exc:
+        if _pickled(exc):
+            raise pickle_error(path.name) from None
+        raise LatentLabError(f"{path.name}: the NPZ archive is damaged ({exc}); re-save it with numpy.savez.") from None
+    except (OSError, EOFError, zipfile.BadZipFile, KeyError, zipfile.LargeZipFile) as exc:
+        raise LatentLabError(f"{path.name}: the NPZ archive is damaged ({type(exc).__name__}); re-save it with "
+                             "numpy.savez.") from None
+
+
+def read_npy(path: Path, name: str, standardise: bool = True) -> Dataset:
+    return arrays_to_dataset(path.name, name, load_numpy(path), None, None, standardise)
 
 
 def read_npz(path: Path, name: str, label_key: str | None, standardise: bool = True) -> Dataset:
-    try:
-        archive = np.load(path, allow_pickle=False)
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
-        raise LatentLabError(f"{path.name}: not a valid NPZ archive ({type(exc).__name__}); re-save it with numpy.savez.") from None
+    archive = load_numpy(path, "numpy.savez")
     if not isinstance(archive, np.lib.npyio.NpzFile):
-        return read_npy(path, name, standardise)  # a plain .npy renamed to .npz
+        return arrays_to_dataset(path.name, name, archive, None, None, standardise)  # a plain .npy renamed to .npz
     with archive:
         keys = list(archive.files)
         if not keys:
@@ -57,15 +77,7 @@ def read_npz(path: Path, name: str, label_key: str | None, standardise: bool = T
             raise LatentLabError(f"{path.name}: no array named '{label_key}' (arrays: {', '.join(keys)}); pick one of those.")
         x_key = next((k for k in ITEM_KEYS if k in keys), keys[0])
         lab_key = label_key or next((k for k in LABEL_KEYS if k in keys), None)
-        wanted = [k for k in (x_key, lab_key, "factors") if k and k in keys]
-        try:
-            arrays = {k: archive[k] for k in wanted}
-        except ValueError as exc:
-            if "pickle" in str(exc).lower() or "object" in str(exc).lower():
-                raise _pickle_error(path.name) from None
-            raise LatentLabError(f"{path.name}: the NPZ archive is damaged ({exc}); re-save it with numpy.savez.") from None
-        except (OSError, EOFError, zipfile.BadZipFile, KeyError, zipfile.LargeZipFile) as exc:
-            raise LatentLabError(f"{path.name}: the NPZ archive is damaged ({type(exc).__name__}); re-save it with numpy.savez.") from None
+        arrays = archive_arrays(archive, path, {k: k for k in (x_key, lab_key, "factors") if k and k in keys})
     return arrays_to_dataset(path.name, name, arrays[x_key], arrays.get(lab_key) if lab_key else None, arrays.get("factors"),
                              standardise)
 

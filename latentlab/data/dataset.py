@@ -6,9 +6,13 @@ import contextlib
 import hashlib
 import mmap
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:
+    from latentlab.data.text_encoders import TextEncoder
 
 KINDS = ("image", "tabular", "embedding", "signal")
 
@@ -62,7 +66,7 @@ class Dataset:
     # row i being the code of that dataset's item i (``latentlab.analysis.codes_datasets``); None for items that are their own.
     codes_of: dict | None = None
     texts: list[str] | None = None
-    text_encoder: object | None = None
+    text_encoder: TextEncoder | None = None
     metadata: pd.DataFrame | None = None
     channel_names: list[str] = field(default_factory=list)
     times: np.ndarray | None = None

@@ -32,7 +32,7 @@ import pandas as pd
 from latentlab.core.errors import LatentLabError
 from latentlab.core.limits import checked_file, limit
 from latentlab.data.dataset import Dataset, array_fingerprint
-from latentlab.data.tables import MAX_MAGNITUDE, PARQUET_SUFFIXES, TEXT_SUFFIXES, _read_parquet, _read_text_table
+from latentlab.data.tables import MAX_MAGNITUDE, PARQUET_SUFFIXES, TEXT_SUFFIXES, read_parquet, read_text_table
 
 ITEM_KEYS = ("x", "X", "data", "signals")
 LABEL_KEYS = ("labels", "y", "targets")
@@ -67,23 +67,15 @@ def read_signal_file(path: str | Path, name: str, id: str | None = None, time: s
     if not id or not time:
         raise LatentLabError(f"{path.name}: a long table of signals needs its item and time columns named "
                              "(`id` and `time`).", param="time" if id else "id", also=("id", "time"))
-    df = _read_parquet(path) if suffix in PARQUET_SUFFIXES else _read_text_table(path)
+    df = read_parquet(path) if suffix in PARQUET_SUFFIXES else read_text_table(path)
     return long_table_to_dataset(df, path.name, name, id, time, channels, labels, factors, standardise)
 
 
 def _read_arrays(path: Path, label_key: str | None) -> dict:
     """The item array and the optional ones of an NPY or NPZ file, never unpickling."""
-    from latentlab.data.arrays import _pickle_error
+    from latentlab.data.arrays import archive_arrays, load_numpy
 
-    try:
-        loaded = np.load(path, allow_pickle=False, mmap_mode="r")
-    except ValueError as exc:
-        if "pickle" in str(exc).lower() or "object" in str(exc).lower():
-            raise _pickle_error(path.name) from None
-        raise LatentLabError(f"{path.name}: not a valid NumPy file ({exc}); re-save it with numpy.save.") from None
-    except (OSError, EOFError, zipfile.BadZipFile) as exc:
-        raise LatentLabError(f"{path.name}: not a valid NumPy file ({type(exc).__name__}); re-save it with numpy.save "
-                             "or numpy.savez.") from None
+    loaded = load_numpy(path, "numpy.save or numpy.savez")
     if not isinstance(loaded, np.lib.npyio.NpzFile):
         if label_key:
             raise LatentLabError(f"{path.name}: a .npy file holds one array, so it has no '{label_key}' labels; "
@@ -98,14 +90,7 @@ def _read_arrays(path: Path, label_key: str | None) -> dict:
         wanted = {"x": next((k for k in ITEM_KEYS if k in keys), keys[0]),
                   "labels": label_key or next((k for k in LABEL_KEYS if k in keys), None),
                   "factors": "factors", "times": "times", "channel_names": "channels"}
-        try:
-            return {role: archive[key] for role, key in wanted.items() if key in keys}
-        except ValueError as exc:
-            if "pickle" in str(exc).lower() or "object" in str(exc).lower():
-                raise _pickle_error(path.name) from None
-            raise LatentLabError(f"{path.name}: the NPZ archive is damaged ({exc}); re-save it with numpy.savez.") from None
-        except (OSError, EOFError, zipfile.BadZipFile, KeyError) as exc:
-            raise LatentLabError(f"{path.name}: the NPZ archive is damaged ({type(exc).__name__}); re-save it.") from None
+        return archive_arrays(archive, path, {role: key for role, key in wanted.items() if key in keys})
 
 
 def signal_arrays_to_dataset(src: str, name: str, x: np.ndarray, labels=None, factors=None, times=None,

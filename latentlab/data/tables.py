@@ -31,13 +31,13 @@ PARQUET_SUFFIXES = {".parquet", ".pq"}
 
 def read_table(path: Path, name: str, label_col: str | None, standardise: bool = True) -> Dataset:
     if path.suffix.lower() in PARQUET_SUFFIXES:
-        df = _read_parquet(path)
+        df = read_parquet(path)
     else:
-        df = _read_text_table(path)
+        df = read_text_table(path)
     return table_to_dataset(df, name, label_col, source=path.name, standardise=standardise)
 
 
-def _read_parquet(path: Path) -> pd.DataFrame:
+def read_parquet(path: Path) -> pd.DataFrame:
     try:
         import pyarrow.parquet as pq
 
@@ -52,7 +52,7 @@ def _read_parquet(path: Path) -> pd.DataFrame:
         raise LatentLabError(f"{path.name}: not a readable Parquet file ({type(exc).__name__}); re-export it.") from None
 
 
-def _read_text_table(path: Path) -> pd.DataFrame:
+def read_text_table(path: Path) -> pd.DataFrame:
     raw = path.read_bytes()
     if b"\x00" in raw[:65536]:
         raise LatentLabError(f"{path.name}: looks like binary data, not a text table; upload a CSV or TSV file.")
@@ -65,9 +65,9 @@ def _read_text_table(path: Path) -> pd.DataFrame:
             raise LatentLabError(f"{path.name}: the text encoding is not readable; save it as UTF-8.") from None
     if not text.strip():
         raise LatentLabError(f"{path.name}: the file is empty; choose a file with data in it.")
-    sep = "\t" if path.suffix.lower() == ".tsv" else _sniff(text)
+    sep = "\t" if path.suffix.lower() == ".tsv" else sniff_separator(text)
     try:
-        _check_shape(text, sep, path.name)
+        check_table_shape(text, sep, path.name)
     except csv.Error as exc:
         raise LatentLabError(f"{path.name}: could not be read as a table ({exc}).") from None
     try:
@@ -77,7 +77,7 @@ def _read_text_table(path: Path) -> pd.DataFrame:
         raise LatentLabError(f"{path.name}: could not be read as a table ({reason}).") from None
 
 
-def _check_shape(text: str, sep: str, source: str) -> None:
+def check_table_shape(text: str, sep: str, source: str) -> None:
     """Refuse ragged rows and tables over the row and column limits, with the line number."""
     width = None
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
@@ -94,7 +94,7 @@ def _check_shape(text: str, sep: str, source: str) -> None:
             raise LatentLabError(f"{source}: more than {limit('max_rows'):,} rows is over the limit.")
 
 
-def _sniff(text: str) -> str:
+def sniff_separator(text: str) -> str:
     try:
         return csv.Sniffer().sniff(text[:8192], delimiters=",;\t|").delimiter
     except csv.Error:

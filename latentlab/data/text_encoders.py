@@ -19,6 +19,7 @@ import importlib.util
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
@@ -29,6 +30,26 @@ BATCH = 1024  # texts per encoder call: memory stays bounded whatever the corpus
 TFIDF_MAX_FEATURES = 20_000
 TFIDF_DIMS = 128
 WEAKER_NOTE = "TF-IDF + SVD, the weaker choice (it matches words, not meanings; install latentlab[text] for MiniLM)"
+
+
+@runtime_checkable
+class TextEncoder(Protocol):
+    """What every text encoder provides: ``fit`` on the documents, ``encode`` texts to unit-norm float32 rows
+    (N, D), and what a dataset's manifest keeps to rebuild it (``spec``, its fitted ``arrays``) and to key
+    caches (``identity``). ``name`` is the registry's key, ``title`` its description."""
+
+    name: str
+    title: str
+
+    def fit(self, texts: list[str]) -> "TextEncoder": ...
+
+    def encode(self, texts: list[str], progress: ProgressFn | None = None) -> np.ndarray: ...
+
+    def spec(self) -> dict: ...
+
+    def identity(self) -> dict: ...
+
+    def arrays(self) -> dict[str, np.ndarray]: ...
 
 
 def text_extra_installed() -> bool:
@@ -202,7 +223,7 @@ class SentenceEncoder:
         return {}
 
 
-def make_encoder(choice: str | None = None):
+def make_encoder(choice: str | None = None) -> TextEncoder:
     """The encoder ``--encoder`` names: ``minilm`` (default when the text extra is installed), ``tfidf`` (the
     default otherwise), or a local sentence-transformers model folder."""
     if choice is None:
@@ -221,7 +242,7 @@ def make_encoder(choice: str | None = None):
                          "so give a folder that holds the model.", param="encoder", value=choice)
 
 
-def encoder_from_spec(spec: dict, arrays: dict[str, np.ndarray] | None = None):
+def encoder_from_spec(spec: dict, arrays: dict[str, np.ndarray] | None = None) -> TextEncoder:
     """Rebuild the encoder a dataset's manifest records (``spec``), with its stored arrays for TF-IDF."""
     name = spec.get("name")
     if name == "tfidf":

@@ -26,7 +26,7 @@ import pandas as pd
 
 from latentlab.core.errors import LatentLabError
 from latentlab.core.limits import checked_file, limit
-from latentlab.data.tables import PARQUET_SUFFIXES, _check_shape, _read_parquet, _sniff
+from latentlab.data.tables import PARQUET_SUFFIXES, check_table_shape, read_parquet, sniff_separator
 
 JSONL_SUFFIXES = {".jsonl", ".ndjson"}
 TEXT_TABLE_SUFFIXES = {".csv", ".tsv", ".txt"} | PARQUET_SUFFIXES | JSONL_SUFFIXES
@@ -60,7 +60,7 @@ def read_text_table(path: str | Path, text_col: str, label_col: str | None = Non
     """Read the documents in column ``text_col`` of a CSV, TSV, Parquet or JSON Lines file."""
     path, suffix = checked_file(path, TEXT_TABLE_SUFFIXES, " for texts; use CSV, TSV, Parquet or JSON Lines (.jsonl)")
     if suffix in PARQUET_SUFFIXES:
-        df = _read_parquet(path)
+        df = read_parquet(path)
     elif suffix in JSONL_SUFFIXES:
         df = _read_jsonl(path)
     else:
@@ -82,8 +82,8 @@ def _read_delimited(path: Path) -> pd.DataFrame:
     text = _utf8(path)
     if not text.strip():
         raise LatentLabError(f"{path.name}: the file is empty; choose a file with data in it.")
-    sep = "\t" if path.suffix.lower() == ".tsv" else _sniff(text)
-    _check_shape(text, sep, path.name)
+    sep = "\t" if path.suffix.lower() == ".tsv" else sniff_separator(text)
+    check_table_shape(text, sep, path.name)
     try:  # every column as text: a label or metadata value is kept as written
         return pd.read_csv(io.StringIO(text, newline=""), sep=sep, dtype=str, keep_default_na=False)
     except (ValueError, pd.errors.ParserError) as exc:
@@ -169,7 +169,7 @@ def text_columns(path: str | Path) -> list[str]:
     if suffix not in TEXT_TABLE_SUFFIXES:
         return []
     try:
-        df = _read_parquet(path) if suffix in PARQUET_SUFFIXES else _read_jsonl(path) if suffix in JSONL_SUFFIXES \
+        df = read_parquet(path) if suffix in PARQUET_SUFFIXES else _read_jsonl(path) if suffix in JSONL_SUFFIXES \
             else _read_delimited(path)
     except LatentLabError:
         return []

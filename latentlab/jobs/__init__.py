@@ -17,6 +17,7 @@ from dataclasses import fields
 from latentlab.core.errors import LatentLabError
 from latentlab.core.params import parse_value
 from latentlab.jobs import store
+from latentlab.jobs.executor import ExecutorSpec
 from latentlab.jobs.runner import ensure_runner
 from latentlab.jobs.store import ACTIVE, FINISHED, Job, get, history, list_jobs
 
@@ -25,7 +26,7 @@ __all__ = ["ACTIVE", "FINISHED", "Job", "cancel", "get", "history", "list_jobs",
 
 
 def submit(kind: str, params: dict, name: str | None = None, sweep: str | None = None, start: bool = True,
-           executor: dict | None = None) -> int:
+           executor: ExecutorSpec | None = None) -> int:
     """Queue a job; ``executor`` (``latentlab.jobs.executor.resolve_executor``) None runs it on this machine."""
     job_id = store.create(kind, params, name=name, sweep=sweep, executor=executor)
     if start:
@@ -33,12 +34,12 @@ def submit(kind: str, params: dict, name: str | None = None, sweep: str | None =
     return job_id
 
 
-def _start(executor: dict | None) -> None:
+def _start(executor: ExecutorSpec | None) -> None:
     """Make sure something runs the queued jobs: this machine's runner, or the driver for the Ray cluster."""
     if executor:
         from latentlab.jobs.ray_driver import ensure_ray_driver
 
-        ensure_ray_driver(executor["address"])
+        ensure_ray_driver(executor.address)
     else:
         ensure_runner()
 
@@ -53,7 +54,7 @@ def _check_train_request(dataset: str, model: str, model_params: dict | None) ->
 
 
 def submit_train(dataset: str, model: str, model_params: dict | None, train_config, name: str | None = None,
-                 sweep: str | None = None, start: bool = True, executor: dict | None = None) -> int:
+                 sweep: str | None = None, start: bool = True, executor: ExecutorSpec | None = None) -> int:
     """Queue a training run; its checkpoint is called ``name`` (default DATASET-MODEL-jobID)."""
     from latentlab.checkpoints import format as checkpoints
 
@@ -92,7 +93,7 @@ def submit_text_import(path, name: str, text: str, labels: str | None = None, en
 
 
 def submit_sweep(dataset: str, model: str, grid: dict[str, list], model_params: dict | None, train_config,
-                 name: str | None = None, executor: dict | None = None) -> tuple[str, list[int]]:
+                 name: str | None = None, executor: ExecutorSpec | None = None) -> tuple[str, list[int]]:
     """One training job per point of the grid (at most two axes); returns (sweep id, job ids).
 
     Grid keys are model settings (``beta``, ``latent_dim``, ...) or training
@@ -145,7 +146,7 @@ def resume(job_id: int) -> Job:
         from latentlab.jobs.executor import check_reachable, import_ray
 
         import_ray()
-        check_reachable(job.executor["address"])
+        check_reachable(job.executor.address)
     if not store.transition(job_id, ("interrupted", "failed", "cancelled"), state="queued", cancel_requested=0,
                             error=None, finished=None, pid=None):
         raise LatentLabError(f"Job {job_id} is {job.state}; only interrupted, failed or cancelled jobs can be resumed.")

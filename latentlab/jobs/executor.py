@@ -2,7 +2,7 @@
 
 The setting comes from ``--executor ray`` (with ``--ray-address``) on the commands that start jobs, from the Train
 page, or from ``LATENTLAB_RAY_ADDRESS``. Unset, jobs run on this machine exactly as before. A Ray job is a row of
-the same job table whose ``executor`` column holds the spec made here::
+the same job table whose ``executor`` column holds the spec made here (``ExecutorSpec``), stored as JSON::
 
     {"kind": "ray", "address": "10.0.0.5:6379", "cpus": 1.0, "gpus": 0.25}
 
@@ -15,6 +15,10 @@ from __future__ import annotations
 
 import os
 import socket
+import tempfile
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from pathlib import Path
 
 from latentlab.core.errors import LatentLabError
 
@@ -22,6 +26,37 @@ ADDRESS_ENV = "LATENTLAB_RAY_ADDRESS"
 INSTALL = 'pip install "latentlab[ray]"'
 CONNECT_TIMEOUT_S = 3.0
 EXECUTORS = ("local", "ray")
+
+
+@dataclass(frozen=True, eq=False)
+class ExecutorSpec(Mapping):
+    """Where a job runs when not on this machine: a Ray cluster's ``address`` and the CPUs and GPUs (a fraction
+    shares one) each run asks for. Reads as the mapping the job table stores (``dict(spec)``)."""
+
+    address: str
+    cpus: float = 1.0
+    gpus: float = 0.0
+    kind: str = "ray"
+
+    @classmethod
+    def from_dict(cls, raw: Mapping) -> "ExecutorSpec":
+        return cls(str(raw["address"]), float(raw.get("cpus", 1.0)), float(raw.get("gpus", 0.0)),
+                   str(raw.get("kind", "ray")))
+
+    def __getitem__(self, key: str):
+        return asdict(self)[key]
+
+    def __iter__(self):
+        return iter(("kind", "address", "cpus", "gpus"))
+
+    def __len__(self) -> int:
+        return 4
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Mapping) and dict(self) == dict(other)
+
+    def __hash__(self) -> int:
+        return hash((self.kind, self.address, self.cpus, self.gpus))
 
 
 def import_ray():
@@ -56,14 +91,26 @@ def canonical_address(address: str | None) -> str:
         _host_port(address)
         return address
     import_ray()
-    from ray._private.services import canonicalize_bootstrap_address_or_die  # Ray's own "auto" lookup
+    found = local_cluster_address()
+    if found:
+        _host_port(found)
+        return found
+    raise LatentLabError("No Ray cluster is running on this machine; start one with 'ray start --head', or give "
+                         "the address of an existing cluster as `ray_address` HOST:PORT (or LATENTLAB_RAY_ADDRESS).",
+                         param="ray_address")
 
+
+def local_cluster_address() -> str | None:
+    """``RAY_ADDRESS``, else the cluster ``ray start`` last started on this machine: the address Ray records in
+    ``ray_current_cluster`` in its temporary folder (``RAY_TMPDIR``, else the system's, then ``ray``)."""
+    env = os.environ.get("RAY_ADDRESS", "").strip()
+    if env and env != "auto":
+        return env
+    folder = Path(os.environ.get("RAY_TMPDIR") or tempfile.gettempdir()) / "ray"
     try:
-        return canonicalize_bootstrap_address_or_die("auto")
-    except (ConnectionError, ValueError):
-        raise LatentLabError("No Ray cluster is running on this machine; start one with 'ray start --head', or give "
-                             "the address of an existing cluster as `ray_address` HOST:PORT (or LATENTLAB_RAY_ADDRESS).",
-                             param="ray_address") from None
+        return (folder / "ray_current_cluster").read_text().strip() or None
+    except OSError:
+        return None
 
 
 def reachable(address: str, timeout: float = CONNECT_TIMEOUT_S) -> bool:
@@ -84,7 +131,7 @@ def check_reachable(address: str) -> None:
 
 
 def resolve_executor(executor: str | None = None, address: str | None = None, cpus_per_run: float | None = None,
-                     gpus_per_run: float | None = None) -> dict | None:
+                     gpus_per_run: float | None = None) -> ExecutorSpec | None:
     """The executor spec for new jobs: None for this machine's workers, else a Ray spec (see the module docstring).
 
     ``executor`` None means: Ray when an address is given or ``LATENTLAB_RAY_ADDRESS`` is set, else this machine.
@@ -115,10 +162,10 @@ def resolve_executor(executor: str | None = None, address: str | None = None, cp
     import_ray()
     resolved = canonical_address(address or configured_address())
     check_reachable(resolved)
-    return {"kind": "ray", "address": resolved, "cpus": cpus, "gpus": gpus}
+    return ExecutorSpec(resolved, cpus, gpus)
 
 
-def configured_executor(timeout: float = 1.0) -> dict | None:
+def configured_executor(timeout: float = 1.0) -> ExecutorSpec | None:
     """The Ray spec of ``LATENTLAB_RAY_ADDRESS`` when Ray is installed and the cluster answers, else None (this
     machine): for work the dashboard starts by itself, which falls back to this machine rather than failing."""
     import importlib.util
@@ -126,9 +173,9 @@ def configured_executor(timeout: float = 1.0) -> dict | None:
     address = configured_address()
     if address is None or importlib.util.find_spec("ray") is None or not reachable(address, timeout):
         return None
-    return {"kind": "ray", "address": address, "cpus": 1.0, "gpus": 0.0}
+    return ExecutorSpec(address)
 
 
-def describe(executor: dict | None) -> str:
+def describe(executor: ExecutorSpec | None) -> str:
     """'this machine' or 'Ray at HOST:PORT'."""
-    return "this machine" if not executor else f"Ray at {executor['address']}"
+    return "this machine" if not executor else f"Ray at {executor.address}"

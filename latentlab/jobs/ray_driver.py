@@ -60,7 +60,7 @@ def ensure_ray_driver(address: str) -> None:
 
 
 def ray_jobs(address: str, states: tuple[str, ...]) -> list[store.Job]:
-    return [j for j in store.list_jobs(states) if j.executor and j.executor.get("address") == address]
+    return [j for j in store.list_jobs(states) if j.executor and j.executor.address == address]
 
 
 def check_workspace(path: str | os.PathLike | None = None, token: str | None = None) -> int:
@@ -137,7 +137,7 @@ class Driver:
     def send(self, job: store.Job) -> None:
         spec = job.executor
         if job.kind == "train":
-            ref = self.train_task.options(num_cpus=spec["cpus"], num_gpus=spec["gpus"], max_retries=MAX_RETRIES,
+            ref = self.train_task.options(num_cpus=spec.cpus, num_gpus=spec.gpus, max_retries=MAX_RETRIES,
                                           retry_exceptions=False, name=f"latentlab:{job.name}").remote(
                 job.id, job.params, str(home()), self.board)
             self.refs[job.id] = ref
@@ -157,7 +157,7 @@ class Driver:
         p, spec = job.params, job.executor
         store.update(job.id, stage=None, node=f"{len(self.checked_nodes)} nodes")
         try:
-            encode_on_ray(p["checkpoint"], p.get("dataset"), cpus=spec["cpus"], gpus=spec["gpus"],
+            encode_on_ray(p["checkpoint"], p.get("dataset"), cpus=spec.cpus, gpus=spec.gpus,
                           progress=job_progress(job.id), cancelled=lambda: store.get(job.id).cancel_requested,
                           shard_items=p.get("shard_items") or SHARD_ITEMS)
         except JobCancelled:

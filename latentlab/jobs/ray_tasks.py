@@ -46,24 +46,13 @@ def train_run(job_id: int, params: dict, home: str, board) -> str:
     """One training job as a Ray task: a fresh run, or, when its checkpoint exists (Ray retrying it after its node
     died, or a resumed job), the run continued from its last periodic checkpoint. Returns the checkpoint's name."""
     os.environ["LATENTLAB_HOME"] = home  # workers outlive tasks; each task names its workspace
-    from latentlab import lab
     from latentlab.jobs.ray_progress import BoardReporter
-    from latentlab.jobs.worker import default_checkpoint_every
-    from latentlab.checkpoints import format as checkpoints
-    from latentlab.training.trainer import TrainConfig
+    from latentlab.jobs.train_runs import prepare_run
 
-    cfg = TrainConfig(**params["train_config"])
-    name = params["name"]
-    manifest = checkpoints.user_checkpoints_dir() / f"{name}.json"
-    resume = name if manifest.exists() else None
-    if cfg.checkpoint_every <= 0:  # a run on a cluster can lose its node: it always saves periodically
-        cfg.checkpoint_every = default_checkpoint_every(cfg.total_steps(len(lab.as_dataset(params["dataset"]))))
-    start = int(checkpoints.read_manifest(manifest).get("step", 0)) if resume else 0
-    board.post.remote(job_id, "started", {"node": node_label(), "resumed_from": start if resume else None,
+    run = prepare_run(params)
+    board.post.remote(job_id, "started", {"node": node_label(), "resumed_from": run.resumed_from if run.resume else None,
                                           "pid": os.getpid()})
-    lab.train(params["dataset"], params["model"], params.get("model_params"), cfg, name=name,
-              callbacks=[BoardReporter(board, job_id)], resume=resume)
-    return name
+    return run.run([BoardReporter(board, job_id)])
 
 
 def sees_marker(path: str, token: str) -> bool:

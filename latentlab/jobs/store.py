@@ -18,6 +18,7 @@ from pathlib import Path
 from latentlab.core import quotas
 from latentlab.core.errors import LatentLabError
 from latentlab.core.workspace import home
+from latentlab.jobs.executor import ExecutorSpec
 
 ACTIVE = ("queued", "running")
 FINISHED = ("succeeded", "failed", "cancelled", "interrupted")
@@ -90,7 +91,7 @@ class Job:
     stage_from: int = 0  # the step this stage started counting from (a resumed run's first step)
     # Where the job runs: None for this machine's workers, else {"kind": "ray", "address", "cpus", "gpus"}
     # (``latentlab.jobs.executor``); a Ray job's task id and the node it runs on (``latentlab.jobs.ray_driver``).
-    executor: dict | None = None
+    executor: ExecutorSpec | None = None
     ray_task: str | None = None
     node: str | None = None
     extra: dict = field(default_factory=dict)
@@ -125,6 +126,7 @@ class Job:
 
     def to_dict(self) -> dict:
         d = {k: getattr(self, k) for k in self.__dataclass_fields__ if k != "extra"}
+        d["executor"] = dict(self.executor) if self.executor else None
         d["checkpoint"] = self.params.get("name") if self.kind == "train" else None
         d["progress"] = self.progress
         return d
@@ -189,19 +191,19 @@ def _row_to_job(row: sqlite3.Row) -> Job:
     d["params"] = json.loads(d["params"])
     d["terms"] = json.loads(d["terms"] or "{}")
     d["cancel_requested"] = bool(d["cancel_requested"])
-    d["executor"] = json.loads(d["executor"]) if d.get("executor") else None
+    d["executor"] = ExecutorSpec.from_dict(json.loads(d["executor"])) if d.get("executor") else None
     return Job(**d)
 
 
 def create(kind: str, params: dict, name: str | None = None, sweep: str | None = None, total: int = 0,
-           executor: dict | None = None) -> int:
+           executor: ExecutorSpec | None = None) -> int:
     with connect(immediate=True) as c:
         active = c.execute("SELECT COUNT(*) FROM jobs WHERE state IN ('queued', 'running')").fetchone()[0]
         quotas.check_job_slot(active)  # a person's limit on a server with sign-in; none elsewhere
         cur = c.execute(
             "INSERT INTO jobs (kind, name, params, state, total, sweep, created, executor) "
             "VALUES (?, ?, ?, 'queued', ?, ?, ?, ?)",
-            (kind, name, json.dumps(params), total, sweep, time.time(), json.dumps(executor) if executor else None),
+            (kind, name, json.dumps(params), total, sweep, time.time(), json.dumps(dict(executor)) if executor else None),
         )
         return int(cur.lastrowid)
 

@@ -17,6 +17,7 @@ import traceback
 
 from latentlab.core.errors import JobCancelled, LatentLabError
 from latentlab.jobs import store
+from latentlab.jobs.train_runs import prepare_run
 from latentlab.core.progress import Throttled
 from latentlab.training.trainer import BaseCallback
 
@@ -48,29 +49,11 @@ class JobReporter(BaseCallback):
             self._report(trainer)
 
 
-def default_checkpoint_every(total: int) -> int:
-    return max(50, total // 20)
-
-
 def run_train(job: store.Job) -> str:
-    from latentlab.checkpoints import format as checkpoints
-    from latentlab import lab
-    from latentlab.training.trainer import TrainConfig
-
-    p = job.params
-    cfg = TrainConfig(**p["train_config"])
-    name = p["name"]
-    existing = checkpoints.user_checkpoints_dir() / f"{name}.json"
-    resume = name if existing.exists() else None
-    if cfg.checkpoint_every <= 0:
-        data = lab.as_dataset(p["dataset"])
-        cfg.checkpoint_every = default_checkpoint_every(cfg.total_steps(len(data)))
-    if resume:
-        step = checkpoints.read_manifest(existing).get("step", 0)
-        store.update(job.id, resumed_from=step, step=step)
-    lab.train(p["dataset"], p["model"], p.get("model_params"), cfg, name=name,
-              callbacks=[JobReporter(job.id)], resume=resume)
-    return name
+    run = prepare_run(job.params)
+    if run.resume:
+        store.update(job.id, resumed_from=run.resumed_from, step=run.resumed_from)
+    return run.run([JobReporter(job.id)])
 
 
 class JobProgress:

@@ -32,11 +32,6 @@ class ClassSettings:
         return list(dataclasses.fields(cls))
 
 
-def is_installed_class(name: str, registry) -> bool:
-    """Whether ``name`` is a class an installed package registers (and not a name of ``registry``'s, which wins)."""
-    return name not in registry and name in installed_classes()
-
-
 def trainable_class(name: str, registry) -> tuple[type, dict]:
     """The installed class ``name`` and the manifest's record of its source, once it provides ``loss(x)``;
     one sentence for a name that is neither a registry model nor an installed class, or a class without loss."""

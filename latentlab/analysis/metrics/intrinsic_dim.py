@@ -7,7 +7,7 @@ vary in, whatever the number of latents. No ground-truth factors are needed.
   Intrinsic Dimension'", 2005).
 
 Both take ``(codes (N, D), factors=None, seed=0)`` like the other metrics and ignore ``factors``. Neighbour
-searches use scikit-learn's ``NearestNeighbors`` (Euclidean) on at most ``max_items`` items, a fixed sample drawn
+searches use ``projection.knn.top_k`` (exact, Euclidean) on at most ``max_items`` items, a fixed sample drawn
 with ``seed`` from more: the estimates depend on the sample size (fewer items see a coarser scale), so compare
 spaces at the same ``max_items``. Items that repeat another item (zero distance) are left out.
 """
@@ -25,13 +25,12 @@ MAX_ITEMS = 5_000  # an exact neighbour search on 5,000 items takes about a seco
 
 def _neighbour_distances(codes: np.ndarray, k: int) -> np.ndarray:
     """Distances of each distinct item to its ``k`` nearest other items, nearest first: (n, k)."""
-    from sklearn.neighbors import NearestNeighbors
+    from latentlab.analysis.projection.knn import top_k  # deferred: the metrics package imports no torch
 
     codes = np.unique(codes, axis=0)
     if len(codes) <= k + 1:
         raise LatentLabError(f"The intrinsic dimension needs more than {k + 1} distinct items, got {len(codes)}.")
-    dist, _ = NearestNeighbors(n_neighbors=k + 1).fit(codes).kneighbors(codes)
-    return dist[:, 1:]  # the first neighbour of each item is itself
+    return top_k(codes, codes, k, "euclidean", exclude=np.arange(len(codes)))[1]
 
 
 def twonn(codes: np.ndarray, factors=None, seed: int = 0, discard: float = 0.1,

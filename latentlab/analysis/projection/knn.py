@@ -223,3 +223,82 @@ def knn_graph(X: np.ndarray, k: int, metric: str = "euclidean", device: torch.de
     else:
         i, d = brute_knn(Z.to(device), k, manhattan, progress=progress)
     return i, _to_metric(d, metric)
+
+
+TOP_K_ROWS = 65_536  # rows of ``x`` compared at a time by ``top_k``: memory stays bounded on a large dataset
+TOP_K_CELLS = 1 << 22  # query x row distances held at once by ``top_k``
+
+
+def top_k(x: np.ndarray, queries: np.ndarray, k: int, metric: str = "euclidean",
+          exclude: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """For each of ``queries`` (M, D), the ``k`` rows of ``x`` (N, D) nearest by ``metric``, best first, ties in
+    row order: the one exact top-k search of text search, the map's neighbours and the intrinsic dimension.
+
+    Parameters
+    ----------
+    x : ndarray (N, D), read ``TOP_K_ROWS`` rows at a time (only the best ``k`` so far are kept).
+    queries : ndarray (M, D).
+    k : neighbours per query (at most N).
+    metric : ``"cosine"`` (most similar first) or ``"euclidean"`` (nearest first).
+    exclude : ndarray (M,) of row indices, one per query, left out (the query's own row).
+
+    Returns
+    -------
+    (indices (M, k) int64, scores (M, k) float64): cosine similarities or Euclidean distances.
+    """
+    if metric not in ("cosine", "euclidean"):
+        raise ValueError(f"top_k's metric is cosine or euclidean, not {metric!r}")
+    q = np.asarray(queries, np.float64).reshape(len(queries), -1)  # (M, D)
+    k = min(int(k), len(x))
+    block = max(1, TOP_K_CELLS // max(1, min(len(x), TOP_K_ROWS)))
+    rows, keys = [], []
+    for start in range(0, len(q), block):
+        skip = None if exclude is None else np.asarray(exclude)[start:start + block]
+        r, key = _top_k_block(x, q[start:start + block], k, metric, skip)
+        rows.append(r)
+        keys.append(key)
+    rows = np.concatenate(rows) if rows else np.zeros((0, k), np.int64)
+    keys = np.concatenate(keys) if keys else np.zeros((0, k))
+    return rows, (-keys if metric == "cosine" else keys)
+
+
+def _top_k_block(x, q: np.ndarray, k: int, metric: str, exclude) -> tuple[np.ndarray, np.ndarray]:
+    """``top_k`` for one block of queries: (rows, keys), keys smaller-is-better (minus similarities)."""
+    if metric == "cosine":
+        q = q / np.maximum(np.linalg.norm(q, axis=1, keepdims=True), 1e-12)
+    else:
+        q_sq = (q * q).sum(1)[:, None]  # (M, 1)
+    best_rows = np.zeros((len(q), 0), np.int64)
+    best_keys = np.zeros((len(q), 0), np.float64)
+    for start in range(0, len(x), TOP_K_ROWS):
+        part = np.asarray(x[start:start + TOP_K_ROWS], np.float64).reshape(-1, q.shape[1])  # (B, D)
+        if metric == "cosine":
+            key = -(q @ part.T) / np.maximum(np.linalg.norm(part, axis=1), 1e-12)[None, :]  # (M, B)
+        else:
+            key = np.maximum(q_sq + (part * part).sum(1)[None, :] - 2.0 * (q @ part.T), 0.0)  # squared (M, B)
+        if exclude is not None:
+            inside = (exclude >= start) & (exclude < start + len(part))
+            key[np.flatnonzero(inside), exclude[inside] - start] = np.inf
+        rows = np.broadcast_to(np.arange(start, start + len(part)), key.shape)
+        best_rows, best_keys = _keep_best(np.concatenate([best_keys, key], axis=1),
+                                          np.concatenate([best_rows, rows], axis=1), k)
+    if metric == "cosine":
+        return best_rows, best_keys
+    near = np.asarray(x[np.sort(np.unique(best_rows))], np.float64).reshape(-1, q.shape[1])  # the chosen rows only
+    at = np.searchsorted(np.sort(np.unique(best_rows)), best_rows)
+    return best_rows, np.linalg.norm(q[:, None, :] - near[at], axis=2)  # exact distances, not the expansion's
+
+
+def _keep_best(key: np.ndarray, rows: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ``k`` smallest keys of each line with their rows, smallest first, ties in row order (the columns are in
+    row order)."""
+    if key.shape[1] > k:
+        kth = np.partition(key, k - 1, axis=1)[:, k - 1:k]  # (M, 1)
+        chosen = key <= kth
+        if (chosen.sum(1) == k).all():  # no tie at the k-th place: the chosen columns, in row order
+            cols = np.nonzero(chosen)[1].reshape(len(key), k)
+        else:
+            cols = np.argsort(key, axis=1, kind="stable")[:, :k]
+        key, rows = np.take_along_axis(key, cols, 1), np.take_along_axis(rows, cols, 1)
+    order = np.lexsort((rows, key), axis=1)
+    return np.take_along_axis(rows, order, 1), np.take_along_axis(key, order, 1)

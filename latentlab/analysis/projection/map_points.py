@@ -15,6 +15,7 @@ import torch
 from latentlab.analysis.clustering.model import assignment_confidence, model_labels
 from latentlab.analysis.embedding import Embedding
 from latentlab.analysis.metrics.diagnostics import PASSIVE_KL
+from latentlab.analysis.projection.knn import top_k
 from latentlab.core.errors import LatentLabError
 from latentlab.data import Dataset, rows_have_unit_norm
 from latentlab.models import LatentModel
@@ -113,12 +114,8 @@ def nearest_neighbours(space: np.ndarray, index: int, k: int = 8) -> tuple[np.nd
     """The ``k`` nearest other points to ``space[index]`` (Euclidean): (indices, distances)."""
     if not 0 <= index < len(space):
         raise LatentLabError(f"Point {index} is out of range (0..{len(space) - 1}).")
-    d = np.linalg.norm(space - space[index], axis=1)
-    d[index] = np.inf
-    k = min(k, len(space) - 1)
-    nearest = np.argpartition(d, k)[:k]
-    nearest = nearest[np.argsort(d[nearest])]
-    return nearest, d[nearest]
+    rows, dist = top_k(space, space[index][None, :], min(k, len(space) - 1), "euclidean", exclude=np.array([index]))
+    return rows[0], dist[0]
 
 
 @torch.no_grad()

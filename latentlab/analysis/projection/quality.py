@@ -47,15 +47,13 @@ def _unit(X: np.ndarray) -> np.ndarray:
 
 def knn_recall(X: np.ndarray, Y: np.ndarray, rows: np.ndarray, k: int = 15, metric: str = "euclidean") -> float:
     """Mean share of each of ``rows``' ``k`` nearest input neighbours that are among its ``k`` nearest on the map."""
-    from sklearn.neighbors import NearestNeighbors
+    from latentlab.analysis.projection.knn import top_k
 
-    X = np.asarray(X, dtype=np.float32)
-    if metric == "cosine":  # euclidean on unit rows orders neighbours as cosine does
-        X = _unit(X)
-    elif metric != "euclidean":
+    if metric not in ("euclidean", "cosine"):
         raise ValueError(f"knn_recall supports euclidean and cosine, not {metric!r}")
-    near_x = NearestNeighbors(n_neighbors=k + 1).fit(X).kneighbors(X[rows], return_distance=False)[:, 1:]
-    near_y = NearestNeighbors(n_neighbors=k + 1).fit(Y).kneighbors(Y[rows], return_distance=False)[:, 1:]
+    X, Y, rows = np.asarray(X, dtype=np.float32), np.asarray(Y), np.asarray(rows)
+    near_x = top_k(X, X[rows], k, metric, exclude=rows)[0]  # (R, k), each row itself left out
+    near_y = top_k(Y, Y[rows], k, "euclidean", exclude=rows)[0]
     return float(np.mean([len(np.intersect1d(a, b)) / k for a, b in zip(near_x, near_y)]))
 
 

@@ -7,10 +7,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from latentlab.analysis.projection.knn import top_k
 from latentlab.core.errors import LatentLabError
 from latentlab.data import Dataset
-
-CHUNK = 65_536  # rows compared at a time: memory stays bounded on a large dataset
 
 
 @dataclass(frozen=True)
@@ -27,33 +26,6 @@ class SearchHit:
         return {"index": self.index, "similarity": self.similarity, "text": self.text, "label": label}
 
 
-def cosine_top_k(x: np.ndarray, q: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Rows of ``x`` (N, D) most similar to ``q`` (D,) by cosine: (indices, similarities), best first."""
-    rows, sims = cosine_top_k_many(x, np.asarray(q).reshape(1, -1), k)
-    return rows[0], sims[0]
-
-
-def cosine_top_k_many(x: np.ndarray, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """For each of ``queries`` (M, D), the ``k`` rows of ``x`` (N, D) most similar by cosine, best first (ties in
-    row order): (indices (M, k), similarities (M, k)). ``x`` is read ``CHUNK`` rows at a time and only the best
-    ``k`` so far are kept, so memory stays at M x (k + CHUNK) whatever N is."""
-    q = np.asarray(queries, np.float64).reshape(len(queries), -1)  # (M, D)
-    q = q / np.maximum(np.linalg.norm(q, axis=1, keepdims=True), 1e-12)
-    k = min(k, len(x))
-    best_rows = np.zeros((len(q), 0), np.int64)
-    best_sims = np.zeros((len(q), 0), np.float64)
-    for start in range(0, len(x), CHUNK):
-        part = np.asarray(x[start:start + CHUNK], np.float64)  # (B, D)
-        sims = (q @ part.T) / np.maximum(np.linalg.norm(part, axis=1), 1e-12)[None, :]  # (M, B)
-        rows = np.broadcast_to(np.arange(start, start + len(part)), sims.shape)
-        cand_rows = np.concatenate([best_rows, rows], axis=1)  # (M, k + B)
-        cand_sims = np.concatenate([best_sims, sims], axis=1)
-        order = np.lexsort((cand_rows, -cand_sims), axis=1)[:, :k]  # best first; ties in row order
-        best_rows = np.take_along_axis(cand_rows, order, axis=1)
-        best_sims = np.take_along_axis(cand_sims, order, axis=1)
-    return best_rows, best_sims
-
-
 def search_texts(ds: Dataset, query: str, k: int = 10) -> list[SearchHit]:
     """The ``k`` items of text dataset ``ds`` nearest in meaning to ``query``, best first."""
     if ds.texts is None or ds.text_encoder is None:
@@ -67,7 +39,8 @@ def search_texts(ds: Dataset, query: str, k: int = 10) -> list[SearchHit]:
     if q.shape[0] != ds.x.shape[1]:
         raise LatentLabError(f"Dataset '{ds.name}': its encoder makes {q.shape[0]}-dimensional vectors but the dataset "
                              f"holds {ds.x.shape[1]}; import the texts again.")
-    rows, sims = cosine_top_k(ds.x, q, k)
+    rows, sims = top_k(ds.x, q[None, :], k, "cosine")
+    rows, sims = rows[0], sims[0]
     return [SearchHit(int(i), float(s), ds.texts[i], None if ds.labels is None else ds.labels[i])
             for i, s in zip(rows, sims)]
 
@@ -91,7 +64,7 @@ def nearest_texts(ds: Dataset, vectors: np.ndarray, k: int = 3) -> list[list[Sea
     if vectors.shape[1] != int(np.prod(ds.x.shape[1:])):
         raise LatentLabError(f"Vectors of {vectors.shape[1]} values cannot be compared with the "
                              f"{int(np.prod(ds.x.shape[1:]))}-value rows of '{ds.name}'.")
-    rows, sims = cosine_top_k_many(ds.x, vectors, k)
+    rows, sims = top_k(ds.x, vectors, k, "cosine")
     labels = items.labels
     return [[SearchHit(int(i), float(s), items.texts[i], None if labels is None else labels[i])
              for i, s in zip(r, q)] for r, q in zip(rows, sims)]
