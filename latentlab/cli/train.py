@@ -45,8 +45,17 @@ def train_config(args):
         raise LatentLabError("--lr must be positive and --batch-size at least 1.")
     return TrainConfig(
         epochs=args.epochs if args.steps is None else None, steps=args.steps, batch_size=args.batch_size, lr=args.lr,
-        seed=args.seed, device=args.device, checkpoint_every=args.checkpoint_every or 0,
+        seed=args.seed, device=args.device, checkpoint_every=args.checkpoint_every or 0, loggers=run_loggers(args),
     )
+
+
+def run_loggers(args) -> str:
+    """``--log-to``'s value, checked here so that a logger that cannot be written stops the command at once."""
+    from latentlab.training.loggers import chosen_loggers
+
+    spec = getattr(args, "loggers", None) or "auto"
+    chosen_loggers(spec)
+    return spec
 
 
 def model_params(args) -> dict:
@@ -79,6 +88,10 @@ def add_train_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda", "mps"])
     p.add_argument("--checkpoint-every", type=int, default=0, metavar="STEPS")
+    p.add_argument("--log-to", dest="loggers", default=None, metavar="LOGGERS",
+                   help="where the run's history goes besides its checkpoint: auto (metrics.csv, TensorBoard when "
+                        "installed, MLflow when LATENTLAB_MLFLOW_URI is set) or a comma-separated list of csv, "
+                        "tensorboard, mlflow")
 
 
 def cmd_train(args) -> None:

@@ -13,7 +13,9 @@ from latentlab.data import Dataset
 from latentlab.models import MODELS, build_model, make_config
 from latentlab.checkpoints import format as ckpts
 from latentlab.training.foreign_train import build_trainable, check_trainable
-from latentlab.checkpoints.resolve import as_dataset, likelihood_for
+from latentlab.checkpoints.resolve import as_dataset
+from latentlab.models.likelihoods import default_likelihood
+from latentlab.training.loggers import run_logs
 from latentlab.training.trainer import BaseCallback, TrainConfig, Trainer
 
 HISTORY_ROWS = 2000  # loss-history rows a checkpoint keeps (a longer history is thinned evenly)
@@ -100,7 +102,7 @@ def train(dataset: str | Dataset, model: str = "vae", model_params: dict | None 
         else:
             if "dataset_size" in {f.name for f in dataclasses.fields(model_class(model).config_cls)}:
                 params["dataset_size"] = len(ds)
-            config = make_config(model, ds.item_shape, likelihood_for(ds), **params)
+            config = make_config(model, ds.item_shape, default_likelihood(ds), **params)
             net = build_model(model, config)
         name = name or ckpts.unique_name(f"{ds.name}-{model}")
         manifest_path = ckpts.checkpoint_path(name)
@@ -122,6 +124,7 @@ def train(dataset: str | Dataset, model: str = "vae", model_params: dict | None 
             step=st.step, terms=st.terms, optimizer=tr.optimizer, history=hist,
         )
 
-    trainer.callbacks = [*callbacks, PeriodicCheckpoint(save, cfg.checkpoint_every)]
+    logs = run_logs(manifest_path, name, model, net, ds, cfg)  # metrics.csv, TensorBoard, MLflow
+    trainer.callbacks = [*callbacks, *logs, PeriodicCheckpoint(save, cfg.checkpoint_every)]
     state = trainer.run()
     return TrainResult(manifest_path, name, state.step, state.terms, state.samples_per_s, state.elapsed)

@@ -34,6 +34,7 @@ class TrainConfig:
     grad_clip: float = 10.0
     checkpoint_every: int = 0
     log_every: int = 10
+    loggers: str = "auto"  # where the history goes besides the checkpoint (training/loggers.py): auto or csv,tensorboard,mlflow
 
     def total_steps(self, n_items: int) -> int:
         per_epoch = max(1, math.ceil(n_items / self.batch_size))
