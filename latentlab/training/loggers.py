@@ -6,7 +6,8 @@ files and MLflow runs when their packages are installed, each with the run's hyp
 ``tensorboard`` package is installed, and an MLflow run when ``LATENTLAB_MLFLOW_URI`` names a tracking server (or
 folder) and ``mlflow`` is installed; a missing package is then skipped in silence. A comma-separated list
 (``csv,tensorboard,mlflow``) asks for those: one that cannot be written is one sentence naming the extra to
-install. The run's folder is ``<checkpoints>/runs/<name>/``; TensorBoard reads it with
+install. Without ``LATENTLAB_MLFLOW_URI``, ``mlflow`` asked for writes to the folder store
+``<checkpoints>/runs/mlruns``. The run's folder is ``<checkpoints>/runs/<name>/``; TensorBoard reads it with
 ``tensorboard --logdir <checkpoints>/runs``.
 """
 
@@ -153,6 +154,10 @@ class RunLogs(BaseCallback):
         import mlflow
 
         uri = os.environ.get(MLFLOW_URI_ENV) or (self.folder.parent / "mlruns").resolve().as_uri()
+        if "://" not in uri or uri.startswith("file:"):
+            # MLflow 3 keeps its folder store only on request; without SQLAlchemy (mlflow-skinny) it is the one
+            # store that needs no server.
+            os.environ.setdefault("MLFLOW_ALLOW_FILE_STORE", "true")
         mlflow.set_tracking_uri(uri)
         mlflow.set_experiment("latentlab")
         self._mlflow_run = mlflow.start_run(run_name=self.run_name)

@@ -95,6 +95,18 @@ def loss_figure(history: list[dict], title: str = "Loss") -> go.Figure:
     return fig
 
 
+def likelihood_words(checkpoint: str) -> str:
+    """`` Likelihood: gaussian (sd 0.1).``: the likelihood a run was trained with (``auto`` resolved from the data),
+    for the line that says its checkpoint is ready; empty for a model that has none (a sparse autoencoder)."""
+    ck = loaders.checkpoint(checkpoint)
+    config = getattr(ck.model, "config", None)
+    name = getattr(config, "likelihood", None)
+    if not name or name == "auto" or ck.model_name == "topk-sae":
+        return ""
+    scale = {"gaussian": "sd", "laplace": "scale"}.get(name)
+    return f" Likelihood: {name}" + (f" ({scale} {config.noise_std:g})." if scale else ".")
+
+
 def open_checkpoint(checkpoint: str, dataset: str) -> None:
     """Make ``checkpoint`` (trained on ``dataset``) the sidebar's choice and show it on the Map."""
     loaders.clear_listings()
@@ -156,7 +168,7 @@ def job_monitor() -> None:
                         key=f"loss-{job.id}-{job.step}")
         if job.state == "succeeded":
             name, dataset = job.params["name"], job.params["dataset"]
-            st.success(f"Checkpoint '{name}' is ready (trained on {dataset}).")
+            st.success(f"Checkpoint '{name}' is ready (trained on {dataset}).{likelihood_words(name)}")
             loaders.clear_listings()
             if st.button(f"Open {name} on the Map", key=f"open-{job.id}", type="primary",
                          help="Picks it in the sidebar, with the dataset it was trained on."):
