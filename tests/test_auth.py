@@ -10,8 +10,10 @@ import pytest
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from latentlab.core import library, people, quotas, workspace
+from latentlab.core import library, people, quotas
+from latentlab.core import workspace as ws
 from latentlab.core.errors import LatentLabError
+from latentlab.jobs import owners
 
 ISSUER = "https://id.lab.example"
 ALICE, BOB = people.Person(ISSUER, "alice-0001", "Alice"), people.Person(ISSUER, "bob-0002", "Bob")
@@ -29,7 +31,7 @@ def _dataset(name, seed):
 def _save(person, name, seed):
     from latentlab.data.registry import save_dataset
 
-    with workspace.using(person.root):
+    with ws.using(person.root):
         return save_dataset(_dataset(name, seed))
 
 
@@ -48,7 +50,7 @@ def test_each_person_has_a_folder_keyed_by_issuer_and_subject_and_keeps_their_ow
 
 
 def workspace_of(person):
-    return workspace.using(person.root)
+    return ws.using(person.root)
 
 
 def _cookie(claims, secret=SECRET, signed_at=None):
@@ -148,10 +150,10 @@ def test_a_person_may_run_only_so_many_jobs_and_uploads_have_a_limit(limited):
         with pytest.raises(LatentLabError, match="1 jobs queued or running"):
             store.create("embed", {})
         with pytest.raises(LatentLabError, match="upload limit of 1 MB"):
-            quotas.check_upload(2 * quotas.MB)
+            quotas.check_upload(2 * quotas.MB, ws.home())
     with workspace_of(BOB):
         store.create("embed", {})
-    quotas.check_upload(10**9)  # the base workspace (the command line's) has no limit
+    quotas.check_upload(10**9, ws.home())  # the base workspace (the command line's) has no limit
 
 
 def test_a_removed_persons_queued_jobs_are_cancelled_and_their_sign_in_refused(workspace, monkeypatch):
@@ -163,9 +165,9 @@ def test_a_removed_persons_queued_jobs_are_cancelled_and_their_sign_in_refused(w
         with workspace_of(person):
             store.create("embed", {})
     rules = people.ServerRules(allowed=frozenset({(ALICE.issuer, ALICE.subject)}))
-    assert people.retire_removed(rules) == [BOB.key]
-    assert [j.state for j in people.jobs_of(BOB)] == ["cancelled"]
-    assert [j.state for j in people.jobs_of(ALICE)] == ["queued"]
+    assert owners.retire_removed(rules) == [BOB.key]
+    assert [j.state for j in owners.jobs_of(BOB)] == ["cancelled"]
+    assert [j.state for j in owners.jobs_of(ALICE)] == ["queued"]
     monkeypatch.setattr(auth, "rules", lambda: rules)
     assert auth.claims_workspace({"is_logged_in": True, "iss": ALICE.issuer, "sub": ALICE.subject}) == ALICE.root
     with pytest.raises(LatentLabError, match="no access"):

@@ -17,7 +17,9 @@ def cmd_users(args) -> None:
     from latentlab.cli.output import emit, table
     from latentlab.core import people
 
-    rows = [people.usage(p) for p in people.known_people()]
+    from latentlab.jobs import owners
+
+    rows = [owners.usage(p) for p in people.known_people()]
     view = [{**r, "key": r["key"][:12], "stored": _size(r["bytes"]),
              "jobs": ", ".join(f"{n} {s}" for s, n in sorted(r["jobs"].items())) or "none"} for r in rows]
     text = table(view, ["key", "name", "issuer", "subject", "stored", "jobs"]) if rows else "No one has signed in yet."
@@ -28,7 +30,9 @@ def cmd_jobs(args) -> None:
     from latentlab.cli.output import emit, table
     from latentlab.core import people
 
-    rows = [{"person": p.key, "name": p.name, **j.to_dict()} for p in people.known_people() for j in people.jobs_of(p)]
+    from latentlab.jobs import owners
+
+    rows = [{"person": p.key, "name": p.name, **j.to_dict()} for p in people.known_people() for j in owners.jobs_of(p)]
     view = [{**r, "person": r["person"][:12], "progress": f"{r['step']}/{r['total']}"} for r in rows]
     emit(args, rows, table(view, ["person", "name", "id", "kind", "state", "progress"]) if rows else "No jobs.")
 

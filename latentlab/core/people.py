@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from latentlab.core.errors import LatentLabError
-from latentlab.core.quotas import Limits, usage_bytes
-from latentlab.core.workspace import PEOPLE, base, person_key, person_root, using, write_json_atomic
+from latentlab.core.quotas import Limits
+from latentlab.core.workspace import PEOPLE, base, person_key, person_root, write_json_atomic
 
 RECORD = "person.json"
 
@@ -112,42 +112,3 @@ def find(ref: str) -> Person:
         what = "No one" if not matches else f"{len(matches)} people"
         raise LatentLabError(f"{what} on this server matches '{ref}'; run 'latentlab admin users' to see their keys.")
     return matches[0]
-
-
-def jobs_of(person: Person, states: tuple[str, ...] | None = None) -> list:
-    """A person's jobs, read from their own job table."""
-    from latentlab.jobs import store
-
-    if not (person.root / "jobs.sqlite").exists():
-        return []
-    with using(person.root):
-        return store.list_jobs(states)
-
-
-def usage(person: Person) -> dict:
-    """A person's row in the administrator's listing: who, their folder's bytes, their jobs by state."""
-    counts: dict[str, int] = {}
-    for job in jobs_of(person):
-        counts[job.state] = counts.get(job.state, 0) + 1
-    return {"key": person.key, "name": person.name, "issuer": person.issuer, "subject": person.subject,
-            "bytes": usage_bytes(person.root), "jobs": counts}
-
-
-def retire_removed(rules: ServerRules) -> list[str]:
-    """Cancel the queued and running jobs of everyone the rules no longer admit (their files stay, for the
-    administrator to keep or delete); returns their keys."""
-    from latentlab.jobs import store
-
-    retired = []
-    for person in known_people():
-        if rules.admits(person):
-            continue
-        active = jobs_of(person, ("queued", "running"))
-        with using(person.root):
-            for job in active:
-                store.update(job.id, cancel_requested=1)
-                store.transition(job.id, ("queued",), state="cancelled", finished=time.time(),
-                                 error="Cancelled: its owner no longer has access to this server.")
-        if active:
-            retired.append(person.key)
-    return retired

@@ -16,9 +16,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from latentlab.core.errors import LatentLabError
-from latentlab.core.workspace import home, in_person_workspace
 
 ENV = "LATENTLAB_LIMITS"
+PEOPLE = "people"  # $LATENTLAB_HOME/people/KEY: one person's workspace (``latentlab.core.workspace``)
 MB = 1024**2
 NEVER_REFUSED = ("cache", "runs")  # derived results and logs: counted, never refused
 
@@ -45,10 +45,10 @@ class Limits:
         os.environ[ENV] = json.dumps(asdict(self))
 
 
-def current() -> Limits | None:
-    """The limits in force for the running code's workspace: None outside a person's folder on a server."""
+def current(root: Path) -> Limits | None:
+    """The limits in force for workspace ``root``: None outside a person's folder on a server."""
     raw = os.environ.get(ENV)
-    if not raw or not in_person_workspace():
+    if not raw or root.parent.name != PEOPLE:
         return None
     try:
         return Limits(**json.loads(raw))
@@ -56,10 +56,10 @@ def current() -> Limits | None:
         return Limits()
 
 
-def usage_bytes(root: Path | None = None) -> int:
+def usage_bytes(root: Path) -> int:
     """Bytes a person's folder holds; files linked from the shared library (more than one link) are not theirs."""
     total = 0
-    for dirpath, _, files in os.walk(root or home()):
+    for dirpath, _, files in os.walk(root):
         for name in files:
             try:
                 st = os.stat(os.path.join(dirpath, name), follow_symlinks=False)
@@ -74,13 +74,12 @@ def _size(n: float) -> str:
     return f"{n / 1024**3:.1f} GB" if n >= 1024**3 else f"{n / MB:.0f} MB"
 
 
-def check_write(tmp: Path, target: Path) -> None:
-    """Refuse (removing nothing but ``tmp``, which ``atomic_path`` then deletes) a write that takes the person's
-    stored bytes past their limit."""
-    limits = current()
+def check_write(tmp: Path, target: Path, root: Path) -> None:
+    """Refuse (removing nothing but ``tmp``, which ``atomic_path`` then deletes) a write into workspace ``root``
+    that takes the person's stored bytes past their limit."""
+    limits = current(root)
     if limits is None or limits.max_stored_mb is None:
         return
-    root = home()
     try:
         top = Path(target).resolve().relative_to(root.resolve()).parts[0]
     except (ValueError, IndexError):
@@ -97,9 +96,10 @@ def check_write(tmp: Path, target: Path) -> None:
             param="max_stored_mb")
 
 
-def check_job_slot(active: int) -> None:
-    """Refuse a new job when the person already has ``active`` queued or running jobs, the most allowed."""
-    limits = current()
+def check_job_slot(active: int, root: Path) -> None:
+    """Refuse a new job in workspace ``root`` when the person already has ``active`` queued or running jobs, the
+    most allowed."""
+    limits = current(root)
     if limits is None or limits.max_running_jobs is None or active < limits.max_running_jobs:
         return
     raise LatentLabError(
@@ -107,9 +107,9 @@ def check_job_slot(active: int) -> None:
         "finish or cancel one, then start this again.")
 
 
-def check_upload(size: int) -> None:
-    """Refuse an upload larger than the person's limit, before anything of it is written."""
-    limits = current()
+def check_upload(size: int, root: Path) -> None:
+    """Refuse an upload into workspace ``root`` larger than the person's limit, before anything of it is written."""
+    limits = current(root)
     if limits is None or limits.max_upload_mb is None or size <= limits.max_upload_mb * MB:
         return
     raise LatentLabError(

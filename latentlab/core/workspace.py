@@ -30,8 +30,10 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import Callable, Iterator
 
+from latentlab.core.quotas import PEOPLE
+
 TMP_PREFIX = ".tmp-"
-PEOPLE, LIBRARY = "people", "library"
+LIBRARY = "library"
 
 _chosen: ContextVar[Path | None] = ContextVar("latentlab_workspace", default=None)
 _resolver: Callable[[], Path | None] | None = None
@@ -134,7 +136,7 @@ def atomic_path(target: str | os.PathLike) -> Iterator[Path]:
         if os.environ.get("LATENTLAB_LIMITS"):  # a server with sign-in: a person's writes count to their limit
             from latentlab.core.quotas import check_write
 
-            check_write(tmp_path, target)
+            check_write(tmp_path, target, home())
         os.chmod(tmp_path, 0o644)  # mkstemp makes 0600; results are meant to be shared
         os.replace(tmp_path, target)
     except BaseException:

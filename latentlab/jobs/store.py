@@ -199,7 +199,7 @@ def create(kind: str, params: dict, name: str | None = None, sweep: str | None =
            executor: ExecutorSpec | None = None) -> int:
     with connect(immediate=True) as c:
         active = c.execute("SELECT COUNT(*) FROM jobs WHERE state IN ('queued', 'running')").fetchone()[0]
-        quotas.check_job_slot(active)  # a person's limit on a server with sign-in; none elsewhere
+        quotas.check_job_slot(active, home())  # a person's limit on a server with sign-in; none elsewhere
         cur = c.execute(
             "INSERT INTO jobs (kind, name, params, state, total, sweep, created, executor) "
             "VALUES (?, ?, ?, 'queued', ?, ?, ?, ?)",

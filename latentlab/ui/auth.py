@@ -18,6 +18,7 @@ import streamlit as st
 
 from latentlab.core import library, people, workspace
 from latentlab.core.errors import LatentLabError
+from latentlab.jobs import owners
 
 JOB_NICE = "10"  # jobs run below the server, so one person's training never starves another's pages
 _LINKED = "ll-auth-library-linked"
@@ -85,7 +86,7 @@ def serve_shared() -> str:
     if server_rules.limits.max_upload_mb is not None:
         config.set_option("server.maxUploadSize", max(1, int(server_rules.limits.max_upload_mb)))
     workspace.set_resolver(current_workspace)
-    people.retire_removed(server_rules)
+    owners.retire_removed(server_rules)
     return f"sign-in ({len(providers())} provider(s)): a workspace per person under {workspace.base() / workspace.PEOPLE}"
 
 
