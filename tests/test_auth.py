@@ -3,6 +3,7 @@ library, the administrator's command line. The browser test with a real provider
 """
 
 import json
+import os
 import time
 
 import numpy as np
@@ -142,18 +143,38 @@ def test_a_person_filling_their_quota_is_refused_whole_and_the_other_is_unaffect
     assert (BOB.root / "datasets" / "small.npz").exists()
 
 
-def test_a_person_may_run_only_so_many_jobs_and_uploads_have_a_limit(limited):
+def test_a_person_may_run_only_so_many_jobs(limited):
     from latentlab.jobs import store
 
-    with workspace_of(ALICE):
+    with ws.using(ALICE.root):
         store.create("embed", {})
         with pytest.raises(LatentLabError, match="1 jobs queued or running"):
             store.create("embed", {})
-        with pytest.raises(LatentLabError, match="upload limit of 1 MB"):
-            quotas.check_upload(2 * quotas.MB, ws.home())
-    with workspace_of(BOB):
+    with ws.using(BOB.root):
         store.create("embed", {})
-    quotas.check_upload(10**9, ws.home())  # the base workspace (the command line's) has no limit
+    store.create("embed", {})
+    store.create("embed", {})  # the base workspace (the command line's) has no limit
+
+
+def test_a_signed_in_server_sets_its_limits_priority_and_upload_size_once_at_start(workspace, monkeypatch):
+    from streamlit import config
+
+    from latentlab.ui import auth
+
+    monkeypatch.setattr(auth, "configured", lambda: True)
+    monkeypatch.setattr(auth, "providers", lambda: [None])
+    monkeypatch.setattr(auth, "rules", lambda: people.ServerRules(limits=quotas.Limits(max_upload_mb=3)))
+    for name in (quotas.ENV, "LATENTLAB_JOB_NICE"):
+        monkeypatch.delenv(name, raising=False)
+    before = config.get_option("server.maxUploadSize")
+    try:
+        assert "a workspace per person" in auth.serve_shared()
+        assert config.get_option("server.maxUploadSize") == 3 and os.environ["LATENTLAB_JOB_NICE"] == "10"
+        assert json.loads(os.environ[quotas.ENV])["max_upload_mb"] == 3
+        assert ws.home() == workspace  # outside a page (no script run) the base workspace
+    finally:
+        config.set_option("server.maxUploadSize", before)
+        ws.set_resolver(None)
 
 
 def test_a_removed_persons_queued_jobs_are_cancelled_and_their_sign_in_refused(workspace, monkeypatch):

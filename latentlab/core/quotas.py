@@ -5,7 +5,8 @@ and its workers, which inherit the server's environment, apply the same ones. Wi
 command line, a server without sign-in) no limit applies. A write that would take a person past their
 stored-bytes limit is refused before its file is moved into place (``workspace.atomic_path``), so nothing is
 half-written; derived results (``cache/``) and logs (``runs/``) count towards the usage but are never refused,
-since a page needs them to draw.
+since a page needs them to draw. The upload limit is Streamlit's own ``server.maxUploadSize`` (set by
+``latentlab.ui.auth.serve_shared``), which refuses a larger file before any of it is written.
 """
 
 from __future__ import annotations
@@ -106,12 +107,3 @@ def check_job_slot(active: int, root: Path) -> None:
         f"You have {active} jobs queued or running, the most this server allows per person; wait for one to "
         "finish or cancel one, then start this again.")
 
-
-def check_upload(size: int, root: Path) -> None:
-    """Refuse an upload into workspace ``root`` larger than the person's limit, before anything of it is written."""
-    limits = current(root)
-    if limits is None or limits.max_upload_mb is None or size <= limits.max_upload_mb * MB:
-        return
-    raise LatentLabError(
-        f"The file is {_size(size)}, larger than this server's upload limit of {_size(limits.max_upload_mb * MB)}; "
-        "upload a smaller file or ask the server's administrator.")
