@@ -25,3 +25,9 @@ test-fast: install-dev
 bench: install
 	$(PYTHON) benchmarks/cli_loop.py
 	$(PYTHON) benchmarks/job_overhead.py
+
+# the documentation site (mkdocs.yml, docs/) served at http://127.0.0.1:8000, rebuilt as its pages change
+.PHONY: docs
+docs: install
+	$(PYTHON) -m pip install -q -e ".[docs]"
+	$(PYTHON) -m mkdocs serve
