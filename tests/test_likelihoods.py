@@ -91,7 +91,7 @@ def test_default_likelihood_follows_the_datas_kind_and_range(tiny_images, tiny_t
     signals = Dataset(name="sig", x=np.zeros((4, 2, 16), np.float32), kind="signal")
     assert default_likelihood(signals) == "gaussian-learned"
     scaled = Dataset(name="img255", x=np.full((4, 1, 4, 4), 3.0, np.float32), kind="image")
-    assert default_likelihood(scaled) == "gaussian-learned"
+    assert default_likelihood(scaled) == "bernoulli"  # and training says to divide by 255
 
 
 @pytest.mark.parametrize("settings, param", [

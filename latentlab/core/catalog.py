@@ -91,8 +91,8 @@ MODEL_FLAGS = {
     "latent_dim": (int, "number of latent dimensions (at most LATENTLAB_LIMIT_MAX_LATENT_DIM, default 1,024)"),
     "hidden": (str, "MLP hidden sizes, comma separated"),
     "arch": (str, "network: auto (conv for 64x64 images, conv1d for signals), mlp, conv or conv1d"),
-    "likelihood": (str, "the decoder's distribution: auto (bernoulli for images in [0, 1], gaussian-learned for signals, "
-                        "else gaussian), bernoulli, gaussian (sd noise_std), gaussian-learned (a learned variance) or "
+    "likelihood": (str, "the decoder's distribution: auto (bernoulli for images, gaussian-learned for signals and data whose "
+                        "spread is far from 1, else gaussian), bernoulli, gaussian (sd noise_std), gaussian-learned (a learned variance) or "
                         "laplace (scale noise_std)"),
     "noise_std": (float, "the gaussian likelihood's standard deviation, the laplace's scale, the learned variance's "
                          "start (in the data's units, positive)"),

@@ -44,8 +44,8 @@ class ModelConfig:
                                                   "choices": ["auto", "mlp", "conv", "conv1d"]})
     # Filled from the data when the model is built; stored in the checkpoint.
     likelihood: str = field(default="auto", metadata={
-        "help": "the decoder's distribution: auto (bernoulli for images in [0, 1], gaussian-learned for signals, else "
-                "gaussian), bernoulli, gaussian (sd noise_std), gaussian-learned (a learned variance) or laplace "
+        "help": "the decoder's distribution: auto (bernoulli for images, gaussian-learned for signals and data whose spread is far "
+                "from 1, else gaussian), bernoulli, gaussian (sd noise_std), gaussian-learned (a learned variance) or laplace "
                 "(scale noise_std)", "choices": list(CHOICES)})
     noise_std: float = field(default=1.0, metadata={
         "help": "the gaussian likelihood's standard deviation, the laplace's scale, the learned variance's start "

@@ -15,7 +15,7 @@ reconstruction terms of two likelihoods can be compared. A checkpoint saved befo
 counted (``gaussian`` with sigma 1, the only choice then) trains and decodes exactly as before; its logged
 reconstruction term is 0.5 log(2 pi) = 0.919 nats per feature higher than the figures it logged.
 
-``auto`` (the default) picks by the data: Bernoulli for images in [0, 1]; a learned Gaussian for signals (their
+``auto`` (the default) picks by the data: Bernoulli for images (which must lie in [0, 1]); a learned Gaussian for signals (their
 noise is far smaller than their unit scale) and for other data whose spread is far from the unit variance of
 standardised features; a unit-variance Gaussian for the rest (imports standardise tables per column).
 """
@@ -75,9 +75,9 @@ def likelihood_for_values(kind: str, sample: np.ndarray) -> str:
     finite = sample[np.isfinite(sample)]
     if finite.size == 0:
         return "bernoulli" if kind == "image" else "gaussian"
-    lo, hi, sd = float(finite.min()), float(finite.max()), float(finite.std())
-    if kind == "image":
-        return "bernoulli" if lo >= 0.0 and hi <= 1.0 else "gaussian-learned"
+    sd = float(finite.std())
+    if kind == "image":  # pixels outside [0, 1] are refused with what to do (divide by 255), not modelled as they are
+        return "bernoulli"
     if kind == "signal" or not 0.5 <= sd <= 2.0:
         return "gaussian-learned"
     return "gaussian"
