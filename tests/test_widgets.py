@@ -117,6 +117,7 @@ def test_the_selected_rows_as_a_table(digits_map):
     assert np.allclose(frame[[f"z{d}" for d in range(emb.latent_dim)]].to_numpy(), emb.mean[[0, 5, 9]])
     assert digits_map._legend["title"] == "cluster:kmeans:4" and len(digits_map._legend["names"]) == 4
     digits_map.color_by = "label"
+    assert digits_map.selected()["cluster"].tolist() == frame["cluster"].tolist()  # kept once recoloured
 
 
 def test_a_text_map_hovers_and_tables_its_texts(texts):

@@ -6,8 +6,9 @@ The dashboard's bundle was chosen over jupyter-scatter (which wraps the same reg
 the same code the dashboard tests and measures, and because it sends less: positions go as two uint16 per
 point (the map's [-1, 1] square in 65,536 steps, finer than a pixel at any zoom a screen shows) and the
 colouring as one uint8 code (uint16 past 256 categories), 5 bytes a point in binary buffers, where
-jupyter-scatter sends float32 x, y and a float32 colour value (12 bytes a point at least) and the dashboard
-9. ``benchmarks/notebook_map.py`` measures both at 1,000,000 points.
+jupyter-scatter (1.0.1) sends an (N, 4) float32 array (x, y and two value channels, 16 bytes a point) and the
+dashboard 9. ``benchmarks/notebook_widgets.py`` measures both at 1,000,000 points in JupyterLab (jupyter-scatter
+installed for that run only: it is no dependency of LatentLab).
 
 Traits: ``selection`` (sorted row indices, synced both ways as uint32 buffers), ``color_by`` (a name, see
 ``latentlab.widgets.colours``: changing it sends only the new codes, never the positions), ``height``.
@@ -107,7 +108,7 @@ class Map(anywidget.AnyWidget):
                  height: int = 500, frame: tuple | None = None, seed: int = 0, **projection):
         src = source if isinstance(source, MapSource) else map_source(source, dataset)
         xy = src.positions(method, seed, **projection)
-        self._source, self._seed, self._xy, self._colouring = src, seed, np.asarray(xy), None
+        self._source, self._seed, self._xy, self._colouring, self._clusters = src, seed, np.asarray(xy), None, None
         q = quantised_positions(xy, frame)
         by = default_colour(src) if color_by is _DEFAULT else color_by
         super().__init__(_points=q.tobytes(), _n=len(src), height=int(height),
@@ -131,6 +132,8 @@ class Map(anywidget.AnyWidget):
 
     def _apply(self, c: Colouring) -> None:
         self._colouring = c
+        if c.clusters is not None:
+            self._clusters = c.clusters  # kept for selected() when the map is recoloured by something else
         with self.hold_sync():  # the codes, palette and legend arrive together; the positions stay where they are
             self._colour = np.ascontiguousarray(c.codes).astype("<u2" if c.codes.dtype == np.uint16 else np.uint8).tobytes()
             self._colour_wide = c.codes.dtype == np.uint16
@@ -160,8 +163,12 @@ class Map(anywidget.AnyWidget):
 
     @property
     def clusters(self) -> np.ndarray | None:
-        """(N,) the clusters of the current colouring when it is a clustering ("cluster:..."), else None."""
-        return None if self._colouring is None else self._colouring.clusters
+        """(N,) the last clustering coloured on this map ("cluster:..."), else a clustering model's own clusters
+        (its most likely cluster per item), else None."""
+        if self._clusters is not None:
+            return self._clusters
+        assign = self._source.embedding.assign  # (N, K) soft assignments of a model that clusters its codes
+        return None if assign is None else np.asarray(assign).argmax(1)
 
     def cluster(self, method: str = "kmeans", k: int | None = None) -> "Map":
         """Colour the map by a clustering of the latent means (``color_by = "cluster:METHOD:K"``); returns the map."""
@@ -169,7 +176,7 @@ class Map(anywidget.AnyWidget):
         return self
 
     def selected(self):
-        """The selected rows as a DataFrame: index, label, cluster (when the map shows a clustering), factors,
+        """The selected rows as a DataFrame: index, label, cluster (see ``clusters``), factors,
         text, the latent means z0.. and the reconstruction error where the model gives them, and a table
         source's own columns."""
         from latentlab.analysis.projection.map_points import selection_frame
