@@ -8,8 +8,8 @@ command line do goes through the functions re-exported here::
     ckpt = ll.load_checkpoint("digits-vae")
     emb = ll.embed(ckpt, ds)
 
-The public names are ``latentlab.lab.__all__``, the one list of them: the facade is imported on first use of
-one (or on ``dir(latentlab)``), so that ``import latentlab.data`` stays light.
+The public names are ``latentlab.lab.__all__``, the one list of them; each is imported on first use (PEP 562),
+so ``import latentlab`` loads no torch and takes milliseconds.
 """
 
 from latentlab.core.errors import LatentLabError
@@ -27,10 +27,19 @@ def __getattr__(name):
         import importlib
 
         return importlib.import_module("latentlab.figures")
+    if name == "widgets":  # the notebook widgets (the notebook extra), imported on first use
+        import importlib
+
+        return importlib.import_module("latentlab.widgets")
     if name == "__all__":
         return list(_facade().__all__)
-    if not name.startswith("_") and name in _facade().__all__:
-        return getattr(_facade(), name)
+    if not name.startswith("_"):
+        try:
+            _facade().where(name)  # the API, or a name the faces use (``latentlab.lab.FACES``)
+        except KeyError:
+            pass
+        else:
+            return getattr(_facade(), name)
     raise AttributeError(f"module 'latentlab' has no attribute {name!r}")
 
 

@@ -1,286 +1,228 @@
-"""The facade the CLI, the dashboard and Python users share.
+"""The facade the command line, the dashboard, the notebook widgets and Python users share::
 
-Each function takes a checkpoint (a name, a path or a loaded ``Checkpoint``)
-and optionally a dataset (a name or a ``Dataset``; by default the one the
-checkpoint was trained on), and returns plain arrays or small result types.
-Derived arrays are cached on disk under their inputs' fingerprints.
+    import latentlab as ll
+    ds = ll.load_dataset("digits")
+    emb = ll.embed("digits-vae", ds)           # a checkpoint's codes of a dataset, cached
+    xy = ll.project(emb, method="pca")         # the verbs take a checkpoint or an embedding
+    clusters = ll.cluster(emb, ds, method="kmeans")
+
+``__all__`` is the Python API, one name per concept: the types, the verbs and the registries. Each name is
+imported from the module that defines it on first use (PEP 562), so ``import latentlab`` and ``import
+latentlab.lab`` load no torch and take a fraction of a second: the dashboard's first view and ``latentlab --help``
+stand on that.
+
+``FACES`` lists what the dashboard, the command line and the widgets use beyond the API (cache keys, constants,
+pieces of the pages' views); they resolve the same way (``lab.projection_key``) but are not part of the API
+reference, and may change with the faces.
 """
 
 from __future__ import annotations
 
-import numpy as np
+import importlib
+from typing import TYPE_CHECKING
 
-from latentlab.analysis.metrics.scoring import (DEFAULT_ITEMS, diagnose_embedding, score_embedding,
-                                              scores_cached)
-from latentlab.analysis.clustering import (CLUSTERERS, MODEL_METHOD, Clusterer, centroids, distinguishing_dims,
-                                           make_clusterer)
-from latentlab.analysis.clustering.cluster_rules import ClusterExplanation
-from latentlab.analysis.clustering.embedding_clusters import ClusterResult, beside_kmeans_embedding, cluster_embedding
-from latentlab.analysis.clustering.embedding_rules import explain_embedding_clusters
-from latentlab.analysis.text.keywords import cluster_keywords
-from latentlab.analysis.clustering.model import BesideKMeans
-from latentlab.analysis.clustering.polyhedra import DEFAULT_HALFSPACES
-from latentlab.analysis.codes_datasets import default_name as codes_dataset_name
-from latentlab.analysis.codes_datasets import items_of, save_codes_dataset
-from latentlab.analysis.compare.similarity import procrustes
-from latentlab.analysis.decoding.checkpoint import direction, interpolate, intervene, sample, traverse
-from latentlab.analysis.decoding.directions import Direction
-from latentlab.analysis.dynamics import dynamics  # noqa: F401 (ll.dynamics, in __all__)
-from latentlab.analysis.embedding import Embedding, embed_dataset, embed_rows, vectors_embedding
-from latentlab.analysis.projection.map_points import (PASSIVE_KL, activity_order, colour_options, colour_values,
-                                           nearest_neighbours, passive_dims, suggested_metric)
-from latentlab.analysis.metrics import METRICS, Diagnostics, MetricResult
-from latentlab.analysis.projection import PROJECTORS, make_projector
-from latentlab.analysis.projection.embedding_maps import (preview_projection, project_embedding, projection_cached,
-                                                          projection_key)
-from latentlab.analysis.sae_features import RANKINGS as FEATURE_RANKINGS
-from latentlab.analysis.sae_features import (activation_histogram, feature_table, rank_features, top_activating,
-                                             training_dead)
-from latentlab.analysis.text.search import SearchHit, nearest_texts, search_texts
-from latentlab.analysis.decoding.traversal import (Traversal, base_latent, decode_latents, grid_values, interpolation,
-                                          latent_frame, traversal_grid)
-from latentlab.core.errors import LatentLabError
-from latentlab.core.progress import ProgressFn
-from latentlab.core.rows import row_sample
-from latentlab.core.render import gif_bytes, image_grid, single_image
-from latentlab.data import Dataset, list_datasets, load_dataset
-from latentlab.models import MODELS
-from latentlab.checkpoints import format as ckpts
-from latentlab.checkpoints.format import Checkpoint
-from latentlab.checkpoints.add import add_checkpoint
-from latentlab.checkpoints.resolve import as_dataset, dataset_for, load_checkpoint
-from latentlab.training.runs import train  # noqa: F401 (the facade's ll.train)
-from latentlab.training.trainer import TrainConfig
+# name -> "module:attribute" (attribute defaults to the name). The API first, then what only the faces use.
+_API = {
+    # types
+    "LatentLabError": "latentlab.core.errors",
+    "Dataset": "latentlab.data.dataset",
+    "Checkpoint": "latentlab.checkpoints.format",
+    "TrainConfig": "latentlab.training.trainer",
+    "Embedding": "latentlab.analysis.embedding",
+    "Traversal": "latentlab.analysis.decoding.traversal",
+    "Direction": "latentlab.analysis.decoding.directions",
+    "ClusterResult": "latentlab.analysis.clustering.embedding_clusters",
+    # datasets and checkpoints
+    "load_dataset": "latentlab.data.registry",
+    "list_datasets": "latentlab.data.registry",
+    "load_checkpoint": "latentlab.checkpoints.resolve",
+    "list_checkpoints": "latentlab.checkpoints.manifests",
+    "add_checkpoint": "latentlab.checkpoints.add",
+    "export_onnx": "latentlab.verbs",
+    "save_codes_dataset": "latentlab.analysis.codes_datasets",
+    # training
+    "train": "latentlab.training.runs",
+    "trainable_models": "latentlab.verbs",
+    "capabilities": "latentlab.verbs",
+    "dynamics": "latentlab.analysis.dynamics",
+    # encoding, maps, clusters, scores, comparisons, text
+    "embed": "latentlab.verbs",
+    "project": "latentlab.verbs",
+    "cluster": "latentlab.verbs",
+    "explain_clusters": "latentlab.verbs",
+    "score": "latentlab.verbs",
+    "diagnose": "latentlab.verbs",
+    "compare": "latentlab.verbs",
+    "search": "latentlab.verbs",
+    # decoding: traversals, interpolations, samples, directions, interventions
+    "traverse": "latentlab.analysis.decoding.checkpoint",
+    "interpolate": "latentlab.analysis.decoding.checkpoint",
+    "sample": "latentlab.analysis.decoding.checkpoint",
+    "direction": "latentlab.analysis.decoding.checkpoint",
+    "intervene": "latentlab.analysis.decoding.checkpoint",
+    # the registries the command line and the dashboard offer choices from
+    "MODELS": "latentlab.models",
+    "METRICS": "latentlab.analysis.metrics",
+    "PROJECTORS": "latentlab.analysis.projection",
+    "CLUSTERERS": "latentlab.analysis.clustering",
+}
 
-list_checkpoints = ckpts.list_checkpoints
-
-__all__ = [
-    "dynamics",  # a run's latent space over its training snapshots
-    # the Python API (``import latentlab as ll``): checkpoints, datasets, training
-    "LatentLabError", "TrainConfig", "list_checkpoints", "list_datasets", "load_checkpoint", "load_dataset", "train",
-    # models trained elsewhere: a class the user installed, ONNX files, a SAELens folder
-    "add_checkpoint", "installed_model_classes", "capabilities", "trainable_models", "model_settings",
-    # encoding, maps and clusters
-    "embed", "embed_sample", "embedding_ready", "project", "project_embedding", "projection_key", "projection_cached",
-    "preview_projection", "cluster", "cluster_embedding", "beside_kmeans", "ClusterResult",
+FACES = {
+    # resolving what a face is given
+    "as_dataset": "latentlab.checkpoints.resolve",
+    "dataset_for": "latentlab.checkpoints.resolve",
+    "read_checkpoint": "latentlab.checkpoints.format",
+    "resolve_checkpoint": "latentlab.checkpoints.format",
+    "import_checkpoint": "latentlab.checkpoints.format",
+    "import_dataset": "latentlab.data.registry",
+    "import_signal_dataset": "latentlab.data.registry",
+    "array_digest": "latentlab.data.dataset",
+    "installed_model_classes": "latentlab.verbs",
+    "model_settings": "latentlab.verbs",
+    "sample_embedding": "latentlab.verbs",
+    # the same verbs at the embedding level (``embed(..., rows=)``, ``project(emb)``, ``cluster(emb, ds)``, ...)
+    "embed_sample": "latentlab.verbs",
+    "embedding_ready": "latentlab.verbs",
+    "embedding_key": "latentlab.analysis.embedding",
+    "project_embedding": "latentlab.analysis.projection.embedding_maps",
+    "projection_key": "latentlab.analysis.projection.embedding_maps",
+    "projection_cached": "latentlab.analysis.projection.embedding_maps",
+    "preview_projection": "latentlab.analysis.projection.embedding_maps",
+    "cluster_embedding": "latentlab.analysis.clustering.embedding_clusters",
+    "beside_kmeans": "latentlab.verbs",
+    "BesideKMeans": "latentlab.analysis.clustering.model",
+    "MODEL_METHOD": "latentlab.analysis.clustering",
+    "CONFIDENCE": "latentlab.analysis.projection.map_points",
+    "explain_embedding_clusters": "latentlab.analysis.clustering.embedding_rules",
+    "ClusterExplanation": "latentlab.analysis.clustering.cluster_rules",
+    "DEFAULT_HALFSPACES": "latentlab.analysis.clustering.polyhedra",
+    "threshold_number": "latentlab.analysis.clustering.threshold_tree:number",
+    "centroids": "latentlab.analysis.clustering",
+    "distinguishing_dims": "latentlab.analysis.clustering",
     # scores
-    "score", "diagnose", "score_embedding", "scores_cached", "DEFAULT_ITEMS",
-    # traversals, samples, directions, interventions
-    "traverse", "interpolate", "sample", "direction", "intervene", "Traversal", "Direction", "base_latent", "grid_values",
-    "latent_frame", "decode_latents", "traversal_grid", "interpolation",
-    # comparing two latent spaces; codes as datasets
-    "compare", "procrustes", "save_codes_dataset", "codes_dataset_name", "items_of",
-    # what the map shows about points, clusters' explanations
-    "colour_options", "colour_values", "nearest_neighbours", "activity_order", "passive_dims", "PASSIVE_KL",
-    "suggested_metric",
-    "centroids", "distinguishing_dims",
-    # clusters described by rules: a threshold tree (IMM) and per-cluster polyhedra
-    "explain_clusters", "explain_embedding_clusters", "ClusterExplanation", "DEFAULT_HALFSPACES",
-    # text datasets: clusters named by their words, search by meaning
-    "cluster_keywords", "search", "SearchHit", "nearest_texts",
-    # sparse-autoencoder-style views of features (latent dimensions)
-    "FEATURE_RANKINGS", "activation_histogram", "feature_table", "rank_features", "top_activating", "training_dead",
-    # pictures of items
-    "image_grid", "gif_bytes", "single_image",
-    # the registries the CLI and the dashboard offer choices from
-    "MODELS", "METRICS", "PROJECTORS", "CLUSTERERS",
-    # a model for use elsewhere
-    "export_onnx",
-]
+    "score_embedding": "latentlab.analysis.metrics.scoring",
+    "diagnose_embedding": "latentlab.analysis.metrics.scoring",
+    "scores_cached": "latentlab.analysis.metrics.scoring",
+    "read_scores": "latentlab.analysis.metrics.scoring",
+    "DEFAULT_ITEMS": "latentlab.analysis.metrics.scoring",
+    "SCORING_STAGE": "latentlab.analysis.metrics.scoring:STAGE",
+    "factor_free_names": "latentlab.analysis.metrics",
+    "eta_now": "latentlab.analysis.metrics.cost",
+    "codebook_usage": "latentlab.analysis.metrics.diagnostics",
+    "metric_label": "latentlab.analysis.metrics.labels",
+    "score_label": "latentlab.analysis.metrics.labels",
+    "HEADLINE": "latentlab.analysis.metrics.labels",
+    "OTHER_LABELS": "latentlab.analysis.metrics.labels",
+    "SCORES": "latentlab.analysis.metrics.labels",
+    "SPREAD": "latentlab.analysis.metrics.labels",
+    # traversals, samples and signal curves as pictures and tables
+    "base_latent": "latentlab.analysis.decoding.traversal",
+    "grid_values": "latentlab.analysis.decoding.traversal",
+    "latent_frame": "latentlab.analysis.decoding.traversal",
+    "decode_latents": "latentlab.analysis.decoding.traversal",
+    "traversal_grid": "latentlab.analysis.decoding.traversal",
+    "interpolation": "latentlab.analysis.decoding.traversal",
+    "component_count": "latentlab.analysis.decoding.traversal",
+    "MAX_SAMPLES": "latentlab.analysis.decoding.sampling",
+    "sample_picture": "latentlab.analysis.decoding.sampling",
+    "sample_rows": "latentlab.analysis.decoding.sampling",
+    "channel_names": "latentlab.analysis.decoding.curves",
+    "curves_frame": "latentlab.analysis.decoding.curves",
+    "signal_times": "latentlab.analysis.decoding.curves",
+    "traversal_curves": "latentlab.analysis.decoding.curves",
+    "image_grid": "latentlab.core.render",
+    "gif_bytes": "latentlab.core.render",
+    "single_image": "latentlab.core.render",
+    # what the map shows about points
+    "colour_options": "latentlab.analysis.projection.map_points",
+    "colour_values": "latentlab.analysis.projection.map_points",
+    "nearest_neighbours": "latentlab.analysis.projection.map_points",
+    "activity_order": "latentlab.analysis.projection.map_points",
+    "passive_dims": "latentlab.analysis.projection.map_points",
+    "PASSIVE_KL": "latentlab.analysis.projection.map_points",
+    "suggested_metric": "latentlab.analysis.projection.map_points",
+    "reconstruct": "latentlab.analysis.projection.map_points",
+    "selection_frame": "latentlab.analysis.projection.map_points",
+    "summarise_selection": "latentlab.analysis.projection.map_points",
+    "label_anchors": "latentlab.analysis.projection.labels",
+    # comparing two spaces; codes as datasets
+    "procrustes": "latentlab.analysis.compare.similarity",
+    "Comparison": "latentlab.analysis.compare.similarity",
+    "better_direction": "latentlab.analysis.compare.similarity",
+    "same_items": "latentlab.analysis.compare.sides",
+    "same_items_as_listed": "latentlab.analysis.compare.sides",
+    "codes_dataset_name": "latentlab.analysis.codes_datasets:default_name",
+    "items_of": "latentlab.analysis.codes_datasets",
+    # text
+    "SearchHit": "latentlab.analysis.text.search",
+    "nearest_texts": "latentlab.analysis.text.search",
+    "cluster_keywords": "latentlab.analysis.text.keywords",
+    "text_columns": "latentlab.data.texts",
+    "text_extra_installed": "latentlab.data.text_encoders",
+    "TEXT_TABLE_SUFFIXES": "latentlab.data.texts",
+    # files a face accepts
+    "TABLE_SUFFIXES": "latentlab.data.readers:SUFFIXES",
+    "ARRAY_SUFFIXES": "latentlab.data.signal_import",
+    "SIGNAL_SUFFIXES": "latentlab.data.signal_import",
+    "peek_columns": "latentlab.data.readers",
+    # sparse-autoencoder-style views of features
+    "FEATURE_RANKINGS": "latentlab.analysis.sae_features:RANKINGS",
+    "FeatureStats": "latentlab.analysis.sae_features",
+    "LabelSplit": "latentlab.analysis.sae_features",
+    "feature_stats": "latentlab.analysis.sae_features",
+    "label_split": "latentlab.analysis.sae_features",
+    "activation_histogram": "latentlab.analysis.sae_features",
+    "feature_table": "latentlab.analysis.sae_features",
+    "rank_features": "latentlab.analysis.sae_features",
+    "top_activating": "latentlab.analysis.sae_features",
+    "training_dead": "latentlab.analysis.sae_features",
+    # a run's snapshots
+    "DynamicsResult": "latentlab.analysis.dynamics:Dynamics",
+    "runs_with_snapshots": "latentlab.analysis.dynamics",
+}
+
+__all__ = list(_API)
+
+if TYPE_CHECKING:  # for readers and documentation tools: the API's names where they are defined
+    from latentlab.analysis.clustering import CLUSTERERS
+    from latentlab.analysis.clustering.embedding_clusters import ClusterResult
+    from latentlab.analysis.codes_datasets import save_codes_dataset
+    from latentlab.analysis.decoding.checkpoint import direction, interpolate, intervene, sample, traverse
+    from latentlab.analysis.decoding.directions import Direction
+    from latentlab.analysis.decoding.traversal import Traversal
+    from latentlab.analysis.dynamics import dynamics
+    from latentlab.analysis.embedding import Embedding
+    from latentlab.analysis.metrics import METRICS
+    from latentlab.analysis.projection import PROJECTORS
+    from latentlab.checkpoints.add import add_checkpoint
+    from latentlab.checkpoints.format import Checkpoint
+    from latentlab.checkpoints.manifests import list_checkpoints
+    from latentlab.checkpoints.resolve import load_checkpoint
+    from latentlab.core.errors import LatentLabError
+    from latentlab.data.dataset import Dataset
+    from latentlab.data.registry import list_datasets, load_dataset
+    from latentlab.models import MODELS
+    from latentlab.training.runs import train
+    from latentlab.training.trainer import TrainConfig
+    from latentlab.verbs import (capabilities, cluster, compare, diagnose, embed, explain_clusters, export_onnx,
+                                 project, score, search, trainable_models)
 
 
-def installed_model_classes() -> list[str]:
-    """Names of the model classes installed packages register under the entry-point group ``latentlab.models``."""
-    from latentlab.models.foreign_sources import installed_classes
-
-    return sorted(installed_classes())
-
-
-def trainable_models() -> dict[str, str]:
-    """The names ``train`` takes, each with a description: the registry's models, then the classes installed
-    packages register under ``latentlab.models`` that provide ``loss(x)``."""
-    from latentlab.models.foreign_settings import trainable_descriptions
-
-    return {**MODELS.descriptions(), **trainable_descriptions(MODELS)}
+def where(name: str) -> tuple[str, str]:
+    """(module, attribute) a facade name is defined by; KeyError for a name the facade does not have."""
+    module, _, attr = (_API.get(name) or FACES[name]).partition(":")
+    return module, attr or name
 
 
-def model_settings(model: str) -> type:
-    """Model ``model``'s settings as a dataclass (its config, or an installed class's constructor arguments), for
-    forms; its ``user_fields()`` are the settings a user sets."""
-    from latentlab.models import check_settings
-
-    return check_settings(model, {})
-
-
-def capabilities(checkpoint):
-    """What a checkpoint's model can do (``latentlab.checkpoints.sources.Capabilities``): whether it is Gaussian, has
-    a decoder, can be trained, and for each view it cannot offer, why."""
-    from latentlab.checkpoints.sources import capabilities as model_capabilities
-
-    return model_capabilities(load_checkpoint(checkpoint).model)
+def __getattr__(name: str):
+    try:
+        module, attr = where(name)
+    except KeyError:
+        raise AttributeError(f"module 'latentlab.lab' has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(module), attr)
+    globals()[name] = value  # the next lookup is a plain attribute
+    return value
 
 
-def sample_embedding(checkpoint, dataset=None, n: int = DEFAULT_ITEMS, seed: int = 0,
-                     progress: ProgressFn | None = None) -> tuple[Checkpoint, Dataset, Embedding]:
-    """(checkpoint, dataset, embedding of the ``n`` scored items): only those items are encoded."""
-    ck = load_checkpoint(checkpoint)
-    ds = dataset_for(ck, dataset)
-    rows = None if len(ds) <= n else row_sample(len(ds), n, seed)
-    return ck, ds, embed_sample(ck, ds, rows, progress=progress)
-
-
-def score(checkpoint, dataset=None, names=None, n: int = DEFAULT_ITEMS, seed: int = 0,
-          progress: ProgressFn | None = None) -> dict[str, MetricResult]:
-    """Disentanglement metrics (see ``latentlab.analysis.metrics``) of a checkpoint on a dataset with ground-truth
-    factors, on ``n`` items (a seeded sample of a larger dataset; only those are encoded)."""
-    _, ds, emb = sample_embedding(checkpoint, dataset, n, seed, progress)
-    return score_embedding(emb, ds, names, n, seed, progress)
-
-
-def diagnose(checkpoint, dataset=None, seed: int = 0, n: int = DEFAULT_ITEMS) -> Diagnostics:
-    """Latent diagnostics that need no ground truth (see ``latentlab.analysis.metrics.diagnostics``): KL per dimension,
-    active units, mean vs sampled correlations, TC, reconstruction error, warnings; on a seeded sample of ``n``
-    items of a larger dataset."""
-    return diagnose_embedding(sample_embedding(checkpoint, dataset, n, seed)[2], seed)
-
-
-# ---------------------------------------------------------------- embedding, maps, clusters
-
-
-def embed(checkpoint=None, dataset=None, device: str = "auto", progress: ProgressFn | None = None) -> Embedding:
-    """Encode a dataset (default: the checkpoint's training set) in chunks, cached.
-
-    With no checkpoint, a dataset of vectors (precomputed embeddings, tables) is its own latent space.
-    """
-    if checkpoint is None:
-        if dataset is None:
-            raise LatentLabError("Give a checkpoint, or a dataset of precomputed embeddings as `dataset`.",
-                                 param="dataset")
-        return vectors_embedding(as_dataset(dataset))
-    ck = load_checkpoint(checkpoint)
-    return embed_dataset(ck.model, ck.fingerprint, dataset_for(ck, dataset), device=device, progress=progress)
-
-
-def embed_sample(checkpoint, dataset=None, rows: np.ndarray | None = None, device: str = "auto",
-                 progress: ProgressFn | None = None) -> Embedding:
-    """The embedding of some dataset rows only (all rows when ``rows`` is None); encodes just those."""
-    if checkpoint is None or rows is None:
-        return embed(checkpoint, dataset, device, progress)
-    ck = load_checkpoint(checkpoint)
-    return embed_rows(ck.model, ck.fingerprint, dataset_for(ck, dataset), rows, device, progress)
-
-
-def embedding_ready(checkpoint, dataset=None) -> bool:
-    """Whether ``embed`` would only read its disk cache (or needs no model)."""
-    from latentlab.analysis.embedding import embedding_cached
-
-    if checkpoint is None:
-        return True
-    ck = load_checkpoint(checkpoint)
-    return embedding_cached(ck.fingerprint, dataset_for(ck, dataset))
-
-
-def project(checkpoint=None, dataset=None, method: str = "umap", dims: int = 2, seed: int = 0,
-            progress: ProgressFn | None = None, **params) -> np.ndarray:
-    """Project the latent means (or a dataset's own vectors) to 2-D or 3-D: (N, dims), cached."""
-    make_projector(method, n_components=dims, random_state=seed, **params)  # bad parameters fail before encoding
-    emb = embed(checkpoint, dataset, progress=progress)
-    return project_embedding(emb, method, dims, seed, progress=progress, **params)
-
-
-def cluster(checkpoint=None, dataset=None, method: str = "kmeans", on: str = "latent", seed: int = 0,
-            projection: dict | None = None, progress: ProgressFn | None = None, **params) -> ClusterResult:
-    """Cluster latent means (``on="latent"``) or a projection of them (``on="projection"``).
-
-    With no checkpoint, a dataset of vectors (precomputed embeddings) is clustered as it is. ``method="model"``
-    takes the clusters of a model that clusters its codes (``LatentModel.n_clusters`` > 0): each item's most
-    likely cluster under the model's soft assignments, scored on the chosen space.
-    """
-    clusterer = make_clusterer(method, random_state=seed, **params)  # bad parameters fail before encoding
-    ds, emb = _space_to_cluster(checkpoint, dataset, clusterer, progress)
-    return cluster_embedding(emb, ds, method, on, seed, projection, progress=progress, **params)
-
-
-def beside_kmeans(checkpoint, dataset=None, seed: int = 0, progress: ProgressFn | None = None) -> BesideKMeans:
-    """A model that clusters its codes (such as dec or gmvae): its own clusters beside k-means with the same k
-    on the same latent means, with both clusterings' scores and their agreement (the Clusters page's
-    comparison; ``latentlab cluster CK --method model --beside-kmeans``)."""
-    ck = load_checkpoint(checkpoint)
-    ds, emb = _space_to_cluster(ck, dataset, make_clusterer(MODEL_METHOD), progress)
-    return beside_kmeans_embedding(emb, ds, ck.model.n_clusters, seed, progress)
-
-
-def explain_clusters(checkpoint=None, dataset=None, labels: np.ndarray | None = None, method: str = "kmeans",
-                     on: str = "latent", space: str = "latent", max_halfspaces: int = DEFAULT_HALFSPACES,
-                     oblique: bool = False, seed: int = 0, projection: dict | None = None,
-                     progress: ProgressFn | None = None, **params) -> ClusterExplanation:
-    """Describe a clustering by rules (``latentlab.analysis.clustering.cluster_rules``): IMM's threshold tree with one
-    leaf per cluster (its rule per cluster, its k-means cost over the clustering's, its accuracy) and per cluster a
-    polyhedron of at most ``max_halfspaces`` half-spaces (two-feature ones too with ``oblique``), with precision and
-    recall. The clustering is ``labels`` (one per dataset row) when given, else ``cluster(...)`` with ``method``,
-    ``on`` and ``params``. The rules name the latents (``space="latent"``), the dataset's own columns
-    (``"features"``, a table or vectors) or the 2-D map's axes (``"map"``, the ``projection``, default UMAP)."""
-    if int(max_halfspaces) < 1:
-        raise LatentLabError(f"`max_halfspaces` must be at least 1 (a description is an intersection of half-spaces), "
-                             f"got {max_halfspaces}.", param="max_halfspaces", value=max_halfspaces)
-    clusterer = None if labels is not None else make_clusterer(method, random_state=seed, **params)
-    ds, emb = _space_to_cluster(checkpoint, dataset, clusterer, progress)
-    if labels is None:
-        labels = cluster_embedding(emb, ds, method, on, seed, projection, progress=progress, **params).labels
-    labels = np.asarray(labels)
-    if labels.shape != (len(ds),):
-        raise LatentLabError(f"There are {labels.size:,} cluster labels for the {len(ds):,} items of '{ds.name}'; "
-                             "give one per item.")
-    return explain_embedding_clusters(emb, ds, labels, space, max_halfspaces, oblique, seed, projection=projection)
-
-
-def _space_to_cluster(checkpoint, dataset, clusterer: Clusterer | None,
-                      progress: ProgressFn | None) -> tuple[Dataset, Embedding]:
-    """The dataset and embedding a clustering works on: a checkpoint's codes of it, or a dataset's own vectors
-    (``clusterer``, when given, checks first that it can cluster the checkpoint's codes)."""
-    if checkpoint is None:
-        ds = as_dataset(dataset)
-        return ds, embed(None, ds)
-    ck = load_checkpoint(checkpoint)
-    if clusterer is not None:
-        clusterer.check_checkpoint(ck)  # a method that cannot cluster these codes fails before encoding
-    ds = dataset_for(ck, dataset)
-    return ds, embed_dataset(ck.model, ck.fingerprint, ds, progress=progress)
-
-
-def search(dataset, query: str, k: int = 10) -> list[SearchHit]:
-    """The ``k`` items of a text dataset (a name or a ``Dataset``) nearest in meaning to ``query``, best first:
-    the query is embedded by the dataset's recorded encoder and compared by cosine similarity."""
-    return search_texts(as_dataset(dataset), query, k)
-
-
-# ---------------------------------------------------------------- comparing two models
-
-
-def compare(a, b, dataset=None, n: int = DEFAULT_ITEMS, seed: int = 0, k: int = 10, anchors: int = 256):
-    """How similar two latent spaces of the same items are (``latentlab.analysis.compare.similarity``): linear CKA, relative
-    representations over ``anchors`` anchor items, ``k``-nearest-neighbour agreement and the latent-to-latent
-    correlations. ``a`` and ``b`` are checkpoints (encoding ``dataset``, default their training sets) or
-    datasets of vectors; both must cover the same items. A larger dataset is compared on a seeded sample of ``n``."""
-    from latentlab.analysis.compare.sides import compare_sides, paired_sides
-
-    if n < 3 or k < 1 or anchors < 1:
-        raise LatentLabError(f"`n` must be at least 3, and `k` and `anchors` at least 1 (got {n}, {k} and {anchors}).",
-                             param="n" if n < 3 else "k" if k < 1 else "anchors", also=("n", "k", "anchors"))
-    side_a, side_b = paired_sides(a, b, dataset)
-    rows = None if len(side_a.dataset) <= n else row_sample(len(side_a.dataset), n, seed)
-    return compare_sides(side_a, side_b, rows, k, anchors, seed)
-
-
-# ---------------------------------------------------------------- export
-
-
-def export_onnx(checkpoint, out_dir) -> dict:
-    """Write a checkpoint's model as ONNX into the new folder ``out_dir``: ``encoder.onnx`` (items (B, *item_shape)
-    -> the code, or mean and logvar, (B, D)), ``decoder.onnx`` (codes (B, D) -> items as ``decode`` gives them; none
-    for a model without a decoder) and ``export.json`` (inputs, outputs, preprocessing, hashes, and a model from
-    outside its source); see ``latentlab.checkpoints.onnx_export``. Returns the description, with the written files
-    under ``files``. Needs the onnx extra (``pip install 'latentlab[onnx]'``)."""
-    from latentlab.checkpoints.onnx_export import export_checkpoint
-
-    return export_checkpoint(checkpoint, out_dir)
+def __dir__():
+    return sorted({*globals(), *_API, *FACES})

@@ -114,7 +114,7 @@ LAYERS = [
     ("checkpoints", ["latentlab.checkpoints"]),
     ("analysis", ["latentlab.analysis"]),  # encoding, maps, decoding: below the training loop, never through it
     ("training", ["latentlab.training"]),
-    ("facade", ["latentlab.lab", "latentlab"]),  # the package root reads lab.__all__
+    ("facade", ["latentlab.lab", "latentlab.verbs", "latentlab"]),  # the package root reads lab.__all__
     ("figures", ["latentlab.figures"]),  # paper figures and shared maps, over the facade
     ("jobs", ["latentlab.jobs"]),
     ("command line, dashboard and notebook", ["latentlab.cli", "latentlab.ui", "latentlab.__main__", "latentlab.widgets"]),
@@ -185,6 +185,67 @@ def test_only_the_sources_module_asks_where_a_model_came_from(tmp_path):
     assert origin_checks(tmp_path / "pkg") == ["pkg.export:2"]
 
 
+FACADE_SIDE = ("latentlab.lab", "latentlab.jobs", "latentlab.core", "latentlab.ui",
+               "latentlab.figures", "latentlab.widgets")  # ll.figures and ll.widgets: the facade's namespaces
+
+
+def ui_reaches_around_the_facade(graph: dict[str, set[str]]) -> list[str]:
+    """Imports of the dashboard's pieces (``latentlab.ui``) of anything but the facade, jobs and core."""
+    return sorted(f"{a} -> {b}" for a, targets in graph.items() if a.startswith("latentlab.ui")
+                  for b in targets if b != "latentlab" and not b.startswith(FACADE_SIDE))
+
+
+def test_the_dashboard_pieces_speak_only_to_the_facade_jobs_and_core():
+    graph = import_graph()
+    assert "latentlab.lab" in graph["latentlab.ui.loaders"]
+    assert ui_reaches_around_the_facade(graph) == []
+    assert ui_reaches_around_the_facade({"latentlab.ui.x": {"latentlab.analysis.embedding"}}) == [
+        "latentlab.ui.x -> latentlab.analysis.embedding"]
+
+
+def private_imports(package: Path = PACKAGE) -> list[str]:
+    """Uses of another module's private names (``_name``): imported by name, or read off an imported module."""
+    modules = module_files(package)
+    found = []
+    for name, path in modules.items():
+        tree = ast.parse(path.read_text())
+        aliases = {}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module in modules:
+                for a in node.names:
+                    if a.name.startswith("_") and not a.name.startswith("__"):
+                        found.append(f"{name}:{node.lineno} {node.module}.{a.name}")
+                    if f"{node.module}.{a.name}" in modules:
+                        aliases[a.asname or a.name] = f"{node.module}.{a.name}"
+            elif isinstance(node, ast.Import):
+                aliases.update({a.asname: a.name for a in node.names if a.asname and a.name in modules})
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in aliases
+                    and node.attr.startswith("_") and not node.attr.startswith("__")
+                    and aliases[node.value.id] != name):
+                found.append(f"{name}:{node.lineno} {aliases[node.value.id]}.{node.attr}")
+    return found
+
+
+def test_no_module_uses_another_modules_private_names(tmp_path):
+    assert private_imports() == []
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    (tmp_path / "pkg" / "a.py").write_text("def _helper():\n    pass\n")
+    (tmp_path / "pkg" / "b.py").write_text("from pkg import a\nfrom pkg.a import _helper\na._helper()\n")
+    assert private_imports(tmp_path / "pkg") == ["pkg.b:2 pkg.a._helper", "pkg.b:3 pkg.a._helper"]
+
+
+def test_the_facade_is_small_documented_and_each_name_resolves():
+    code = ("import sys, latentlab as ll, latentlab.lab as lab; names = ll.__all__; "
+            "undocumented = [n for n in names if callable(getattr(ll, n)) and not (getattr(ll, n).__doc__ or '').strip()]; "
+            "faces = [n for n in lab.FACES if getattr(lab, n) is None]; "
+            "print(len(names), len(set(names)), undocumented, faces, sorted(set(names) & set(lab.FACES)))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split(" ", 2)
+    assert int(out[0]) <= 40 and out[0] == out[1]
+    assert out[2].strip() == "[] [] []"
+
+
 def page_imports() -> dict[str, set[str]]:
     """Each dashboard script (pages/*.py, app.py, dashboard.py) -> the project's modules it imports."""
     modules = module_files(PACKAGE)
@@ -243,3 +304,31 @@ def test_light_modules_stay_light(module, absent):
     code = f"import sys, {module}; print([m for m in {absent!r} if m in sys.modules])"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def drawing(graph: dict[str, set[str]] | None = None) -> str:
+    """The import structure in words: each floor (top first) with its modules and the floors it imports, then the
+    arrows up and the circles (``python tests/test_imports.py`` prints it)."""
+    graph = graph or import_graph()
+    lines = []
+    for rank in reversed(range(len(LAYERS))):
+        members = [m for m in graph if layer_of(m) == rank]
+        down = {}
+        for m in members:
+            for t in graph[m]:
+                if layer_of(t) != rank:
+                    down[LAYERS[layer_of(t)][0]] = down.get(LAYERS[layer_of(t)][0], 0) + 1
+        arrows = ", ".join(f"{name} ({n})" for name, n in sorted(down.items(), key=lambda kv: -kv[1]))
+        lines.append(f"{LAYERS[rank][0]:<28} {len(members):>3} modules -> {arrows or 'nothing below'}")
+    lines.append(f"arrows up: {len(upward_imports(graph))}; circles: {len(cycles(graph))}; "
+                 f"edges: {sum(len(t) for t in graph.values())}")
+    return "\n".join(lines)
+
+
+def test_the_drawing_names_every_floor():
+    text = drawing()
+    assert all(name in text for name, _ in LAYERS) and "arrows up: 0; circles: 0" in text
+
+
+if __name__ == "__main__":
+    print(drawing())

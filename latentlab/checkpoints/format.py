@@ -25,7 +25,7 @@ from latentlab.core.workspace import atomic_path, file_sha256, shipped_checkpoin
 from latentlab.checkpoints.sources import ModelSource, WeightsMismatch, source_of, source_of_manifest
 from latentlab.models import LatentModel
 from latentlab.models.foreign import KIND as FOREIGN
-from latentlab.checkpoints.manifests import (FORMAT, MAX_MANIFEST_BYTES, _staged, finish_interrupted_save,  # noqa: F401
+from latentlab.checkpoints.manifests import (FORMAT, MAX_MANIFEST_BYTES, staged_paths, finish_interrupted_save,  # noqa: F401
                                          list_checkpoints, read_manifest, user_checkpoints_dir)
 
 FORMAT_VERSION = 1
@@ -79,7 +79,7 @@ def save_checkpoint(
     and the manifest are moved into place (see ``finish_interrupted_save``)."""
     manifest_path = Path(manifest_path)
     weights = manifest_path.with_suffix(".safetensors")
-    staged, staged_weights = _staged(manifest_path)
+    staged, staged_weights = staged_paths(manifest_path)
     source = source_of(model, model_name)
     state = {k: v.detach().to("cpu").contiguous() for k, v in source.state_dict(model).items()}
     with atomic_path(staged_weights) as tmp:

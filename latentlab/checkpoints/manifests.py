@@ -21,7 +21,7 @@ def user_checkpoints_dir() -> Path:
     return subdir("checkpoints")
 
 
-def _staged(manifest_path: Path) -> tuple[Path, Path]:
+def staged_paths(manifest_path: Path) -> tuple[Path, Path]:
     """Where a save stages its new manifest and weights before moving them into place."""
     return (manifest_path.with_name(f".staged-{manifest_path.name}"),
             manifest_path.with_name(f".staged-{manifest_path.stem}.safetensors"))
@@ -31,7 +31,7 @@ def finish_interrupted_save(manifest_path: Path) -> None:
     """A save stopped between moving its weights and its manifest into place left the new manifest staged:
     move it in too, so the pair on disk belongs together. The weights' digest tells whose they are; while
     the staged weights still exist the old pair is whole and is left alone."""
-    staged, staged_weights = _staged(manifest_path)
+    staged, staged_weights = staged_paths(manifest_path)
     if not staged.exists() or staged_weights.exists():
         return
     weights = manifest_path.with_suffix(".safetensors")

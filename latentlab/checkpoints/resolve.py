@@ -11,6 +11,8 @@ from latentlab.checkpoints.format import Checkpoint, read_checkpoint
 
 
 def load_checkpoint(ref: str | Path | Checkpoint) -> Checkpoint:
+    """A checkpoint by name (your workspace's first, then the shipped ones), by the path of its ``.json`` manifest,
+    or a loaded ``Checkpoint`` as it is: its model in eval mode on the CPU, weights checked against the manifest."""
     return ref if isinstance(ref, Checkpoint) else read_checkpoint(ref)
 
 

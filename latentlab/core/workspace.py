@@ -59,6 +59,11 @@ def home() -> Path:
     return root
 
 
+def has_resolver() -> bool:
+    """Whether a resolver is registered (``set_resolver``)."""
+    return _resolver is not None
+
+
 def set_resolver(resolver: Callable[[], Path | None] | None) -> None:
     """Register the function that names the workspace of whoever the running code serves (None: ``base()``);
     the dashboard registers one when sign-in is configured. It may raise ``LatentLabError`` to refuse."""

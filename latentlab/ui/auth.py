@@ -104,7 +104,7 @@ def gate() -> people.Person | None:
     visitor is signed in and admitted, then show who is signed in, with a sign-out control, and return them."""
     if not configured():
         return None
-    if workspace._resolver is None:  # a server started without app.py's start-up (``streamlit run dashboard.py``)
+    if not workspace.has_resolver():  # a server started without app.py's start-up (``streamlit run dashboard.py``)
         serve_shared()
     if not st.user.is_logged_in:
         _sign_in_page()

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import plotly.graph_objects as go
 import streamlit as st
 
-from latentlab.analysis.clustering.threshold_tree import number
+from latentlab.lab import threshold_number as number
 from latentlab.ui.figures import PALETTE
 
 LEVEL_PX = 78  # from one level's centre line to the next

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from latentlab.analysis.metrics.scoring import DEFAULT_ITEMS, score_embedding, scores_cached
-from latentlab.analysis.compare.similarity import better_direction
+from latentlab.lab import DEFAULT_ITEMS, score_embedding, scores_cached
+from latentlab.lab import better_direction
 from latentlab.ui import loaders
 from latentlab.ui.compare_view import without_model
 from latentlab.ui.sidebar import Context
@@ -79,7 +79,7 @@ def metrics_section(ctx: Context, sides: list[Context]) -> None:
     """Both models' diagnostics and metrics with their differences (one model's alone when the other side is
     a dataset of vectors); unscored ones run as background jobs."""
     from latentlab import jobs
-    from latentlab.analysis.metrics import METRICS, factor_free_names
+    from latentlab.lab import METRICS, factor_free_names
 
     ds = ctx.dataset()
     names = list(METRICS) if ds.factors is not None else factor_free_names()  # spread needs no factors

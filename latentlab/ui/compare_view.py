@@ -18,12 +18,11 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from latentlab.analysis.projection import map_points
 from latentlab import lab
-from latentlab.analysis.codes_datasets import items_of
-from latentlab.analysis.compare.similarity import Comparison
+from latentlab.lab import items_of
+from latentlab.lab import Comparison
 from latentlab.core.errors import LatentLabError
-from latentlab.analysis.compare.sides import same_items, same_items_as_listed
+from latentlab.lab import same_items, same_items_as_listed
 from latentlab.core.render import image_grid
 from latentlab.core.rows import row_sample
 from latentlab.ui import capabilities, loaders, figures, item_route, panels, scatter
@@ -135,7 +134,7 @@ def _comparison(a: tuple, version_a: float, b: tuple, version_b: float, dataset:
 def comparison(a: Context, b: Context, dataset: str) -> Comparison:
     version = lambda side: 0.0 if side.checkpoint_name is None else loaders.checkpoint_version(side.checkpoint_name)
     return _comparison((a.dataset_name, a.checkpoint_name), version(a), (b.dataset_name, b.checkpoint_name),
-                       version(b), dataset, loaders._ws())
+                       version(b), dataset, loaders.workspace_key())
 
 
 def without_model(side: Context, what: str) -> None:
@@ -182,7 +181,7 @@ def selection_panel(ds, sides: list[Context], rows: np.ndarray) -> None:
     """The selected items beside the reconstructions of the sides that have a model."""
     shown = np.asarray(rows)[row_sample(len(rows), panels.MAX_GALLERY, SAMPLE_SEED)]
     st.subheader(f"Selection: {len(rows):,} points")
-    recons = [(s.checkpoint_name, map_points.reconstruct(s.checkpoint().model, ds, shown)) for s in sides
+    recons = [(s.checkpoint_name, lab.reconstruct(s.checkpoint().model, ds, shown)) for s in sides
               if s.checkpoint_name is not None and not capabilities.unavailable(s.checkpoint(), "reconstructions")]
     for side in sides:
         if side.checkpoint_name is None:

@@ -6,7 +6,7 @@ import numpy as np
 import streamlit as st
 
 from latentlab import lab
-from latentlab.analysis.decoding.directions import Direction
+from latentlab.lab import Direction
 
 KINDS = {"centroid to centroid": "centroid", "principal component": "pca", "linear probe": "probe"}
 

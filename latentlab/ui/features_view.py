@@ -8,22 +8,22 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from latentlab.analysis import sae_features
+from latentlab import lab
 from latentlab.ui.panels import gallery
 
 TABLE_ROWS = 200  # rows of the ranked table shown (the rest is one download away)
 
 
 @st.cache_data(max_entries=8, show_spinner="Counting how often each feature fires...")
-def stats(emb_key: str, _codes: np.ndarray) -> sae_features.FeatureStats:
-    """``sae_features.feature_stats`` of an embedding's codes; ``emb_key`` stands for them in the cache key."""
-    return sae_features.feature_stats(_codes)
+def stats(emb_key: str, _codes: np.ndarray) -> lab.FeatureStats:
+    """``lab.feature_stats`` of an embedding's codes; ``emb_key`` stands for them in the cache key."""
+    return lab.feature_stats(_codes)
 
 
 @st.cache_data(max_entries=16, show_spinner="Splitting the labels by feature...")
 def split(emb_key: str, labels_name: str, _codes: np.ndarray, _labels: np.ndarray,
-          _stats: sae_features.FeatureStats) -> sae_features.LabelSplit:
-    return sae_features.label_split(_codes, _labels, _stats)
+          _stats: lab.FeatureStats) -> lab.LabelSplit:
+    return lab.label_split(_codes, _labels, _stats)
 
 
 def label_choices(ds) -> dict[str, np.ndarray]:
@@ -37,7 +37,7 @@ def label_choices(ds) -> dict[str, np.ndarray]:
     return choices
 
 
-def density_histogram(stats: sae_features.FeatureStats) -> go.Figure:
+def density_histogram(stats: lab.FeatureStats) -> go.Figure:
     """The features' firing frequencies on a log10 axis, dead features counted in the title."""
     dead = int(stats.dead.sum())
     fig = go.Figure(go.Histogram(x=stats.log10_density(), nbinsx=50, marker_color="#636efa",

@@ -44,7 +44,7 @@ def placed_labels(ds, xy: np.ndarray, clusters: np.ndarray | None, keywords_labe
                   names: dict[int, str] | None = None) -> list[dict] | None:
     """Every clustering's names on the live map: a text dataset's keywords (``keywords_labels``, at their anchors),
     else the user's names or the clusters' ids, placed so that none overlaps another or hides the densest points."""
-    from latentlab.analysis.projection.labels import label_anchors
+    from latentlab.lab import label_anchors
     from latentlab.figures.labels import MAX_LABELS, cluster_texts
     from latentlab.figures.share import screen_labels
     from latentlab.ui.scatter import normalise
@@ -125,7 +125,7 @@ def compare_download(xy_a: np.ndarray, xy_b_aligned: np.ndarray, values, categor
 
 def clusters_download(xy: np.ndarray, clusters: np.ndarray, explanation, keywords: dict | None, title: str) -> None:
     """The Clusters page's map named by cluster, with each cluster's rule (the threshold tree's) beside it."""
-    from latentlab.analysis.projection.labels import label_anchors
+    from latentlab.lab import label_anchors
     from latentlab.figures.labels import cluster_texts
     from latentlab.figures.panels import clusters_figure
 

@@ -120,7 +120,7 @@ def item_json(request: Request, cache: dict = IMMUTABLE) -> Response:
         info["features"] = [[str(c), f"{v:.3g}" if isinstance(v, float) else str(v)]
                             for c, v in ds.factors.iloc[row].items()][:FEATURES_SHOWN]
     elif ds.is_signal:  # each channel's range: the curve itself is the picture
-        from latentlab.analysis.decoding.curves import channel_names
+        from latentlab.lab import channel_names
 
         item = np.asarray(ds.x[row])  # (C, T)
         info["features"] = [[name, f"{float(c.min()):.3g} … {float(c.max()):.3g}"]

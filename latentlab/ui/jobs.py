@@ -10,8 +10,8 @@ import numpy as np
 import streamlit as st
 
 from latentlab import jobs, lab
-from latentlab.analysis.clustering import CLUSTERERS
-from latentlab.analysis.projection import PROJECTORS
+from latentlab.lab import CLUSTERERS
+from latentlab.lab import PROJECTORS
 from latentlab.jobs import executor
 from latentlab.ui import loaders, warm
 from latentlab.ui.param_labels import job_error
@@ -202,10 +202,10 @@ def scores_or_wait(ctx, emb, names: list[str], n: int, seed: int) -> None:
 def metrics_status(job, now: float) -> tuple[float, str]:
     """A metrics job's bar (0..1) and line: what it does now, and an ETA from per-metric cost estimates
     (``latentlab.analysis.metrics.cost``) counted down between the job's reports."""
-    from latentlab.analysis.metrics.scoring import STAGE
-    from latentlab.analysis.metrics.cost import eta_now
+    from latentlab.lab import SCORING_STAGE as STAGE
+    from latentlab.lab import eta_now
     from latentlab.jobs.store import format_seconds
-    from latentlab.analysis.metrics.labels import metric_label
+    from latentlab.lab import metric_label
 
     head = f"job {job.id}: "
     if job.state == "queued":

@@ -15,12 +15,11 @@ import streamlit as st
 
 from latentlab import lab
 from latentlab.core.workspace import home
-from latentlab.data import list_datasets, load_dataset
-from latentlab.checkpoints import format as checkpoints
+from latentlab.lab import list_datasets, load_dataset
 from latentlab.ui import warm
 
 
-def _ws() -> str:
+def workspace_key() -> str:
     """Every cache key carries the workspace, so two workspaces never share entries."""
     return str(home())
 
@@ -28,7 +27,7 @@ def _ws() -> str:
 def checkpoint_version(name: str) -> float:
     """Changes when the checkpoint file changes (a retrained run keeps its name)."""
     try:
-        return checkpoints.resolve_checkpoint(name).stat().st_mtime
+        return lab.resolve_checkpoint(name).stat().st_mtime
     except Exception:
         return 0.0
 
@@ -39,16 +38,16 @@ def _dataset(name: str, ws: str):
 
 
 def dataset(name: str):
-    return _dataset(name, _ws())
+    return _dataset(name, workspace_key())
 
 
 @st.cache_resource(max_entries=12, show_spinner=False)
 def _checkpoint(name: str, version: float, ws: str):
-    return checkpoints.read_checkpoint(name)
+    return lab.read_checkpoint(name)
 
 
 def checkpoint(name: str):
-    return _checkpoint(name, checkpoint_version(name), _ws())
+    return _checkpoint(name, checkpoint_version(name), workspace_key())
 
 
 @st.cache_resource(max_entries=12, show_spinner="Reading the embedding...")
@@ -62,7 +61,7 @@ def embedding(ckpt_name: str | None, dataset_name: str):
     """The embedding (read from the disk cache, encoded here when small; see ``ui.jobs.embedding_or_wait``).
     With no checkpoint, a dataset of vectors is its own embedding."""
     version = 0.0 if ckpt_name is None else checkpoint_version(ckpt_name)
-    return _embedding(ckpt_name, version, dataset_name, _ws())
+    return _embedding(ckpt_name, version, dataset_name, workspace_key())
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -75,14 +74,14 @@ def projection(emb_key: str, _emb, method: str, dims: int, params_json: str, see
 def _space_key(emb) -> str:
     """What stands for an embedding in a cache key: its key, and its rows when it is a subset (which shares
     its whole set's key)."""
-    from latentlab.data.dataset import array_digest
+    from latentlab.lab import array_digest
 
     return f"{emb.key}:{'all' if emb.index is None else array_digest(np.asarray(emb.index))}"
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def _diagnostics(space_key: str, _emb, seed: int):
-    from latentlab.analysis.metrics.scoring import diagnose_embedding
+    from latentlab.lab import diagnose_embedding
 
     return diagnose_embedding(_emb, seed)
 
@@ -95,7 +94,7 @@ def diagnostics(emb, seed: int = 0):
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def _codebook_usage(space_key: str, _codes: np.ndarray, codebook: np.ndarray) -> np.ndarray:
-    from latentlab.analysis.metrics.diagnostics import codebook_usage as usage
+    from latentlab.lab import codebook_usage as usage
 
     return usage(_codes, codebook)
 
@@ -113,15 +112,15 @@ def _dataset_rows(ws: str) -> list[dict]:
 
 @st.cache_data(ttl=5, show_spinner=False)
 def _checkpoint_rows(ws: str) -> list[dict]:
-    return checkpoints.list_checkpoints()
+    return lab.list_checkpoints()
 
 
 def dataset_rows() -> list[dict]:
-    return _dataset_rows(_ws())
+    return _dataset_rows(workspace_key())
 
 
 def checkpoint_rows() -> list[dict]:
-    return _checkpoint_rows(_ws())
+    return _checkpoint_rows(workspace_key())
 
 
 def clear_listings() -> None:
@@ -138,4 +137,4 @@ def _thumbnails(name: str, fingerprint: str, ws: str) -> list[str] | None:
 
 def thumbnails(name: str) -> list[str] | None:
     """Hover pictures of a dataset's items, made once per dataset (they do not depend on the model)."""
-    return _thumbnails(name, dataset(name).fingerprint, _ws())
+    return _thumbnails(name, dataset(name).fingerprint, workspace_key())

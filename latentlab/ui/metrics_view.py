@@ -8,10 +8,10 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from latentlab import jobs
-from latentlab.analysis.metrics.scoring import DEFAULT_ITEMS, read_scores, score_embedding
-from latentlab.analysis.embedding import embedding_key
-from latentlab.analysis.metrics import METRICS, factor_free_names
-from latentlab.analysis.metrics.labels import HEADLINE, OTHER_LABELS, SCORES, SPREAD, metric_label, score_label
+from latentlab.lab import DEFAULT_ITEMS, read_scores, score_embedding
+from latentlab.lab import embedding_key
+from latentlab.lab import METRICS, factor_free_names
+from latentlab.lab import HEADLINE, OTHER_LABELS, SCORES, SPREAD, metric_label, score_label
 from latentlab.core.errors import LatentLabError
 from latentlab.ui import capabilities, loaders
 from latentlab.ui.figures import heatmap, selected_ids

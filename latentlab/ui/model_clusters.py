@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from latentlab.analysis.clustering import CLUSTERERS, MODEL_METHOD
-from latentlab.analysis.clustering.model import BesideKMeans
-from latentlab.analysis.projection.map_points import CONFIDENCE
+from latentlab.lab import CLUSTERERS, MODEL_METHOD
+from latentlab.lab import BesideKMeans
+from latentlab.lab import CONFIDENCE
 from latentlab.ui import figures
 from latentlab.ui.jobs import run_or_submit_clustering
 

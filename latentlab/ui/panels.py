@@ -6,7 +6,7 @@ import numpy as np
 import streamlit as st
 from PIL import Image
 
-from latentlab.analysis.projection import map_points
+from latentlab import lab
 from latentlab.core.render import image_grid, png_bytes
 from latentlab.ui import capabilities, figures, text_view
 from latentlab.ui.legend_colours import label_colours
@@ -75,7 +75,7 @@ def inputs_and_reconstructions(ctx, index: np.ndarray) -> None:
 
             show_inputs_and_reconstructions(ds, shown[:MAX_CURVES], None, key=_curves_key(shown))
         return
-    recon = map_points.reconstruct(ck.model, ds, shown)
+    recon = lab.reconstruct(ck.model, ds, shown)
     if ds.is_signal:
         from latentlab.ui.signal_view import show_inputs_and_reconstructions
 
@@ -97,7 +97,7 @@ def inputs_and_reconstructions(ctx, index: np.ndarray) -> None:
 
 def selection_panel(ctx, index: np.ndarray, clusters: np.ndarray | None = None) -> None:
     ds, emb = ctx.dataset(), ctx.embedding()
-    summary = map_points.summarise_selection(ds, emb, index)
+    summary = lab.summarise_selection(ds, emb, index)
     st.subheader(f"Selection: {summary.count:,} points")
     c1, c2 = st.columns(2)
     with c1:
@@ -120,7 +120,7 @@ def selection_panel(ctx, index: np.ndarray, clusters: np.ndarray | None = None) 
             st.caption(f"The first {len(listed):,} of the {len(index):,} selected texts; the CSV export holds them all.")
         text_view.show_texts(ds, listed, key="sel-texts")
     inputs_and_reconstructions(ctx, index)
-    frame = map_points.selection_frame(ds, emb, index, clusters)
+    frame = lab.selection_frame(ds, emb, index, clusters)
     st.download_button("Export selection as CSV", frame.to_csv(index=False).encode(), file_name="selection.csv",
                        mime="text/csv", key="sel-csv")
 
@@ -135,7 +135,7 @@ def mean_latent_dims(mean: np.ndarray, most: int = MAX_LATENT_BARS) -> list[int]
 
 def neighbours_panel(ctx, index: int, space: np.ndarray, k: int = 8) -> np.ndarray:
     ds = ctx.dataset()
-    nearest, dist = map_points.nearest_neighbours(space, index, k)
+    nearest, dist = lab.nearest_neighbours(space, index, k)
     label = "" if ds.labels is None else f" ({ds.label_name} {np.asarray(ds.labels)[index]})"
     st.subheader(f"Point #{index}{label} and its {len(nearest)} nearest neighbours")
     st.caption(f"Distances in {ctx.space_label}: " + ", ".join(f"#{i} {d:.2f}" for i, d in zip(nearest, dist)))

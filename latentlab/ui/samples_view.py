@@ -8,8 +8,8 @@ import streamlit as st
 
 from latentlab import lab
 from latentlab.core.render import png_bytes
-from latentlab.analysis.decoding.sampling import MAX_SAMPLES, sample_picture, sample_rows
-from latentlab.analysis.decoding.traversal import component_count
+from latentlab.lab import MAX_SAMPLES, sample_picture, sample_rows
+from latentlab.lab import component_count
 from latentlab.ui import capabilities
 
 WHOLE_PRIOR = "the whole prior"

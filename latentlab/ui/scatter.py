@@ -149,7 +149,7 @@ def keyword_labels(xy: np.ndarray, clusters: np.ndarray, keywords: dict[int, lis
                    top: int = MAX_LABELS) -> list[dict]:
     """The map's labels for a clustering: each of the ``top`` largest clusters' first ``words`` keywords, at the
     member nearest its centre (``latentlab.analysis.projection.labels.label_anchors``)."""
-    from latentlab.analysis.projection.labels import label_anchors
+    from latentlab.lab import label_anchors
 
     return [{"i": row, "text": " · ".join(keywords[c][:words])}
             for c, row in label_anchors(xy, clusters, top).items() if keywords.get(c)]

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
-from latentlab.data.signal_import import ARRAY_SUFFIXES
+from latentlab.lab import ARRAY_SUFFIXES
 
 NONE = "(none)"
 

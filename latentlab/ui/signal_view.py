@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 import streamlit as st
 from plotly.subplots import make_subplots
 
-from latentlab.analysis.decoding.curves import channel_names, curves_frame, signal_times, traversal_curves
+from latentlab.lab import channel_names, curves_frame, signal_times, traversal_curves
 from latentlab.core.curve_render import CHANNEL_COLOURS, curve_grid, value_range
 from latentlab.core.render import labelled_grid, png_bytes
 

@@ -13,11 +13,11 @@ from pathlib import Path
 
 from latentlab.core.errors import LatentLabError
 from latentlab.core.limits import human_bytes, limit
-from latentlab.data import Dataset, import_dataset
-from latentlab.data.readers import SUFFIXES as TABLE_SUFFIXES
-from latentlab.data.signal_import import ARRAY_SUFFIXES, SIGNAL_SUFFIXES
-from latentlab.data.texts import TEXT_TABLE_SUFFIXES
-from latentlab.checkpoints.format import Checkpoint, import_checkpoint
+from latentlab.lab import Dataset, import_dataset
+from latentlab.lab import TABLE_SUFFIXES
+from latentlab.lab import ARRAY_SUFFIXES, SIGNAL_SUFFIXES
+from latentlab.lab import TEXT_TABLE_SUFFIXES
+from latentlab.lab import Checkpoint, import_checkpoint
 
 SUFFIXES = TABLE_SUFFIXES | TEXT_TABLE_SUFFIXES  # the suffixes the Data page's uploader accepts
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -76,7 +76,7 @@ def import_uploaded_dataset(upload_name: str, data: bytes, name: str, labels: st
 
 
 def peek_uploaded_columns(upload_name: str, data: bytes) -> list[str]:
-    from latentlab.data.readers import peek_columns
+    from latentlab.lab import peek_columns
 
     with tempfile.TemporaryDirectory(prefix="latentlab-upload-") as tmp:
         return peek_columns(_write(Path(tmp), upload_name, data))
@@ -84,7 +84,7 @@ def peek_uploaded_columns(upload_name: str, data: bytes) -> list[str]:
 
 def peek_uploaded_text_columns(upload_name: str, data: bytes) -> list[str]:
     """The columns of an uploaded table that hold words, the longest texts first ([] for none)."""
-    from latentlab.data.texts import text_columns
+    from latentlab.lab import text_columns
 
     with tempfile.TemporaryDirectory(prefix="latentlab-upload-") as tmp:
         return text_columns(_write(Path(tmp), upload_name, data))
@@ -92,7 +92,7 @@ def peek_uploaded_text_columns(upload_name: str, data: bytes) -> list[str]:
 
 def text_encoder_choices() -> list[str]:
     """The encoders the Data page offers, the default first: MiniLM when the text extra is installed, TF-IDF."""
-    from latentlab.data.text_encoders import text_extra_installed
+    from latentlab.lab import text_extra_installed
 
     return ["minilm", "tfidf"] if text_extra_installed() else ["tfidf"]
 
@@ -125,7 +125,7 @@ def import_uploaded_signals(upload_name: str, data: bytes, name: str, id: str | 
                             channels: list[str] | None = None, labels: str | None = None,
                             factors: list[str] | None = None, standardise: bool = False) -> Dataset:
     """``import_signal_dataset`` (what ``latentlab import FILE --signal`` runs) on uploaded bytes."""
-    from latentlab.data.registry import import_signal_dataset
+    from latentlab.lab import import_signal_dataset
 
     with tempfile.TemporaryDirectory(prefix="latentlab-upload-") as tmp:
         path = _write(Path(tmp), upload_name, data)
