@@ -3,6 +3,8 @@
 import { build } from 'esbuild';
 import options from './build-options.mjs';
 import shareOptions from './src/share-options.mjs';
+import widget from './widget-options.mjs';
 
 await build({ ...options, logLevel: 'info' });
 await build({ ...shareOptions, logLevel: 'info' });
+await build({ ...widget, logLevel: 'info' });

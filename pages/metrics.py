@@ -72,7 +72,7 @@ with user_errors():
     if not names:
         st.stop()
     scores_or_wait(ctx, emb, names, n, seed)
-    results = lab.score_embedding(emb, ds, names, n, seed)
+    results = lab.score(emb, ds, names, n, seed)
     metrics_view.show_score_table(results)
     departures = [lab.METRICS.entry(name).deviation for name in names if lab.METRICS.entry(name).deviation]
     if departures:

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from latentlab import lab
-from latentlab.ui import forms, loaders, train_view
+from latentlab.ui import dynamics_view, forms, loaders, train_view
 from latentlab.ui import param_labels
 from latentlab.ui.sidebar import start_page, user_errors
 
@@ -46,3 +46,6 @@ with user_errors(param_labels.TRAIN):
 
 with user_errors(param_labels.TRAIN):
     train_view.job_monitor()
+
+with user_errors(param_labels.TRAIN):
+    dynamics_view.formation_view()

@@ -31,7 +31,10 @@ def test_schedule_steps():
     assert snapshot_steps(100, 25) == [0, 25, 50, 75, 100]
     assert snapshot_steps(10, 4) == [0, 4, 8, 10]  # the last step always
     assert snapshot_steps(60, 20, start=30) == [40, 60]  # a resumed run: only what comes after its step
-    assert default_snapshot_every(1000) == 50 and default_snapshot_every(7) == 1
+    assert default_snapshot_every(4000, batch_size=128, probe_items=2000) == 200  # about 20 over a long run
+    assert default_snapshot_every(1000, batch_size=128, probe_items=2000) == 131  # the probe's cost kept at 3%
+    assert default_snapshot_every(1000, batch_size=128, probe_items=100) == 50
+    assert default_snapshot_every(60, batch_size=128, probe_items=2000) == 60  # never past the run's end
 
 
 def test_probe_is_stratified_and_fixed():

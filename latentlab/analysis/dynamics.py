@@ -89,6 +89,16 @@ def snapshot_record(run) -> tuple[str, Path, SnapshotRecord]:
     return path.stem, path, record
 
 
+def runs_with_snapshots() -> list[str]:
+    """The names of the workspace's runs that recorded training snapshots, newest first."""
+    from latentlab.checkpoints.manifests import list_checkpoints
+
+    rows = [r for r in list_checkpoints() if r["source"] == "user"]
+    found = [(resolve_checkpoint(r["name"]), r["name"]) for r in rows]
+    found = [(p, n) for p, n in found if (p.with_name(f"{p.stem}.snapshots") / "index.json").exists()]
+    return [n for p, n in sorted(found, key=lambda pn: -pn[0].stat().st_mtime)]
+
+
 def dynamics(run, method: str = "procrustes", seed: int = 0, colours: bool = True) -> Dynamics:
     """The formation of run ``run`` (a checkpoint's name, path or ``Checkpoint``) as aligned maps over its steps.
 

@@ -120,7 +120,9 @@ class RegistryClass(ModelSource):
         if model.config.likelihood == "bernoulli":
             text = "probabilities in [0, 1]: the sigmoid of the decoder's logits (a Bernoulli likelihood)"
         else:
-            text = "values in the data's units: the mean of a unit-variance Gaussian likelihood"
+            from latentlab.models.likelihoods import describe
+
+            text = f"values in the data's units: the mean of the decoder's likelihood, {describe(model.config)}"
         if model.quantized:
             text += ", after each latent of the code is snapped to the nearest value of its codebook"
         return text

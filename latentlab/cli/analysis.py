@@ -178,19 +178,22 @@ def _explanation_text(exp) -> str:
 
 def cmd_metrics(args) -> None:
     from latentlab import lab
-    from latentlab.analysis.metrics.scoring import diagnose_embedding, score_embedding
     from latentlab.core.progress import TqdmProgress
+    from latentlab.core.rows import row_sample
 
     with TqdmProgress(disable=args.json) as bar:
         if args.checkpoint is None:  # a dataset of vectors is its own latent space: no model, so no diagnostics
             ck, ds = _inputs(args)
             emb, diag = lab.embed(None, ds), None
         else:
-            ck, ds, emb = lab.sample_embedding(args.checkpoint, args.dataset, args.n, args.seed, progress=bar)
-            diag = diagnose_embedding(emb, seed=args.seed)
+            ck = lab.load_checkpoint(args.checkpoint)
+            ds = lab.dataset_for(ck, args.dataset)
+            rows = None if len(ds) <= args.n else row_sample(len(ds), args.n, args.seed)  # only the scored items
+            emb = lab.embed(ck, ds, progress=bar, rows=rows)
+            diag = lab.diagnose(emb, seed=args.seed)
         results = {}
         if args.metrics != "none":
-            results = score_embedding(emb, ds, args.metrics, n=args.n, seed=args.seed, progress=bar)
+            results = lab.score(emb, ds, args.metrics, n=args.n, seed=args.seed, progress=bar)
     payload = {"checkpoint": ck.name if ck else None, "dataset": ds.name,
                "metrics": {k: r.scores for k, r in results.items()}, "diagnostics": diag.to_dict() if diag else None}
     scored = min(len(ds), args.n) if emb.index is None else len(emb.index)

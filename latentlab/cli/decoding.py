@@ -21,7 +21,7 @@ def _figure_labels(ck, ds, tr, args) -> tuple[str, list[list[str]], set[int]]:
         where = tr.direction.description if tr.direction.ends is not None else f"{base}; along {tr.direction.description}"
         return f"{ck.name} · {where}", [[tr.direction.name]], set()
     rows = None if len(ds) <= lab.DEFAULT_ITEMS else row_sample(len(ds), lab.DEFAULT_ITEMS, 0)
-    emb = lab.embed_sample(ck, ds, rows)
+    emb = lab.embed(ck, ds, rows=rows)
     passive = set(lab.passive_dims(emb))
     labels = latent_labels(tr.dims, emb.activity(), "KL" if emb.kl is not None else "var", passive)
     return f"{ck.name} · {base}; columns: the latent's value", labels, {r for r, d in enumerate(tr.dims) if d in passive}

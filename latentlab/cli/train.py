@@ -45,7 +45,8 @@ def train_config(args):
         raise LatentLabError("--lr must be positive and --batch-size at least 1.")
     return TrainConfig(
         epochs=args.epochs if args.steps is None else None, steps=args.steps, batch_size=args.batch_size, lr=args.lr,
-        seed=args.seed, device=args.device, checkpoint_every=args.checkpoint_every or 0, loggers=run_loggers(args),
+        seed=args.seed, device=args.device, checkpoint_every=args.checkpoint_every or 0,
+        **snapshot_settings(args), loggers=run_loggers(args),
     )
 
 
@@ -56,6 +57,12 @@ def run_loggers(args) -> str:
     spec = getattr(args, "loggers", None) or "auto"
     chosen_loggers(spec)
     return spec
+
+
+def snapshot_settings(args) -> dict:
+    """The training snapshots' settings from their flags (checked against the run's length when it starts)."""
+    return {"snapshots": not getattr(args, "no_snapshots", False), "snapshot_every": getattr(args, "snapshot_every", None),
+            "snapshot_metrics_every": getattr(args, "snapshot_metrics_every", None) or 0}
 
 
 def model_params(args) -> dict:
@@ -92,6 +99,11 @@ def add_train_flags(p: argparse.ArgumentParser) -> None:
                    help="where the run's history goes besides its checkpoint: auto (metrics.csv, TensorBoard when "
                         "installed, MLflow when LATENTLAB_MLFLOW_URI is set) or a comma-separated list of csv, "
                         "tensorboard, mlflow")
+    p.add_argument("--snapshot-every", type=int, default=None, metavar="STEPS",
+                   help="steps between training snapshots of the probe set's codes (default: about 20 over the run)")
+    p.add_argument("--snapshot-metrics-every", type=int, default=None, metavar="N",
+                   help="score MIG and DCI on every N-th snapshot of a dataset with factors (default: never)")
+    p.add_argument("--no-snapshots", action="store_true", help="record no training snapshots")
 
 
 def cmd_train(args) -> None:

@@ -15,6 +15,7 @@ from latentlab.checkpoints import format as ckpts
 from latentlab.training.foreign_train import build_trainable, check_trainable
 from latentlab.checkpoints.resolve import as_dataset
 from latentlab.models.likelihoods import default_likelihood
+from latentlab.training.snapshots import snapshot_recorder
 from latentlab.training.loggers import run_logs
 from latentlab.training.trainer import BaseCallback, TrainConfig, Trainer
 
@@ -124,7 +125,8 @@ def train(dataset: str | Dataset, model: str = "vae", model_params: dict | None 
             step=st.step, terms=st.terms, optimizer=tr.optimizer, history=hist,
         )
 
+    snapshots = snapshot_recorder(cfg, ds, manifest_path, trainer.state.total)  # checked before anything is written
     logs = run_logs(manifest_path, name, model, net, ds, cfg)  # metrics.csv, TensorBoard, MLflow
-    trainer.callbacks = [*callbacks, *logs, PeriodicCheckpoint(save, cfg.checkpoint_every)]
+    trainer.callbacks = [*callbacks, *snapshots, *logs, PeriodicCheckpoint(save, cfg.checkpoint_every)]
     state = trainer.run()
     return TrainResult(manifest_path, name, state.step, state.terms, state.samples_per_s, state.elapsed)

@@ -5,7 +5,7 @@ the formation of the latent space can be watched afterwards (``lab.dynamics``).
 The probe is a stratified sample (by label, else by the first factor, else even) drawn once with a fixed seed
 and stored with the snapshots; a resumed run reads it back, so every snapshot of a run shows the same items. A
 snapshot is taken at step 0 (the untrained encoder), on every multiple of ``snapshot_every`` and at the last
-step. With ``snapshot_metrics_every`` M, every M-th snapshot of a dataset with factors also scores MIG and DCI
+step; the reconstruction error is measured on every fourth probe item. With ``snapshot_metrics_every`` M, every M-th snapshot of a dataset with factors also scores MIG and DCI
 on the probe's codes.
 """
 
@@ -25,18 +25,27 @@ TARGET_SNAPSHOTS = 20  # snapshots over a run by default (plus step 0)
 PROBE_ITEMS = 2000
 PASSIVE_KL = 0.01  # nats: a latent under this mean KL is passive (as in analysis.metrics.diagnostics)
 CHUNK = 512
+COST_BUDGET = 0.03  # of a run's time spent on snapshots at most, by default (the goal is 5%)
+ENCODE_COST = 0.25  # an item's encoding (and every RECON_EVERY-th item's decoding) against a training item's step
+RECON_EVERY = 4  # the reconstruction error is measured on every 4th probe item (a decode costs as much as an encode)
 SNAPSHOT_METRICS = ("mig", "dci")
 
 
-def default_snapshot_every(total_steps: int) -> int:
-    """Steps between snapshots when none is given: about ``TARGET_SNAPSHOTS`` over the run."""
-    return max(1, math.ceil(int(total_steps) / TARGET_SNAPSHOTS))
+def default_snapshot_every(total_steps: int, batch_size: int = 128, probe_items: int = PROBE_ITEMS) -> int:
+    """Steps between snapshots when none is given: about ``TARGET_SNAPSHOTS`` over the run, but never so often
+    that encoding the probe costs more than ``COST_BUDGET`` of the training (a snapshot encodes ``probe_items``
+    at about ``ENCODE_COST`` of a training step's cost per item; benchmarks/snapshot_cost.py measures it), and
+    never past the run's end."""
+    spread = math.ceil(int(total_steps) / TARGET_SNAPSHOTS)
+    affordable = math.ceil(probe_items * ENCODE_COST / (COST_BUDGET * max(1, int(batch_size))))
+    return max(1, min(int(total_steps), max(spread, affordable)))
 
 
-def check_snapshot_every(every: int | None, total_steps: int) -> int:
+def check_snapshot_every(every: int | None, total_steps: int, batch_size: int = 128,
+                         probe_items: int = PROBE_ITEMS) -> int:
     """``every`` checked against the run's length (None: the default); the value to use."""
     if every is None:
-        return default_snapshot_every(total_steps)
+        return default_snapshot_every(total_steps, batch_size, probe_items)
     if int(every) < 1:
         raise LatentLabError(f"`snapshot_every` {every} must be at least 1 step; give a positive number of steps "
                              "or leave it out for the default.", param="snapshot_every", value=every)
@@ -85,14 +94,15 @@ def encode_probe(model, x: torch.Tensor) -> tuple[np.ndarray, dict]:
         if kl is not None:
             kls.append(kl.float().sum(0))
         if model.has_decoder:
-            errors.append(((model.decode(post.mean) - xb) ** 2).flatten(1).mean(1).sum())
+            some = slice(None, None, RECON_EVERY)  # (B / 4,) items: a decode costs as much as an encode
+            errors.append(((model.decode(post.mean[some]) - xb[some]) ** 2).flatten(1).mean(1))
     codes = torch.cat(means).cpu().numpy()  # (P, D)
     kl_dim = (torch.stack(kls).sum(0) / len(x)).cpu().numpy() if kls else None  # (D,)
     if kl_dim is not None:
         active = int((kl_dim >= PASSIVE_KL).sum())
     else:  # no posterior: a latent that varies over the probe is active (a dead feature never does)
         active = int((codes.std(0) > 1e-6).sum())
-    recon = float(torch.stack(errors).sum().cpu()) / len(x) if errors else None
+    recon = float(torch.cat(errors).mean().cpu()) if errors else None
     return codes, {"kl_per_dim": None if kl_dim is None else [float(v) for v in kl_dim],
                    "active_units": active, "recon_error": recon}
 
@@ -162,7 +172,8 @@ def snapshot_recorder(cfg: TrainConfig, dataset: Dataset, manifest_path, total_s
     are checked here, before anything is written."""
     if not getattr(cfg, "snapshots", True):
         return []
-    every = check_snapshot_every(getattr(cfg, "snapshot_every", None), total_steps)
+    every = check_snapshot_every(getattr(cfg, "snapshot_every", None), total_steps, cfg.batch_size,
+                                 min(PROBE_ITEMS, len(dataset)))
     metrics_every = int(getattr(cfg, "snapshot_metrics_every", 0) or 0)
     if metrics_every < 0:
         raise LatentLabError(f"`snapshot_metrics_every` {metrics_every} must be 0 (never) or a positive number of "

@@ -35,6 +35,11 @@ class TrainConfig:
     checkpoint_every: int = 0
     log_every: int = 10
     loggers: str = "auto"  # where the history goes besides the checkpoint (training/loggers.py): auto or csv,tensorboard,mlflow
+    # training snapshots (training/snapshots.py): the probe's codes every snapshot_every steps (None: about 20 a
+    # run), MIG and DCI every snapshot_metrics_every-th snapshot of a dataset with factors (0: never)
+    snapshots: bool = True
+    snapshot_every: int | None = None
+    snapshot_metrics_every: int = 0
 
     def total_steps(self, n_items: int) -> int:
         per_epoch = max(1, math.ceil(n_items / self.batch_size))

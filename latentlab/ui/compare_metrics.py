@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from latentlab.lab import DEFAULT_ITEMS, score_embedding, scores_cached
+from latentlab.lab import DEFAULT_ITEMS, score, scores_cached
 from latentlab.lab import better_direction
 from latentlab.ui import loaders
 from latentlab.ui.compare_view import without_model
@@ -70,7 +70,7 @@ def model_scores(name: str, dataset: str, ds, names: list[str] | None) -> tuple[
     n = min(DEFAULT_ITEMS, len(ds))
     if not scores_cached(emb, names, n, 0):
         return out, False
-    for metric, res in score_embedding(emb, ds, names, n, 0).items():
+    for metric, res in score(emb, ds, names, n, 0).items():
         out.update({f"{metric}.{k}": float(v) for k, v in res.scores.items() if "[" not in k})
     return out, True
 

@@ -156,7 +156,8 @@ def _poll_until_done(job_id: int, status=_progress) -> None:
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def _clustering(emb_key: str, _emb, _ds, method: str, on: str, seed: int, projection_json: str, params_json: str):
-    return lab.cluster_embedding(_emb, _ds, method, on, seed, json.loads(projection_json), **json.loads(params_json))
+    return lab.cluster(_emb, _ds, method=method, on=on, seed=seed, projection=json.loads(projection_json),
+                       **json.loads(params_json))
 
 
 def run_or_submit_clustering(ctx, emb, ds, method: str, on: str, seed: int, projection: dict | None, params: dict):

@@ -68,7 +68,7 @@ def embedding(ckpt_name: str | None, dataset_name: str):
 def projection(emb_key: str, _emb, method: str, dims: int, params_json: str, seed: int = 0) -> np.ndarray:
     """Small projections made here; ``emb_key`` stands for ``_emb`` in the cache key."""
     warm.wait()
-    return lab.project_embedding(_emb, method, dims, seed, **json.loads(params_json))
+    return lab.project(_emb, method=method, dims=dims, seed=seed, **json.loads(params_json))
 
 
 def _space_key(emb) -> str:
@@ -81,13 +81,11 @@ def _space_key(emb) -> str:
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def _diagnostics(space_key: str, _emb, seed: int):
-    from latentlab.lab import diagnose_embedding
-
-    return diagnose_embedding(_emb, seed)
+    return lab.diagnose(_emb, seed=seed)
 
 
 def diagnostics(emb, seed: int = 0):
-    """An embedding's latent diagnostics (``scoring.diagnose_embedding``), made once per embedding: the Metrics
+    """An embedding's latent diagnostics (``lab.diagnose``), made once per embedding: the Metrics
     and Compare pages rerun on every click, and at a million items these take about a second."""
     return _diagnostics(_space_key(emb), emb, seed)
 

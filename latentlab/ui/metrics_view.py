@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from latentlab import jobs
-from latentlab.lab import DEFAULT_ITEMS, read_scores, score_embedding
+from latentlab.lab import DEFAULT_ITEMS, read_scores, score
 from latentlab.lab import embedding_key
 from latentlab.lab import METRICS, factor_free_names
 from latentlab.lab import HEADLINE, OTHER_LABELS, SCORES, SPREAD, metric_label, score_label
@@ -28,11 +28,11 @@ def spread_section(emb, ds) -> None:
     results, refused = {}, []
     with st.spinner("Measuring spread and intrinsic dimension…"):
         try:
-            results = score_embedding(emb, ds, factor_free_names(), n=n, seed=0)
+            results = score(emb, ds, factor_free_names(), n=n, seed=0)
         except LatentLabError:  # one measure that does not apply (a quantized code's few distinct items) spares the rest
             for name in factor_free_names():
                 try:
-                    results.update(score_embedding(emb, ds, [name], n=n, seed=0))
+                    results.update(score(emb, ds, [name], n=n, seed=0))
                 except LatentLabError as e:
                     refused.append(str(e))
     for column, (name, score, label) in zip(st.columns(len(SPREAD)), SPREAD):

@@ -12,8 +12,7 @@ from collections.abc import Mapping
 from latentlab.core.errors import LatentLabError, parameters_in_words
 
 TRAIN = {"executor": "Run on", "cpus_per_run": "CPUs per run",
-         "gpus_per_run": "GPUs per run", "name": "Checkpoint name (optional)", "grid": "values",
-         "likelihood": "likelihood", "noise_std": "noise std", "learned_variance": "learned variance"}
+         "gpus_per_run": "GPUs per run", "name": "Checkpoint name (optional)", "grid": "values"}
 DATA_IMPORT = {"name": "Dataset name", "labels": "Label column", "text": "Text column", "encoder": "Encoder",
                "id": "Item column", "time": "Time column"}
 TRAVERSE = {"index": "Item index"}

@@ -52,7 +52,7 @@ def _warm() -> None:
         # One thread for about a second: torch's idle workers would spin on the other core, which the first
         # browser still needs for the page. The demo's map takes about as long either way.
         with torch_threads(1):
-            lab.project_embedding(emb, "umap", 2, 0)
+            lab.project(emb, method="umap", dims=2, seed=0)
     except Exception:  # the page computes as usual
         _log.exception("warming the dashboard failed")
     finally:

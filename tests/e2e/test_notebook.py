@@ -1,5 +1,6 @@
 """The notebook widgets in a real JupyterLab in Chromium: the map is drawn, a box selection made in the browser is
-read back by the kernel in the next cell, and a traversal slider moved redraws the decoded picture.
+read back by the kernel in the next cell, a hovered point shows its label and picture (asked of the kernel), and
+a traversal slider moved redraws the decoded picture.
 
 The helpers (a JupyterLab server in a temporary folder, cells run from the keyboard) are shared with
 ``benchmarks/notebook_widgets.py``.
@@ -120,6 +121,20 @@ def box_select(page, rect: np.ndarray) -> None:
     page.mouse.up()
 
 
+def hover(page, positions: np.ndarray, i: int) -> None:
+    """Rest the pointer on point ``i``: the tip shows its label and its picture, both asked of the kernel."""
+    from latentlab import lab
+
+    box = page.locator("[data-testid=ll-map] canvas").bounding_box()
+    page.mouse.move(box["x"] + positions[i, 0] + 3, box["y"] + positions[i, 1] + 3)
+    page.mouse.move(box["x"] + positions[i, 0], box["y"] + positions[i, 1], steps=3)
+    tip = page.locator("[data-testid=ll-tip]")
+    tip.locator("img[src^='blob:']").wait_for(timeout=30_000)
+    assert tip.get_attribute("data-index") == str(i)
+    assert f"digit: {lab.load_dataset('digits').labels[i]}" in tip.inner_text()
+    page.mouse.move(box["x"] - 20, box["y"] - 20)
+
+
 def decoded_src(page) -> str:
     return page.evaluate("() => { const i = document.querySelector('img.ll-decoded'); return i ? i.src : ''; }")
 
@@ -148,6 +163,7 @@ def test_map_selection_and_slider_in_jupyterlab(tmp_path):
         positions = screen_positions(page, n)
         rect = map_driver.clear_rect(positions)
         expected = np.flatnonzero(map_driver.inside(positions, rect))
+        hover(page, positions, map_driver.isolated_point(positions))
         run_cell(page, 1)
         page.wait_for_function("() => { const i = document.querySelector('img.ll-decoded');"
                                " return i && i.src.startsWith('blob:'); }", timeout=60_000)
