@@ -12,8 +12,14 @@ a workspace per person, per-person limits (``latentlab.ui.auth.serve_shared``).
 from contextlib import asynccontextmanager
 
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 
 from latentlab.ui import auth, item_route, warm
+
+# dashboard.py's st.navigation lists the pages. Streamlit decides once per server whether the folder pages/ beside
+# it is an old-style page directory, and until some session has run st.navigation it serves a first visit to a
+# deep link (/train) from that folder directly: no wide layout, file names in the sidebar. Decided here instead.
+PagesManager.uses_pages_directory = False
 
 
 @asynccontextmanager

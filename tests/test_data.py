@@ -88,7 +88,7 @@ def test_import_parquet_npy_npz_zip(workspace, tmp_path):
     (b"", ".csv", "empty"),
     (b"name,city\nann,paris\nbob,rome\n", ".csv", "no numeric columns"),
     (b"\x89PNG\r\n\x1a\n garbage", ".zip", "not a valid ZIP"),
-    (b"\x93NUMPY garbage", ".npy", "not a valid NumPy"),
+    (b"\x93NUMPY garbage", ".npy", "not a valid NPY file"),
     (b"a,b\n1,2\n", ".xlsx", "unsupported file type"),
 ])
 def test_broken_files_get_one_clear_sentence(workspace, tmp_path, content, suffix, match):

@@ -80,7 +80,6 @@ def test_the_command_line_words_the_parameter_as_its_flag(capsys, workspace):
 
 
 def test_the_command_line_words_a_positional_by_its_metavar():
-    import argparse
 
     from latentlab.cli import build_parser
     from latentlab.cli.wording import worded

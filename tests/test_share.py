@@ -7,7 +7,6 @@ import re
 import zlib
 
 import numpy as np
-import pytest
 
 from latentlab.cli import main
 from latentlab.figures.share import share_html

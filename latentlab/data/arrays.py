@@ -37,14 +37,15 @@ def _pickled(exc: ValueError) -> bool:
 def load_numpy(path: Path, hint: str = "numpy.save"):
     """An NPY file's array (memory-mapped) or an NPZ file's archive, never unpickling; one sentence for a file NumPy
     cannot read (``hint``: how to re-save it)."""
+    kind = "NPZ archive" if path.suffix.lower() == ".npz" else "NPY file"
     try:
         return np.load(path, allow_pickle=False, mmap_mode="r")
     except ValueError as exc:
         if _pickled(exc):
             raise pickle_error(path.name) from None
-        raise LatentLabError(f"{path.name}: not a valid NumPy file ({exc}); re-save it with {hint}.") from None
+        raise LatentLabError(f"{path.name}: not a valid {kind} ({exc}); re-save it with {hint}.") from None
     except (OSError, EOFError, zipfile.BadZipFile) as exc:
-        raise LatentLabError(f"{path.name}: not a valid NumPy file ({type(exc).__name__}); re-save it with "
+        raise LatentLabError(f"{path.name}: not a valid {kind} ({type(exc).__name__}); re-save it with "
                              f"{hint}.") from None
 
 

@@ -35,8 +35,8 @@ def spread_section(emb, ds) -> None:
                     results.update(score(emb, ds, [name], n=n, seed=0))
                 except LatentLabError as e:
                     refused.append(str(e))
-    for column, (name, score, label) in zip(st.columns(len(SPREAD)), SPREAD):
-        value = f"{results[name].scores[score]:.3g}" if name in results else "n/a"
+    for column, (name, key, label) in zip(st.columns(len(SPREAD)), SPREAD):
+        value = f"{results[name].scores[key]:.3g}" if name in results else "n/a"
         column.metric(label, value, help=METRICS.entry(name).description)
     for reason in dict.fromkeys(refused):
         st.caption(reason)
