@@ -37,7 +37,8 @@ def jupyter_lab(folder: Path, timeout: float = 120.0):
     pytest.importorskip("anywidget")
     port = free_port()
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep),
-           "JUPYTER_RUNTIME_DIR": str(folder / ".runtime")}  # nothing of this server outlives the folder
+           "JUPYTER_RUNTIME_DIR": str(folder / ".runtime"),  # nothing of this server outlives the folder
+           "LATENTLAB_HOME": str(folder / "home")}  # nor of its kernels: a workspace of their own
     log = open(folder / "jupyter.log", "wb")
     proc = subprocess.Popen(
         [sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}", "--ip=127.0.0.1",
@@ -85,10 +86,23 @@ def open_notebook(page, url: str, name: str, timeout_ms: int = 90_000) -> None:
                            " return s && s.getAttribute('data-status') === 'idle'; }", timeout=timeout_ms, polling=200)
 
 
-def run_cell(page, k: int) -> None:
-    """Run cell ``k`` (0-based), as Shift+Enter in its editor does."""
-    page.locator(".jp-Notebook .jp-Cell").nth(k).locator(".jp-InputArea-editor").click()
-    page.keyboard.press("Shift+Enter")
+def run_cell(page, k: int, tries: int = 3) -> None:
+    """Run cell ``k`` (0-based), as Shift+Enter in its editor does. On a loaded machine JupyterLab may still move the
+    focus while it lays out a freshly opened notebook, so a key press that did not start the cell (its prompt
+    neither ``[*]`` nor a count) is pressed again."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    cell = page.locator(".jp-Notebook .jp-Cell").nth(k)
+    for attempt in range(tries):
+        cell.locator(".jp-InputArea-editor").click()
+        page.keyboard.press("Shift+Enter")
+        try:
+            cell.locator(".jp-InputPrompt").filter(has_text="[").filter(has_not_text="[ ]").first.wait_for(
+                timeout=10_000)
+            return
+        except PlaywrightTimeout:
+            if attempt == tries - 1:
+                raise
 
 
 def wait_output(page, k: int, text: str, timeout_ms: int = 60_000) -> str:
@@ -99,8 +113,16 @@ def wait_output(page, k: int, text: str, timeout_ms: int = 60_000) -> str:
 
 
 def wait_drawn(page, points: int, timeout_ms: int = 120_000) -> None:
-    page.wait_for_function(f"(n) => {{ const r = {MAP_JS}; return r && Number(r.dataset.drawn) === n; }}",
-                           arg=points, timeout=timeout_ms, polling=50)
+    """Wait until the first map has drawn ``points``; on a timeout, fail with what the notebook's cells show."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_function(f"(n) => {{ const r = {MAP_JS}; return r && Number(r.dataset.drawn) === n; }}",
+                               arg=points, timeout=timeout_ms, polling=50)
+    except PlaywrightTimeout:
+        shown = page.evaluate(f"() => {{ const r = {MAP_JS}; return r ? 'map drawn=' + r.dataset.drawn : 'no map'; }}")
+        outputs = page.locator(".jp-Notebook .jp-OutputArea-output").all_inner_texts()
+        raise AssertionError(f"the map did not draw {points} points ({shown}); cell outputs: {outputs}") from None
 
 
 def screen_positions(page, n: int) -> np.ndarray:
