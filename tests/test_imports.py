@@ -159,15 +159,17 @@ def test_nothing_that_encodes_maps_or_decodes_reaches_the_training_loop():
     assert sorted(m for m in reached if m.startswith("latentlab.training")) == []
 
 
+SOURCE_MODULES = {"latentlab.checkpoints.sources", "latentlab.checkpoints.source_protocol",
+                  "latentlab.checkpoints.foreign_sources"}
 ORIGIN_TYPES = {"ForeignModel", "ModelSource", "ForeignSource", "RegistryClass", "InstalledClass", "OnnxFiles",
                 "SAELensFolder"}
 
 
 def origin_checks(package: Path = PACKAGE) -> list[str]:
-    """``isinstance`` calls that ask where a model came from (``module:line``), outside checkpoints.sources."""
+    """``isinstance`` calls that ask where a model came from (``module:line``), outside the sources' modules."""
     found = []
     for name, path in module_files(package).items():
-        if name == "latentlab.checkpoints.sources":
+        if name in SOURCE_MODULES:
             continue
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "isinstance" and len(node.args) == 2:

@@ -18,7 +18,7 @@ import torch
 
 from latentlab.checkpoints import format as ckpts
 from latentlab.checkpoints.resolve import as_dataset, likelihood_for
-from latentlab.checkpoints.sources import ForeignSource, InstalledClass, OnnxFiles, SAELensFolder
+from latentlab.checkpoints.foreign_sources import ForeignSource, InstalledClass, OnnxFiles, SAELensFolder
 from latentlab.core.errors import LatentLabError
 from latentlab.core.limits import limit
 from latentlab.core.workspace import atomic_path, file_sha256, write_json_atomic

@@ -14,7 +14,8 @@ from __future__ import annotations
 from latentlab.core.errors import LatentLabError
 from latentlab.data import Dataset
 from latentlab.models import MODELS
-from latentlab.checkpoints.sources import InstalledClass, capabilities, source_of
+from latentlab.checkpoints.foreign_sources import InstalledClass
+from latentlab.checkpoints.sources import capabilities, source_of
 from latentlab.models.foreign import ForeignModel, Preprocessing
 from latentlab.models.foreign_settings import check_class_settings, coerce_settings, settings_class, trainable_class
 
