@@ -24,37 +24,14 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
+from dashboard_guard import slider_session  # noqa: E402
 from tests.e2e.auth_server import PEOPLE, project, sign_in, signed_in_dashboard  # noqa: E402
-from tests.e2e.server import (CHROMIUM, CHROMIUM_FLAGS, browser_page, dashboard, free_port,  # noqa: E402
-                              timed_slider_move, wait_for_decoded, wait_idle)
+from tests.e2e.server import (browser_page, dashboard, free_port,  # noqa: E402
+                              wait_for_decoded)
 
 GOAL_RATIO = 1.2
-
-
-def _session(url: str, person: str | None, moves: int, start: threading.Barrier, times: list, errors: list) -> None:
-    from playwright.sync_api import sync_playwright
-
-    try:
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
-            page = browser.new_page(viewport={"width": 1600, "height": 1000})
-            if person is not None:
-                sign_in(page, url, person)
-            page.goto(url + "/traverse")
-            wait_for_decoded(page, 300_000)
-            wait_idle(page, 300_000)
-            start.wait(timeout=900)
-            for i in range(moves):
-                times.append(timed_slider_move(page, right=i % 2 == 0, timeout_ms=120_000))
-                page.wait_for_timeout(150)  # a person's pace between moves
-            browser.close()
-    except Exception as exc:  # noqa: BLE001 - reported with the figures
-        errors.append(repr(exc)[:300])
-        try:
-            start.abort()
-        except threading.BrokenBarrierError:
-            pass
 
 
 def load(url: str, people: list[str | None], moves: int) -> tuple[list[float], list[str]]:
@@ -62,7 +39,8 @@ def load(url: str, people: list[str | None], moves: int) -> tuple[list[float], l
     times: list[float] = []
     errors: list[str] = []
     start = threading.Barrier(len(people))
-    threads = [threading.Thread(target=_session, args=(url, p, moves, start, times, errors)) for p in people]
+    threads = [threading.Thread(target=slider_session, args=(url, moves, start, times, errors),
+                                kwargs={"prepare": None if p is None else (lambda page, p=p: sign_in(page, url, p))}) for p in people]
     for t in threads:
         t.start()
     for t in threads:

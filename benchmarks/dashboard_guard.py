@@ -134,17 +134,22 @@ def million(runs: int = 2) -> list[tuple[float, float]]:
     return out
 
 
-def _slider_session(url: str, moves: int, start: threading.Barrier, times: list, errors: list) -> None:
+def slider_session(url: str, moves: int, start: threading.Barrier, times: list, errors: list,
+                   prepare=None) -> None:
+    """One browser on the Traverse page moving its first slider ``moves`` times once every session is ready
+    (``start``), each move's seconds appended to ``times``; ``prepare(page)`` runs first when given (a sign-in)."""
     from playwright.sync_api import sync_playwright
 
     try:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
             page = browser.new_page(viewport={"width": 1600, "height": 1000})
+            if prepare is not None:
+                prepare(page)
             page.goto(url + "/traverse")
             wait_for_decoded(page, 300_000)
             wait_idle(page, 300_000)
-            start.wait(timeout=600)
+            start.wait(timeout=900)
             for i in range(moves):
                 times.append(timed_slider_move(page, right=i % 2 == 0, timeout_ms=120_000))
                 page.wait_for_timeout(150)  # a person's pace between moves
@@ -173,7 +178,7 @@ def sliders(sessions: int = 8, moves: int = 10) -> tuple[list[float], list[str]]
             server = subprocess.check_output(["pgrep", "-f", f"server.port {port}"]).split()[0].decode()
             watch = CpuWatch(server)
             start = threading.Barrier(sessions, action=watch.mark)  # the moves start: CPU counted from here
-            threads = [threading.Thread(target=_slider_session, args=(url, moves, start, times, errors))
+            threads = [threading.Thread(target=slider_session, args=(url, moves, start, times, errors))
                        for _ in range(sessions)]
             for t in threads:
                 t.start()
