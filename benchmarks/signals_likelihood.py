@@ -63,10 +63,10 @@ def one_run(model: str, params: dict, seed: int, args) -> dict:
     from latentlab.training.trainer import TrainConfig
 
     t = time.time()
-    run = ll.train("signals", model, {"latent_dim": args.latent_dim, "likelihood": args.likelihood, **params},
+    run = ll.train("signals", model, {"latent_dim": args.latent_dim, "likelihood": args.likelihood, "noise_std": args.noise_std, **params},
                    TrainConfig(steps=args.steps, batch_size=args.batch_size, lr=args.lr, seed=seed, log_every=50,
                                loggers="csv", **no_snapshots()),
-                   name=f"{model}-{args.likelihood}-{seed}")
+                   name=f"{model}-{args.likelihood}-{args.noise_std:g}-{seed}")
     seconds = time.time() - t
     ds = load_dataset("signals")
     results = score_embedding(ll.embed(run.name, ds), ds, ["mig", "dci"], n=args.items, seed=seed)
@@ -103,6 +103,8 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--likelihood", default="gaussian-learned",
                         choices=["gaussian", "gaussian-learned", "laplace"])
+    parser.add_argument("--noise-std", type=float, default=0.1,
+                        help="the fixed Gaussian's sd or Laplace's scale; where a learned variance starts")
     parser.add_argument("--beta", type=float, default=6.0, help="the beta-TCVAE's total-correlation weight")
     parser.add_argument("--latent-dim", type=int, default=8)
     parser.add_argument("--batch-size", type=int, default=128)
@@ -120,7 +122,7 @@ def main() -> None:
             if run[0] in args.models}
     table = {label: [one_run(model, params, seed, args) for seed in args.seeds] for label, (model, params) in runs.items()}
     columns = list(next(iter(table.values()))[0])
-    print(f"\nsignals, likelihood {args.likelihood}: {args.steps} steps of {args.batch_size}, latent_dim "
+    print(f"\nsignals, likelihood {args.likelihood} (sd {args.noise_std:g}): {args.steps} steps of {args.batch_size}, latent_dim "
           f"{args.latent_dim}, seeds {args.seeds}, scored on {args.items:,} items (factor cells: the latent holding "
           f"it most and its normalised MI, * separated; per seed)\n")
     print("| model | " + " | ".join(columns) + " |")

@@ -88,6 +88,7 @@ FACES = {
     "projection_key": "latentlab.analysis.projection.embedding_maps",
     "projection_cached": "latentlab.analysis.projection.embedding_maps",
     "preview_projection": "latentlab.analysis.projection.embedding_maps",
+    "seed_shipped_views": "latentlab.analysis.shipped_views:seed",
     "cluster_embedding": "latentlab.analysis.clustering.embedding_clusters",
     "beside_kmeans": "latentlab.verbs",
     "BesideKMeans": "latentlab.analysis.clustering.model",

@@ -143,7 +143,8 @@ def test_vectors_without_a_model_map_and_cluster_in_python(workspace, tmp_path):
         lab.embed(None, "digits")
 
 
-def test_the_server_warm_up_caches_the_demo_map(workspace, monkeypatch):
+def fresh_warm_up(monkeypatch):
+    """``latentlab.ui.warm`` as a fresh server process finds it."""
     import threading
 
     from latentlab.ui import warm
@@ -151,6 +152,29 @@ def test_the_server_warm_up_caches_the_demo_map(workspace, monkeypatch):
     for name in ("_started", "_embedded", "_go", "_done"):
         monkeypatch.setattr(warm, name, threading.Event())
     monkeypatch.setattr(warm, "_making", [])
+    return warm
+
+
+def test_the_server_warm_up_puts_the_shipped_demo_map_in_the_cache(workspace, monkeypatch):
+    warm = fresh_warm_up(monkeypatch)
+    warm.start()  # the shipped view is in the cache when start returns: no page can ask before it is
+    emb = lab.embed(warm.DEMO_CHECKPOINT, warm.DEMO_DATASET)
+    key = lab.projection_key(emb, "umap", 2, 0)
+    assert lab.projection_cached(emb, "umap", 2, 0) and not warm.making(key)
+    warm.wait(120)
+    assert warm.done()
+
+
+def test_the_server_warm_up_makes_the_demo_map_when_no_shipped_one_fits(workspace, monkeypatch, tmp_path):
+    import shutil
+
+    from latentlab.analysis import shipped_views
+    from latentlab.core.workspace import shipped_checkpoints_dir
+
+    shipped = tmp_path / "shipped"
+    shutil.copytree(shipped_checkpoints_dir(), shipped, ignore=shutil.ignore_patterns(f"*{shipped_views.SUFFIX}"))
+    monkeypatch.setenv("LATENTLAB_SHIPPED_CHECKPOINTS", str(shipped))
+    warm = fresh_warm_up(monkeypatch)
     monkeypatch.setattr(warm, "PREVIEW_GRACE_S", 60.0)
     warm.wait()  # nothing started: returns at once
     assert warm.done()

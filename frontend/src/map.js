@@ -402,7 +402,8 @@ function reportHeld(view, data) {
   }
 }
 
-// Zoom so the points fill the stage (their box in [-1, 1], with a margin).
+// Zoom so the points fill the stage (their box in [-1, 1], with a margin) left of the legend, which sits over the
+// stage's right edge: the area zoomed to is widened by the legend's share of the stage, so no point lies under it.
 function fitView(view) {
   if (!view.x || !view.n) return;
   let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
@@ -414,7 +415,10 @@ function fitView(view) {
     if (y > y1) y1 = y;
   }
   const pad = 0.04 * Math.max(x1 - x0, y1 - y0, 1e-6);
-  view.plot.zoomToArea({ x: x0 - pad, y: y0 - pad, width: x1 - x0 + 2 * pad, height: y1 - y0 + 2 * pad });
+  const legend = view.legend.style.display === 'none' ? 0 : view.legend.offsetWidth + 16;
+  const share = Math.min(0.4, legend / Math.max(1, view.stage.clientWidth));
+  const width = (x1 - x0 + 2 * pad) / (1 - share);
+  view.plot.zoomToArea({ x: x0 - pad, y: y0 - pad, width, height: y1 - y0 + 2 * pad });
 }
 
 // Select view.selection on the plot without reporting it back (it came from Python).

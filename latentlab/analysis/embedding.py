@@ -12,19 +12,19 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 
 from latentlab.core.array_cache import cached_arrays, is_cached
-from latentlab.core.device import resolve_device
 from latentlab.core.errors import LatentLabError
 from latentlab.core.progress import ProgressFn, report
 from latentlab.core.workspace import digest
 from latentlab.data import Dataset
 from latentlab.data.dataset import array_digest
-from latentlab.models import LatentModel
-from latentlab.core.device import to_float
+
+if TYPE_CHECKING:
+    from latentlab.models import LatentModel
 
 CHUNK_ITEMS = 1024
 STAGE = "encoding"
@@ -97,13 +97,24 @@ def _chunks(n_rows: int, index: np.ndarray | None, size: int):
         yield start, stop, (slice(start, stop) if index is None else index[start:stop])
 
 
-@torch.inference_mode()
 def encode_dataset(model: LatentModel, dataset: Dataset, batch_size: int = CHUNK_ITEMS, device: str = "auto",
                    index: np.ndarray | None = None, progress: ProgressFn | None = None) -> dict:
     """Encode every item (or the rows in ``index``); returns a dict of arrays (see ``Embedding``).
 
     Reads ``batch_size`` items at a time; reports ``progress("encoding", done, total, "items")``.
     """
+    import torch
+
+    with torch.inference_mode():
+        return _encode(model, dataset, batch_size, device, index, progress)
+
+
+def _encode(model: LatentModel, dataset: Dataset, batch_size: int, device: str, index: np.ndarray | None,
+            progress: ProgressFn | None) -> dict:
+    import torch
+
+    from latentlab.core.device import resolve_device, to_float
+
     progress = report(progress)
     dev = resolve_device(device)
     images = len(dataset.item_shape) == 3
@@ -145,7 +156,12 @@ def encode_dataset(model: LatentModel, dataset: Dataset, batch_size: int = CHUNK
 
 
 def embedding_key(checkpoint_fingerprint: str, dataset: Dataset) -> str:
-    return digest("embed", checkpoint_fingerprint, dataset.fingerprint)
+    return space_key(checkpoint_fingerprint, dataset.fingerprint)
+
+
+def space_key(checkpoint_fingerprint: str, dataset_fingerprint: str) -> str:
+    """The cache key of a checkpoint's embedding of a dataset, from their fingerprints."""
+    return digest("embed", checkpoint_fingerprint, dataset_fingerprint)
 
 
 def _from_arrays(arrays: dict, key: str, index: np.ndarray | None = None) -> Embedding:

@@ -1,8 +1,10 @@
 """Warm a fresh dashboard process while the first browser loads the page.
 
-``start()`` runs, in a background thread: the imports every page needs
-(torch, the engine, plotly) and the default view's work (the demo dataset,
-checkpoint and embedding, then its UMAP map) into the workspace's disk cache.
+``start()`` first puts the demo's embedding and UMAP map, shipped made, into the
+workspace's disk cache (``latentlab.analysis.shipped_views``); then it runs, in a
+background thread: the imports every page needs (torch, the engine, plotly) and
+the default view's work (the demo dataset, checkpoint and embedding, then its
+UMAP map when no shipped one fits) into the workspace's disk cache.
 A page that needs the demo embedding ``wait``s for it (it is never encoded
 twice at once); while the warm-up is still ``making`` the demo's UMAP, the Map
 page draws a quick preview and switches to the UMAP when it is ready (``done``).
@@ -30,8 +32,19 @@ _making: list[str] = []  # the cache key of the projection being made
 _log = logging.getLogger(__name__)
 
 
+# What the Map page (the first page a browser opens) imports: imported here while the browser loads, so the
+# page's first run finds them loaded (they reach torch through the engine's map helpers).
+FIRST_PAGE_MODULES = ("latentlab.core.render", "latentlab.ui.scatter", "latentlab.ui.sidebar", "latentlab.ui.panels",
+                      "latentlab.ui.map_colours", "latentlab.ui.figure_downloads", "latentlab.ui.text_view",
+                      "latentlab.ui.map_settings")
+
+
 def _warm() -> None:
     try:
+        import importlib
+
+        for module in FIRST_PAGE_MODULES:
+            importlib.import_module(module)
         from latentlab import lab  # torch and the engine
         import torch
 
@@ -71,9 +84,13 @@ def _background() -> None:
 
 
 def start() -> None:
-    """Begin warming in a daemon thread (once per process)."""
+    """Put the shipped demo's embedding and map into the workspace's cache (milliseconds, see
+    ``latentlab.analysis.shipped_views``), then begin warming in a daemon thread (once per process)."""
     if not _started.is_set():
         _started.set()
+        from latentlab import lab
+
+        lab.seed_shipped_views()
         threading.Thread(target=_warm, name="latentlab-warm", daemon=True).start()
 
 

@@ -151,3 +151,19 @@ class WebsocketBytes:
 
     def since(self, mark: int) -> int:
         return sum(self.frames[mark:])
+
+
+def legend_box(page, which: int = 0) -> dict | None:
+    """The ``which``-th map's legend box relative to its canvas (x, y, width, height in pixels), or None when the
+    map shows no legend."""
+    return page.evaluate(
+        f"(k) => {{ const r = {ROOTS_JS}[k]; const g = r.querySelector('.ll-legend');"
+        " if (!g || g.style.display === 'none' || !g.offsetWidth) return null;"
+        " const c = r.querySelector('canvas').getBoundingClientRect(); const b = g.getBoundingClientRect();"
+        " return { x: b.left - c.left, y: b.top - c.top, width: b.width, height: b.height }; }", which)
+
+
+def under_box(points: np.ndarray, box: dict) -> np.ndarray:
+    """Whether each of ``points`` (canvas pixels) lies inside ``box``."""
+    return ((points[:, 0] >= box["x"]) & (points[:, 0] <= box["x"] + box["width"])
+            & (points[:, 1] >= box["y"]) & (points[:, 1] <= box["y"] + box["height"]))

@@ -82,6 +82,10 @@ def test_a_lasso_on_either_map_selects_the_same_items_on_the_other(tmp_path):
                                "Number(m.dataset.drawn) === n); }", arg=N, timeout=240_000, polling=100)
         wait_idle(page)
         assert selected(page) == [0, 0]
+        for which in (0, 1):  # each map's points are fitted left of its legend: none lies under it
+            legend = map_driver.legend_box(page, which)
+            assert legend is not None and legend["width"] > 20
+            assert not map_driver.under_box(positions(page, which), legend).any()
 
         expected = lasso_until_both_show_it(page, 0, side=-1)
         page.get_by_text(f"Selection: {expected:,} points").first.wait_for(timeout=60_000)

@@ -86,6 +86,19 @@ def open_notebook(page, url: str, name: str, timeout_ms: int = 90_000) -> None:
                            " return s && s.getAttribute('data-status') === 'idle'; }", timeout=timeout_ms, polling=200)
 
 
+def answer_dialog(page) -> None:
+    """A dialog JupyterLab opens over a freshly opened notebook on a loaded machine (the kernel to use, when the
+    kernel list came late) is answered with its default button; any other dialog fails with its text."""
+    dialog = page.locator(".jp-Dialog")
+    if not dialog.count() or not dialog.first.is_visible():
+        return
+    text = " ".join(dialog.first.inner_text().split())
+    if "kernel" not in text.lower():
+        raise AssertionError(f"JupyterLab shows a dialog over the notebook: {text!r}")
+    dialog.first.locator("button.jp-mod-accept").click()
+    dialog.first.wait_for(state="hidden", timeout=10_000)
+
+
 def run_cell(page, k: int, tries: int = 3) -> None:
     """Run cell ``k`` (0-based), as Shift+Enter in its editor does. On a loaded machine JupyterLab may still move the
     focus while it lays out a freshly opened notebook, so a key press that did not start the cell (its prompt
@@ -94,7 +107,12 @@ def run_cell(page, k: int, tries: int = 3) -> None:
 
     cell = page.locator(".jp-Notebook .jp-Cell").nth(k)
     for attempt in range(tries):
-        cell.locator(".jp-InputArea-editor").click()
+        answer_dialog(page)
+        try:
+            cell.locator(".jp-InputArea-editor").click(timeout=15_000)
+        except PlaywrightTimeout:  # something lies over the cell: a dialog, answered here (or named)
+            answer_dialog(page)
+            cell.locator(".jp-InputArea-editor").click()
         page.keyboard.press("Shift+Enter")
         try:
             cell.locator(".jp-InputPrompt").filter(has_text="[").filter(has_not_text="[ ]").first.wait_for(

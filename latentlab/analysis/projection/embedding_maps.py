@@ -13,8 +13,13 @@ from latentlab.core.workspace import digest
 
 
 def _projection(emb: Embedding, method: str, dims: int, seed: int, params: dict) -> tuple[Projector, str]:
+    return space_projection(emb.key, method, dims, seed, params)
+
+
+def space_projection(space_key: str, method: str, dims: int, seed: int, params: dict) -> tuple[Projector, str]:
+    """The projector and the cache key of a map of the space whose embedding key is ``space_key``."""
     projector = make_projector(method, n_components=dims, random_state=seed, **params)
-    return projector, digest("project", emb.key, method, projector.get_params())
+    return projector, digest("project", space_key, method, projector.get_params())
 
 
 def project_embedding(emb: Embedding, method: str = "umap", dims: int = 2, seed: int = 0,
