@@ -97,7 +97,7 @@ SLIDER_CELLS = ["import latentlab as ll\nt = ll.widgets.Traverse({name!r}, base=
 def bench_sliders(url: str, folder: Path, name: str, moves: int) -> None:
     write_notebook(folder / f"{name}.ipynb", [c.format(name=name) for c in SLIDER_CELLS])
     with browser_page(1600, 1000) as page:
-        open_notebook(page, url, f"{name}.ipynb")
+        open_notebook(page, url, f"{name}.ipynb?reset")  # ?reset: the last notebook is not restored beside it
         run_cell(page, 0)
         page.wait_for_function("() => { const i = document.querySelector('img.ll-decoded'); return i && i.src; }",
                                timeout=600_000)
@@ -105,7 +105,8 @@ def bench_sliders(url: str, folder: Path, name: str, moves: int) -> None:
         for k in range(moves):
             before = page.evaluate("() => document.querySelector('img.ll-decoded').src")
             # A click on the first slider's track moves its handle there (noUiSlider's tap), as a user's click
-            # does; the track is found anew each time, as the page may redraw it.
+            # does. noUiSlider ignores a tap while the last one still animates the handle: that ends first.
+            page.wait_for_function("() => !document.querySelector('.ll-slider .noUi-state-tap')", polling=20)
             track = page.locator(".ll-slider .noUi-base").first.bounding_box()
             where = 0.15 + 0.7 * ((k * 7) % 10) / 9  # ten spots along the track, each move to another
             t = time.perf_counter()

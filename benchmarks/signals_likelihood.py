@@ -63,7 +63,8 @@ def one_run(model: str, params: dict, seed: int, args) -> dict:
     from latentlab.training.trainer import TrainConfig
 
     t = time.time()
-    run = ll.train("signals", model, {"latent_dim": args.latent_dim, "likelihood": args.likelihood, "noise_std": args.noise_std, **params},
+    settings = {"latent_dim": args.latent_dim, "likelihood": args.likelihood, "noise_std": args.noise_std, **params}
+    run = ll.train("signals", model, settings,
                    TrainConfig(steps=args.steps, batch_size=args.batch_size, lr=args.lr, seed=seed, log_every=50,
                                loggers="csv", **no_snapshots()),
                    name=f"{model}-{args.likelihood}-{args.noise_std:g}-{seed}")
@@ -120,10 +121,11 @@ def main() -> None:
     runs = {label: run for label, run in (("vae (beta 1)", ("vae", {"beta": 1.0})),
                                           (f"beta-tcvae (beta {args.beta:g})", ("beta-tcvae", {"beta": args.beta})))
             if run[0] in args.models}
-    table = {label: [one_run(model, params, seed, args) for seed in args.seeds] for label, (model, params) in runs.items()}
+    table = {label: [one_run(model, params, seed, args) for seed in args.seeds]
+             for label, (model, params) in runs.items()}
     columns = list(next(iter(table.values()))[0])
-    print(f"\nsignals, likelihood {args.likelihood} (sd {args.noise_std:g}): {args.steps} steps of {args.batch_size}, latent_dim "
-          f"{args.latent_dim}, seeds {args.seeds}, scored on {args.items:,} items (factor cells: the latent holding "
+    print(f"\nsignals, likelihood {args.likelihood} (sd {args.noise_std:g}): {args.steps} steps of "
+          f"{args.batch_size}, latent_dim {args.latent_dim}, seeds {args.seeds}, scored on {args.items:,} items (factor cells: the latent holding "
           f"it most and its normalised MI, * separated; per seed)\n")
     print("| model | " + " | ".join(columns) + " |")
     print("|---|" + "---|" * len(columns))
