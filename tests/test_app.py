@@ -42,6 +42,16 @@ def map_data(at) -> dict:
     return data
 
 
+def map_positions(data):
+    """(n, 2) float positions of the map's points as the browser computes them from the steps sent."""
+    import numpy as np
+
+    from latentlab.core.positions import dequantised
+
+    points = data["points"]
+    return dequantised(np.stack([points["qx"].to_numpy(), points["qy"].to_numpy()]))
+
+
 def test_map_opens_on_digits_with_the_demo_vae(app):
     import numpy as np
 
@@ -52,9 +62,15 @@ def test_map_opens_on_digits_with_the_demo_vae(app):
     data = map_data(app)
     points, colour = data["points"], data["colour"]
     assert points.num_rows == colour.num_rows == 1797
-    assert str(points.schema.field("x").type) == "float" and str(colour.schema.field("c").type) == "uint8"
-    xy = np.stack([points["x"].to_numpy(), points["y"].to_numpy()], 1)
-    assert np.abs(xy).max() <= 1 and np.abs(xy).max() > 0.9  # scaled into regl-scatterplot's [-1, 1]
+    # positions in 4 bytes a point: uint16 steps across regl-scatterplot's [-1, 1] square
+    assert str(points.schema.field("qx").type) == "uint16" and str(colour.schema.field("c").type) == "uint8"
+    xy = map_positions(data)
+    assert np.abs(xy).max() <= 1 and np.abs(xy).max() > 0.9
+    from latentlab import lab
+    from latentlab.core.positions import unit_square
+
+    exact = unit_square(lab.project("digits-vae", method="umap"))  # the float positions those steps stand for
+    assert np.abs(xy - exact).max() <= 1 / 65535 + 1e-6
     assert data["legend"] == {"kind": "categorical", "title": "label", "names": [str(d) for d in range(10)]}
     assert data["items"] == {"base": data["items"]["base"], "image": True}
     assert data["items"]["base"].startswith("/latentlab/items/digits/")
@@ -99,7 +115,7 @@ def test_the_map_shows_principal_components_while_the_warm_up_makes_the_umap(app
     assert any("Principal components of the 1,797 points" in c.value for c in app.caption)
     preview = map_data(app)
     expected = scatter.normalise(lab.preview_projection(emb, 2))
-    assert np.allclose(preview["points"]["x"].to_numpy(), expected[:, 0], atol=1e-6)
+    assert np.allclose(map_positions(preview), expected, atol=1e-6)
     assert preview["pointsKey"] != umap["pointsKey"]
     assert not warm._go.is_set()  # the page's own run: the browser has not drawn it yet
     app.run()  # any later run comes after the browser drew the page: the warm-up may take the CPU

@@ -149,3 +149,14 @@ def test_the_shipped_bundle_is_built_from_the_sources(tmp_path):
               f"await build({{ ...opts, outfile: {json.dumps(str(tmp_path / 'map.js'))}, logLevel: 'silent' }});")
     subprocess.run(["node", "--input-type=module", "-e", script], cwd=ROOT / "frontend", check=True)
     assert (tmp_path / "map.js").read_bytes() == (ASSETS / "map.js").read_bytes()
+
+
+def test_positions_travel_as_uint16_steps_within_half_a_step_of_the_map():
+    from latentlab.core import positions
+
+    xy = np.random.default_rng(0).normal(size=(5000, 2)) * [3.0, 1.0]
+    q = positions.quantised(xy)
+    assert q.dtype == np.dtype("<u2") and q.shape == (2, 5000)
+    back = positions.dequantised(q)
+    assert np.abs(back - positions.unit_square(xy)).max() <= 1 / positions.STEPS + 1e-6
+    assert np.allclose(back, scatter.normalise(xy))  # what the dashboard's map draws

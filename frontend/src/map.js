@@ -1,7 +1,7 @@
 // LatentLab's WebGL map: a Streamlit custom component (v2) around regl-scatterplot.
 //
 // Python (latentlab/ui/scatter.py) sends `data`:
-//   points      Arrow table {x, y} (float32, in [-1, 1]), only when the browser lacks `pointsKey`
+//   points      Arrow table {qx, qy} (uint16 steps across the [-1, 1] square), only when the browser lacks `pointsKey`
 //   colour      Arrow table {c} (uint8 or uint16 category per point), only when the browser lacks `colourKey`
 //   pointsKey, colourKey   content keys of those tables
 //   palette     one CSS colour per category; legend {kind, title, names | min/max}
@@ -275,6 +275,15 @@ function column(table, name) {
   return child ? child.toArray() : null;
 }
 
+// Positions travel as uint16 steps across the [-1, 1] square (latentlab/core/positions.py); the map draws float32.
+function unitSquare(steps) {
+  if (!steps) return null;
+  const out = new Float32Array(steps.length);
+  const step = 2 / 65535;
+  for (let i = 0; i < steps.length; i++) out[i] = steps[i] * step - 1;
+  return out;
+}
+
 function update(view, data) {
   const height = Number(data.height) || 620;
   if (view.stage.style.height !== `${height}px`) {
@@ -294,8 +303,8 @@ function update(view, data) {
   let newPoints = false;
 
   if (data.points) {
-    view.x = column(data.points, 'x');
-    view.y = column(data.points, 'y');
+    view.x = unitSquare(column(data.points, 'qx'));
+    view.y = unitSquare(column(data.points, 'qy'));
     newPoints = data.pointsKey !== view.pointsKey;
     view.pointsKey = data.pointsKey;
     redraw = true;

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from latentlab.core import positions
 from latentlab.figures.labels import MAX_LABELS, place_labels
 from latentlab.figures.output import check_out, write_bytes
 from latentlab.figures.style import MISSING_COLOUR, categorical_palette
@@ -49,11 +50,8 @@ def _pack(array: np.ndarray) -> str:
 
 
 def normalised(xy: np.ndarray) -> np.ndarray:
-    """(N, 2) positions in [-1, 1], one scale for both axes (the map keeps its shape)."""
-    xy = np.asarray(xy, dtype=np.float64)[:, :2]
-    lo, hi = np.nanmin(xy, 0), np.nanmax(xy, 0)
-    half = float(np.max(hi - lo)) / 2 or 1.0
-    return np.nan_to_num((xy - (lo + hi) / 2) / half, nan=0.0).clip(-1, 1)
+    """(N, 2) positions in [-1, 1], one scale for both axes (the map keeps its shape), filling the square."""
+    return positions.unit_square(xy, margin=1.0)
 
 
 def colouring(name: str, values: np.ndarray, categorical: bool, seg: str) -> tuple[dict, np.ndarray]:
@@ -113,8 +111,8 @@ def share_html(xy: np.ndarray, colourings: list[tuple[str, np.ndarray, bool]], t
     ``anchors`` and ``names`` the clusters' names; ``texts`` (N,) for hover and search; ``images`` (N, C, H, W)."""
     pos = normalised(xy)
     n = len(pos)
-    q = np.round((pos + 1) / 2 * 65535).astype("<u2")  # (N, 2)
-    segments = {"xy": _pack(np.concatenate([q[:, 0], q[:, 1]]))}
+    q = positions.quantised(xy, margin=1.0)  # (2, N)
+    segments = {"xy": _pack(np.concatenate([q[0], q[1]]))}
     described = []
     for k, (name, values, categorical) in enumerate(colourings):
         info, codes = colouring(name, values, categorical, f"c{k}")

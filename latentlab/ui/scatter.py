@@ -1,8 +1,8 @@
 """The Map page's 2-D map: a WebGL scatter (custom component, ``frontend/src/map.js``).
 
-Positions go to the browser as float32 x and y in a binary Arrow table and the
-colouring as one uint8 (uint16 past 255 categories) code per point: 9 bytes a
-point. The browser reports which tables it holds (state ``have``), so a rerun
+Positions go to the browser as uint16 steps of x and y in a binary Arrow table
+(``latentlab.core.positions``: 1/32,768 of the map's width) and the colouring as
+one uint8 (uint16 past 255 categories) code per point: 5 bytes a point. The browser reports which tables it holds (state ``have``), so a rerun
 that changes only the colouring sends only the codes, and one that changes
 nothing sends neither. Selections come back as packed indices (trigger
 ``selection``); hover pictures are fetched from the server's item route
@@ -22,6 +22,7 @@ import streamlit as st
 from streamlit.errors import StreamlitAPIException
 from plotly.colors import sample_colorscale
 
+from latentlab.core import positions
 from latentlab.core.errors import LatentLabError
 from latentlab.ui import ASSETS
 from latentlab.ui.figures import PALETTE, category_order
@@ -90,14 +91,9 @@ def colouring(values: np.ndarray, categorical: bool, title: str) -> Colouring:
 
 
 def normalise(xy: np.ndarray) -> np.ndarray:
-    """(n, 2) positions scaled into [-1, 1] with one scale for both axes (the map keeps its shape), float32."""
-    xy = np.asarray(xy, dtype=np.float64)[:, :2]
-    if not len(xy):
-        return np.zeros((0, 2), np.float32)
-    lo, hi = np.nanmin(xy, 0), np.nanmax(xy, 0)
-    half = float(np.max(hi - lo)) / 2 or 1.0
-    out = (xy - (lo + hi) / 2) / (half * 1.02)
-    return np.nan_to_num(out, nan=0.0).astype(np.float32)
+    """(n, 2) positions as the map draws them: in [-1, 1] with one scale for both axes (the map keeps its shape),
+    on the steps they travel in (``latentlab.core.positions``), float32."""
+    return positions.dequantised(positions.quantised(xy))
 
 
 def point_size(n: int) -> float:
@@ -188,7 +184,7 @@ def scatter_map(key: str, xy: np.ndarray, colours: Colouring, highlight: np.ndar
     leaves the map's own selection alone. ``labels``: texts placed at points, ``[{"i": row, "text": str}]``
     (clusters' keywords at their centres, see ``keyword_labels``), drawn as text, never as HTML. ``focus``: a clicked
     point, ringed in black; while it is the map's whole selection it and ``highlight`` (its neighbours) stay bright."""
-    pos = normalise(xy)
+    pos = positions.quantised(xy)  # (2, n) uint16: 4 bytes a point
     points_key = content_key(pos)
     colour_key = content_key(colours.codes)
     have = _value(key, "have")
@@ -202,14 +198,14 @@ def scatter_map(key: str, xy: np.ndarray, colours: Colouring, highlight: np.ndar
         "focus": None if focus is None else int(focus),
         "items": items,
         "height": int(height),
-        "pointSize": point_size(len(pos)),
+        "pointSize": point_size(pos.shape[1]),
         "selectable": selectable,
         "labels": [{"i": int(d["i"]), "text": str(d["text"]), **_placed(d)} for d in labels or []],
     }
     if selected is not None:
-        data["selected"] = encode_selection(selected, len(pos))
+        data["selected"] = encode_selection(selected, pos.shape[1])
     if have.get("points") != points_key:
-        data["points"] = pa.table({"x": pa.array(pos[:, 0]), "y": pa.array(pos[:, 1])})
+        data["points"] = pa.table({"qx": pa.array(pos[0]), "qy": pa.array(pos[1])})
     if have.get("colour") != colour_key:
         data["colour"] = pa.table({"c": pa.array(colours.codes)})
     _mount(key=key, data=data, default={"have": None}, on_have_change=lambda: None,

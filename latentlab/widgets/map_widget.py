@@ -22,13 +22,13 @@ import anywidget
 import numpy as np
 import traitlets
 
+from latentlab.core import positions
 from latentlab.core.errors import LatentLabError
 from latentlab.widgets.colours import Colouring, colour_for, default_colour
 from latentlab.widgets.hover import item_details, item_picture
 from latentlab.widgets.sources import MapSource, map_source
 
 ASSET = Path(__file__).parent / "assets" / "widget.js"
-STEPS = 65535  # uint16 steps across the map's [-1, 1] square
 _DEFAULT = object()
 
 
@@ -45,16 +45,10 @@ def _rows_from_json(data, widget) -> list[int]:
 
 
 def quantised_positions(xy: np.ndarray, frame: tuple | None = None) -> np.ndarray:
-    """(N, 2) positions as the bytes the browser gets: x then y, uint16, the points scaled into [-1, 1] with one
-    scale for both axes (the map keeps its shape), as the dashboard scales them; ``frame`` (lo, hi), the box
-    scaled into the square, is the points' own by default. (2, N)"""
-    xy = np.asarray(xy, dtype=np.float64)[:, :2]
-    if not len(xy):
-        return np.zeros((2, 0), np.uint16)
-    lo, hi = (np.nanmin(xy, 0), np.nanmax(xy, 0)) if frame is None else (np.asarray(frame[0]), np.asarray(frame[1]))
-    half = float(np.max(hi - lo)) / 2 or 1.0
-    unit = np.nan_to_num((xy - (lo + hi) / 2) / (half * 1.02), nan=0.0)  # (N, 2) in [-1, 1]
-    return np.round((unit.T + 1.0) * (STEPS / 2)).astype("<u2")
+    """(2, N) positions as the bytes the browser gets: x then y, uint16, the points scaled into [-1, 1] with one
+    scale for both axes, as the dashboard scales them (``latentlab.core.positions``); ``frame`` (lo, hi), the box
+    scaled into the square, is the points' own by default."""
+    return positions.quantised(xy, frame)
 
 
 def point_size(n: int) -> float:

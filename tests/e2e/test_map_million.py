@@ -65,7 +65,7 @@ def test_a_million_vectors_map_at_a_few_bytes_per_point(million):
     # Drawn in a shuffled order, not row order, so no class covers the others by coming last.
     assert map_driver.draw_order(page) == {"n": N, "permutation": True, "rows": False}
     page.get_by_text("1,000,000").first.wait_for(timeout=30_000)
-    assert 9 * N <= loaded < 12 * N  # x, y as float32 and a one-byte colour code, plus the page
+    assert 5 * N <= loaded < 7 * N  # x, y as uint16 steps and a one-byte colour code, plus the page
     SHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SHOTS / "map-million.png"))
 
@@ -82,7 +82,7 @@ def test_recolouring_sends_the_colour_codes_not_the_points(million):
     wait_idle(page)
     after = map_driver.state(page)
     assert after["pointsKey"] == before["pointsKey"]
-    assert N <= received.since(mark) < 2 * N  # the codes (one byte a point), never the 8 MB of positions
+    assert N <= received.since(mark) < 2 * N  # the codes (one byte a point), never the 4 MB of positions
 
 
 def test_a_lasso_on_a_million_points_comes_back_to_python(million):
