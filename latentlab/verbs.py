@@ -26,7 +26,6 @@ from latentlab.core.errors import LatentLabError
 from latentlab.core.progress import ProgressFn
 from latentlab.core.rows import row_sample
 from latentlab.data import Dataset
-from latentlab.models import MODELS
 from latentlab.checkpoints.format import Checkpoint
 from latentlab.checkpoints.resolve import as_dataset, dataset_for, load_checkpoint
 
@@ -41,6 +40,7 @@ def installed_model_classes() -> list[str]:
 def trainable_models() -> dict[str, str]:
     """The names ``train`` takes, each with a description: the registry's models, then the classes installed
     packages register under ``latentlab.models`` that provide ``loss(x)``."""
+    from latentlab.models import MODELS
     from latentlab.models.foreign_settings import trainable_descriptions
 
     return {**MODELS.descriptions(), **trainable_descriptions(MODELS)}
@@ -108,7 +108,7 @@ def embed(checkpoint=None, dataset=None, device: str = "auto", progress: Progres
                                  param="dataset")
         return vectors_embedding(as_dataset(dataset))
     ck = load_checkpoint(checkpoint)
-    return embed_dataset(ck.model, ck.fingerprint, dataset_for(ck, dataset), device=device, progress=progress)
+    return embed_dataset(ck, ck.fingerprint, dataset_for(ck, dataset), device=device, progress=progress)
 
 
 def embed_sample(checkpoint, dataset=None, rows: np.ndarray | None = None, device: str = "auto",
@@ -117,7 +117,7 @@ def embed_sample(checkpoint, dataset=None, rows: np.ndarray | None = None, devic
     if checkpoint is None or rows is None:
         return embed(checkpoint, dataset, device, progress)
     ck = load_checkpoint(checkpoint)
-    return embed_rows(ck.model, ck.fingerprint, dataset_for(ck, dataset), rows, device, progress)
+    return embed_rows(ck, ck.fingerprint, dataset_for(ck, dataset), rows, device, progress)
 
 
 def embedding_ready(checkpoint, dataset=None) -> bool:

@@ -157,7 +157,8 @@ def fresh_warm_up(monkeypatch):
 
 def test_the_server_warm_up_puts_the_shipped_demo_map_in_the_cache(workspace, monkeypatch):
     warm = fresh_warm_up(monkeypatch)
-    warm.start()  # the shipped view is in the cache when start returns: no page can ask before it is
+    warm.start()
+    warm.wait(120, embedding_only=True)  # what a page waits for before it reads the demo's embedding or map
     emb = lab.embed(warm.DEMO_CHECKPOINT, warm.DEMO_DATASET)
     key = lab.projection_key(emb, "umap", 2, 0)
     assert lab.projection_cached(emb, "umap", 2, 0) and not warm.making(key)

@@ -29,7 +29,7 @@ import { drawPlacedLabels, screenMapping } from './share_labels.js';
 const instances = new WeakMap();
 let spare = null; // a scatterplot made while the page waits for its first map (WebGL set-up takes a while)
 let shown = false; // a map has been shown: no spare is made any more
-const memory = { pointsKey: null, x: null, y: null, view: null, selection: null };
+const memory = { pointsKey: null, x: null, y: null, view: null, size: null, selection: null };
 
 const CSS = `
 .ll-map { position: relative; width: 100%; font: 12px/1.4 var(--st-font, sans-serif); color: var(--st-text-color, #31333f); }
@@ -215,7 +215,10 @@ function mount(parentElement) {
     sendSelection();
   });
   plot.subscribe('view', ({ view: matrix }) => {
-    if (view.pointsKey && view.pointsKey === memory.pointsKey) memory.view = Array.from(matrix);
+    if (view.pointsKey && view.pointsKey === memory.pointsKey) {
+      memory.view = Array.from(matrix);
+      memory.size = stageSize(view);
+    }
     drawRings(view);
   });
   plot.subscribe('pointOver', (i) => showTip(view, i));
@@ -343,7 +346,9 @@ function update(view, data) {
     memory.x = view.x;
     memory.y = view.y;
     view.selection = same && memory.selection ? memory.selection : [];
-    savedView = same ? memory.view : null;
+    // The camera the points were last seen with, where the stage has the same size: on another page's map of
+    // another size (the Compare page's half-width one) the same camera would cut the points off, so they are fitted.
+    savedView = same && memory.size === stageSize(view) ? memory.view : null;
   }
   // A selection pushed from Python (made on a linked map) replaces this map's own, once per key.
   const pushed = data.selected && data.selected.key !== view.selectedKey ? data.selected : null;
@@ -409,6 +414,10 @@ function reportHeld(view, data) {
     view.reported = key;
     view.setStateValue('have', have);
   }
+}
+
+function stageSize(view) {
+  return `${view.stage.clientWidth}x${view.stage.clientHeight}`;
 }
 
 // Zoom so the points fill the stage (their box in [-1, 1], with a margin) left of the legend, which sits over the

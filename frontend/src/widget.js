@@ -27,18 +27,11 @@ function aligned(bytes, Type) {
   return new Type(copy.buffer, copy.byteOffset, copy.byteLength / Type.BYTES_PER_ELEMENT);
 }
 
-// The positions as the float32 x and y the map draws.
+// The positions as the map takes them: x and y in uint16 steps across its [-1, 1] square.
 function positions(model) {
   const n = model.get('_n');
   const q = aligned(bytesOf(model.get('_points')), Uint16Array);
-  const x = new Float32Array(n);
-  const y = new Float32Array(n);
-  const step = 2 / 65535;
-  for (let i = 0; i < n; i++) {
-    x[i] = q[i] * step - 1;
-    y[i] = q[n + i] * step - 1;
-  }
-  return { x, y };
+  return { qx: q.subarray(0, n), qy: q.subarray(n, 2 * n) };
 }
 
 function codes(model) {

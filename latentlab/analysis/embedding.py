@@ -173,10 +173,18 @@ def embedding_cached(checkpoint_fingerprint: str, dataset: Dataset) -> bool:
     return is_cached("embed", embedding_key(checkpoint_fingerprint, dataset))
 
 
+def _model(model):
+    """The model to encode with: ``model`` itself, or the model of a read ``Checkpoint`` given in its place (built
+    only now, when there is something to encode: a cached embedding needs no model)."""
+    return model.model if hasattr(model, "manifest") else model
+
+
 def embed_dataset(model: LatentModel, checkpoint_fingerprint: str, dataset: Dataset, device: str = "auto",
                   progress: ProgressFn | None = None) -> Embedding:
+    """The whole dataset's embedding, read from the cache or encoded with ``model`` (or a ``Checkpoint``'s)."""
     key = embedding_key(checkpoint_fingerprint, dataset)
-    arrays = cached_arrays("embed", key, lambda: encode_dataset(model, dataset, device=device, progress=progress))
+    arrays = cached_arrays("embed", key, lambda: encode_dataset(_model(model), dataset, device=device,
+                                                                progress=progress))
     return _from_arrays(arrays, key)
 
 
@@ -194,7 +202,7 @@ def embed_rows(model: LatentModel, checkpoint_fingerprint: str, dataset: Dataset
         return _from_arrays(arrays, key, rows)
     rows_key = digest(key, "rows", array_digest(rows))
     arrays = cached_arrays("embed-rows", rows_key,
-                           lambda: encode_dataset(model, dataset, device=device, index=rows, progress=progress))
+                           lambda: encode_dataset(_model(model), dataset, device=device, index=rows, progress=progress))
     return _from_arrays(arrays, key, rows)
 
 

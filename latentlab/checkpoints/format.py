@@ -12,35 +12,51 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import threading
 import time
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-
-import torch
-from safetensors.torch import load_file, save_file
+from typing import TYPE_CHECKING, Callable
 
 from latentlab.core.errors import LatentLabError
 from latentlab.core.workspace import atomic_path, file_sha256, shipped_checkpoints_dir, write_json_atomic
-from latentlab.checkpoints.sources import ModelSource, WeightsMismatch, source_of, source_of_manifest
-from latentlab.models import LatentModel
-from latentlab.models.foreign import KIND as FOREIGN
-from latentlab.checkpoints.manifests import (FORMAT, MAX_MANIFEST_BYTES, staged_paths, finish_interrupted_save,  # noqa: F401
-                                         list_checkpoints, read_manifest, user_checkpoints_dir)
+from latentlab.checkpoints.manifests import (FORMAT, FOREIGN, MAX_MANIFEST_BYTES, staged_paths,  # noqa: F401
+                                             finish_interrupted_save, list_checkpoints, read_manifest,
+                                             user_checkpoints_dir)
+
+if TYPE_CHECKING:
+    import torch
+
+    from latentlab.checkpoints.source_protocol import ModelSource
+    from latentlab.models import LatentModel
 
 FORMAT_VERSION = 1
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,95}$")
 
 
-@dataclass
 class Checkpoint:
-    """A loaded checkpoint: the model (eval mode, CPU) and its manifest."""
+    """A checkpoint as read: its manifest and fingerprint, and its model (eval mode, CPU).
 
-    name: str
-    path: Path  # the manifest
-    model: LatentModel
-    manifest: dict
-    fingerprint: str  # sha256 of the weights file as read
+    Read with ``read_checkpoint(ref, lazy=True)`` (the dashboard does), one of LatentLab's own models is built
+    from its weights only when ``model`` is first used, so what needs only the manifest or the cached
+    embedding (the first map) imports no torch; its weights file is checked against the manifest either way."""
+
+    def __init__(self, name: str, path: Path, manifest: dict, fingerprint: str, model: LatentModel | None = None,
+                 build: Callable[[], LatentModel] | None = None):
+        if model is None and build is None:
+            raise ValueError("a Checkpoint needs its model or a way to build it")
+        self.name, self.path, self.manifest, self.fingerprint = name, path, manifest, fingerprint
+        self._model, self._build = model, build
+        self._lock = threading.Lock()
+
+    @property
+    def model(self) -> LatentModel:
+        if self._model is None:
+            with self._lock:  # one build, however many sessions ask at once
+                if self._model is None:
+                    self._model = self._build()
+                    self._build = None
+        return self._model
 
     @property
     def model_name(self) -> str:
@@ -52,8 +68,24 @@ class Checkpoint:
 
     @property
     def latent_dim(self) -> int:
-        return int(self.model.config.latent_dim)
+        config = self.manifest.get("model_config") or {}
+        return int(config["latent_dim"]) if "latent_dim" in config else int(self.model.config.latent_dim)
 
+    @property
+    def input_shape(self) -> tuple:
+        config = self.manifest.get("model_config") or {}
+        shape = config.get("input_shape")
+        return tuple(shape) if shape is not None else tuple(self.model.config.input_shape)
+
+    def __repr__(self) -> str:
+        return f"Checkpoint({self.name!r}, {self.model_name}, {self.fingerprint})"
+
+    def __getstate__(self) -> dict:  # a copy (or a pickle, to another process) carries the built model
+        return {"name": self.name, "path": self.path, "manifest": self.manifest, "fingerprint": self.fingerprint,
+                "model": self.model}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__init__(**state)
 
 
 def checkpoint_path(name: str) -> Path:
@@ -77,6 +109,10 @@ def save_checkpoint(
     """Write weights (and optimizer state) and the manifest (with the loss history) so that a reader, or a
     crash at any moment, finds a pair that belongs together: both are staged in full first, then the weights
     and the manifest are moved into place (see ``finish_interrupted_save``)."""
+    from safetensors.torch import save_file
+
+    from latentlab.checkpoints.sources import source_of
+
     manifest_path = Path(manifest_path)
     weights = manifest_path.with_suffix(".safetensors")
     staged, staged_weights = staged_paths(manifest_path)
@@ -129,6 +165,8 @@ def _version() -> str:
 
 
 def _optimizer_tensors(optimizer: torch.optim.Optimizer) -> dict[str, torch.Tensor]:
+    import torch
+
     out = {}
     for idx, state in optimizer.state_dict()["state"].items():
         for key, value in state.items():
@@ -139,6 +177,8 @@ def _optimizer_tensors(optimizer: torch.optim.Optimizer) -> dict[str, torch.Tens
 
 def load_optimizer_state(manifest: dict, folder: Path, optimizer: torch.optim.Optimizer) -> bool:
     """Restore optimizer state saved next to a checkpoint; False if there is none."""
+    from safetensors.torch import load_file
+
     name = manifest.get("optimizer")
     if not name or not (folder / name).exists():
         return False
@@ -174,15 +214,22 @@ def resolve_checkpoint(ref: str | Path) -> Path:
     raise LatentLabError(f"Checkpoint '{ref_str}' not found; run 'latentlab checkpoints' to list the available ones.")
 
 
-def read_checkpoint(ref: str | Path) -> Checkpoint:
-    """Load a checkpoint by name or path, validating weights against the manifest."""
+def read_checkpoint(ref: str | Path, lazy: bool = False) -> Checkpoint:
+    """Load a checkpoint by name or path, validating weights against the manifest. ``lazy``: one of LatentLab's
+    own models is built on first use of ``Checkpoint.model`` (its weights file checked now, its config and
+    tensors then); a model brought from outside is built now either way."""
+    from latentlab.checkpoints.source_protocol import WeightsMismatch
+
     path = resolve_checkpoint(ref)
     attempts = 3
     while True:
         finish_interrupted_save(path)
         manifest = read_manifest(path)
+        weights = path.with_name(Path(manifest["weights"]).name)
         try:
-            return _load(path, manifest, path.with_name(Path(manifest["weights"]).name))
+            if lazy and manifest["model"] != FOREIGN:
+                return _lazy(path, manifest, weights)
+            return _load(path, manifest, weights)
         except WeightsMismatch:
             attempts -= 1
             if not attempts:
@@ -191,8 +238,26 @@ def read_checkpoint(ref: str | Path) -> Checkpoint:
 
 
 def _load(path: Path, manifest: dict, weights: Path | None = None) -> Checkpoint:
+    from latentlab.checkpoints.sources import source_of_manifest
+
     model, fingerprint = source_of_manifest(path, manifest).load(path, manifest, weights)
     return Checkpoint(name=path.stem, path=path, model=model, manifest=manifest, fingerprint=fingerprint[:20])
+
+
+def _lazy(path: Path, manifest: dict, weights: Path) -> Checkpoint:
+    from latentlab.checkpoints.source_protocol import checked_weights
+
+    digest_ = checked_weights(path, manifest, weights)
+
+    def build() -> LatentModel:
+        from latentlab.checkpoints.sources import source_of_manifest
+
+        model, now = source_of_manifest(path, manifest).load(path, manifest, weights)
+        if now != digest_:
+            raise LatentLabError(f"{weights.name} changed after checkpoint '{path.stem}' was read; open it again.")
+        return model
+
+    return Checkpoint(name=path.stem, path=path, manifest=manifest, fingerprint=digest_[:20], build=build)
 
 
 def import_checkpoint(manifest_file: str | Path, weights_file: str | Path | None = None, name: str | None = None) -> Checkpoint:

@@ -15,6 +15,7 @@ from latentlab.core.errors import LatentLabError
 from latentlab.core.workspace import file_sha256, remove_stale_temporaries, shipped_checkpoints_dir, subdir
 
 FORMAT = "latentlab-checkpoint"
+FOREIGN = "foreign"  # a manifest's "model" for a model brought from outside (``latentlab.models.foreign.KIND``)
 
 
 def user_checkpoints_dir() -> Path:

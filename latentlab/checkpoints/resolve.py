@@ -23,7 +23,7 @@ def as_dataset(ref: str | Dataset) -> Dataset:
 def dataset_for(ckpt: Checkpoint, dataset: str | Dataset | None = None) -> Dataset:
     """The dataset to use with ``ckpt``: the given one, else its training set; shapes must match."""
     ds = as_dataset(dataset if dataset is not None else ckpt.dataset_name)
-    need = tuple(ckpt.model.config.input_shape)
+    need = ckpt.input_shape
     if ds.item_shape != need:
         raise LatentLabError(
             f"Dataset '{ds.name}' has items of shape {ds.item_shape} but checkpoint '{ckpt.name}' expects {need}; "

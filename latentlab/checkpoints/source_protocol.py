@@ -6,11 +6,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
-import torch
+from latentlab.core.errors import LatentLabError
+from latentlab.core.workspace import file_sha256
 
-from latentlab.models import LatentModel
+if TYPE_CHECKING:  # the protocol and the weights check import no torch: the dashboard reads checkpoints without it
+    import torch
+
+    from latentlab.models import LatentModel
 
 
 DECODER_VIEWS = ("reconstructions", "reconstruction error", "traversals", "interpolation", "sampling", "interventions")
@@ -71,3 +75,27 @@ class ModelSource:
     def export_entry(self) -> dict:
         """What an export's ``export.json`` records of the source."""
         return {}
+
+
+class WeightsMismatch(LatentLabError):
+    """The weights file is not the one the manifest records."""
+
+
+def checked_weights(path: Path, manifest: dict, weights: Path) -> str:
+    """The sha256 of a checkpoint's weights file, once it is a safetensors file that exists, is within the size
+    limit and has the sha256 the manifest at ``path`` records (``WeightsMismatch`` when it has another)."""
+    from latentlab.core.limits import human_bytes, limit
+
+    if weights.suffix != ".safetensors":
+        raise LatentLabError(f"{path.name}: weights must be a .safetensors file, not '{weights.name}'; pickled weights are refused.")
+    if not weights.exists():
+        raise LatentLabError(f"{path.name}: its weights file {weights.name} is missing; copy it next to the manifest.")
+    if weights.stat().st_size > limit("max_checkpoint_bytes"):
+        raise LatentLabError(f"{weights.name}: {human_bytes(weights.stat().st_size)} is over the checkpoint limit of "
+                             f"{human_bytes(limit('max_checkpoint_bytes'))}.")
+    digest_ = file_sha256(weights)
+    recorded = manifest.get("weights_sha256")
+    if recorded is not None and recorded != digest_:
+        raise WeightsMismatch(f"{weights.name}: its contents do not match the weights_sha256 in {path.name} (the file "
+                              "was changed or swapped); restore the original weights or save the checkpoint again.")
+    return digest_

@@ -33,12 +33,12 @@ from typing import ClassVar
 import torch
 
 from latentlab.core.errors import LatentLabError
-from latentlab.core.workspace import file_sha256
 from latentlab.models import LatentModel, build_model, model_class
 from latentlab.models.foreign import KIND as FOREIGN
 from latentlab.models.validation import check_config
 from latentlab.checkpoints.foreign_sources import FOREIGN_SOURCES
-from latentlab.checkpoints.source_protocol import DECODER_VIEWS, Capabilities, ModelSource
+from latentlab.checkpoints.source_protocol import (DECODER_VIEWS, Capabilities, ModelSource,  # noqa: F401
+                                                   WeightsMismatch, checked_weights)
 
 __all__ = ["DECODER_VIEWS", "Capabilities", "ModelSource", "RegistryClass", "WeightsMismatch", "source_of",
            "source_of_manifest", "capabilities"]
@@ -75,8 +75,6 @@ class RegistryClass(ModelSource):
         from safetensors import SafetensorError
         from safetensors.torch import load_file
 
-        from latentlab.core.limits import human_bytes, limit
-
         weights = weights or path.with_name(Path(manifest["weights"]).name)
         cls = model_class(self.name)
         config = check_config(cls.config_cls, manifest["model_config"], path.name)
@@ -84,18 +82,7 @@ class RegistryClass(ModelSource):
             model = build_model(self.name, config)
         except (TypeError, ValueError) as exc:
             raise LatentLabError(f"{path.name}: the model config in the manifest is invalid ({exc}).") from None
-        if weights.suffix != ".safetensors":
-            raise LatentLabError(f"{path.name}: weights must be a .safetensors file, not '{weights.name}'; pickled weights are refused.")
-        if not weights.exists():
-            raise LatentLabError(f"{path.name}: its weights file {weights.name} is missing; copy it next to the manifest.")
-        if weights.stat().st_size > limit("max_checkpoint_bytes"):
-            raise LatentLabError(f"{weights.name}: {human_bytes(weights.stat().st_size)} is over the checkpoint limit of "
-                                 f"{human_bytes(limit('max_checkpoint_bytes'))}.")
-        digest_ = file_sha256(weights)
-        recorded = manifest.get("weights_sha256")
-        if recorded is not None and recorded != digest_:
-            raise WeightsMismatch(f"{weights.name}: its contents do not match the weights_sha256 in {path.name} (the file "
-                                  "was changed or swapped); restore the original weights or save the checkpoint again.")
+        digest_ = checked_weights(path, manifest, weights)
         try:
             state = load_file(str(weights))
         except (SafetensorError, OSError, ValueError) as exc:
@@ -104,10 +91,6 @@ class RegistryClass(ModelSource):
         _validate_state(weights.name, model, state)
         model.load_state_dict(state)
         return model.eval(), digest_
-
-
-class WeightsMismatch(LatentLabError):
-    """The weights file is not the one the manifest records."""
 
 
 def _validate_state(source: str, model: LatentModel, state: dict[str, torch.Tensor]) -> None:

@@ -43,7 +43,9 @@ def dataset(name: str):
 
 @st.cache_resource(max_entries=12, show_spinner=False)
 def _checkpoint(name: str, version: float, ws: str):
-    return lab.read_checkpoint(name)
+    # lazy: one of LatentLab's own models is built on its first use, so a page that reads only the manifest and
+    # the cached embedding (the first map) waits for no torch
+    return lab.read_checkpoint(name, lazy=True)
 
 
 def checkpoint(name: str):

@@ -24,7 +24,7 @@ from plotly.colors import sample_colorscale
 
 from latentlab.core import positions
 from latentlab.core.errors import LatentLabError
-from latentlab.ui import ASSETS
+from latentlab.ui import ASSETS, warm
 from latentlab.ui.figures import PALETTE, category_order
 
 COMPONENT = "latentlab.map"  # "<project>.<component>" as declared in latentlab/pyproject.toml
@@ -206,6 +206,8 @@ def scatter_map(key: str, xy: np.ndarray, colours: Colouring, highlight: np.ndar
         data["selected"] = encode_selection(selected, pos.shape[1])
     if have.get("points") != points_key:
         data["points"] = pa.table({"qx": pa.array(pos[0]), "qy": pa.array(pos[1])})
+    else:  # this browser has drawn these points: the server's warm-up may take the CPU now
+        warm.preview_shown()
     if have.get("colour") != colour_key:
         data["colour"] = pa.table({"c": pa.array(colours.codes)})
     _mount(key=key, data=data, default={"have": None}, on_have_change=lambda: None,

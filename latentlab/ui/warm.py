@@ -1,16 +1,14 @@
 """Warm a fresh dashboard process while the first browser loads the page.
 
-``start()`` first puts the demo's embedding and UMAP map, shipped made, into the
-workspace's disk cache (``latentlab.analysis.shipped_views``); then it runs, in a
-background thread: the imports every page needs (torch, the engine, plotly) and
-the default view's work (the demo dataset, checkpoint and embedding, then its
-UMAP map when no shipped one fits) into the workspace's disk cache.
-A page that needs the demo embedding ``wait``s for it (it is never encoded
-twice at once); while the warm-up is still ``making`` the demo's UMAP, the Map
-page draws a quick preview and switches to the UMAP when it is ready (``done``).
-The UMAP starts once a browser has drawn that preview (``preview_shown``), so
-the two do not share the CPU, or after ``PREVIEW_GRACE_S`` without one.
-Warming is best effort: a failure is logged and the page computes as usual.
+``start()`` begins, in a background thread, by putting the demo's embedding and UMAP map, shipped made, into the
+workspace's disk cache (``latentlab.analysis.shipped_views``), so the first map is read, not made, and needs no
+torch; then it imports the first page's modules and reads the demo's checkpoint and embedding. torch and the demo's
+model follow only once a browser has drawn a map (``preview_shown``), or after ``PREVIEW_GRACE_S`` without one,
+so that its import does not take the CPU the browser draws with. Where no shipped view fits, the embedding is
+encoded here and the demo's UMAP made into the disk cache. A page that needs the embedding ``wait``s for it (it
+is never encoded twice at once, nor read before it is in the cache); while the warm-up is ``making`` the UMAP,
+the Map page draws a quick preview and switches to the UMAP when it is ready (``done``); the UMAP starts once a
+browser has drawn that preview. Warming is best effort: a failure is logged and the page computes as usual.
 """
 
 from __future__ import annotations
@@ -33,29 +31,51 @@ _log = logging.getLogger(__name__)
 
 
 # What the Map page (the first page a browser opens) imports: imported here while the browser loads, so the
-# page's first run finds them loaded (they reach torch through the engine's map helpers).
+# page's first run finds them loaded. None of them imports torch.
 FIRST_PAGE_MODULES = ("latentlab.core.render", "latentlab.ui.scatter", "latentlab.ui.sidebar", "latentlab.ui.panels",
                       "latentlab.ui.map_colours", "latentlab.ui.figure_downloads", "latentlab.ui.text_view",
                       "latentlab.ui.map_settings")
+
+
+def _torch_for_sessions() -> None:
+    """Import torch, with one intra-op thread: the server's tensor work is small and comes from many sessions at
+    once (a slider's decode, a page's inline map), and the sessions are the parallelism. Two threads per decode
+    made eight sessions' slider moves wait on each other's spinning workers. Jobs run in processes of their own."""
+    import torch
+
+    torch.set_num_threads(1)
 
 
 def _warm() -> None:
     try:
         import importlib
 
+        from latentlab import lab
+
+        # First, while no page can have asked for them yet (a page reads the demo's embedding and map only once
+        # ``_embedded`` and ``_done`` are set): the shipped embedding and map into the cache.
+        lab.seed_shipped_views()
         for module in FIRST_PAGE_MODULES:
             importlib.import_module(module)
-        from latentlab import lab  # torch and the engine
-        import torch
 
-        # The server's tensor work is small and comes from many sessions at once (a slider's decode, a page's
-        # inline map): one intra-op thread each, as the sessions are the parallelism. Two threads per decode made
-        # eight sessions' slider moves wait on each other's spinning workers. Jobs run in processes of their own.
-        torch.set_num_threads(1)
-        emb = lab.embed(DEMO_CHECKPOINT, DEMO_DATASET)
-        gc.freeze()  # the modules just loaded live as long as the process: no collection need walk them again
-        if lab.projection_cached(emb, "umap", 2, 0):  # made by an earlier process
+        ck = lab.read_checkpoint(DEMO_CHECKPOINT, lazy=True)  # its model is built below, once the map is drawn
+        if not lab.embedding_ready(ck, DEMO_DATASET):  # no shipped view fits: encoded here, with torch
+            _torch_for_sessions()
+        emb = lab.embed(ck, DEMO_DATASET)
+        if lab.projection_cached(emb, "umap", 2, 0):  # the shipped view, or made by an earlier process
+            # Nothing a page waits for is left to make. The first map needs no torch: its import (a second of CPU)
+            # waits until a browser has drawn it, so the two do not share the CPU; then the demo's model is built
+            # for the first decode.
+            _embedded.set()
+            _done.set()
+            _go.wait(PREVIEW_GRACE_S)
+            _background()
+            _torch_for_sessions()
+            ck.model  # noqa: B018
+            gc.freeze()  # the modules just loaded live as long as the process: no collection need walk them again
             return
+        _torch_for_sessions()
+        gc.freeze()
         _making.append(lab.projection_key(emb, "umap", 2, 0))
         _embedded.set()
         _go.wait(PREVIEW_GRACE_S)
@@ -84,13 +104,9 @@ def _background() -> None:
 
 
 def start() -> None:
-    """Put the shipped demo's embedding and map into the workspace's cache (milliseconds, see
-    ``latentlab.analysis.shipped_views``), then begin warming in a daemon thread (once per process)."""
+    """Begin warming in a daemon thread (once per process)."""
     if not _started.is_set():
         _started.set()
-        from latentlab import lab
-
-        lab.seed_shipped_views()
         threading.Thread(target=_warm, name="latentlab-warm", daemon=True).start()
 
 
@@ -107,8 +123,8 @@ def making(projection_key: str) -> bool:
 
 
 def preview_shown() -> None:
-    """A browser has drawn the preview of the demo's map: let the warm-up make the map itself (it would
-    otherwise compete with that browser's drawing for the CPU)."""
+    """A browser has drawn a map (the demo's preview, or the demo's map itself): let the warm-up take the CPU
+    (for the demo's UMAP, or torch's import), which would otherwise compete with that browser's drawing."""
     _go.set()
 
 

@@ -71,6 +71,7 @@ def test_a_lasso_on_either_map_selects_the_same_items_on_the_other(tmp_path):
     (ROOT / "test-artifacts").mkdir(exist_ok=True)
     with dashboard(home) as url, browser_page(width=1600, height=1100) as page:
         page.goto(url)
+        map_driver.wait_drawn(page)  # the Map page's map first: A shows the same points on a smaller stage
         page.get_by_role("link", name="Compare").first.click()
         page.get_by_role("heading", name="Compare").first.wait_for(timeout=120_000)
         wait_idle(page)

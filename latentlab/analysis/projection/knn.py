@@ -18,10 +18,14 @@ are converted back.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import torch
 
 from latentlab.core.progress import ProgressFn, report
+
+if TYPE_CHECKING:  # imported where a function computes with it: the map's helpers import this module
+    import torch
 
 METRICS = ("euclidean", "cosine", "manhattan", "correlation")
 STAGE = "UMAP neighbours"
@@ -51,6 +55,8 @@ def prepare(X: np.ndarray | torch.Tensor, metric: str) -> tuple[torch.Tensor, bo
         centred and normalised ones for correlation.
     manhattan : bool
     """
+    import torch
+
     if metric not in METRICS:
         raise ValueError(f"unknown metric {metric!r}; choose one of {', '.join(METRICS)}")
     Z = torch.as_tensor(X, dtype=torch.float32)
@@ -83,6 +89,8 @@ def brute_knn(Z: torch.Tensor, k: int, manhattan: bool = False, chunk: int | Non
     indices : (n, k) int64 tensor, column 0 the row itself
     distances : (n, k) float32 tensor, ascending
     """
+    import torch
+
     progress = report(progress)
     n = Z.shape[0]
     # a block's distances take 256 MB on a CPU, 1 GB on a GPU: fewer, larger topk calls there
@@ -145,6 +153,8 @@ def nearest_rows(Z: torch.Tensor, R: torch.Tensor, k: int, manhattan: bool = Fal
     """For every row of ``Z`` (n, d), its ``k`` nearest rows of ``R`` (m, d): a k-d tree on a CPU for
     few dimensions, else blocks of distances on ``device``. Returns (n, k) int64 indices into ``R``
     and float32 distances, ascending."""
+    import torch
+
     device = torch.device(device)
     k = min(k, len(R))
     if device.type == "cpu" and Z.shape[1] <= TREE_MAX_DIMS:
@@ -211,6 +221,8 @@ def knn_graph(X: np.ndarray, k: int, metric: str = "euclidean", device: torch.de
     indices : (n, k) int64 tensor
     distances : (n, k) float32 tensor in the metric's units
     """
+    import torch
+
     device = torch.device(device)
     k = min(k, len(X))
     Z, manhattan = prepare(np.asarray(X, dtype=np.float32), metric)

@@ -7,10 +7,10 @@ dashboard and the Python API share it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-import torch
 
 from latentlab.analysis.clustering.model import assignment_confidence, model_labels
 from latentlab.analysis.embedding import Embedding
@@ -18,7 +18,9 @@ from latentlab.analysis.metrics.diagnostics import PASSIVE_KL
 from latentlab.analysis.projection.knn import top_k
 from latentlab.core.errors import LatentLabError
 from latentlab.data import Dataset, rows_have_unit_norm
-from latentlab.models import LatentModel
+
+if TYPE_CHECKING:
+    from latentlab.models import LatentModel
 
 MODEL_CLUSTER = "model cluster"  # colourings of a model that clusters its codes: its most likely cluster,
 CONFIDENCE = "assignment confidence"  # and how sure it is (the largest soft assignment)
@@ -118,12 +120,14 @@ def nearest_neighbours(space: np.ndarray, index: int, k: int = 8) -> tuple[np.nd
     return rows[0], dist[0]
 
 
-@torch.no_grad()
 def reconstruct(model: LatentModel, ds: Dataset, index: np.ndarray) -> np.ndarray:
     """Reconstructions (decoded posterior means) of the chosen items: (n, *item_shape)."""
-    x = torch.from_numpy(ds.as_float(np.asarray(index)))
-    model.eval()
-    return model.decode(model.encode(x).mean).numpy()
+    import torch
+
+    with torch.no_grad():
+        x = torch.from_numpy(ds.as_float(np.asarray(index)))
+        model.eval()
+        return model.decode(model.encode(x).mean).numpy()
 
 
 def selection_frame(ds: Dataset, emb: Embedding, index: np.ndarray, clusters: np.ndarray | None = None) -> pd.DataFrame:
