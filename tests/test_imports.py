@@ -301,6 +301,11 @@ def test_an_import_through_a_package_is_an_edge_to_the_module_that_defines_the_n
     ("latentlab.models", ["latentlab.data", "streamlit"]),
     ("latentlab.lab", ["streamlit", "sklearn", "numba"]),
     ("latentlab.analysis.decoding.checkpoint", ["latentlab.training"]),  # the dashboard's first map needs neither
+    # reading a checkpoint lazily, a cached embedding and its map, and the map's helpers: the first map, no torch
+    ("latentlab.checkpoints.format", ["torch"]),
+    ("latentlab.analysis.embedding", ["torch"]),
+    ("latentlab.analysis.projection.map_points", ["torch"]),
+    ("latentlab.verbs", ["torch"]),
 ])
 def test_light_modules_stay_light(module, absent):
     code = f"import sys, {module}; print([m for m in {absent!r} if m in sys.modules])"

@@ -25,9 +25,25 @@ def unit_square(xy: np.ndarray, frame: tuple | None = None, margin: float = MARG
 
 
 def quantised(xy: np.ndarray, frame: tuple | None = None, margin: float = MARGIN) -> np.ndarray:
-    """(2, N) little-endian uint16: x then y of ``unit_square``, in ``STEPS`` steps."""
-    unit = unit_square(xy, frame, margin)
-    return np.round((unit.T + 1.0) * (STEPS / 2)).astype("<u2")
+    """(2, N) little-endian uint16: x then y of ``unit_square``, in ``STEPS`` steps (one column at a time, in
+    place, where ``unit_square`` makes a copy for each step)."""
+    xy = np.asarray(xy)[:, :2]
+    out = np.empty((2, len(xy)), "<u2")
+    if not len(xy):
+        return out
+    lo, hi = (np.nanmin(xy, 0), np.nanmax(xy, 0)) if frame is None else (np.asarray(frame[0]), np.asarray(frame[1]))
+    lo, hi = np.asarray(lo, np.float64), np.asarray(hi, np.float64)
+    half = float(np.max(hi - lo)) / 2 or 1.0
+    scale = (STEPS / 2) / (half * margin)
+    for axis in (0, 1):
+        column = xy[:, axis].astype(np.float64)
+        column -= (lo[axis] + hi[axis]) / 2
+        column *= scale
+        column += STEPS / 2
+        np.nan_to_num(column, copy=False, nan=STEPS / 2)
+        np.clip(column, 0, STEPS, out=column)
+        out[axis] = np.rint(column, out=column)
+    return out
 
 
 def dequantised(q: np.ndarray) -> np.ndarray:
