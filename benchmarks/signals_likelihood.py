@@ -11,6 +11,8 @@ A factor counts as separated when one latent holds at least ``SEPARATED_MI`` of 
 other factor at most half as much; ``separated`` is how many of the five factors are.
 
     flock /tmp/ll-bench.lock python3 benchmarks/signals_likelihood.py --steps 3000 --seeds 0 1 2
+    python3 benchmarks/signals_likelihood.py --steps 15000 --likelihood gaussian --noise-std 0.1 --beta 3 \
+        --models beta-tcvae --seeds 0 1 2      # the sd fixed at the signals' noise (benchmarks/README.md)
 """
 
 from __future__ import annotations

@@ -4,6 +4,8 @@ draws for it), a selection shows its inputs under their reconstructions, and on 
 latent slider redraws the decoded curve (the plotly chart's data becomes the decoder's output at the slider's new
 value). Screenshots go to test-artifacts/signal-*.png."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -104,8 +106,12 @@ def test_hover_shows_the_curve_and_a_slider_redraws_it(signals_home, monkeypatch
         np.testing.assert_allclose(before["Cz decoded"], start[0], atol=1e-4)
         np.testing.assert_allclose(before["Oz input"], ds.as_float([0])[0][2], atol=1e-6)
 
-        slider = page.get_by_role("slider").nth(1)  # the first latent slider (after the range slider)
-        label = page.locator("[data-testid='stSlider']").nth(1).inner_text()
+        # the first latent slider (labelled z<d>), found by its label: while the page settles, the grid's "Steps"
+        # slider can stand second in the page
+        latent = page.locator("[data-testid='stSlider']").filter(has_text=re.compile(r"^\s*z\d"))
+        latent.first.wait_for(timeout=60_000)
+        slider = latent.first.get_by_role("slider")
+        label = latent.first.inner_text()
         d = int(label.split()[0].lstrip("z"))
         assert d == lab.activity_order(emb)[0]
         slider.focus()
@@ -118,7 +124,7 @@ def test_hover_shows_the_curve_and_a_slider_redraws_it(signals_home, monkeypatch
         wait_idle(page)
         after = page.evaluate(TRACES_JS)
         # the slider shows its value to two decimals: the chart is the decoder's output at a value that rounds to it
-        shown = float(page.locator("[data-testid='stSlider']").nth(1).locator("[data-testid='stSliderThumbValue']").inner_text())
+        shown = float(latent.first.locator("[data-testid='stSliderThumbValue']").inner_text())
         assert shown > z[d]
         candidates = np.repeat(z[None], 201, axis=0)
         candidates[:, d] = np.linspace(shown - 0.005, shown + 0.005, 201)
