@@ -104,9 +104,14 @@ def _background() -> None:
 
 
 def start() -> None:
-    """Begin warming in a daemon thread (once per process)."""
+    """Begin warming in a daemon thread (once per process). The data package is imported here first: imported by
+    the thread while a request imports it too (the item route's pictures), its package and registry modules were
+    seen half-initialised by one of them."""
     if not _started.is_set():
         _started.set()
+        import latentlab.core.render  # noqa: F401
+        import latentlab.data  # noqa: F401
+
         threading.Thread(target=_warm, name="latentlab-warm", daemon=True).start()
 
 
