@@ -36,3 +36,16 @@ def tiny_table():
     x[:40] += 2.0
     return Dataset(name="tiny-table", x=x, kind="tabular", labels=np.repeat(["a", "b"], 40),
                    feature_names=[f"f{i}" for i in range(5)])
+
+
+@pytest.fixture
+def shipped_copy(tmp_path, monkeypatch):
+    """A copy of the shipped checkpoints' folder (demo checkpoints and their views), used as the shipped folder."""
+    import shutil
+
+    from latentlab.core.workspace import shipped_checkpoints_dir
+
+    folder = tmp_path / "shipped"
+    shutil.copytree(shipped_checkpoints_dir(), folder)
+    monkeypatch.setenv("LATENTLAB_SHIPPED_CHECKPOINTS", str(folder))
+    return folder

@@ -1,7 +1,6 @@
 """A checkpoint read lazily (``read_checkpoint(ref, lazy=True)``, the dashboard's way): its manifest, fingerprint
 and weights check at once, its model built on first use, and the dashboard's first map drawn without torch."""
 
-import shutil
 import subprocess
 import sys
 import textwrap
@@ -13,17 +12,10 @@ from latentlab import lab
 from latentlab.checkpoints.format import read_checkpoint
 from latentlab.checkpoints.source_protocol import WeightsMismatch
 from latentlab.core.errors import LatentLabError
-from latentlab.core.workspace import shipped_checkpoints_dir
 
 DEMO = "digits-vae"
 
 
-@pytest.fixture
-def shipped_copy(tmp_path, monkeypatch):
-    folder = tmp_path / "shipped"
-    shutil.copytree(shipped_checkpoints_dir(), folder)
-    monkeypatch.setenv("LATENTLAB_SHIPPED_CHECKPOINTS", str(folder))
-    return folder
 
 
 def test_a_lazy_read_is_the_eager_one_with_its_model_built_on_first_use(workspace):

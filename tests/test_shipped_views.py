@@ -3,15 +3,12 @@ give, a fresh workspace gets it without encoding or projecting, and a view that 
 checkpoint, dataset or projector is left unused."""
 
 import json
-import shutil
 
 import numpy as np
-import pytest
 
 from latentlab import lab
 from latentlab.analysis import shipped_views
 from latentlab.core.array_cache import is_cached
-from latentlab.core.workspace import shipped_checkpoints_dir
 
 DEMO = "digits-vae"
 
@@ -42,13 +39,6 @@ def test_seed_fills_a_fresh_workspace_so_the_first_map_is_read_not_made(workspac
     np.testing.assert_array_equal(lab.project(emb, method="umap", dims=2, seed=0), arrays["xy"])
 
 
-@pytest.fixture
-def shipped_copy(tmp_path, monkeypatch):
-    """A copy of the shipped checkpoints' folder, used as the shipped folder."""
-    folder = tmp_path / "shipped"
-    shutil.copytree(shipped_checkpoints_dir(), folder)
-    monkeypatch.setenv("LATENTLAB_SHIPPED_CHECKPOINTS", str(folder))
-    return folder
 
 
 def test_a_view_of_other_weights_is_left_unused(workspace, shipped_copy):
