@@ -104,13 +104,15 @@ def _background() -> None:
 
 
 def start() -> None:
-    """Begin warming in a daemon thread (once per process). The data package is imported here first: imported by
-    the thread while a request imports it too (the item route's pictures), its package and registry modules were
-    seen half-initialised by one of them."""
+    """Begin warming in a daemon thread (once per process). The data package is imported here first (through the
+    facade's dataset registry): imported by the thread while a request imports it too (the item route's pictures),
+    its package and registry modules were seen half-initialised by one of them."""
     if not _started.is_set():
         _started.set()
         import latentlab.core.render  # noqa: F401
-        import latentlab.data  # noqa: F401
+        from latentlab import lab
+
+        lab.list_datasets  # noqa: B018 (resolving the name imports latentlab.data and its registry)
 
         threading.Thread(target=_warm, name="latentlab-warm", daemon=True).start()
 
