@@ -65,11 +65,12 @@ def one_run(model: str, params: dict, seed: int, args) -> dict:
     from latentlab.training.trainer import TrainConfig
 
     t = time.time()
-    settings = {"latent_dim": args.latent_dim, "likelihood": args.likelihood, "noise_std": args.noise_std, **params}
+    settings = {"latent_dim": args.latent_dim, "likelihood": args.likelihood, "noise_std": args.noise_std,
+                "kl_warmup": args.kl_warmup, **params}
     run = ll.train("signals", model, settings,
                    TrainConfig(steps=args.steps, batch_size=args.batch_size, lr=args.lr, seed=seed, log_every=50,
                                loggers="csv", **no_snapshots()),
-                   name=f"{model}-{args.likelihood}-{args.noise_std:g}-{seed}")
+                   name=f"{model}-{args.likelihood}-{args.noise_std:g}-w{args.kl_warmup}-{seed}")
     seconds = time.time() - t
     ds = load_dataset("signals")
     results = score_embedding(ll.embed(run.name, ds), ds, ["mig", "dci"], n=args.items, seed=seed)
@@ -109,6 +110,8 @@ def main() -> None:
     parser.add_argument("--noise-std", type=float, default=0.1,
                         help="the fixed Gaussian's sd or Laplace's scale; where a learned variance starts")
     parser.add_argument("--beta", type=float, default=6.0, help="the beta-TCVAE's total-correlation weight")
+    parser.add_argument("--kl-warmup", type=int, default=0,
+                        help="steps over which the KL term's weight rises from 0 (the models' kl_warmup)")
     parser.add_argument("--latent-dim", type=int, default=8)
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--lr", type=float, default=1e-3)
@@ -126,7 +129,8 @@ def main() -> None:
     table = {label: [one_run(model, params, seed, args) for seed in args.seeds]
              for label, (model, params) in runs.items()}
     columns = list(next(iter(table.values()))[0])
-    print(f"\nsignals, likelihood {args.likelihood} (sd {args.noise_std:g}): {args.steps} steps of "
+    print(f"\nsignals, likelihood {args.likelihood} (sd {args.noise_std:g}), KL warm-up {args.kl_warmup} steps: "
+          f"{args.steps} steps of "
           f"{args.batch_size}, latent_dim {args.latent_dim}, seeds {args.seeds}, scored on {args.items:,} items (factor cells: the latent holding "
           f"it most and its normalised MI, * separated; per seed)\n")
     print("| model | " + " | ".join(columns) + " |")

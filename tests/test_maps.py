@@ -26,6 +26,25 @@ def test_projectors_shape_and_seeded_determinism(blobs, method, dims):
     np.testing.assert_allclose(a, b, atol=1e-5)
 
 
+@pytest.mark.parametrize("whiten", ["no", "yes"])
+def test_pca_equals_scikit_learns_on_the_digits(whiten):
+    """The pca projector is not scikit-learn's PCA (methods.PCAProjector says why): on real data it must give
+    the same map, signs and explained variance included, and codes wider than its cut-over go to scikit-learn."""
+    from sklearn.datasets import load_digits
+    from sklearn.decomposition import PCA
+
+    X = load_digits().data.astype(np.float32)
+    ours = make_projector("pca", n_components=2, whiten=whiten)
+    xy = ours.fit_transform(X)
+    ref = PCA(n_components=2, whiten=whiten == "yes", svd_solver="full")
+    want = ref.fit_transform(X.astype(np.float64))
+    np.testing.assert_allclose(xy, want, atol=1e-3 * np.abs(want).max())
+    np.testing.assert_allclose(ours.explained_variance_ratio_, ref.explained_variance_ratio_, rtol=1e-5)
+    wide = make_projector("pca", n_components=2, whiten=whiten)
+    wide.SKLEARN_FROM = 32  # the digits' 64 pixels count as wide: scikit-learn's PCA makes this map
+    np.testing.assert_allclose(wide.fit_transform(X), want, atol=1e-3 * np.abs(want).max())
+
+
 def test_projector_rejects_unknown_parameters(blobs):
     with pytest.raises(LatentLabError, match="unknown parameter"):
         make_projector("pca", bogus=1).fit_transform(blobs[0])

@@ -75,6 +75,7 @@ class LatentModel(nn.Module):
     stochastic = False  # encode gives a Gaussian posterior (mean and logvar), not one code
     quantized = False  # each latent takes only the values of its codebook (``codebook``, (D, V))
     has_decoder = True  # ``decode`` maps codes to items (a foreign model may bring an encoder only)
+    regulariser_weight = 1.0  # what ``loss`` multiplies the regulariser by (below 1 during a KL warm-up: vae.py)
 
     def __init__(self, config: ModelConfig):
         super().__init__()
@@ -108,7 +109,7 @@ class LatentModel(nn.Module):
         recon = self.reconstruction_loss(self.decode_logits(z), x)  # (B,)
         terms = {"recon": recon.mean()}
         reg = self.regulariser(post, z, terms)
-        loss = terms["recon"] + reg
+        loss = terms["recon"] + self.regulariser_weight * reg
         terms["loss"] = loss
         return LossOutput(loss, terms)
 

@@ -40,7 +40,7 @@ import torch
 from torch import nn
 
 from latentlab.models.base import LatentModel, Posterior
-from latentlab.models.vae import VAEConfig
+from latentlab.models.vae import KLWarmup, VAEConfig
 
 LOG_2PI = math.log(2 * math.pi)
 PRIOR_LOGVAR = (-6.0, 4.0)
@@ -56,7 +56,7 @@ class GMVAEConfig(VAEConfig):
                                                   "min": 0.0, "max": 1000.0})
 
 
-class GMVAE(LatentModel):
+class GMVAE(KLWarmup, LatentModel):
     config_cls = GMVAEConfig
     stochastic = True
 

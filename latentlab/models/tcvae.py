@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import torch
 
 from latentlab.models.base import LatentModel, Posterior
-from latentlab.models.vae import VAEConfig
+from latentlab.models.vae import KLWarmup, VAEConfig
 
 LOG_2PI = math.log(2 * math.pi)
 
@@ -34,7 +34,7 @@ def _log_normal(z: torch.Tensor, mean: torch.Tensor, logvar: torch.Tensor) -> to
     return -0.5 * (LOG_2PI + logvar + (z - mean) ** 2 * torch.exp(-logvar))
 
 
-class BetaTCVAE(LatentModel):
+class BetaTCVAE(KLWarmup, LatentModel):
     config_cls = TCVAEConfig
     stochastic = True
 

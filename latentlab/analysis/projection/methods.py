@@ -102,17 +102,36 @@ def _cuml_installed() -> bool:
 
 
 class PCAProjector(Projector):
+    """Principal components by ``preview.principal_axes``, not scikit-learn's ``PCA``: the same covariance
+    eigen-decomposition its ``covariance_eigh`` solver makes for tall data, with the same sign convention, but
+    no 0.8 s import of ``sklearn.decomposition`` on the page that first asks for it (on this project's 2-core
+    CPU), and the covariance summed a block at a time in float64, never a centred copy of the codes.
+    ``benchmarks/pca_projection.py`` compares the two side by side (time, memory and the largest difference);
+    codes wider than ``SKLEARN_FROM`` dimensions go to scikit-learn's randomized solver."""
+
     INLINE_POINTS = 10**9  # a (d, d) covariance of the codes: quick at any size
+    SKLEARN_FROM = 2048  # a (d, d) eigen-decomposition past this width: scikit-learn's randomized solver is quicker
     PARAMS = (Param("whiten", "no", choices=("no", "yes"), help="scale components to unit variance"),)
 
     def _fit_transform(self, X: np.ndarray, progress: ProgressFn) -> np.ndarray:
-        from sklearn.decomposition import PCA
+        from latentlab.analysis.projection.preview import principal_axes, projected
 
         progress("PCA", 0, 1, "fits")
         k = min(self.n_components, X.shape[1])
-        pca = PCA(n_components=k, whiten=self.get_params()["whiten"] == "yes", random_state=self.random_state)
-        out = pca.fit_transform(X)
-        self.explained_variance_ratio_ = pca.explained_variance_ratio_
+        whiten = self.get_params()["whiten"] == "yes"
+        if X.shape[1] >= self.SKLEARN_FROM:
+            from sklearn.decomposition import PCA
+
+            pca = PCA(n_components=k, whiten=whiten, random_state=self.random_state)
+            out = pca.fit_transform(X)
+            self.explained_variance_ratio_ = pca.explained_variance_ratio_
+        else:
+            mean, variances, axes = principal_axes(X)
+            axes = axes[:, :k]
+            if whiten:
+                axes = axes / np.sqrt(np.maximum(variances[:k], np.finfo(np.float64).tiny))
+            out = projected(X, mean, axes)
+            self.explained_variance_ratio_ = variances[:k] / max(variances.sum(), np.finfo(np.float64).tiny)
         if k < self.n_components:  # a 1-D latent still gets a 2-D map
             out = np.pad(out, ((0, 0), (0, self.n_components - k)))
         progress("PCA", 1, 1, "fits")
