@@ -22,7 +22,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 
 CHILD = r"""
-import json, resource, sys, time
+import json, sys, time
 import numpy as np
 X = np.load(sys.argv[2])
 t = time.perf_counter()
@@ -34,7 +34,8 @@ else:
     xy = PCA(n_components=2).fit_transform(X)
 seconds = time.perf_counter() - t
 np.save(sys.argv[3], xy.astype(np.float64))
-print(json.dumps({"s": seconds, "peak MB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+peak = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM"))  # this process's
+print(json.dumps({"s": seconds, "peak MB": peak / 1024}))
 """
 
 
