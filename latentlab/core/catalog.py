@@ -98,6 +98,7 @@ MODEL_FLAGS = {
                          "start (in the data's units, positive)"),
     "learned_variance": (str, "gaussian-learned: one variance per feature, or one for all"),
     "beta": (float, "weight of the KL term"),
+    "kl_warmup": (int, "steps over which the KL term's weight rises linearly from 0 to its full value (0: none)"),
     "alpha": (float, "weight of the index-code mutual information"),
     "gamma": (float, "weight of the dimension-wise KL"),
     "values_per_latent": (int, "values in each latent's codebook"),
