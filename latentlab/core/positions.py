@@ -13,15 +13,21 @@ STEPS = 65535  # uint16 steps across the [-1, 1] square
 MARGIN = 1.02  # the points fill the square but for this much room at its edges
 
 
+def _frame(xy: np.ndarray, frame: tuple | None) -> tuple[np.ndarray, float]:
+    """The centre (2,) of the box ``frame`` = (lo, hi) (the points' own by default) and half its longer side."""
+    lo, hi = (np.nanmin(xy, 0), np.nanmax(xy, 0)) if frame is None else (frame[0], frame[1])
+    lo, hi = np.asarray(lo, np.float64), np.asarray(hi, np.float64)
+    return (lo + hi) / 2, float(np.max(hi - lo)) / 2 or 1.0
+
+
 def unit_square(xy: np.ndarray, frame: tuple | None = None, margin: float = MARGIN) -> np.ndarray:
     """(N, 2) positions scaled into [-1, 1]: the box ``frame`` = (lo, hi) (the points' own by default) is
     centred and scaled by its longer side times ``margin``; missing positions go to the centre. float64."""
     xy = np.asarray(xy, dtype=np.float64)[:, :2]
     if not len(xy):
         return np.zeros((0, 2))
-    lo, hi = (np.nanmin(xy, 0), np.nanmax(xy, 0)) if frame is None else (np.asarray(frame[0]), np.asarray(frame[1]))
-    half = float(np.max(hi - lo)) / 2 or 1.0
-    return np.nan_to_num((xy - (lo + hi) / 2) / (half * margin), nan=0.0).clip(-1.0, 1.0)
+    centre, half = _frame(xy, frame)
+    return np.nan_to_num((xy - centre) / (half * margin), nan=0.0).clip(-1.0, 1.0)
 
 
 def quantised(xy: np.ndarray, frame: tuple | None = None, margin: float = MARGIN) -> np.ndarray:
@@ -31,13 +37,11 @@ def quantised(xy: np.ndarray, frame: tuple | None = None, margin: float = MARGIN
     out = np.empty((2, len(xy)), "<u2")
     if not len(xy):
         return out
-    lo, hi = (np.nanmin(xy, 0), np.nanmax(xy, 0)) if frame is None else (np.asarray(frame[0]), np.asarray(frame[1]))
-    lo, hi = np.asarray(lo, np.float64), np.asarray(hi, np.float64)
-    half = float(np.max(hi - lo)) / 2 or 1.0
+    centre, half = _frame(xy, frame)
     scale = (STEPS / 2) / (half * margin)
     for axis in (0, 1):
         column = xy[:, axis].astype(np.float64)
-        column -= (lo[axis] + hi[axis]) / 2
+        column -= centre[axis]
         column *= scale
         column += STEPS / 2
         np.nan_to_num(column, copy=False, nan=STEPS / 2)

@@ -10,10 +10,9 @@ item: the built-in signals' beta-TCVAE at beta 6, benchmarks/README.md).
 """
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import torch
-
-from typing import TYPE_CHECKING
 
 from latentlab.models.base import LatentModel, ModelConfig, Posterior, kl_per_dim
 
@@ -41,7 +40,7 @@ class KLWarmup:
         return False
 
     def _warm(self, steps_taken: int) -> None:
-        warmup = int(getattr(self.config, "kl_warmup", 0) or 0)
+        warmup = self.config.kl_warmup
         self.regulariser_weight = 1.0 if warmup <= 0 else min(1.0, steps_taken / warmup)
 
 
