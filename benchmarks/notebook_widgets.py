@@ -101,7 +101,7 @@ def bench_sliders(url: str, folder: Path, name: str, moves: int) -> None:
         run_cell(page, 0)
         page.wait_for_function("() => { const i = document.querySelector('img.ll-decoded'); return i && i.src; }",
                                timeout=600_000)
-        times = []
+        times, shown = [], []
         for k in range(moves):
             before = page.evaluate("() => document.querySelector('img.ll-decoded').src")
             # A click on the first slider's track moves its handle there (noUiSlider's tap), as a user's click
@@ -114,6 +114,9 @@ def bench_sliders(url: str, folder: Path, name: str, moves: int) -> None:
             page.wait_for_function("(b) => document.querySelector('img.ll-decoded').src !== b", arg=before,
                                    timeout=60_000, polling="raf")
             times.append(time.perf_counter() - t)
+            shown.append(page.locator(".ll-slider .widget-readout").first.inner_text())
+        if len(set(shown)) < min(moves, 10):  # each click moved the handle to another value
+            raise AssertionError(f"the first slider's readout did not follow the clicks: {shown}")
         run_cell(page, 1)
         kernel = wait_output(page, 1, "KERNEL").split()
     ms = sorted(1000 * s for s in times)
