@@ -9,7 +9,11 @@ first page (latentlab.ui.scatter.preload).
 
 import streamlit as st
 
-from latentlab.ui import ASSETS, auth, scatter
+from latentlab.ui import warm
+
+warm.imported()  # a fresh server's warm-up imports the engine while the browser loads: not twice at once
+
+from latentlab.ui import ASSETS, auth, scatter  # noqa: E402
 
 # A local icon: a material-symbol page icon would be fetched from a font CDN.
 st.set_page_config(page_title="LatentLab", page_icon=str(ASSETS / "icon.png"), layout="wide")

@@ -310,3 +310,34 @@ def test_metrics_comparison_lists_runs_and_scores_the_missing_ones(app, workspac
     assert len(pending) == 1 and jobs.wait(pending[0].id, timeout=120).state == "succeeded"
     app.run()
     assert (app.dataframe[-1].value["MIG"] != "").all()
+
+
+WARM_GATE = """
+import sys, threading, time
+from latentlab.ui import warm
+gate = threading.Event()
+engine = warm._import_engine
+warm._import_engine = lambda: (gate.wait(10), engine())
+warm.start()
+print("listening before the engine:", "latentlab.data" not in sys.modules)
+waiter = threading.Thread(target=warm.imported)
+waiter.start()
+time.sleep(0.3)
+print("a script run waits:", waiter.is_alive())
+gate.set()
+waiter.join(10)
+print("then goes on with it imported:", not waiter.is_alive() and "latentlab.data" in sys.modules)
+"""
+
+
+def test_a_fresh_server_listens_before_the_engine_is_imported_and_script_runs_wait_for_it(tmp_path):
+    """``warm.start`` returns at once (the server answers sooner); a script run or an item request waits in
+    ``warm.imported`` until the warm-up has imported the data package, so no two threads import it at once."""
+    import os
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", WARM_GATE], capture_output=True, text=True, timeout=120,
+                         env={**os.environ, "LATENTLAB_HOME": str(tmp_path)})
+    assert out.stdout.splitlines() == ["listening before the engine: True", "a script run waits: True",
+                                       "then goes on with it imported: True"], out.stderr[-2000:]

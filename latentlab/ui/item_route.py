@@ -65,7 +65,9 @@ def _as_sender(handler):
 
     @functools.wraps(handler)
     def checked(request: Request) -> Response:
-        from latentlab.ui import auth
+        from latentlab.ui import auth, warm
+
+        warm.imported()  # the engine is imported by the warm-up of a fresh server, not here at the same moment
 
         if not auth.configured():
             return handler(request, IMMUTABLE)

@@ -1,6 +1,8 @@
 """Warm a fresh dashboard process while the first browser loads the page.
 
-``start()`` begins, in a background thread, by putting the demo's embedding and UMAP map, shipped made, into the
+``start()`` returns at once (the server listens without waiting for the engine) and begins, in a background
+thread, by importing the engine's data package and pandas (script runs and item requests wait for that:
+``imported``), then putting the demo's embedding and UMAP map, shipped made, into the
 workspace's disk cache (``latentlab.analysis.shipped_views``), so the first map is read, not made, and needs no
 torch; then it imports the first page's modules and reads the demo's checkpoint and embedding. torch and the demo's
 model follow only once a browser has drawn a map (``preview_shown``), or after ``PREVIEW_GRACE_S`` without one,
@@ -22,6 +24,7 @@ DEMO_DATASET = "digits"
 DEMO_CHECKPOINT = "digits-vae"
 
 _started = threading.Event()
+_imported = threading.Event()  # the engine's data package is imported (or failed to): others may import it now
 _embedded = threading.Event()  # the demo embedding is in the disk cache (or the warm-up gave up)
 _go = threading.Event()  # a browser has drawn the preview: the demo's map may take the CPU now
 _done = threading.Event()
@@ -48,6 +51,7 @@ def _torch_for_sessions() -> None:
 
 def _warm() -> None:
     try:
+        _import_engine()
         import importlib
 
         from latentlab import lab
@@ -104,17 +108,29 @@ def _background() -> None:
 
 
 def start() -> None:
-    """Begin warming in a daemon thread (once per process). The data package is imported here first (through the
-    facade's dataset registry): imported by the thread while a request imports it too (the item route's pictures),
-    its package and registry modules were seen half-initialised by one of them."""
+    """Begin warming in a daemon thread (once per process); returns at once, so the server listens without
+    waiting for the engine's imports."""
     if not _started.is_set():
         _started.set()
+        threading.Thread(target=_warm, name="latentlab-warm", daemon=True).start()
+
+
+def imported(timeout: float = 60.0) -> None:
+    """Block until a started warm-up has imported the engine's data package and pandas (returns at once if none
+    was started). Every script run and item request calls this before importing the engine: imported by the
+    warm-up while another thread imports it too, the data package's modules were seen half-initialised."""
+    if _started.is_set():
+        _imported.wait(timeout)
+
+
+def _import_engine() -> None:
+    try:
         import latentlab.core.render  # noqa: F401
         from latentlab import lab
 
-        lab.list_datasets  # noqa: B018 (resolving the name imports latentlab.data and its registry)
-
-        threading.Thread(target=_warm, name="latentlab-warm", daemon=True).start()
+        lab.list_datasets  # noqa: B018 (resolving the name imports latentlab.data, its registry and pandas)
+    finally:
+        _imported.set()
 
 
 def wait(timeout: float = 20.0, embedding_only: bool = False) -> None:
