@@ -24,6 +24,7 @@
 // survive them; the last points and view are also kept at module level for a remount (a page switch).
 
 import createScatterplot from 'regl-scatterplot';
+import { resizeRenderer, stageRenderer } from './stage_renderer.js';
 import { drawPlacedLabels, screenMapping } from './share_labels.js';
 
 const instances = new WeakMap();
@@ -130,8 +131,10 @@ function mount(parentElement) {
   const legend = el('div', { class: 'll-legend' }, stage);
   const tip = el('div', { class: 'll-tip', 'data-testid': 'll-tip' }, stage);
 
+  const renderer = stageRenderer(600, 400);
   const plot = createScatterplot({
     canvas,
+    renderer,
     width: 600,
     height: 400,
     pointSize: 4,
@@ -235,6 +238,7 @@ function mount(parentElement) {
     const height = Math.max(100, Math.floor(stage.clientHeight));
     canvas.style.width = `${width}px`;
     canvas.style.height = `${height}px`;
+    resizeRenderer(renderer, width, height);
     plot.set({ width, height });
     drawRings(view);
   };
@@ -249,6 +253,7 @@ function mount(parentElement) {
     observer.disconnect();
     clearTimeout(sendTimer);
     plot.destroy();
+    renderer.destroy(); // the map's own: a plot leaves a renderer it was given alone
     root.remove();
     style.remove();
   };

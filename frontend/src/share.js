@@ -8,6 +8,7 @@
 // data-drawn (the number of points) and the search's and lasso's counts in data-selected.
 
 import createScatterplot from 'regl-scatterplot';
+import { resizeRenderer, stageRenderer } from './stage_renderer.js';
 import { drawPlacedLabels, screenMapping } from './share_labels.js';
 
 const $ = (sel) => document.querySelector(sel);
@@ -110,8 +111,9 @@ async function main() {
   const data = await load(meta);
   const canvas = $('#ll-canvas');
   const stage = $('#ll-stage');
+  const renderer = stageRenderer(stage.clientWidth, stage.clientHeight);
   const plot = createScatterplot({
-    canvas, width: stage.clientWidth, height: stage.clientHeight, pointSize: meta.pointSize, colorBy: 'valueA',
+    canvas, renderer, width: stage.clientWidth, height: stage.clientHeight, pointSize: meta.pointSize, colorBy: 'valueA',
     backgroundColor: [1, 1, 1, 1], pointColorActive: [0, 0, 0, 1], opacityInactiveScale: 0.25, pointSizeSelected: 1,
     lassoColor: [0.1, 0.4, 0.9, 1], lassoMinDelay: 0, lassoMinDist: 1, mouseMode: 'lasso', lassoClearEvent: 'lassoEnd',
     deselectOnDblClick: true, deselectOnEscape: true, spatialIndexUseWorker: false,
@@ -205,7 +207,11 @@ async function main() {
   modes.pan.addEventListener('click', () => setMode('pan'));
   setMode('lasso');
   $('#ll-reset').addEventListener('click', () => plot.reset());
-  new ResizeObserver(() => { plot.set({ width: stage.clientWidth, height: stage.clientHeight }); redrawLabels(); }).observe(stage);
+  new ResizeObserver(() => {
+    resizeRenderer(renderer, stage.clientWidth, stage.clientHeight);
+    plot.set({ width: stage.clientWidth, height: stage.clientHeight });
+    redrawLabels();
+  }).observe(stage);
   showSelection([]);
   root.dataset.drawn = String(meta.n);
 }
