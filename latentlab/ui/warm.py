@@ -112,7 +112,19 @@ def start() -> None:
     waiting for the engine's imports."""
     if not _started.is_set():
         _started.set()
+        _skip_repl_check()
         threading.Thread(target=_warm, name="latentlab-warm", daemon=True).start()
+
+
+def _skip_repl_check() -> None:
+    """Streamlit's first element of a process checks whether it runs in a REPL, to warn that a script belongs
+    under `streamlit run`: an ``inspect.stack()`` of the script thread that resolves every frame's module, 0.1 s of
+    the first page's run. This process is a `streamlit run` server, so the warning cannot apply; the check is
+    marked done. (A private flag: where a Streamlit release renames it, setting it does nothing.)"""
+    from streamlit import delta_generator
+
+    if hasattr(delta_generator, "_use_warning_has_been_displayed"):
+        delta_generator._use_warning_has_been_displayed = True
 
 
 def imported(timeout: float = 60.0) -> None:
