@@ -72,3 +72,12 @@ def test_the_reconstruction_term_is_drawn_apart_from_the_total():
     zero = [{"step": s, "recon": 1.0, "auxk": 0.0, "loss": 1.0} for s in range(1, 4)]
     assert loss_figure(zero).layout.yaxis2.type == "log"  # a hidden term of zeros does not flatten the scale
     assert [t.name for t in loss_figure([{"step": 1, "loss": 2.0}]).data] == ["loss (total)"]
+
+
+def test_model_settings_read_as_words_where_a_field_names_its_label(workspace, monkeypatch):
+    at = start_dashboard(monkeypatch, "pages/train.py")
+    at.selectbox(key="tr-model").set_value("beta-tcvae").run()
+    no_exception(at)
+    labels = {n.label for n in at.number_input}
+    assert "KL warm-up (steps)" in labels and "kl warmup" not in labels
+    assert "latent dim" in labels  # a field without a label: its name in words

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 class VAEConfig(ModelConfig):
     beta: float = field(default=1.0, metadata={"help": "weight of the KL term", "min": 0.0, "max": 1000.0})
     kl_warmup: int = field(default=0, metadata={
+        "label": "KL warm-up (steps)",
         "help": "steps over which the KL term's weight rises linearly from 0 to its full value (0: none)",
         "min": 0, "max": 100_000_000})
 

@@ -10,12 +10,13 @@ from latentlab.core.params import Param
 
 
 def config_form(config_cls, key: str, skip: tuple[str, ...] = ()) -> dict:
-    """One input per user-settable field of a model config dataclass."""
+    """One input per user-settable field of a model config dataclass, labelled by its ``label`` metadata where it
+    has one, else by its name in words."""
     values = {}
     for f in config_cls.user_fields():
         if f.name in skip:
             continue
-        label = f.name.replace("_", " ")
+        label = f.metadata.get("label", f.name.replace("_", " "))
         help_text = f.metadata.get("help")
         wkey = f"{key}-{f.name}"
         if "choices" in f.metadata:
