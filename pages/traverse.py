@@ -5,7 +5,8 @@ import numpy as np
 import streamlit as st
 
 from latentlab import lab
-from latentlab.ui import capabilities, figure_downloads, figures, panels, signal_view, traversal_downloads
+from latentlab.ui import (capabilities, figure_downloads, figures, item_route, panels, signal_view, traversal_downloads,
+                          traverse_sliders)
 from latentlab.ui.directions import direction_picker
 from latentlab.ui.samples_view import component_picker, samples_section
 from latentlab.ui import param_labels
@@ -75,7 +76,8 @@ with user_errors(param_labels.TRAVERSE):
 
 @st.fragment
 def sliders() -> None:
-    """Only this fragment reruns while a slider moves: one decode, nothing else."""
+    """Sliders for a model whose output is not a picture (a curve, texts, a table): only this fragment reruns while
+    one moves, one decode and nothing else."""
     left, right = st.columns([3, 2])
     z = base.copy()
     with left:
@@ -95,13 +97,7 @@ def sliders() -> None:
             z[d] = st.slider(label, min(lo, float(base[d])), max(hi, float(base[d])), float(base[d]),
                              step=(hi - lo) / 100, key=key, disabled=False)
     with right:
-        if index is not None and ds.is_image:
-            a, b = st.columns(2)
-            with a:
-                show_decoded(ds.as_float([index]), ds, f"input #{index}")
-            with b:
-                show_decoded(lab.decode_latents(ck.model, z), ds, "decoded from the sliders")
-        elif index is not None and ds.is_signal:  # the input beneath the decoded curve
+        if index is not None and ds.is_signal:  # the input beneath the decoded curve
             show_decoded(lab.decode_latents(ck.model, z), ds, f"decoded from the sliders (input #{index} beneath)",
                          ds.as_float([index])[0])
         else:
@@ -136,6 +132,11 @@ with user_errors(param_labels.TRAVERSE):
     if st.radio("Move along", ["latent axes", "a direction"], horizontal=True, key="trav-mode") == "a direction":
         along = direction_picker(ctx, ds, ck)
         direction_slider()
+    elif ds.is_image:  # each move fetches its picture from the server: the page is not rerun
+        latents = traverse_sliders.latent_rows(order, activity, passive, base, center, scale, span, codebook)
+        shown = (item_route.base_url(ctx.dataset_name, ds) + f"/{index}.png", f"input #{index}") if index is not None else None
+        traverse_sliders.picture_sliders(ck, latents, base, key=f"{base_id}-{span}",
+                                         size=max(1, 192 // ds.item_shape[-1]) * ds.item_shape[-1], input_picture=shown)
     else:
         sliders()
 

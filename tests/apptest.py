@@ -61,3 +61,28 @@ def select_on_map(at: AppTest, rows, dataset: str, checkpoint: str | None) -> Ap
     at.session_state["ll_map_selection"] = {"map": this_map, "rows": np.asarray(rows, np.int64)}
     at.run()
     return no_exception(at)
+
+
+def traverse_sliders(at: AppTest) -> dict:
+    """The data the Traverse page sent its sliders component on the last run (latents, base, decode URL)."""
+    import json
+
+    return next(json.loads(e.proto.json) for e in at.get("bidi_component")
+                if e.proto.component_name == "latentlab.sliders")
+
+
+def decoded_at(url: str, z) -> bytes:
+    """The picture the server's decode route answers for code ``z`` at the sliders' ``url``, as a move asks for it."""
+    from urllib.parse import urlencode
+
+    from starlette.requests import Request
+
+    from latentlab.ui import item_route
+
+    name, version = url.rsplit("/", 2)[1:]
+    request = Request({"type": "http", "method": "GET", "path": url, "headers": [],
+                       "query_string": urlencode({"z": ",".join(f"{float(v):.7g}" for v in z)}).encode(),
+                       "path_params": {"name": name, "version": version.removesuffix(".png")}})
+    reply = item_route.decoded_png(request)
+    assert reply.status_code == 200, reply.body
+    return reply.body

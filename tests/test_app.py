@@ -2,10 +2,12 @@
 
 import time
 
+import numpy as np
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.apptest import TIMEOUT, open_page, start_dashboard
+from tests.apptest import TIMEOUT, decoded_at, open_page, start_dashboard, traverse_sliders
 
 
 @pytest.fixture
@@ -145,17 +147,26 @@ def test_a_newly_registered_projector_is_offered_with_its_parameters(app, monkey
     assert any("runs as background job" in i.value for i in app.info)  # its own INLINE_POINTS decided
 
 
-def test_traversal_slider_changes_the_decoded_image(app):
+def test_traversal_sliders_start_at_the_item_and_a_move_decodes_a_new_picture(app):
+    from latentlab import lab
+
     on_page(app, "pages/traverse.py")
-    before = image_url(app, "decoded from the sliders")
-    latent_sliders = [s for s in app.slider if s.label.startswith("z")]
-    assert len(latent_sliders) == 8
-    assert any("passive" in s.label for s in latent_sliders)
-    first = latent_sliders[0]  # the most active latent
-    first.set_value(first.max).run()
-    assert not app.exception
-    assert image_url(app, "decoded from the sliders") != before
+    data = traverse_sliders(app)
+    latents = data["latents"]
+    assert len(latents) == 8 and not [s for s in app.slider if s.label.startswith("z")]  # no rerun per move
+    assert [r["passive"] for r in latents] == sorted(r["passive"] for r in latents)  # active first, passive marked
+    assert all(("passive" in r["label"]) == r["passive"] for r in latents) and any(r["passive"] for r in latents)
+    emb = lab.embed(lab.load_checkpoint("digits-vae"), lab.load_dataset("digits"))
+    np.testing.assert_allclose(data["base"], emb.mean[0], rtol=1e-6)  # item 0's code, the default base
+    assert data["input"]["caption"] == "input #0" and data["input"]["src"].endswith("/0.png")
+    first = latents[0]
+    assert first["min"] < data["base"][first["d"]] < first["max"]
+    moved = list(data["base"])
+    moved[first["d"]] = first["max"]
+    assert decoded_at(data["url"], moved) != decoded_at(data["url"], data["base"])
     assert len(app.get("download_button")) >= 2  # PNG grid and GIF
+    next(r for r in app.radio if r.label == "Start from").set_value("random").run()
+    assert traverse_sliders(app)["key"] != data["key"]  # another base: the sliders start again from it
 
 
 def test_traversal_from_the_prior_mean_and_interpolation(app):

@@ -114,6 +114,16 @@ def test_the_item_route_answers_401_without_a_valid_session(served, cookie):
         assert reply.status_code == 401 and "cells" not in reply.text and "Traceback" not in reply.text
 
 
+def test_the_decode_route_answers_only_a_signed_in_person(served):
+    from latentlab import lab
+
+    client, _, _ = served
+    url = f"/latentlab/decoded/digits-vae/{lab.load_checkpoint('digits-vae').fingerprint[:16]}.png?z=0,0,0,0,0,0,1,1"
+    assert _get(client, url).status_code == 401
+    mine = _get(client, url, _cookie({"iss": ALICE.issuer, "sub": ALICE.subject}))
+    assert mine.status_code == 200 and mine.content[:4] == b"\x89PNG" and "private" in mine.headers["cache-control"]
+
+
 @pytest.mark.parametrize("name", ["..%2F..%2Fdatasets%2Fcells", "..", "%2E%2E", "cells%2F..%2F..", "cells%00"])
 def test_the_item_route_refuses_names_that_try_to_leave_the_workspace(served, name):
     client, alice_v, _ = served

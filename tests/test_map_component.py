@@ -130,6 +130,54 @@ def test_a_server_below_a_base_path_serves_items_there(tmp_path):
             assert r.status == 200 and r.read()[:8] == b"\x89PNG\r\n\x1a\n"
         with urllib.request.urlopen(f"{url}/latentlab/items/digits/{version}/5.json", timeout=30) as r:
             assert json.loads(r.read())["index"] == 5
+        from latentlab import lab
+
+        decoded = lab.load_checkpoint("digits-vae").fingerprint[:16]
+        with urllib.request.urlopen(f"{url}/latentlab/decoded/digits-vae/{decoded}.png?z=0,0,0,0,0,0,1,1", timeout=60) as r:
+            assert r.status == 200 and r.read()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def _decode_request(name, version, z):
+    from urllib.parse import urlencode
+
+    return Request({"type": "http", "method": "GET", "path": "/", "headers": [],
+                    "query_string": urlencode({"z": z}).encode(), "path_params": {"name": name, "version": version}})
+
+
+def test_the_decode_route_answers_a_code_with_the_picture_the_model_decodes(workspace):
+    from PIL import Image
+    import io
+
+    from latentlab import lab
+    from latentlab.core.render import png_bytes, single_image
+
+    ck = lab.load_checkpoint("digits-vae")
+    name, version = item_route.decoded_url(ck).rsplit("/", 2)[1:]
+    assert (name, version) == ("digits-vae", f"{ck.fingerprint[:16]}.png")
+    version = version[:-4]
+    z = np.linspace(-1.5, 1.5, 8).astype(np.float32)
+    reply = item_route.decoded_png(_decode_request(name, version, ",".join(f"{v:.7g}" for v in z)))
+    assert reply.status_code == 200 and "immutable" in reply.headers["cache-control"]
+    expected = png_bytes(single_image(lab.decode_latents(ck.model, z[None])[0], scale=24))
+    assert reply.body == expected  # 8x8 digits drawn 24 times larger: the 192-pixel picture of the page
+    assert Image.open(io.BytesIO(reply.body)).size == (192, 192)
+    other = item_route.decoded_png(_decode_request(name, version, ",".join(["0"] * 8)))
+    assert other.body != reply.body
+
+
+@pytest.mark.parametrize("name, version, z, status", [
+    ("digits-vae", None, "1,2,3", 400),  # 3 values for 8 latents
+    ("digits-vae", None, "a,b,c,d,e,f,g,h", 400),
+    ("digits-vae", None, "nan,0,0,0,0,0,0,0", 400),
+    ("digits-vae", "stale0000000000", "0,0,0,0,0,0,0,0", 404),  # weights of another version
+    ("no-such-model", None, "0,0,0,0,0,0,0,0", 404),
+])
+def test_the_decode_route_refuses_what_it_does_not_serve(workspace, name, version, z, status):
+    from latentlab import lab
+
+    version = version or lab.load_checkpoint("digits-vae").fingerprint[:16]
+    reply = item_route.decoded_png(_decode_request(name, version, z))
+    assert reply.status_code == status and b"Traceback" not in reply.body
 
 
 def test_the_package_declares_the_component_and_ships_its_script():
@@ -140,15 +188,22 @@ def test_the_package_declares_the_component_and_ships_its_script():
     assert bundle == ASSETS / "map.js" and bundle.read_text().startswith("// LatentLab map component.")
     assert bundle.stat().st_size > 100_000  # regl-scatterplot and regl are inside: nothing is fetched at run time
     assert "https://" not in "".join(line for line in bundle.read_text().splitlines() if "import" in line)
+    from latentlab.ui import traverse_sliders
+
+    sliders = manifest["tool"]["streamlit"]["component"]["components"][1]
+    assert f"{manifest['project']['name']}.{sliders['name']}" == traverse_sliders.COMPONENT
+    script = (ROOT / "latentlab" / sliders["asset_dir"] / "sliders.js").read_text()
+    assert script.startswith("// LatentLab traversal sliders component.") and "https://" not in script
 
 
 @pytest.mark.skipif(not (ROOT / "frontend" / "node_modules" / "esbuild").exists() or not shutil.which("node"),
                     reason="needs `npm ci` in frontend/ (Node.js) to rebuild the bundle")
-def test_the_shipped_bundle_is_built_from_the_sources(tmp_path):
-    script = ("import { build } from 'esbuild'; import opts from './build-options.mjs';"
-              f"await build({{ ...opts, outfile: {json.dumps(str(tmp_path / 'map.js'))}, logLevel: 'silent' }});")
+@pytest.mark.parametrize("options, bundle", [("build-options.mjs", "map.js"), ("sliders-options.mjs", "sliders.js")])
+def test_the_shipped_bundle_is_built_from_the_sources(tmp_path, options, bundle):
+    script = (f"import {{ build }} from 'esbuild'; import opts from './{options}';"
+              f"await build({{ ...opts, outfile: {json.dumps(str(tmp_path / bundle))}, logLevel: 'silent' }});")
     subprocess.run(["node", "--input-type=module", "-e", script], cwd=ROOT / "frontend", check=True)
-    assert (tmp_path / "map.js").read_bytes() == (ASSETS / "map.js").read_bytes()
+    assert (tmp_path / bundle).read_bytes() == (ASSETS / bundle).read_bytes()
 
 
 def test_positions_travel_as_uint16_steps_within_half_a_step_of_the_map():

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from tests.apptest import open_page, start_dashboard
+from tests.apptest import decoded_at, open_page, start_dashboard, traverse_sliders
 
 import latentlab as ll
 from latentlab import lab
@@ -57,26 +57,20 @@ def app(qlae, monkeypatch):
     return start_dashboard(monkeypatch, ll_checkpoint="digits-qlae")
 
 
-def _decoded(at):
-    return next(im.proto.imgs[0].url for im in at.get("image") if im.proto.imgs[0].caption == "decoded from the sliders")
-
-
 def test_traverse_sliders_step_through_the_codebook_and_say_so(app, qlae):
     open_page(app, "pages/traverse.py")
     codebook = qlae.model.codebook_values()
-    sliders = [s for s in app.select_slider if s.label.startswith("z")]
-    assert len(sliders) == 4 and not [s for s in app.slider if s.label.startswith("z")]
-    for s in sliders:
-        d = int(s.label.split()[0][1:])
-        np.testing.assert_allclose([float(o) for o in s.options], [float(f"{v:+.3f}") for v in codebook[d]])
+    data = traverse_sliders(app)
+    assert len(data["latents"]) == 4 and not [s for s in app.slider if s.label.startswith("z")]
+    for row in data["latents"]:
+        np.testing.assert_allclose(row["values"], codebook[row["d"]], rtol=1e-6)  # each slider steps through these
     assert any("codebook values" in c.value for c in app.caption)
     assert not [s for s in app.slider if s.label.startswith("Slider and grid range")]  # a codebook has no span
-    before = _decoded(app)
-    first = sliders[0]
-    values = codebook[int(first.label.split()[0][1:])]
-    first.set_value(float(values[-1] if abs(first.value - values[-1]) > 1e-6 else values[0])).run()
-    assert not app.exception
-    assert _decoded(app) != before
+    first = data["latents"][0]
+    values = first["values"]
+    moved = list(data["base"])
+    moved[first["d"]] = values[-1] if abs(moved[first["d"]] - values[-1]) > 1e-6 else values[0]
+    assert decoded_at(data["url"], moved) != decoded_at(data["url"], data["base"])
     grid = next(im for im in app.get("image") if im.proto.imgs[0].caption.startswith("rows:"))
     assert "codebook values" in grid.proto.imgs[0].caption
 

@@ -9,6 +9,11 @@ and a re-imported dataset under the same name never shows stale ones. Only
 datasets the sidebar lists are served, and rows are read one at a time from
 the dataset the pages already hold (memory-mapped for the large ones).
 
+``/latentlab/decoded/{checkpoint}/{version}.png?z=v0,v1,...`` is a code decoded by an image model, as the
+Traverse page's sliders ask for it on every move (the version is the checkpoint's fingerprint; a code's
+picture never changes, so it may be kept too). Asked of the server directly, a move costs the browser one
+picture and the server one decode: no rerun of the page's script, no redraw of its elements.
+
 On a server with sign-in (``latentlab.ui.auth``) a request is answered from its sender's workspace only,
 read from Streamlit's identity cookie: 401 without a valid one, 404 for any dataset, version or row that
 person's sidebar does not list (another person's dataset reads exactly as one that does not exist), and
@@ -25,6 +30,7 @@ from starlette.routing import Route
 # The engine (and torch under it) is imported on the first request, not when the server starts.
 
 PREFIX = "/latentlab/items"
+DECODED = "/latentlab/decoded"
 FEATURES_SHOWN = 8
 IMMUTABLE = {"Cache-Control": "public, max-age=31536000, immutable"}
 PRIVATE = {"Cache-Control": "private, max-age=31536000, immutable"}
@@ -134,10 +140,50 @@ def item_json(request: Request, cache: dict = IMMUTABLE) -> Response:
     return JSONResponse(info, headers=cache)
 
 
+def decoded_url(ck) -> str:
+    """The URL the Traverse page's sliders fetch ``?z=...`` from for checkpoint ``ck`` (below the server's
+    ``server.baseUrlPath``)."""
+    from urllib.parse import quote
+
+    from streamlit import config
+
+    base = "/".join(p for p in str(config.get_option("server.baseUrlPath") or "").split("/") if p)
+    return f"{'/' + base if base else ''}{DECODED}/{quote(ck.name, safe='')}/{ck.fingerprint[:16]}.png"
+
+
+@_as_sender
+def decoded_png(request: Request, cache: dict = IMMUTABLE) -> Response:
+    """The code ``z`` (comma-separated values, one per latent) decoded by the checkpoint, as the Traverse page
+    shows it: 404 for a checkpoint the sidebar does not list or of another version, 400 for a code that is not
+    one finite value per latent."""
+    from latentlab import lab
+    from latentlab.ui import loaders
+
+    name, version = request.path_params["name"], request.path_params["version"]
+    if name not in {r["name"] for r in loaders.checkpoint_rows()}:
+        return Response(status_code=404)
+    ck = loaders.checkpoint(name)
+    if ck.fingerprint[:16] != version or not getattr(ck.model, "has_decoder", True):
+        return Response(status_code=404)
+    try:
+        z = np.array([float(v) for v in request.query_params.get("z", "").split(",")], dtype=np.float32)
+    except ValueError:
+        return Response("z: one number per latent, separated by commas", status_code=400)
+    if z.shape != (ck.latent_dim,) or not np.isfinite(z).all():
+        return Response(f"z: {ck.latent_dim} finite numbers", status_code=400)
+    from latentlab.core.render import png_bytes, single_image
+
+    item = lab.decode_latents(ck.model, z[None])[0]
+    if item.ndim != 3:  # not a picture (C, H, W): the page decodes such models itself
+        return Response(status_code=404)
+    return Response(png_bytes(single_image(item, scale=max(1, 192 // item.shape[-1]))), media_type="image/png",
+                    headers=cache)
+
+
 def routes() -> list[Route]:
     """The item routes at the server's root and below any base path (``server.baseUrlPath``, which a proxy
     in front of the dashboard may add), whichever the configuration is when the routes are made."""
     return [
         Route(base + PREFIX + "/{name}/{version}/{row:int}" + ext, handler, methods=["GET"])
         for base in ("", "/{base:path}") for ext, handler in ((".png", item_png), (".json", item_json))
-    ]
+    ] + [Route(base + DECODED + "/{name}/{version}.png", decoded_png, methods=["GET"]) for base in ("", "/{base:path}")]

@@ -110,21 +110,15 @@ def wait_idle(page, timeout_ms: int = 120_000) -> None:
     )
 
 
-def slide_and_wait_for_new_picture(page, caption: str = "decoded from the sliders", steps: int = 15,
-                                   timeout_ms: int = 60_000) -> None:
-    """Move the Traverse page's first latent slider (after the range slider) ``steps`` notches right and wait until
-    the picture captioned ``caption`` is a new one."""
-    decoded = page.locator("[data-testid='stImage']", has_text=caption).locator("img").first
-    decoded.wait_for(timeout=timeout_ms)
-    before = decoded.get_attribute("src")
-    page.get_by_role("slider").nth(1).focus()
+def slide_and_wait_for_new_picture(page, steps: int = 15, timeout_ms: int = 60_000) -> None:
+    """Move the Traverse page's first latent slider ``steps`` notches right from the keyboard and wait until its
+    decoded picture is a new one."""
+    wait_for_decoded(page, timeout_ms)
+    before = page.evaluate(f"() => {SLIDERS_JS}.querySelector('[data-testid=ll-decoded]').src")
+    page.locator("[data-testid=ll-sliders] input[type=range]").first.focus()
     for _ in range(steps):
         page.keyboard.press("ArrowRight")
-    page.wait_for_function(
-        "([before, caption]) => { const el = [...document.querySelectorAll('[data-testid=stImage]')]"
-        ".find(e => e.innerText.includes(caption));"
-        " return el && el.querySelector('img') && el.querySelector('img').src !== before; }",
-        arg=[before, caption], timeout=timeout_ms)
+    wait_for_new_picture(page, before, timeout_ms)
 
 
 def choose(page, label: str, option: str, sidebar: bool) -> None:
@@ -167,23 +161,31 @@ def open_pca_map(page, url: str, dataset: str, points: int) -> None:
     wait_idle(page)
 
 
-DECODED_JS = ("[...document.querySelectorAll('[data-testid=stImage]')]"
-              ".find(e => e.innerText.includes('decoded from the sliders'))")
+# The Traverse page's sliders render into a shadow root under Streamlit's element.
+SLIDERS_JS = ("[...document.querySelectorAll('[data-testid=stBidiComponentIsolated]')]"
+              ".map((h) => h.shadowRoot && h.shadowRoot.querySelector('[data-testid=ll-sliders]')).filter(Boolean)[0]")
 
 
 def wait_for_decoded(page, timeout_ms: int = 120_000) -> None:
-    """Until the Traverse page shows its picture decoded from the sliders."""
-    page.wait_for_function(f"() => {{ const e = {DECODED_JS}; return e && e.querySelector('img'); }}",
+    """Until the Traverse page's sliders show their first decoded picture."""
+    page.wait_for_function(f"() => {{ const r = {SLIDERS_JS}; return r && Number(r.dataset.decoded) >= 1; }}",
                            timeout=timeout_ms)
+
+
+def wait_for_new_picture(page, before: str, timeout_ms: int = 60_000) -> None:
+    """Until the decoded picture is another than ``before`` (its URL) and has arrived."""
+    page.wait_for_function(f"(b) => {{ const r = {SLIDERS_JS}; const img = r.querySelector('[data-testid=ll-decoded]');"
+                           " return img.src !== b && img.complete && img.naturalWidth > 0; }", arg=before,
+                           timeout=timeout_ms, polling="raf")
 
 
 def timed_slider_move(page, right: bool, timeout_ms: int = 60_000) -> float:
     """Seconds from one key press on the Traverse page's first latent slider to its new decoded picture."""
     import time
 
-    before = page.evaluate(f"() => {DECODED_JS}.querySelector('img').src")
-    page.get_by_role("slider").nth(1).focus()
+    before = page.evaluate(f"() => {SLIDERS_JS}.querySelector('[data-testid=ll-decoded]').src")
+    page.locator("[data-testid=ll-sliders] input[type=range]").first.focus()
     t = time.perf_counter()
     page.keyboard.press("ArrowRight" if right else "ArrowLeft")
-    page.wait_for_function(f"(b) => {DECODED_JS}.querySelector('img').src !== b", arg=before, timeout=timeout_ms)
+    wait_for_new_picture(page, before, timeout_ms)
     return time.perf_counter() - t

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from tests.e2e import map_driver
-from tests.e2e.server import (ROOT, browser_available, browser_page, dashboard, slide_and_wait_for_new_picture,
-                              wait_for_final_map, wait_for_map, wait_idle)
+from tests.e2e.server import (ROOT, SLIDERS_JS, browser_available, browser_page, dashboard, slide_and_wait_for_new_picture,
+                              wait_for_decoded, wait_for_final_map, wait_for_map, wait_idle)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.skipif(not browser_available(), reason="needs Chromium at /usr/bin/chromium and playwright")]
 
@@ -173,11 +173,17 @@ def test_the_clusters_page_draws_the_same_points_as_a_map_to_look_at(app):
     map_driver.wait_drawn(page, points=1797)
 
 
-def test_traversal_slider_changes_the_decoded_image(app):
+def test_traversal_slider_changes_the_decoded_image_and_reset_brings_it_back(app):
     url, page = app
     goto(page, url, "Traverse")
+    wait_for_decoded(page)
+    first = page.evaluate(f"() => {SLIDERS_JS}.querySelector('[data-testid=ll-decoded]').src")
     slide_and_wait_for_new_picture(page)
+    readout = page.locator("[data-testid=ll-sliders] .value").first.inner_text()
     shot(page, "traverse")
+    page.locator("[data-testid=ll-sliders] button", has_text="Reset sliders").click()
+    page.wait_for_function(f"(b) => {SLIDERS_JS}.querySelector('[data-testid=ll-decoded]').src === b", arg=first)
+    assert page.locator("[data-testid=ll-sliders] .value").first.inner_text() != readout  # the handle went back too
 
 
 def test_every_page_opens(app):
