@@ -84,18 +84,15 @@ def sliders() -> None:
         if st.button("Reset sliders", key="trav-reset"):
             st.session_state["trav-gen"] = st.session_state.get("trav-gen", 0) + 1
         gen = st.session_state.get("trav-gen", 0)
-        for d in order:
-            tag = " · passive" if d in passive else ""
-            label = f"z{d}  (activity {activity[d]:.2f}{tag})"
+        for row in traverse_sliders.latent_rows(order, activity, passive, base, center, scale, span, codebook):
+            d = row["d"]
             key = f"slider-{base_id}-{d}-{gen}"
-            if codebook is not None:
-                values = [float(v) for v in codebook[d]]
-                start = values[int(np.abs(codebook[d] - base[d]).argmin())]
-                z[d] = st.select_slider(label, values, value=start, format_func=lambda v: f"{v:+.3f}", key=key)
-                continue
-            lo, hi = float(center[d] - span * scale[d]), float(center[d] + span * scale[d])
-            z[d] = st.slider(label, min(lo, float(base[d])), max(hi, float(base[d])), float(base[d]),
-                             step=(hi - lo) / 100, key=key, disabled=False)
+            if "values" in row:
+                start = row["values"][int(np.abs(np.asarray(row["values"]) - base[d]).argmin())]
+                z[d] = st.select_slider(row["label"], row["values"], value=start, format_func=lambda v: f"{v:+.3f}",
+                                        key=key)
+            else:
+                z[d] = st.slider(row["label"], row["min"], row["max"], float(base[d]), step=row["step"], key=key)
     with right:
         if index is not None and ds.is_signal:  # the input beneath the decoded curve
             show_decoded(lab.decode_latents(ck.model, z), ds, f"decoded from the sliders (input #{index} beneath)",
