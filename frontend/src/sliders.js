@@ -75,18 +75,22 @@ function mount(parentElement) {
   const decodedCaption = el('figcaption', {}, decodedFigure);
   const view = {
     style, root, rows, inputFigure, inputImg, inputCaption, decoded, decodedCaption,
-    key: null, url: '', z: [], base: [], inputs: [], loading: false, wanted: null, shown: 0,
+    key: null, url: '', caption: '', z: [], base: [], inputs: [], loading: false, wanted: null, shown: 0,
   };
   reset.addEventListener('click', () => startFrom(view, view.base));
-  decoded.addEventListener('load', () => pictureArrived(view));
-  decoded.addEventListener('error', () => pictureArrived(view));
+  decoded.addEventListener('load', () => { decodedCaption.textContent = view.caption; pictureArrived(view); });
+  decoded.addEventListener('error', () => {
+    decodedCaption.textContent = 'The server could not decode this code; reload the page if the model was replaced.';
+    pictureArrived(view);
+  });
   return view;
 }
 
 function update(view, data) {
   const size = `${Number(data.size) || 192}px`;
   [view.inputImg, view.decoded].forEach((img) => { img.style.width = size; });
-  view.decodedCaption.textContent = data.caption || '';
+  view.caption = data.caption || '';
+  if (!view.loading) view.decodedCaption.textContent = view.caption;
   view.inputFigure.style.display = data.input ? '' : 'none';
   if (data.input && view.inputImg.getAttribute('src') !== data.input.src) view.inputImg.src = data.input.src;
   view.inputCaption.textContent = data.input ? data.input.caption : '';
