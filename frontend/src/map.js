@@ -24,6 +24,7 @@
 // survive them; the last points and view are also kept at module level for a remount (a page switch).
 
 import createScatterplot from 'regl-scatterplot';
+import { el } from './dom.js';
 import { resizeRenderer, stageRenderer } from './stage_renderer.js';
 import { drawPlacedLabels, screenMapping } from './share_labels.js';
 
@@ -83,16 +84,6 @@ export default function map(component) {
     instances.delete(parentElement);
     view.destroy();
   };
-}
-
-function el(tag, attrs = {}, parent = null) {
-  const node = document.createElement(tag);
-  Object.entries(attrs).forEach(([k, v]) => {
-    if (k === 'text') node.textContent = v;
-    else node.setAttribute(k, v);
-  });
-  if (parent) parent.appendChild(node);
-  return node;
 }
 
 // Move the spare scatterplot (its style and elements) into the element that shows a map.

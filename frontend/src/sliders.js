@@ -15,6 +15,8 @@
 //   size       the pictures' width in pixels
 // Nothing is sent back: the sliders' code lives in the browser.
 
+import { el } from './dom.js';
+
 const CSS = `
 .ll-sliders { display: flex; gap: 24px; align-items: flex-start; font-family: var(--st-font, sans-serif);
   color: var(--st-text-color, #31333f); font-size: 14px; }
@@ -48,16 +50,6 @@ export default function sliders(component) {
     view.root.remove();
     view.style.remove();
   };
-}
-
-function el(tag, attrs = {}, parent = null) {
-  const node = document.createElement(tag);
-  Object.entries(attrs).forEach(([k, v]) => {
-    if (k === 'text') node.textContent = v;
-    else node.setAttribute(k, v);
-  });
-  if (parent) parent.appendChild(node);
-  return node;
 }
 
 function mount(parentElement) {
