@@ -71,18 +71,22 @@ def traverse_sliders(at: AppTest) -> dict:
                 if e.proto.component_name == "latentlab.sliders")
 
 
-def decoded_at(url: str, z) -> bytes:
-    """The picture the server's decode route answers for code ``z`` at the sliders' ``url``, as a move asks for it."""
+def decode_request(name: str, version: str, z: str):
+    """A GET of the server's decode route for checkpoint ``name`` at ``version`` with the query ``z=...``."""
     from urllib.parse import urlencode
 
     from starlette.requests import Request
 
+    return Request({"type": "http", "method": "GET", "path": "/", "headers": [],
+                    "query_string": urlencode({"z": z}).encode(), "path_params": {"name": name, "version": version}})
+
+
+def decoded_at(url: str, z) -> bytes:
+    """The picture the server's decode route answers for code ``z`` at the sliders' ``url``, as a move asks for it."""
     from latentlab.ui import item_route
 
     name, version = url.rsplit("/", 2)[1:]
-    request = Request({"type": "http", "method": "GET", "path": url, "headers": [],
-                       "query_string": urlencode({"z": ",".join(f"{float(v):.7g}" for v in z)}).encode(),
-                       "path_params": {"name": name, "version": version.removesuffix(".png")}})
-    reply = item_route.decoded_png(request)
+    reply = item_route.decoded_png(decode_request(name, version.removesuffix(".png"),
+                                                  ",".join(f"{float(v):.7g}" for v in z)))
     assert reply.status_code == 200, reply.body
     return reply.body

@@ -13,6 +13,7 @@ import pytest
 from starlette.requests import Request
 
 from latentlab.ui import ASSETS, item_route, scatter
+from tests.apptest import decode_request
 from tests.e2e.server import ROOT
 
 
@@ -137,13 +138,6 @@ def test_a_server_below_a_base_path_serves_items_there(tmp_path):
             assert r.status == 200 and r.read()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def _decode_request(name, version, z):
-    from urllib.parse import urlencode
-
-    return Request({"type": "http", "method": "GET", "path": "/", "headers": [],
-                    "query_string": urlencode({"z": z}).encode(), "path_params": {"name": name, "version": version}})
-
-
 def test_the_decode_route_answers_a_code_with_the_picture_the_model_decodes(workspace):
     from PIL import Image
     import io
@@ -156,12 +150,12 @@ def test_the_decode_route_answers_a_code_with_the_picture_the_model_decodes(work
     assert (name, version) == ("digits-vae", f"{ck.fingerprint[:16]}.png")
     version = version[:-4]
     z = np.linspace(-1.5, 1.5, 8).astype(np.float32)
-    reply = item_route.decoded_png(_decode_request(name, version, ",".join(f"{v:.7g}" for v in z)))
+    reply = item_route.decoded_png(decode_request(name, version, ",".join(f"{v:.7g}" for v in z)))
     assert reply.status_code == 200 and "immutable" in reply.headers["cache-control"]
     expected = png_bytes(single_image(lab.decode_latents(ck.model, z[None])[0], scale=24))
     assert reply.body == expected  # 8x8 digits drawn 24 times larger: the 192-pixel picture of the page
     assert Image.open(io.BytesIO(reply.body)).size == (192, 192)
-    other = item_route.decoded_png(_decode_request(name, version, ",".join(["0"] * 8)))
+    other = item_route.decoded_png(decode_request(name, version, ",".join(["0"] * 8)))
     assert other.body != reply.body
 
 
@@ -176,7 +170,7 @@ def test_the_decode_route_refuses_what_it_does_not_serve(workspace, name, versio
     from latentlab import lab
 
     version = version or lab.load_checkpoint("digits-vae").fingerprint[:16]
-    reply = item_route.decoded_png(_decode_request(name, version, z))
+    reply = item_route.decoded_png(decode_request(name, version, z))
     assert reply.status_code == status and b"Traceback" not in reply.body
 
 

@@ -36,15 +36,20 @@ IMMUTABLE = {"Cache-Control": "public, max-age=31536000, immutable"}
 PRIVATE = {"Cache-Control": "private, max-age=31536000, immutable"}
 
 
+def _base_path() -> str:
+    """The server's ``server.baseUrlPath`` as a URL prefix ("" or "/team/lab"), as the pages are served below it."""
+    from streamlit import config
+
+    base = "/".join(p for p in str(config.get_option("server.baseUrlPath") or "").split("/") if p)
+    return f"/{base}" if base else ""
+
+
 def base_url(name: str, ds) -> str:
     """The URL prefix the map's hover fetches ``{row}.png`` and ``{row}.json`` under (below the server's
     ``server.baseUrlPath``, as the pages are)."""
     from urllib.parse import quote
 
-    from streamlit import config
-
-    base = "/".join(p for p in str(config.get_option("server.baseUrlPath") or "").split("/") if p)
-    return f"{'/' + base if base else ''}{PREFIX}/{quote(name, safe='')}/{ds.fingerprint[:16]}"
+    return f"{_base_path()}{PREFIX}/{quote(name, safe='')}/{ds.fingerprint[:16]}"
 
 
 def has_picture(ds) -> bool:
@@ -145,10 +150,7 @@ def decoded_url(ck) -> str:
     ``server.baseUrlPath``)."""
     from urllib.parse import quote
 
-    from streamlit import config
-
-    base = "/".join(p for p in str(config.get_option("server.baseUrlPath") or "").split("/") if p)
-    return f"{'/' + base if base else ''}{DECODED}/{quote(ck.name, safe='')}/{ck.fingerprint[:16]}.png"
+    return f"{_base_path()}{DECODED}/{quote(ck.name, safe='')}/{ck.fingerprint[:16]}.png"
 
 
 @_as_sender

@@ -19,12 +19,11 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import streamlit as st
-from streamlit.errors import StreamlitAPIException
 from plotly.colors import sample_colorscale
 
 from latentlab.core import positions
 from latentlab.core.errors import LatentLabError
-from latentlab.ui import ASSETS, warm
+from latentlab.ui import components, warm
 from latentlab.ui.figures import PALETTE, category_order
 
 COMPONENT = "latentlab.map"  # "<project>.<component>" as declared in latentlab/pyproject.toml
@@ -32,19 +31,7 @@ CONTINUOUS_BINS = 255  # codes 0..254 span a continuous colouring; 255 marks a m
 MISSING = "#bbbbbb"
 MAX_LABELS = 40  # cluster names written on the map, the largest clusters first: more would cover it
 
-
-
-def _register():
-    """The component, its JavaScript served as a file from the installed package (the browser caches it).
-    Run from a source tree that was never installed, Streamlit cannot find the package's manifest; the
-    script is then sent inline with the element (it works, but costs its size on every change)."""
-    try:
-        return st.components.v2.component(COMPONENT, js="map.js")
-    except StreamlitAPIException:
-        return st.components.v2.component(COMPONENT, js=(ASSETS / "map.js").read_text(encoding="utf-8"))
-
-
-_mount = _register()
+_mount = components.register(COMPONENT, "map.js")
 
 
 @dataclass(frozen=True)

@@ -11,23 +11,11 @@ texts, tables) keep the Streamlit sliders of the page's fragment.
 from __future__ import annotations
 
 import numpy as np
-import streamlit as st
-from streamlit.errors import StreamlitAPIException
 
-from latentlab.ui import ASSETS, item_route
+from latentlab.ui import components, item_route
 
 COMPONENT = "latentlab.sliders"  # "<project>.<component>" as declared in latentlab/pyproject.toml
-
-
-def _register():
-    """Served as a file from the installed package; from a source tree never installed, sent inline."""
-    try:
-        return st.components.v2.component(COMPONENT, js="sliders.js")
-    except StreamlitAPIException:
-        return st.components.v2.component(COMPONENT, js=(ASSETS / "sliders.js").read_text(encoding="utf-8"))
-
-
-_mount = _register()
+_mount = components.register(COMPONENT, "sliders.js")
 
 
 def latent_rows(order, activity: np.ndarray, passive: set, base: np.ndarray, center: np.ndarray, scale: np.ndarray,
